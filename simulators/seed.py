@@ -1,0 +1,200 @@
+"""Deterministic, vendor-neutral seed data for the simulators.
+
+``generate()`` builds a catalogue (products with variants), customers (companies and private
+persons in several countries) and orders in mixed states.  Each simulator translates these
+records into its own wire shapes in its ``seed()`` method, so the same scenario can be replayed
+against every shop.  Amounts are ``Decimal`` with two places; prices are *including* VAT, as
+shops show them, with the VAT rate of the buyer's country.
+"""
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+CENT = Decimal("0.01")
+
+# country code -> (VAT rate in percent, currency); DK is the merchant's home country
+COUNTRIES = {
+    "DK": (Decimal("25"), "DKK"),
+    "DE": (Decimal("19"), "EUR"),
+    "NL": (Decimal("21"), "EUR"),
+    "SE": (Decimal("25"), "SEK"),
+    "US": (Decimal("0"), "USD"),
+    "NO": (Decimal("0"), "NOK"),
+}
+
+# neutral order states; every simulator maps them to its own status vocabulary
+ORDER_STATES = ("pending", "paid", "shipped", "completed", "cancelled", "refunded")
+
+PAYMENT_METHODS = ("card", "mobilepay", "invoice", "bank_transfer")
+SHIPPING_METHODS = (("GLS Pakkeshop", Decimal("39.00")), ("PostNord", Decimal("49.00")), ("Pickup", Decimal("0")))
+
+_ADJECTIVES = ("Nordic", "Classic", "Urban", "Organic", "Vintage", "Compact", "Deluxe", "Essential")
+_NOUNS = ("Mug", "T-shirt", "Lamp", "Backpack", "Notebook", "Candle", "Blanket", "Bottle", "Chair", "Scarf")
+_SIZES = ("S", "M", "L", "XL")
+_COLOURS = ("Black", "White", "Blue", "Green", "Red")
+_FIRST = ("Anna", "Lars", "Sofie", "Mads", "Emma", "Jonas", "Ida", "Peter", "Maria", "Henrik")
+_LAST = ("Jensen", "Nielsen", "Hansen", "Pedersen", "Andersen", "Larsen", "Schmidt", "de Vries")
+_COMPANIES = ("Hygge ApS", "Blomst A/S", "Kontor GmbH", "Fiets BV", "Nord AB", "Atlas Inc")
+_CITIES = {"DK": ("Aarhus", "8000"), "DE": ("Berlin", "10115"), "NL": ("Utrecht", "3511"),
+           "SE": ("Malmo", "21120"), "US": ("Portland", "97201"), "NO": ("Bergen", "5003")}
+
+
+@dataclass
+class SeedVariant:
+    sku: str
+    options: dict  # e.g. {"Size": "M", "Colour": "Blue"}; empty for a product without variants
+    price: Decimal  # incl. VAT (home country)
+    barcode: str | None
+    stock: int
+    weight_kg: Decimal
+
+
+@dataclass
+class SeedProduct:
+    sku: str  # parent SKU (the only SKU of a simple product)
+    title: str
+    description: str
+    category: str
+    price: Decimal
+    published: bool
+    variants: list = field(default_factory=list)  # empty: simple product
+
+    @property
+    def has_variants(self):
+        return bool(self.variants)
+
+
+@dataclass
+class SeedAddress:
+    street: str
+    city: str
+    zip: str
+    country: str
+
+
+@dataclass
+class SeedCustomer:
+    email: str
+    first_name: str
+    last_name: str
+    company: str | None  # None: private person
+    vat_number: str | None
+    phone: str
+    address: SeedAddress
+
+
+@dataclass
+class SeedLine:
+    sku: str
+    name: str
+    quantity: int
+    unit_price: Decimal  # incl. VAT
+    tax_rate: Decimal
+
+
+@dataclass
+class SeedOrder:
+    number: str
+    state: str  # one of ORDER_STATES
+    created_at: datetime
+    updated_at: datetime
+    customer: SeedCustomer
+    currency: str
+    payment_method: str
+    lines: list
+    shipping_method: str
+    shipping_amount: Decimal  # incl. VAT
+    fee_amount: Decimal  # e.g. payment fee / gift wrapping, incl. VAT
+    discount_amount: Decimal  # positive amount taken off, incl. VAT
+    tax_rate: Decimal
+
+    @property
+    def total(self):
+        lines = sum((line.unit_price * line.quantity for line in self.lines), Decimal(0))
+        return (lines + self.shipping_amount + self.fee_amount - self.discount_amount).quantize(CENT)
+
+
+@dataclass
+class Catalogue:
+    products: list
+    customers: list
+    orders: list
+
+
+def generate(products=20, variant_share=0.5, customers=10, orders=30, seed=42, start=None):
+    """Build a deterministic catalogue.
+
+    ``variant_share`` of the products get 2-4 variants (size and/or colour).  Orders are spread
+    over the seven days before ``start`` (default 2026-01-05 12:00 UTC) and cycle through all
+    states so every scenario is present.
+    """
+    rnd = random.Random(seed)
+    start = start or datetime(2026, 1, 5, 12, 0, tzinfo=timezone.utc)
+    catalogue = [_product(rnd, index, rnd.random() < variant_share) for index in range(products)]
+    people = [_customer(rnd, index) for index in range(customers)]
+    sellable = [v for p in catalogue for v in (p.variants or [p])]
+    order_list = []
+    for index in range(orders):
+        customer = people[index % len(people)]
+        created = start - timedelta(minutes=rnd.randint(0, 7 * 24 * 60))
+        order_list.append(_order(rnd, index, customer, sellable, created))
+    order_list.sort(key=lambda order: order.created_at)
+    return Catalogue(products=catalogue, customers=people, orders=order_list)
+
+
+def _money(value):
+    return Decimal(value).quantize(CENT)
+
+
+def _product(rnd, index, with_variants):
+    title = f"{rnd.choice(_ADJECTIVES)} {rnd.choice(_NOUNS)} {index + 1}"
+    sku = f"SKU-{index + 1:05d}"
+    price = _money(rnd.randint(49, 999))
+    product = SeedProduct(
+        sku=sku, title=title, description=f"<p>{title}, made to last.</p>", category=title.split()[1],
+        price=price, published=rnd.random() < 0.9,
+    )
+    if with_variants:
+        sizes = rnd.sample(_SIZES, rnd.randint(2, 4))
+        colour = rnd.choice(_COLOURS)
+        for size in sizes:
+            product.variants.append(SeedVariant(
+                sku=f"{sku}-{size}", options={"Size": size, "Colour": colour}, price=price,
+                barcode=f"57{rnd.randint(10**10, 10**11 - 1)}", stock=rnd.randint(0, 50),
+                weight_kg=_money(rnd.uniform(0.1, 3)),
+            ))
+    return product
+
+
+def _customer(rnd, index):
+    country = list(COUNTRIES)[index % len(COUNTRIES)]
+    first, last = rnd.choice(_FIRST), rnd.choice(_LAST)
+    company = _COMPANIES[index % len(_COMPANIES)] if index % 3 == 0 else None
+    city, zip_code = _CITIES[country]
+    return SeedCustomer(
+        email=f"{first.lower()}.{last.lower().replace(' ', '')}{index}@example.com",
+        first_name=first, last_name=last, company=company,
+        vat_number=f"{country}{rnd.randint(10**7, 10**8 - 1)}" if company else None,
+        phone=f"+45 {rnd.randint(10**7, 10**8 - 1)}",
+        address=SeedAddress(street=f"{rnd.choice(_NOUNS)}vej {index + 1}", city=city, zip=zip_code, country=country),
+    )
+
+
+def _order(rnd, index, customer, sellable, created):
+    rate, currency = COUNTRIES[customer.address.country]
+    lines = []
+    for item in rnd.sample(sellable, rnd.randint(1, 3)):
+        name = getattr(item, "title", None) or item.sku
+        lines.append(SeedLine(sku=item.sku, name=name, quantity=rnd.randint(1, 3), unit_price=item.price, tax_rate=rate))
+    shipping_method, shipping_amount = SHIPPING_METHODS[index % len(SHIPPING_METHODS)]
+    return SeedOrder(
+        number=str(1001 + index), state=ORDER_STATES[index % len(ORDER_STATES)],
+        created_at=created, updated_at=created + timedelta(minutes=rnd.randint(0, 120)),
+        customer=customer, currency=currency, payment_method=PAYMENT_METHODS[index % len(PAYMENT_METHODS)],
+        lines=lines, shipping_method=shipping_method, shipping_amount=shipping_amount,
+        fee_amount=_money(15) if index % 5 == 0 else _money(0),
+        discount_amount=_money(rnd.randint(10, 50)) if index % 4 == 0 else _money(0),
+        tax_rate=rate,
+    )
