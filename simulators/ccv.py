@@ -1,0 +1,956 @@
+"""CCV Shop REST API v1 simulator.
+
+Speaks CCV's wire protocol under ``/api/rest/v1/`` for orders, order rows, products, attribute
+combinations (variants) and webhooks.  Shapes follow CCV's published resource schemas (field names
+as in the official SDK ccvshop/ccvshop-api and the schema-generated PHP client); only the fields a
+shop/accounting sync needs are modelled.
+
+Authentication (as CCV): every request carries ``x-public``, ``x-date`` (ISO-8601 UTC; ``Z``,
+``+00:00`` and PHP's ``+0000`` accepted) and
+``x-hash = hex(HMAC-SHA512(secret, "{public}|{METHOD}|{uri}|{body}|{x-date}"))`` where ``uri`` is
+the path plus query string exactly as sent and ``body`` the raw request body (``""`` without one).
+``x-date`` may be at most 5 minutes off ``self.clock``.  Refusals are 401 with codes ``401.10``
+(header missing), ``401.11`` (unknown public key), ``401.12`` (x-date unreadable or skewed),
+``401.13`` (hash mismatch).  Every response carries ``x-date`` and, when the public key is known,
+``x-hash`` over ``"{public}|{METHOD}|{uri}|{responseBody}|{x-date}"`` (responses to injected
+``error``/``rate_limit`` faults bypass the hooks and are unsigned).
+
+Errors are ``{status, code, developermessage}``: 400.10 invalid input, 404.20 unknown resource,
+405.10 method not allowed, 429.10 per method+resource limit, 429.11 total limit, 500.20.
+Rate limits count authenticated requests per public key in fixed windows of 60 s of ``self.clock``.
+
+Webhooks: CCV does not publish how the webhook ``key`` protects deliveries; this simulator sends
+header ``x-hash = hex(HMAC-SHA512(webhook key, raw body))``.  Bodies follow CCV's observed
+notification (``triggered_at``, ``href``, ``id`` plus a few resource fields).  Changes made through
+the API or the shop-side Python API fire webhooks; ``seed`` does not.
+
+Amounts are JSON numbers, prices include VAT (``order_row_taxes_included`` true).  Seed states map
+to CCV statuses: pending -> 1 New (unpaid), paid -> 2 In process (paid), shipped -> 5 Sent,
+completed -> 7 Completed, cancelled -> 8 Cancelled (unpaid), refunded -> 8 Cancelled with
+``paid`` true (CCV has no refund status; refunds live in credit invoices).
+"""
+
+import hashlib
+import hmac
+import json
+import math
+import secrets
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from werkzeug.exceptions import BadRequest, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Response
+
+from simulators.common import SimulatorApp
+from simulators.seed import CENT, COUNTRIES
+
+PUBLIC_KEY = "ccv-sim-public-key"
+SECRET_KEY = "ccv-sim-secret-key"
+API_PREFIX = "/api/rest/v1"
+CLOCK_SKEW_SECONDS = 300
+RATE_WINDOW_SECONDS = 60
+DEFAULT_PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+DEFAULT_VAT_RATE = COUNTRIES["DK"][0]  # the merchant's home country
+
+ORDER_STATUSES = {
+    1: "New", 2: "In process", 3: "Wait for manufacturer", 4: "Wait for payment", 5: "Sent",
+    6: "Delivered", 7: "Completed", 8: "Cancelled", 9: "Wait for supplier", 10: "Is being packaged",
+    11: "Ready to be collected", 12: "Is being assembled", 13: "Backorder", 14: "Reserved",
+}
+# neutral seed state -> (CCV status, paid)
+STATE_TO_STATUS = {
+    "pending": (1, False), "paid": (2, True), "shipped": (5, True),
+    "completed": (7, True), "cancelled": (8, False), "refunded": (8, True),
+}
+# seed payment method -> (paymethod_id, paymethod, paymethod_label)
+PAYMETHODS = {
+    "card": (5, "CreditCard", "Credit card"),
+    "mobilepay": (12, "MobilePay", "MobilePay"),
+    "invoice": (4, "OnAccount", "On account"),
+    "bank_transfer": (3, "BankTransfer", "Bank transfer in advance"),
+}
+WEBHOOK_EVENTS = ("orders.created", "orders.updated", "products.created", "products.updated", "products.deleted")
+TAX_TARIFFS = ("normal", "low a", "low b", "extra low", "zero")
+COUNTRY_NAMES = {"DK": "Denmark", "DE": "Germany", "NL": "Netherlands", "SE": "Sweden",
+                 "US": "United States", "NO": "Norway"}
+ERROR_CODES = {400: "400.10", 401: "401.10", 404: "404.20", 405: "405.10", 429: "429.10", 500: "500.20"}
+
+_FIRST_IDS = {"orders": 50001, "orderrows": 70001, "products": 30001, "combinations": 40001,
+              "webhooks": 1, "attributes": 101, "attributevalues": 501}
+_BLANK_ADDRESS = {
+    "gender": None, "initials": "", "first_name": "", "last_name": "", "full_name": "", "company": "",
+    "address_line_1": "", "address_line_2": "", "street": "", "housenumber": None, "housenumber_suffix": "",
+    "zipcode": "", "city": "", "province": "", "country": "", "country_code": None, "telephone": "",
+    "fax": "", "mobile": "", "comment": "",
+}
+_ADDRESS_INPUT = {**{name: "string" for name in _BLANK_ADDRESS},
+                  "gender": "nullable string", "country_code": "nullable string", "housenumber": "nullable integer"}
+_CUSTOMER_INPUT = {"email": "string", "customertype": "string", "btw": "string", "kvk": "string",
+                   "reference": "string", "billingaddress": "object", "deliveryaddress": "object"}
+_ORDER_POST = {"customer": "object", "orderrows": "array", "status": "integer", "paid": "boolean",
+               "is_completed": "boolean", "currency": "string", "deliver_method": "string",
+               "total_shipping": "number", "paymethod_costs": "number", "extra_costs": "number",
+               "extra_costs_description": "string", "reservationnumber": "string"}
+_ORDER_PATCH = {"status": "integer", "paid": "boolean", "invoicenumber": "integer", "total_shipping": "number",
+                "paymethod_costs": "number", "extra_costs": "number", "extra_costs_description": "string",
+                "track_and_trace_code": "string", "track_and_trace_carrier": "string",
+                "reservationnumber": "string"}
+_ORDERROW_INPUT = {"product_id": "integer", "attribute_combination_id": "integer", "product_name": "string",
+                   "product_number": "string", "count": "number", "price": "number", "discount": "number",
+                   "tax": "number", "unit": "string", "weight": "number"}
+_ORDERROW_PATCH = {"count": "number", "price": "number", "discount": "number"}
+_PRODUCT_INPUT = {"productnumber": "string", "active": "boolean", "eannumber": "string", "mpnnumber": "string",
+                  "name": "string", "shortdescription": "string", "description": "string", "vatrate": "number",
+                  "taxtariff": "string", "price": "number", "discount": "number", "unit": "string",
+                  "stockenabled": "boolean", "stock": "number", "stocklocation": "string",
+                  "ordering_without_stock": "string", "weight": "number", "maincategory": "string"}
+_COMBINATION_PATCH = {"note": "string", "stock": "number", "product_number": "string", "ean_number": "string",
+                      "sku_number": "string", "active": "boolean"}
+_WEBHOOK_POST = {"event": "string", "address": "string", "is_active": "boolean"}
+_WEBHOOK_PATCH = {"address": "string", "is_active": "boolean"}
+_MONEY_FIELDS = {"price", "discount", "total_shipping", "paymethod_costs", "extra_costs"}
+
+_ORDER_FILTERS = ("ordernumber", "status", "is_paid", "min_create_date", "max_create_date", "is_completed",
+                  "paymethod_id", "transaction_id", "orderby")
+_ORDER_SORT_FIELDS = ("id", "ordernumber", "create_date")
+_PRODUCT_FILTERS = ("productnumber", "eannumber", "productname", "minstock", "maxstock", "active", "orderby")
+_PRODUCT_SORT_FIELDS = ("id", "name", "createdate", "modifydate")
+
+_TYPE_CHECKS = {
+    "string": lambda value: isinstance(value, str),
+    "nullable string": lambda value: value is None or isinstance(value, str),
+    "integer": lambda value: isinstance(value, int) and not isinstance(value, bool),
+    "nullable integer": lambda value: value is None or (isinstance(value, int) and not isinstance(value, bool)),
+    "number": lambda value: isinstance(value, (int, float)) and not isinstance(value, bool),
+    "boolean": lambda value: isinstance(value, bool),
+    "object": lambda value: isinstance(value, dict),
+    "array": lambda value: isinstance(value, list),
+}
+
+
+# -- signing recipes ------------------------------------------------------------------------------
+def _hmac_sha512_hex(key, message):
+    return hmac.new(key.encode(), message.encode(), hashlib.sha512).hexdigest()
+
+
+def sign_request(public, secret, method, uri, body, x_date):
+    """CCV request ``x-hash``: HMAC-SHA512 hex of ``public|METHOD|uri|body|x-date``."""
+    return _hmac_sha512_hex(secret, "|".join((public, method.upper(), uri, body, x_date)))
+
+
+def sign_response(public, secret, method, uri, body, x_date):
+    """CCV response ``x-hash``: the request recipe over the response body and response ``x-date``."""
+    return sign_request(public, secret, method, uri, body, x_date)
+
+
+def sign_webhook(key, body):
+    """This simulator's webhook ``x-hash``: HMAC-SHA512 hex of the raw body with the webhook key."""
+    return _hmac_sha512_hex(key, body)
+
+
+# -- small helpers --------------------------------------------------------------------------------
+def _decimal(value):
+    return Decimal(str(value))
+
+
+def _money(value):
+    return float(_decimal(value).quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def _tax_included(amount, rate):
+    return amount * rate / (100 + rate)
+
+
+def _format_timestamp(moment):
+    """``2026-01-05T12:00:00Z`` from epoch seconds or an aware datetime."""
+    if not isinstance(moment, datetime):
+        moment = datetime.fromtimestamp(moment, timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_timestamp(text):
+    """Aware datetime from ISO-8601 text (naive = UTC), or None when unreadable."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _request_uri(request):
+    """Path plus query string exactly as the client sent them."""
+    return request.environ.get("REQUEST_URI") or request.full_path.rstrip("?")
+
+
+def _resource_name(path):
+    """Rate-limit resource of a path: its last non-numeric segment below the API prefix."""
+    names = [segment for segment in path[len(API_PREFIX):].split("/") if segment and not segment.isdigit()]
+    return names[-1] if names else ""
+
+
+def _split_street(line):
+    street, _, number = line.rpartition(" ")
+    return (street, int(number)) if street and number.isdigit() else (line, None)
+
+
+def _validated(payload, spec, where, required=()):
+    """``payload`` after checking it only has ``spec`` fields of the right JSON type."""
+    if not isinstance(payload, dict):
+        raise BadRequest(f"{where}: expected a JSON object")
+    for name, value in payload.items():
+        if name not in spec:
+            raise BadRequest(f"{where}: unknown or read-only property '{name}'; allowed: {', '.join(spec)}")
+        if not _TYPE_CHECKS[spec[name]](value):
+            raise BadRequest(f"{where}: property '{name}' must be of type {spec[name]}")
+    missing = [name for name in required if name not in payload]
+    if missing:
+        raise BadRequest(f"{where}: required property missing: {', '.join(missing)}")
+    return payload
+
+
+def _money_fields(changes):
+    return {name: _money(value) if name in _MONEY_FIELDS else value for name, value in changes.items()}
+
+
+def _parse_int(value, name):
+    try:
+        return int(value)
+    except ValueError:
+        raise BadRequest(f"Query parameter '{name}' must be an integer") from None
+
+
+def _parse_number(value, name):
+    try:
+        return float(value)
+    except ValueError:
+        raise BadRequest(f"Query parameter '{name}' must be a number") from None
+
+
+def _parse_bool(value, name):
+    if value.lower() in ("true", "1"):
+        return True
+    if value.lower() in ("false", "0"):
+        return False
+    raise BadRequest(f"Query parameter '{name}' must be true or false")
+
+
+def _parse_date_bound(value, name, upper):
+    """Filter bound from a date or date-time; a date-only upper bound includes that whole day."""
+    moment = _parse_timestamp(value)
+    if moment is None:
+        raise BadRequest(f"Query parameter '{name}' must be an ISO-8601 date or date-time (encode '+' as %2B)")
+    if upper and len(value) == 10:
+        moment += timedelta(days=1) - timedelta(microseconds=1)
+    return moment
+
+
+def _sorted(records, orderby, fields):
+    """Records sorted by ``orderby`` (``field`` or ``field_desc``), by id when None."""
+    orderby = orderby or "id"
+    field = orderby.removesuffix("_desc")
+    if field not in fields:
+        raise BadRequest(f"orderby must be one of {', '.join(fields)} (optionally suffixed with _desc)")
+    records = sorted(records, key=lambda record: record["id"])
+    return sorted(records, key=lambda record: (record[field] is None, record[field] or 0),
+                  reverse=orderby.endswith("_desc"))
+
+
+class CcvSimulator(SimulatorApp):
+    """Stateful CCV Shop REST API v1.
+
+    State (dicts keyed by integer id, values are the wire records without ``href`` links):
+    ``orders``, ``orderrows``, ``products``, ``combinations`` (attribute combinations) and
+    ``webhook_subscriptions`` (``self.webhooks`` is the base class's delivery dispatcher).
+    """
+
+    name = "ccv"
+    url_map = Map([
+        Rule(f"{API_PREFIX}/orders", methods=["GET"], endpoint="list_orders"),
+        Rule(f"{API_PREFIX}/orders", methods=["POST"], endpoint="create_order"),
+        Rule(f"{API_PREFIX}/orders/<int:order_id>", methods=["GET"], endpoint="get_order"),
+        Rule(f"{API_PREFIX}/orders/<int:order_id>", methods=["PATCH"], endpoint="update_order"),
+        Rule(f"{API_PREFIX}/orders/<int:order_id>/orderrows", methods=["GET"], endpoint="list_order_rows"),
+        Rule(f"{API_PREFIX}/orderrows/<int:row_id>", methods=["GET"], endpoint="get_order_row"),
+        Rule(f"{API_PREFIX}/orderrows/<int:row_id>", methods=["PATCH"], endpoint="update_order_row"),
+        Rule(f"{API_PREFIX}/products", methods=["GET"], endpoint="list_products"),
+        Rule(f"{API_PREFIX}/products", methods=["POST"], endpoint="create_product"),
+        Rule(f"{API_PREFIX}/products/<int:product_id>", methods=["GET"], endpoint="get_product"),
+        Rule(f"{API_PREFIX}/products/<int:product_id>", methods=["PATCH"], endpoint="patch_product"),
+        Rule(f"{API_PREFIX}/products/<int:product_id>", methods=["DELETE"], endpoint="delete_product"),
+        Rule(f"{API_PREFIX}/products/<int:product_id>/attributecombinations", methods=["GET"],
+             endpoint="list_combinations"),
+        Rule(f"{API_PREFIX}/attributecombinations/<int:combination_id>", methods=["GET"],
+             endpoint="get_combination"),
+        Rule(f"{API_PREFIX}/attributecombinations/<int:combination_id>", methods=["PATCH"],
+             endpoint="update_combination"),
+        Rule(f"{API_PREFIX}/webhooks", methods=["GET"], endpoint="list_webhooks"),
+        Rule(f"{API_PREFIX}/webhooks", methods=["POST"], endpoint="create_webhook"),
+        Rule(f"{API_PREFIX}/webhooks/<int:webhook_id>", methods=["GET"], endpoint="get_webhook"),
+        Rule(f"{API_PREFIX}/webhooks/<int:webhook_id>", methods=["PATCH"], endpoint="update_webhook"),
+        Rule(f"{API_PREFIX}/webhooks/<int:webhook_id>", methods=["DELETE"], endpoint="delete_webhook"),
+    ], strict_slashes=False)
+
+    def __init__(self, public_key=PUBLIC_KEY, secret_key=SECRET_KEY, get_limit=150, write_limit=100,
+                 total_limit=250, ordernumber_prefix=None, shop_url="http://localhost"):
+        """``*_limit``: requests per minute (GET per resource, writes per method and resource, all
+        together); ``shop_url``: base of the ``href`` in webhook bodies (API responses use the
+        request's host)."""
+        self.public_key = public_key
+        self.secret_key = secret_key
+        self.get_limit = get_limit
+        self.write_limit = write_limit
+        self.total_limit = total_limit
+        self.ordernumber_prefix = ordernumber_prefix
+        self.shop_url = shop_url.rstrip("/")
+        super().__init__()
+
+    # -- SimulatorApp contract -------------------------------------------------------------------
+    def reset(self):
+        with self.lock:
+            self.orders = {}
+            self.orderrows = {}
+            self.products = {}
+            self.combinations = {}
+            self.webhook_subscriptions = {}
+            self._next_ids = dict(_FIRST_IDS)
+            self._attribute_ids = {}  # attribute name -> id
+            self._attribute_value_ids = {}  # (attribute id, value) -> id
+            self._rate_window = None
+            self._resource_counts = Counter()  # (public key, method, resource) -> requests this window
+            self._total_counts = Counter()  # public key -> requests this window
+
+    def snapshot(self):
+        with self.lock:
+            return {
+                "orders": list(self.orders.values()),
+                "orderrows": list(self.orderrows.values()),
+                "products": list(self.products.values()),
+                "combinations": list(self.combinations.values()),
+                "webhooks": list(self.webhook_subscriptions.values()),
+            }
+
+    def error_response(self, status, message, code=None):
+        code = code or ERROR_CODES.get(status, f"{status}.00")
+        return self.json_response({"status": status, "code": code, "developermessage": message}, status=status)
+
+    def rate_limited_response(self, fault):
+        response = self.error_response(429, "Too many requests for this resource", code="429.10")
+        response.headers["Retry-After"] = str(fault.retry_after)
+        return response
+
+    def before_request(self, request):
+        if not request.path.startswith(f"{API_PREFIX}/"):
+            return None
+        return self._authenticate(request) or self._count_request(request)
+
+    def after_request(self, request, response):
+        x_date = _format_timestamp(self.clock())
+        response.headers["x-date"] = x_date
+        public = request.headers.get("x-public")
+        if public == self.public_key:
+            response.headers["x-hash"] = sign_response(
+                public, self.secret_key, request.method, _request_uri(request), response.get_data(as_text=True), x_date)
+        return response
+
+    def _authenticate(self, request):
+        public, x_date, x_hash = (request.headers.get(name) for name in ("x-public", "x-date", "x-hash"))
+        if not (public and x_date and x_hash):
+            return self.error_response(401, "Headers x-public, x-date and x-hash are required", code="401.10")
+        if public != self.public_key:
+            return self.error_response(401, "Unknown public key", code="401.11")
+        sent_at = _parse_timestamp(x_date)
+        if sent_at is None or abs(self.clock() - sent_at.timestamp()) > CLOCK_SKEW_SECONDS:
+            return self.error_response(
+                401, f"x-date '{x_date}' is unreadable or more than {CLOCK_SKEW_SECONDS} s off", code="401.12")
+        expected = sign_request(public, self.secret_key, request.method, _request_uri(request),
+                                request.get_data(as_text=True), x_date)
+        if not hmac.compare_digest(expected.encode(), x_hash.strip().lower().encode()):
+            return self.error_response(401, "x-hash does not match the request", code="401.13")
+        return None
+
+    def _count_request(self, request):
+        now = self.clock()
+        window = int(now // RATE_WINDOW_SECONDS)
+        if window != self._rate_window:
+            self._rate_window = window
+            self._resource_counts = Counter()
+            self._total_counts = Counter()
+        public = request.headers["x-public"]
+        resource_key = (public, request.method, _resource_name(request.path))
+        limit = self.get_limit if request.method in ("GET", "HEAD") else self.write_limit
+        if self._resource_counts[resource_key] >= limit:
+            refusal = self.error_response(
+                429, f"Limit of {limit} {request.method} requests per minute on this resource reached", code="429.10")
+        elif self._total_counts[public] >= self.total_limit:
+            refusal = self.error_response(
+                429, f"Total limit of {self.total_limit} requests per minute reached", code="429.11")
+        else:
+            self._resource_counts[resource_key] += 1
+            self._total_counts[public] += 1
+            return None
+        refusal.headers["Retry-After"] = str(math.ceil((window + 1) * RATE_WINDOW_SECONDS - now))
+        return refusal
+
+    # -- shop-side Python API --------------------------------------------------------------------
+    def seed(self, catalogue):
+        """Load a seed catalogue (products, then orders) without firing webhooks."""
+        with self.lock:
+            for seed_product in catalogue.products:
+                self._create_seed_product(seed_product)
+            for seed_order in catalogue.orders:
+                self._create_seed_order(seed_order)
+
+    def add_order(self, seed_order):
+        """A new shop order from a ``SeedOrder``; fires ``orders.created``; returns its id."""
+        with self.lock:
+            order = self._create_seed_order(seed_order)
+            self._notify_order("orders.created", order)
+            return order["id"]
+
+    def set_order_status(self, order_ref, status):
+        """Set the status of an order (id, else ordernumber) to a CCV status int or a neutral
+        seed state (which also sets ``paid``); fires ``orders.updated``."""
+        with self.lock:
+            order = self._order_by_ref(order_ref)
+            if isinstance(status, str):
+                changes = dict(zip(("status", "paid"), STATE_TO_STATUS[status]))
+            elif status in ORDER_STATUSES:
+                changes = {"status": status}
+            else:
+                raise ValueError(f"unknown CCV order status {status!r}")
+            self._change_order(order, changes)
+
+    def add_product(self, seed_product):
+        """A new product (with its variants) from a ``SeedProduct``; fires ``products.created``."""
+        with self.lock:
+            product = self._create_seed_product(seed_product)
+            self._notify_product("products.created", product)
+            return product["id"]
+
+    def update_product(self, product_ref, **changes):
+        """Apply POST/PATCH-style fields (``name``, ``price``, ``active``, ...) to a product (id,
+        else productnumber); fires ``products.updated`` when something changed."""
+        with self.lock:
+            product = self._product_by_ref(product_ref)
+            self._change_product(product, _validated(changes, _PRODUCT_INPUT, "update_product"))
+
+    def set_stock(self, sku, quantity):
+        """Set the stock of a variant (by ``sku_number``) or of a simple product (by
+        ``productnumber``, which enables stock keeping); fires ``products.updated``."""
+        with self.lock:
+            combination = next((c for c in self.combinations.values() if c["sku_number"] == sku), None)
+            if combination is not None:
+                self._change_combination(combination, {"stock": quantity})
+            else:
+                self._change_product(self._product_by_ref(sku), {"stock": quantity, "stockenabled": True})
+
+    # -- record construction ---------------------------------------------------------------------
+    def _next_id(self, kind):
+        self._next_ids[kind] += 1
+        return self._next_ids[kind] - 1
+
+    def _create_seed_product(self, seed_product):
+        first_variant = seed_product.variants[0] if seed_product.variants else None
+        product = self._new_product({
+            "productnumber": seed_product.sku, "name": seed_product.title, "description": seed_product.description,
+            "price": seed_product.price, "active": seed_product.published, "maincategory": seed_product.category,
+            "stockenabled": seed_product.has_variants,
+            "stock": sum(variant.stock for variant in seed_product.variants),
+            "weight": float(first_variant.weight_kg) if first_variant else 0.0,
+        })
+        for variant in seed_product.variants:
+            self._new_combination(product, variant)
+        return product
+
+    def _new_product(self, fields):
+        now = _format_timestamp(self.clock())
+        product = {
+            "id": self._next_id("products"), "is_active": True, "createdate": now, "modifydate": now,
+            "productnumber": "", "eannumber": "", "mpnnumber": "", "name": "", "shortdescription": "",
+            "description": "", "vatrate": float(DEFAULT_VAT_RATE), "taxtariff": "normal", "price": 0.0,
+            "discount": 0.0, "unit": "", "stockenabled": False, "stock": 0, "stocklocation": "",
+            "ordering_without_stock": "global_setting", "weight": 0.0, "maincategory": "", "is_visible": True,
+        }
+        self._apply_product_fields(product, fields)
+        self.products[product["id"]] = product
+        return product
+
+    def _new_combination(self, product, variant):
+        combination = []
+        for attribute, value in variant.options.items():
+            if attribute not in self._attribute_ids:
+                self._attribute_ids[attribute] = self._next_id("attributes")
+            attribute_id = self._attribute_ids[attribute]
+            if (attribute_id, value) not in self._attribute_value_ids:
+                self._attribute_value_ids[attribute_id, value] = self._next_id("attributevalues")
+            value_id = self._attribute_value_ids[attribute_id, value]
+            combination.append({"attribute": {"id": attribute_id, "name": attribute},
+                                "attribute_value": {"id": value_id, "name": value}, "extra_price": 0.0})
+        record = {
+            "id": self._next_id("combinations"), "product_id": product["id"],
+            "note": ", ".join(f"{attribute}: {value}" for attribute, value in variant.options.items()),
+            "stock": variant.stock, "netto_extra_price": _money(_decimal(variant.price) - _decimal(product["price"])),
+            "ordering_without_stock": "global_setting", "product_number": variant.sku,
+            "ean_number": variant.barcode or "", "sku_number": variant.sku, "active": True,
+            "combination": combination,
+        }
+        self.combinations[record["id"]] = record
+
+    def _create_seed_order(self, seed_order):
+        number = int(seed_order.number)
+        if any(order["ordernumber"] == number for order in self.orders.values()):
+            raise ValueError(f"ordernumber {number} already exists")
+        status, paid = STATE_TO_STATUS[seed_order.state]
+        paymethod_id, paymethod, paymethod_label = PAYMETHODS[seed_order.payment_method]
+        order = self._new_order(number, {
+            "create_date": _format_timestamp(seed_order.created_at), "status": status, "paid": paid,
+            "paymethod_id": paymethod_id, "paymethod": paymethod, "paymethod_label": paymethod_label,
+            "deliver_method": "pickup" if seed_order.shipping_method == "Pickup" else "shipping",
+            "currency": seed_order.currency, "shipping_tax_percentage": float(seed_order.tax_rate),
+            "total_shipping": _money(seed_order.shipping_amount), "paymethod_costs": _money(seed_order.fee_amount),
+            "total_discounts": _money(seed_order.discount_amount), "customer": self._seed_customer(seed_order.customer),
+        })
+        for line in seed_order.lines:
+            combination = next((c for c in self.combinations.values() if c["sku_number"] == line.sku), None)
+            product_id = combination["product_id"] if combination else next(
+                (p["id"] for p in self.products.values() if p["productnumber"] == line.sku), None)
+            fields = {"count": line.quantity, "price": line.unit_price, "tax": line.tax_rate}
+            if product_id is None:
+                fields.update(product_name=line.name, product_number=line.sku)
+            self._new_orderrow(order, product_id, combination, fields)
+        self._recalculate(order)
+        return order
+
+    @staticmethod
+    def _seed_customer(customer):
+        street, housenumber = _split_street(customer.address.street)
+        address = {
+            **_BLANK_ADDRESS, "first_name": customer.first_name, "last_name": customer.last_name,
+            "full_name": f"{customer.first_name} {customer.last_name}", "company": customer.company or "",
+            "address_line_1": customer.address.street, "street": street, "housenumber": housenumber,
+            "zipcode": customer.address.zip, "city": customer.address.city,
+            "country": COUNTRY_NAMES.get(customer.address.country, customer.address.country),
+            "country_code": customer.address.country, "telephone": customer.phone,
+        }
+        return {"billingaddress": address, "deliveryaddress": dict(address), "email": customer.email,
+                "customertype": "b2b" if customer.company else "b2c", "btw": customer.vat_number or "",
+                "kvk": "", "reference": ""}
+
+    def _new_order(self, ordernumber, fields):
+        order = {
+            "id": self._next_id("orders"), "ordernumber_prefix": None, "ordernumber": None,
+            "ordernumber_full": None, "invoicenumber": None, "transaction_id": None,
+            "create_date": _format_timestamp(self.clock()), "deliver_method": "shipping", "status": 1,
+            "is_completed": True, "paid": False, "paymethod_id": None, "paymethod": "", "paymethod_label": "",
+            "taxes_included": True, "order_row_taxes_included": True, "shipping_taxes_included": True,
+            "shipping_tax_percentage": float(DEFAULT_VAT_RATE), "is_intra_community_order": False,
+            "total_orderrow_price": 0.0, "total_shipping": 0.0, "total_discounts": 0.0, "total_price": 0.0,
+            "currency": COUNTRIES["DK"][1], "total_tax": 0.0, "total_weight": 0.0, "paymethod_costs": 0.0,
+            "extra_costs": 0.0, "extra_costs_description": "", "track_and_trace_code": "",
+            "track_and_trace_carrier": None, "reservationnumber": "", "customer": None, **fields,
+        }
+        if order["is_completed"]:
+            prefix = self.ordernumber_prefix
+            order.update(ordernumber_prefix=prefix, ordernumber=ordernumber,
+                         ordernumber_full=f"{prefix}-{ordernumber}" if prefix else str(ordernumber))
+        self.orders[order["id"]] = order
+        return order
+
+    def _new_orderrow(self, order, product_id, combination, fields):
+        """An order row; product and combination data fill what ``fields`` leaves out."""
+        product = self.products.get(product_id)
+        row = {
+            "id": self._next_id("orderrows"), "order_id": order["id"], "product_type": "product",
+            "product_id": product_id, "product_name": product["name"] if product else "",
+            "product_number": product["productnumber"] if product else "",
+            "sub_product_number": combination["product_number"] if combination else "",
+            "sub_sku_number": combination["sku_number"] if combination else "",
+            "sub_ean_number": combination["ean_number"] if combination else "",
+            "count": 1, "price": product["price"] if product else 0.0, "discount": 0.0,
+            "tax": product["vatrate"] if product else float(DEFAULT_VAT_RATE), "unit": "",
+            "weight": product["weight"] if product else 0.0,
+            "attributes": [{"option_name": part["attribute"]["name"], "value_name": part["attribute_value"]["name"]}
+                           for part in (combination["combination"] if combination else [])],
+        }
+        row.update(_money_fields(fields))
+        row["tax"] = float(row["tax"])
+        self._recalculate_row(row)
+        self.orderrows[row["id"]] = row
+        return row
+
+    @staticmethod
+    def _recalculate_row(row):
+        selling_price = _decimal(row["price"]) - _decimal(row["discount"])
+        row["selling_price"] = _money(selling_price)
+        row["total_price"] = _money(selling_price * _decimal(row["count"]))
+
+    def _rows_of(self, order_id):
+        return [row for row in self.orderrows.values() if row["order_id"] == order_id]
+
+    def _recalculate(self, order):
+        """Order totals from its rows: total_price = rows + shipping + paymethod costs + extra costs
+        - discounts; costs and discounts carry VAT at ``shipping_tax_percentage``."""
+        rows = self._rows_of(order["id"])
+        rows_total = sum((_decimal(row["total_price"]) for row in rows), Decimal(0))
+        rows_tax = sum((_tax_included(_decimal(row["total_price"]), _decimal(row["tax"])) for row in rows), Decimal(0))
+        costs = (_decimal(order["total_shipping"]) + _decimal(order["paymethod_costs"])
+                 + _decimal(order["extra_costs"]) - _decimal(order["total_discounts"]))
+        order.update(
+            total_orderrow_price=_money(rows_total), total_price=_money(rows_total + costs),
+            total_tax=_money(rows_tax + _tax_included(costs, _decimal(order["shipping_tax_percentage"]))),
+            total_weight=float(sum((_decimal(row["weight"]) * _decimal(row["count"]) for row in rows), Decimal(0))),
+        )
+
+    # -- changes and notifications ---------------------------------------------------------------
+    def _order_by_ref(self, order_ref):
+        if order_ref in self.orders:
+            return self.orders[order_ref]
+        order = next((o for o in self.orders.values() if o["ordernumber"] == int(order_ref)), None)
+        if order is None:
+            raise KeyError(f"no order with id or ordernumber {order_ref!r}")
+        return order
+
+    def _product_by_ref(self, product_ref):
+        if product_ref in self.products:
+            return self.products[product_ref]
+        matches = [p for p in self.products.values() if p["productnumber"] == product_ref]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} products with id or productnumber {product_ref!r}")
+        return matches[0]
+
+    def _change_order(self, order, changes):
+        before = dict(order)
+        order.update(_money_fields(changes))
+        self._recalculate(order)
+        if order != before:
+            self._notify_order("orders.updated", order, previous_status=before["status"])
+
+    def _apply_product_fields(self, product, fields):
+        fields = _money_fields(fields)
+        if "taxtariff" in fields and fields["taxtariff"] not in TAX_TARIFFS:
+            raise BadRequest(f"taxtariff must be one of {', '.join(TAX_TARIFFS)}")
+        if "active" in fields:
+            fields["is_active"] = fields["is_visible"] = fields.pop("active")
+        product.update(fields)
+
+    def _change_product(self, product, changes):
+        before = dict(product)
+        self._apply_product_fields(product, changes)
+        if product != before:
+            product["modifydate"] = _format_timestamp(self.clock())
+            self._notify_product("products.updated", product)
+
+    def _change_combination(self, combination, changes):
+        before = dict(combination)
+        combination.update(changes)
+        if combination != before:
+            product = self.products[combination["product_id"]]
+            product["modifydate"] = _format_timestamp(self.clock())
+            self._notify_product("products.updated", product)
+
+    def _notify_order(self, event, order, previous_status=None):
+        payload = {
+            "href": f"{self.shop_url}{API_PREFIX}/orders/{order['id']}", "id": order["id"],
+            "order_number": order["ordernumber"], "ordernumber_prefix": order["ordernumber_prefix"],
+            "ordernumber_full": order["ordernumber_full"], "total_price": order["total_price"],
+            "status": order["status"], "customer_email": order["customer"]["email"],
+            "customer_mobile": order["customer"]["billingaddress"]["mobile"],
+        }
+        if event == "orders.updated":
+            payload["previous_status"] = previous_status
+        self._notify(event, payload)
+
+    def _notify_product(self, event, product):
+        self._notify(event, {"href": f"{self.shop_url}{API_PREFIX}/products/{product['id']}",
+                             "id": product["id"], "productnumber": product["productnumber"]})
+
+    def _notify(self, event, payload):
+        body = json.dumps({"triggered_at": _format_timestamp(self.clock()), **payload})
+        for subscription in self.webhook_subscriptions.values():
+            if subscription["is_active"] and subscription["event"] == event:
+                headers = {"Content-Type": "application/json", "x-hash": sign_webhook(subscription["key"], body)}
+                self.deliver_webhook(subscription["address"], event, body, headers)
+
+    # -- HTTP plumbing ---------------------------------------------------------------------------
+    @staticmethod
+    def _base_url(request):
+        return request.host_url.rstrip("/")
+
+    @staticmethod
+    def _json_body(request):
+        try:
+            return json.loads(request.get_data(as_text=True))
+        except ValueError:
+            raise BadRequest("Request body is not valid JSON") from None
+
+    @staticmethod
+    def _query(request, allowed):
+        unknown = [name for name in request.args if name not in ("start", "size", *allowed)]
+        if unknown:
+            raise BadRequest(f"Unknown query parameter(s): {', '.join(unknown)}")
+        return request.args
+
+    @staticmethod
+    def _record(records, record_id, label):
+        if record_id not in records:
+            raise NotFound(f"{label} {record_id} does not exist")
+        return records[record_id]
+
+    def _collection(self, request, records, render):
+        """CCV collection envelope for one page of ``records`` (``start``/``size`` query)."""
+        start = _parse_int(request.args.get("start", "0"), "start")
+        size = min(_parse_int(request.args.get("size", str(DEFAULT_PAGE_SIZE)), "size"), MAX_PAGE_SIZE)
+        if start < 0 or size < 1:
+            raise BadRequest("start must be >= 0 and size >= 1")
+        base = self._base_url(request)
+        params = [(key, value) for key, value in parse_qsl(urlsplit(_request_uri(request)).query,
+                                                           keep_blank_values=True) if key not in ("start", "size")]
+
+        def page_link(page_start):
+            return f"{base}{request.path}?{urlencode([*params, ('start', page_start), ('size', size)])}"
+
+        return self.json_response({
+            "href": f"{base}{_request_uri(request)}", "start": start, "size": size,
+            "first": page_link(0),
+            "previous": page_link(max(0, start - size)) if start > 0 else None,
+            "next": page_link(start + size) if start + size < len(records) else None,
+            "items": [render(base, record) for record in records[start:start + size]],
+        })
+
+    @staticmethod
+    def _render_order(base, order):
+        href = f"{base}{API_PREFIX}/orders/{order['id']}"
+        return {"href": href, **order, "orderrows": {"href": f"{href}/orderrows"}}
+
+    @staticmethod
+    def _render_orderrow(base, row):
+        product_href = f"{base}{API_PREFIX}/products/{row['product_id']}" if row["product_id"] else None
+        return {"href": f"{base}{API_PREFIX}/orderrows/{row['id']}", **row, "product_href": product_href,
+                "parent": {"href": f"{base}{API_PREFIX}/orders/{row['order_id']}"}}
+
+    @staticmethod
+    def _render_product(base, product):
+        href = f"{base}{API_PREFIX}/products/{product['id']}"
+        return {"href": href, **product, "attributecombinations": {"href": f"{href}/attributecombinations"}}
+
+    @staticmethod
+    def _render_combination(base, combination):
+        return {"href": f"{base}{API_PREFIX}/attributecombinations/{combination['id']}", **combination,
+                "parent": {"href": f"{base}{API_PREFIX}/products/{combination['product_id']}"}}
+
+    @staticmethod
+    def _render_webhook(base, webhook):
+        return {"href": f"{base}{API_PREFIX}/webhooks/{webhook['id']}", **webhook}
+
+    # -- orders ----------------------------------------------------------------------------------
+    def on_list_orders(self, request):
+        query = self._query(request, _ORDER_FILTERS)
+        completed = _parse_bool(query.get("is_completed", "true"), "is_completed")
+        orders = [order for order in self.orders.values() if order["is_completed"] == completed]
+        if "ordernumber" in query:
+            number = _parse_int(query["ordernumber"], "ordernumber")
+            orders = [order for order in orders if order["ordernumber"] == number]
+        if "status" in query:
+            status = _parse_int(query["status"], "status")
+            if status not in ORDER_STATUSES:
+                raise BadRequest("status must be an integer from 1 to 14")
+            orders = [order for order in orders if order["status"] == status]
+        if "is_paid" in query:
+            paid = _parse_bool(query["is_paid"], "is_paid")
+            orders = [order for order in orders if order["paid"] == paid]
+        if "min_create_date" in query:
+            bound = _parse_date_bound(query["min_create_date"], "min_create_date", upper=False)
+            orders = [order for order in orders if _parse_timestamp(order["create_date"]) >= bound]
+        if "max_create_date" in query:
+            bound = _parse_date_bound(query["max_create_date"], "max_create_date", upper=True)
+            orders = [order for order in orders if _parse_timestamp(order["create_date"]) <= bound]
+        if "paymethod_id" in query:
+            paymethod_id = _parse_int(query["paymethod_id"], "paymethod_id")
+            orders = [order for order in orders if order["paymethod_id"] == paymethod_id]
+        if "transaction_id" in query:
+            orders = [order for order in orders if order["transaction_id"] == query["transaction_id"]]
+        return self._collection(request, _sorted(orders, query.get("orderby"), _ORDER_SORT_FIELDS), self._render_order)
+
+    def on_get_order(self, request, order_id):
+        order = self._record(self.orders, order_id, "Order")
+        return self.json_response(self._render_order(self._base_url(request), order))
+
+    def on_create_order(self, request):
+        payload = _validated(self._json_body(request), _ORDER_POST, "order", required=("customer", "orderrows"))
+        if payload.get("status", 1) not in ORDER_STATUSES:
+            raise BadRequest("status must be an integer from 1 to 14")
+        if not payload["orderrows"]:
+            raise BadRequest("orderrows must contain at least one row")
+        customer = self._customer_input(payload.pop("customer"))
+        row_inputs = [self._orderrow_input(row) for row in payload.pop("orderrows")]
+        number = max((order["ordernumber"] or 0 for order in self.orders.values()), default=0) + 1
+        order = self._new_order(number, {**_money_fields(payload), "customer": customer})
+        for product_id, combination, fields in row_inputs:
+            self._new_orderrow(order, product_id, combination, fields)
+        self._recalculate(order)
+        self._notify_order("orders.created", order)
+        return self.json_response(self._render_order(self._base_url(request), order), status=201)
+
+    def _customer_input(self, data):
+        customer = _validated(data, _CUSTOMER_INPUT, "customer")
+        addresses = {kind: {**_BLANK_ADDRESS, **_validated(customer.get(kind, {}), _ADDRESS_INPUT, f"customer.{kind}")}
+                     for kind in ("billingaddress", "deliveryaddress")}
+        return {"email": "", "customertype": "b2c", "btw": "", "kvk": "", "reference": "", **customer, **addresses}
+
+    def _orderrow_input(self, data):
+        """(product_id, combination, row fields) from one POSTed order row."""
+        fields = dict(_validated(data, _ORDERROW_INPUT, "orderrow", required=("count",)))
+        product_id = fields.pop("product_id", None)
+        combination_id = fields.pop("attribute_combination_id", None)
+        if product_id is not None and product_id not in self.products:
+            raise BadRequest(f"orderrow: product {product_id} does not exist")
+        if product_id is None and not {"product_name", "price"} <= fields.keys():
+            raise BadRequest("orderrow: product_name and price are required without product_id")
+        combination = None
+        if combination_id is not None:
+            combination = self.combinations.get(combination_id)
+            if combination is None or combination["product_id"] != product_id:
+                raise BadRequest(
+                    f"orderrow: attribute combination {combination_id} is not a variant of product {product_id}")
+        if fields["count"] <= 0:
+            raise BadRequest("orderrow: count must be positive")
+        return product_id, combination, fields
+
+    def on_update_order(self, request, order_id):
+        order = self._record(self.orders, order_id, "Order")
+        changes = _validated(self._json_body(request), _ORDER_PATCH, "order")
+        if changes.get("status", order["status"]) not in ORDER_STATUSES:
+            raise BadRequest("status must be an integer from 1 to 14")
+        self._change_order(order, changes)
+        return Response(status=204)
+
+    # -- order rows ------------------------------------------------------------------------------
+    def on_list_order_rows(self, request, order_id):
+        self._query(request, ())
+        self._record(self.orders, order_id, "Order")
+        return self._collection(request, sorted(self._rows_of(order_id), key=lambda row: row["id"]),
+                                self._render_orderrow)
+
+    def on_get_order_row(self, request, row_id):
+        row = self._record(self.orderrows, row_id, "Order row")
+        return self.json_response(self._render_orderrow(self._base_url(request), row))
+
+    def on_update_order_row(self, request, row_id):
+        row = self._record(self.orderrows, row_id, "Order row")
+        changes = _validated(self._json_body(request), _ORDERROW_PATCH, "orderrow")
+        if changes.get("count", row["count"]) <= 0:
+            raise BadRequest("orderrow: count must be positive")
+        before = dict(row)
+        row.update(_money_fields(changes))
+        if row != before:
+            order = self.orders[row["order_id"]]
+            self._recalculate_row(row)
+            self._recalculate(order)
+            self._notify_order("orders.updated", order, previous_status=order["status"])
+        return Response(status=204)
+
+    # -- products and attribute combinations -----------------------------------------------------
+    def on_list_products(self, request):
+        query = self._query(request, _PRODUCT_FILTERS)
+        products = list(self.products.values())
+        for name in ("productnumber", "eannumber"):
+            if name in query:
+                products = [product for product in products if product[name] == query[name]]
+        if "productname" in query:
+            if len(query["productname"]) < 3:
+                raise BadRequest("productname needs at least 3 characters")
+            needle = query["productname"].lower()
+            products = [product for product in products if needle in product["name"].lower()]
+        if "minstock" in query:
+            minimum = _parse_number(query["minstock"], "minstock")
+            products = [product for product in products if product["stock"] >= minimum]
+        if "maxstock" in query:
+            maximum = _parse_number(query["maxstock"], "maxstock")
+            products = [product for product in products if product["stock"] <= maximum]
+        if "active" in query:
+            active = _parse_bool(query["active"], "active")
+            products = [product for product in products if product["is_active"] == active]
+        return self._collection(request, _sorted(products, query.get("orderby"), _PRODUCT_SORT_FIELDS),
+                                self._render_product)
+
+    def on_create_product(self, request):
+        fields = _validated(self._json_body(request), _PRODUCT_INPUT, "product", required=("name", "price"))
+        product = self._new_product(fields)
+        self._notify_product("products.created", product)
+        return self.json_response(self._render_product(self._base_url(request), product), status=201)
+
+    def on_get_product(self, request, product_id):
+        product = self._record(self.products, product_id, "Product")
+        return self.json_response(self._render_product(self._base_url(request), product))
+
+    def on_patch_product(self, request, product_id):
+        product = self._record(self.products, product_id, "Product")
+        self._change_product(product, _validated(self._json_body(request), _PRODUCT_INPUT, "product"))
+        return Response(status=204)
+
+    def on_delete_product(self, request, product_id):
+        product = self._record(self.products, product_id, "Product")
+        del self.products[product_id]
+        for combination_id in [c["id"] for c in self.combinations.values() if c["product_id"] == product_id]:
+            del self.combinations[combination_id]
+        self._notify_product("products.deleted", product)
+        return Response(status=204)
+
+    def on_list_combinations(self, request, product_id):
+        self._query(request, ())
+        self._record(self.products, product_id, "Product")
+        combinations = sorted((c for c in self.combinations.values() if c["product_id"] == product_id),
+                              key=lambda combination: combination["id"])
+        return self._collection(request, combinations, self._render_combination)
+
+    def on_get_combination(self, request, combination_id):
+        combination = self._record(self.combinations, combination_id, "Attribute combination")
+        return self.json_response(self._render_combination(self._base_url(request), combination))
+
+    def on_update_combination(self, request, combination_id):
+        combination = self._record(self.combinations, combination_id, "Attribute combination")
+        self._change_combination(combination, _validated(self._json_body(request), _COMBINATION_PATCH,
+                                                         "attributecombination"))
+        return Response(status=204)
+
+    # -- webhooks --------------------------------------------------------------------------------
+    def on_list_webhooks(self, request):
+        self._query(request, ())
+        return self._collection(request, list(self.webhook_subscriptions.values()), self._render_webhook)
+
+    def on_create_webhook(self, request):
+        payload = _validated(self._json_body(request), _WEBHOOK_POST, "webhook", required=("event", "address"))
+        if payload["event"] not in WEBHOOK_EVENTS:
+            raise BadRequest(f"event must be one of {', '.join(WEBHOOK_EVENTS)}")
+        self._check_address(payload["address"])
+        webhook = {"id": self._next_id("webhooks"), "createdate": _format_timestamp(self.clock()),
+                   "event": payload["event"], "address": payload["address"], "key": secrets.token_hex(20),
+                   "is_active": payload.get("is_active", True)}
+        self.webhook_subscriptions[webhook["id"]] = webhook
+        return self.json_response(self._render_webhook(self._base_url(request), webhook), status=201)
+
+    @staticmethod
+    def _check_address(address):
+        if urlsplit(address).scheme not in ("http", "https"):
+            raise BadRequest("address must be an http(s) URL")
+
+    def on_get_webhook(self, request, webhook_id):
+        webhook = self._record(self.webhook_subscriptions, webhook_id, "Webhook")
+        return self.json_response(self._render_webhook(self._base_url(request), webhook))
+
+    def on_update_webhook(self, request, webhook_id):
+        webhook = self._record(self.webhook_subscriptions, webhook_id, "Webhook")
+        changes = _validated(self._json_body(request), _WEBHOOK_PATCH, "webhook")
+        if "address" in changes:
+            self._check_address(changes["address"])
+        webhook.update(changes)
+        return Response(status=204)
+
+    def on_delete_webhook(self, request, webhook_id):
+        self._record(self.webhook_subscriptions, webhook_id, "Webhook")
+        del self.webhook_subscriptions[webhook_id]
+        return Response(status=204)
