@@ -272,7 +272,8 @@ class ValidationErrors:
         self.count += 1
 
     def required(self, path):
-        self.add(path, PROPERTY_REQUIRED, f"Property {path[-1]} is required.", "Include the property in your request.")
+        self.add(path, PROPERTY_REQUIRED, f"Property {path[-1]} is required.",
+                 "Include the property in your request.")
 
     def invalid(self, path, message, value=None):
         self.add(path, INVALID_VALUE, message, "Please check the format of your data.", value)
@@ -683,7 +684,8 @@ class EconomicSimulator(SimulatorApp):
         payment_terms = dict(self.payment_terms[terms])
         record = {
             "draftInvoiceNumber": number, "date": body["date"], "currency": currency,
-            "exchangeRate": float(exchange_rate), "netAmount": _money(net), "netAmountInBaseCurrency": _money(net_base),
+            "exchangeRate": float(exchange_rate), "netAmount": _money(net),
+            "netAmountInBaseCurrency": _money(net_base),
             "grossAmount": _money(net + vat), "grossAmountInBaseCurrency": _money((net + vat) * exchange_rate / 100),
             "vatAmount": _money(vat), "roundingAmount": 0.0, "costPriceInBaseCurrency": _money(cost_base),
             "marginInBaseCurrency": _money(net_base - cost_base),
