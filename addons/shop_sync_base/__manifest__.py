@@ -1,0 +1,26 @@
+{
+    "name": "Shop Sync Base",
+    "summary": "Hub between webshops and accounting: backends, bindings, field rules, mappings, "
+    "sync logs, webhook inbox and the order/product/stock pipelines",
+    "version": "19.0.1.0.0",
+    "category": "Sales/Sales",
+    "author": "shop-sync",
+    "website": "https://github.com/shop-sync/shop-sync",
+    "license": "LGPL-3",
+    "depends": ["sale_stock", "account", "queue_job"],
+    "data": [
+        "security/shop_sync_groups.xml",
+        "security/ir.model.access.csv",
+        "security/shop_sync_rules.xml",
+        "data/queue_job_data.xml",
+        "data/ir_cron_data.xml",
+        "data/product_data.xml",
+        "views/shop_sync_backend_views.xml",
+        "views/shop_sync_log_views.xml",
+        "views/shop_sync_event_views.xml",
+        "views/shop_sync_config_views.xml",
+        "views/shop_sync_menus.xml",
+    ],
+    "installable": True,
+    "application": True,
+}

@@ -1,0 +1,66 @@
+import json
+import logging
+
+from odoo import http
+from odoo.http import request
+
+from ..services.adapter import WebhookRejected
+from ..services.signatures import same
+
+_logger = logging.getLogger(__name__)
+
+MAX_PAYLOAD = 2 * 1024 * 1024  # bytes; real order/product payloads are far smaller
+
+
+class ShopSyncWebhook(http.Controller):
+    """One endpoint per backend: check token and signature, store the payload in the inbox,
+    queue its processing, answer quickly.  Every refusal is logged."""
+
+    @http.route("/shop_sync/webhook/<int:backend_id>/<string:token>", type="http", auth="none",
+                methods=["POST"], csrf=False, save_session=False)
+    def receive(self, backend_id, token, **_params):
+        env = request.env(su=True)
+        backend = env["shop.sync.backend"].browse(backend_id).exists()
+        if not backend or not backend.active or not same(backend.webhook_token, token):
+            return self._answer(404, "unknown webhook endpoint")
+        Log = env["shop.sync.log"]
+        length = request.httprequest.content_length or 0
+        if length > MAX_PAYLOAD:
+            Log._record(backend, "webhook", "error", reason="Payload too large",
+                        message=f"{length} bytes refused (limit {MAX_PAYLOAD}).")
+            return self._answer(413, "payload too large")
+        body = request.httprequest.get_data(cache=False)[:MAX_PAYLOAD + 1]
+        if len(body) > MAX_PAYLOAD:
+            Log._record(backend, "webhook", "error", reason="Payload too large",
+                        message=f"More than {MAX_PAYLOAD} bytes refused.")
+            return self._answer(413, "payload too large")
+        headers = dict(request.httprequest.headers)
+        adapter = backend._get_adapter()
+        try:
+            adapter.verify_webhook(headers, body)
+        except WebhookRejected as exc:
+            Log._record(backend, "webhook", "error", reason="Signature rejected", message=str(exc))
+            return self._answer(401, "invalid signature")
+        text = body.decode("utf-8", errors="replace")
+        try:
+            payload = json.loads(text)
+        except ValueError as exc:
+            # keep the body: nothing received is lost, even when it cannot be read
+            event = env["shop.sync.event"]._store(backend, "webhook", "order", text,
+                                                  topic=adapter.webhook_topic(headers))
+            event.write({"state": "error", "message": f"Malformed JSON: {exc}"})
+            Log._record(backend, "webhook", "error", event=event, reason="Malformed payload", message=str(exc),
+                        request=text)
+            return self._answer(400, "malformed JSON")
+        classified = adapter.webhook_event(headers, payload) if isinstance(payload, dict) else None
+        if not classified:
+            return self._answer(200, "ignored")
+        object_name, external_id, external_ref = classified
+        event = env["shop.sync.event"]._store(backend, "webhook", object_name, payload, external_id=external_id,
+                                              external_ref=external_ref, topic=adapter.webhook_topic(headers))
+        event._enqueue()
+        return self._answer(200, "queued")
+
+    @staticmethod
+    def _answer(status, text):
+        return request.make_response(text, headers=[("Content-Type", "text/plain")], status=status)

@@ -1,0 +1,273 @@
+import logging
+import secrets
+from datetime import UTC, timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..services.http import RemoteError
+
+_logger = logging.getLogger(__name__)
+
+MANAGER = "shop_sync_base.group_shop_sync_manager"
+CHANNEL = "root.shop_sync"
+
+
+class ShopSyncBackend(models.Model):
+    """One configured remote system: a webshop or an accounting system.
+
+    Connector addons add their ``kind`` (``selection_add``), their credential fields (readable by
+    Shop Sync Managers only) and override ``_get_adapter`` / ``_compute_role``.
+    """
+
+    _name = "shop.sync.backend"
+    _description = "Shop Sync Backend"
+    _order = "sequence, name, id"
+
+    name = fields.Char(required=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    kind = fields.Selection([("none", "No connector")], required=True, default="none",
+                            help="The remote system this backend talks to.")
+    role = fields.Selection([("shop", "Webshop"), ("accounting", "Accounting")],
+                            compute="_compute_role", store=True)
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    api_url = fields.Char("Shop / API URL", help="Base URL of the remote API, e.g. https://myshop.example.")
+
+    # webhooks: the endpoint URL carries a random token; the shop signs with webhook_secret
+    webhook_token = fields.Char(groups=MANAGER, copy=False, readonly=True,
+                                default=lambda self: secrets.token_urlsafe(24))
+    webhook_secret = fields.Char(groups=MANAGER, copy=False,
+                                 help="Secret the shop signs webhooks with.")
+    webhook_url = fields.Char(compute="_compute_webhook_url", groups=MANAGER,
+                              help="Where the shop must send its webhooks.")
+
+    connection_state = fields.Selection(
+        [("unknown", "Not tested"), ("ok", "Connected"), ("failed", "Failed")],
+        default="unknown", readonly=True, copy=False)
+    connection_message = fields.Char(readonly=True, copy=False)
+
+    # schedule
+    sync_interval = fields.Integer("Sync every (minutes)", default=5, required=True)
+    next_sync_at = fields.Datetime(readonly=True, copy=False)
+    sync_orders = fields.Boolean("Import orders", default=True)
+    sync_products = fields.Boolean("Import product changes", default=False)
+    sync_stock = fields.Boolean("Export stock", default=False)
+    poll_overlap = fields.Integer(
+        "Overlap window (minutes)", default=10,
+        help="Each poll asks for changes since the last run minus this window, so nothing is missed "
+             "between runs; records already imported are recognised and skipped.")
+    orders_synced_until = fields.Datetime("Orders polled until", copy=False)
+    products_synced_until = fields.Datetime("Products polled until", copy=False)
+
+    # orders
+    order_state_ids = fields.One2many("shop.sync.order.state", "backend_id", "Order states", copy=True)
+    confirm_orders = fields.Boolean("Confirm imported orders", default=True)
+    create_missing_products = fields.Boolean(
+        help="Create a product for an unknown SKU on an order (with the fields the product rules allow on "
+             "create). Otherwise the order is not imported and the log says which SKU is unknown.")
+    shipping_product_id = fields.Many2one(
+        "product.product", default=lambda self: self.env.ref("shop_sync_base.product_shop_shipping", False),
+        help="Product of shipping lines when no shipping-method mapping matches.")
+    fee_product_id = fields.Many2one(
+        "product.product", default=lambda self: self.env.ref("shop_sync_base.product_shop_fee", False))
+    discount_product_id = fields.Many2one(
+        "product.product", default=lambda self: self.env.ref("shop_sync_base.product_shop_discount", False))
+
+    # products and stock
+    field_rule_ids = fields.One2many("shop.sync.field.rule", "backend_id", "Field rules", copy=True)
+    product_publish = fields.Selection(
+        [("draft", "Draft"), ("published", "Published")], "Create products in the shop as", default="draft")
+    warehouse_id = fields.Many2one(
+        "stock.warehouse", help="Warehouse whose free quantity (on hand minus reserved) is pushed to the shop.",
+        domain="[('company_id', '=', company_id)]")
+
+    mapping_ids = fields.One2many("shop.sync.mapping", "backend_id", "Mappings", copy=True)
+    log_ids = fields.One2many("shop.sync.log", "backend_id")
+    log_error_count = fields.Integer(compute="_compute_counts")
+    event_count = fields.Integer(compute="_compute_counts")
+
+    _sync_interval_positive = models.Constraint(
+        "CHECK(sync_interval > 0)", "The sync interval must be at least one minute.")
+
+    @api.depends("kind")
+    def _compute_role(self):
+        for backend in self:
+            backend.role = "shop"
+
+    def _compute_webhook_url(self):
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
+        for backend in self:
+            backend.webhook_url = (
+                f"{base_url}/shop_sync/webhook/{backend.id}/{backend.sudo().webhook_token}" if backend.id else False)
+
+    def _compute_counts(self):
+        since = fields.Datetime.now() - timedelta(hours=24)
+        errors = dict(self.env["shop.sync.log"]._read_group(
+            [("backend_id", "in", self.ids), ("state", "=", "error"), ("create_date", ">=", since)],
+            ["backend_id"], ["__count"]))
+        events = dict(self.env["shop.sync.event"]._read_group(
+            [("backend_id", "in", self.ids)], ["backend_id"], ["__count"]))
+        for backend in self:
+            backend.log_error_count = errors.get(backend, 0)
+            backend.event_count = events.get(backend, 0)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        backends = super().create(vals_list)
+        for backend in backends:
+            backend.env["shop.sync.field.rule"]._ensure_defaults(backend)
+        return backends
+
+    # -- adapter ------------------------------------------------------------------------------
+    def _get_adapter(self):
+        """Return the connector's adapter for this backend (overridden per ``kind``)."""
+        self.ensure_one()
+        raise UserError(_("No connector is installed for backend %(name)s (%(kind)s).",
+                          name=self.name, kind=self.kind))
+
+    def _adapter_config(self):
+        """Connection settings handed to the adapter; connectors extend with their credentials."""
+        self.ensure_one()
+        backend = self.sudo()
+        return {"url": backend.api_url or "", "webhook_secret": backend.webhook_secret or ""}
+
+    # -- buttons ------------------------------------------------------------------------------
+    def action_test_connection(self):
+        self.ensure_one()
+        try:
+            description = self._get_adapter().test_connection()
+        except (RemoteError, UserError) as exc:
+            self.write({"connection_state": "failed", "connection_message": str(exc)[:250]})
+            self.env["shop.sync.log"]._record(self, "connection", "error", message=str(exc),
+                                               reason=_("Connection failed"))
+            return self._notify(_("Connection failed: %s", exc), "danger")
+        self.write({"connection_state": "ok", "connection_message": description})
+        self.env["shop.sync.log"]._record(self, "connection", "done", message=description)
+        return self._notify(_("Connected: %s", description), "success")
+
+    def action_load_order_states(self):
+        """(Re)load the shop's order states, keeping the allowed flags already chosen."""
+        for backend in self:
+            adapter = backend._get_adapter()
+            known = {state.code: state for state in backend.order_state_ids}
+            defaults = set(adapter.default_allowed_states())
+            for sequence, (code, label) in enumerate(adapter.order_states()):
+                if code in known:
+                    known[code].write({"name": label, "sequence": sequence})
+                else:
+                    backend.order_state_ids.create({
+                        "backend_id": backend.id, "code": code, "name": label,
+                        "sequence": sequence, "allowed": code in defaults})
+        return True
+
+    def action_register_webhooks(self):
+        self.ensure_one()
+        backend = self.sudo()
+        try:
+            topics = backend._get_adapter().register_webhooks(backend.webhook_url)
+        except RemoteError as exc:
+            self.env["shop.sync.log"]._record(self, "webhook", "error", message=str(exc),
+                                               reason=_("Webhook registration failed"))
+            return self._notify(_("Webhook registration failed: %s", exc), "danger")
+        summary = ", ".join(topic for topic, _remote_id in topics)
+        self.env["shop.sync.log"]._record(self, "webhook", "done", message=_("Registered: %s", summary))
+        return self._notify(_("Webhooks registered: %s", summary), "success")
+
+    def action_sync_now(self):
+        for backend in self:
+            backend._enqueue_sync()
+        return self._notify(_("Synchronisation queued."), "info")
+
+    def action_import_all_products(self):
+        """One-time full product import (all products, not only recent changes)."""
+        for backend in self:
+            backend.with_delay(channel=f"{CHANNEL}.products", description=_("Full product import: %s", backend.name)
+                               )._import_products(full=True)
+        return self._notify(_("Full product import queued."), "info")
+
+    def action_view_logs(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id("shop_sync_base.action_shop_sync_log")
+        action["domain"] = [("backend_id", "in", self.ids)]
+        return action
+
+    def action_view_events(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id("shop_sync_base.action_shop_sync_event")
+        action["domain"] = [("backend_id", "in", self.ids)]
+        return action
+
+    @staticmethod
+    def _notify(message, kind):
+        return {"type": "ir.actions.client", "tag": "display_notification",
+                "params": {"message": message, "type": kind, "sticky": kind == "danger"}}
+
+    # -- scheduling ---------------------------------------------------------------------------
+    @api.model
+    def _cron_sync(self):
+        """Scheduled action: enqueue the jobs of every backend whose interval has elapsed."""
+        now = fields.Datetime.now()
+        due = self.search(["|", ("next_sync_at", "=", False), ("next_sync_at", "<=", now)])
+        for backend in due:
+            backend._enqueue_sync()
+            backend.next_sync_at = now + timedelta(minutes=backend.sync_interval)
+        return len(due)
+
+    def _enqueue_sync(self):
+        """Queue one job per enabled flow; connectors with extra flows extend this."""
+        self.ensure_one()
+        if self.role != "shop":
+            return
+        if self.sync_orders:
+            self.with_delay(channel=f"{CHANNEL}.orders", description=_("Poll orders: %s", self.name),
+                            identity_key=f"poll-orders-{self.id}")._poll_orders()
+        if self.sync_products:
+            self.with_delay(channel=f"{CHANNEL}.products", description=_("Poll products: %s", self.name),
+                            identity_key=f"poll-products-{self.id}")._import_products()
+        if self.sync_stock:
+            self.with_delay(channel=f"{CHANNEL}.stock", description=_("Export stock: %s", self.name),
+                            identity_key=f"export-stock-{self.id}")._export_stock()
+
+    # -- jobs ---------------------------------------------------------------------------------
+    def _poll_orders(self):
+        """Job: store every order changed since the watermark (minus the overlap) in the inbox
+        and queue its processing; then move the watermark."""
+        self.ensure_one()
+        return self._poll("order", "orders_synced_until",
+                          lambda adapter, since: adapter.fetch_orders(since), "order_import")
+
+    def _import_products(self, full=False):
+        """Job: like ``_poll_orders`` for products; ``full`` ignores the watermark."""
+        self.ensure_one()
+        return self._poll("product", "products_synced_until",
+                          lambda adapter, since: adapter.fetch_products(None if full else since),
+                          "product_import")
+
+    def _poll(self, object_name, watermark_field, fetch, flow):
+        started = fields.Datetime.now()
+        watermark = self[watermark_field]
+        since = watermark - timedelta(minutes=self.poll_overlap) if watermark else None
+        adapter = self._get_adapter()
+        Event = self.env["shop.sync.event"]
+        fetched, events = 0, Event
+        try:
+            for payload in fetch(adapter, since and since.replace(tzinfo=UTC)):
+                fetched += 1
+                events |= Event._store(self, "poll", object_name, payload, adapter=adapter)
+        except RemoteError as exc:
+            # keep what was stored; the watermark stays so the next run asks again
+            self.env["shop.sync.log"]._record(self, flow, "error", reason=_("Polling failed"), message=str(exc),
+                                               response=exc.body)
+            events._enqueue()
+            return False
+        events._enqueue()
+        self[watermark_field] = started
+        self.env["shop.sync.log"]._record(
+            self, flow, "done", reason=_("Poll"),
+            message=_("%(fetched)s fetched, %(new)s new or changed.", fetched=fetched, new=len(events)))
+        return len(events)
+
+    def _export_stock(self, products=None):
+        """Job: push changed stock levels of bound products to the shop."""
+        self.ensure_one()
+        return self.env["shop.sync.stock.exporter"]._export(self, products)
+

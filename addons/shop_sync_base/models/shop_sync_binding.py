@@ -1,0 +1,64 @@
+from odoo import api, fields, models
+
+
+class ShopSyncBinding(models.Model):
+    """Link between one Odoo record and its id in one remote system.
+
+    The unique constraint makes "already imported" structural: a second record for the same
+    external id cannot exist, whatever the timing of webhooks, polls and retries.
+    """
+
+    _name = "shop.sync.binding"
+    _description = "Shop Sync Binding"
+    _order = "id desc"
+
+    backend_id = fields.Many2one("shop.sync.backend", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="backend_id.company_id", store=True)
+    model = fields.Char(required=True, index=True, help="Odoo model of the bound record.")
+    res_id = fields.Integer("Record ID", required=True, index=True)
+    external_id = fields.Char(required=True, help="Id of the record in the remote system.")
+    external_ref = fields.Char("External reference", index=True, help="Order number, SKU or product number.")
+    sync_date = fields.Datetime(default=fields.Datetime.now)
+    last_value = fields.Char(help="Last value pushed (e.g. stock quantity), to push only changes.")
+
+    _external_unique = models.Constraint(
+        "UNIQUE(backend_id, model, external_id)",
+        "This remote record is already bound to an Odoo record for this backend.")
+    _record_unique = models.Constraint(
+        "UNIQUE(backend_id, model, res_id)",
+        "This Odoo record is already bound to a remote record for this backend.")
+
+    @api.model
+    def _lock(self, backend, model, external_id):
+        """Serialise work on one external id across transactions (released at commit/rollback)."""
+        self.env.cr.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                            [f"{backend.id}|{model}|{external_id}"])
+
+    @api.model
+    def _find(self, backend, model, external_id):
+        return self.search([("backend_id", "=", backend.id), ("model", "=", model),
+                            ("external_id", "=", str(external_id))], limit=1)
+
+    @api.model
+    def _for_record(self, backend, record):
+        return self.search([("backend_id", "=", backend.id), ("model", "=", record._name),
+                            ("res_id", "=", record.id)], limit=1)
+
+    @api.model
+    def _bind(self, backend, record, external_id, external_ref=None):
+        """Bind ``record`` to ``external_id`` (updating the existing binding of the record)."""
+        binding = self._for_record(backend, record)
+        values = {"external_id": str(external_id), "external_ref": external_ref, "sync_date": fields.Datetime.now()}
+        if binding:
+            binding.write(values)
+            return binding
+        return self.create({"backend_id": backend.id, "model": record._name, "res_id": record.id, **values})
+
+    def _record(self):
+        self.ensure_one()
+        return self.env[self.model].browse(self.res_id).exists()
+
+    def action_open_record(self):
+        self.ensure_one()
+        return {"type": "ir.actions.act_window", "res_model": self.model, "res_id": self.res_id,
+                "view_mode": "form", "target": "current"}

@@ -1,0 +1,100 @@
+import logging
+
+from odoo import _, api, fields, models
+
+_logger = logging.getLogger(__name__)
+
+FLOWS = [
+    ("order_import", "Order import"),
+    ("product_import", "Product import"),
+    ("product_export", "Product export"),
+    ("stock_export", "Stock export"),
+    ("stock_import", "Stock import"),
+    ("customer_export", "Customer export"),
+    ("invoice_export", "Invoice export"),
+    ("webhook", "Webhook"),
+    ("connection", "Connection"),
+]
+EXCERPT = 4000
+
+
+class ShopSyncLog(models.Model):
+    """One attempt to move one thing: done, skipped (with the reason) or error (with the message)."""
+
+    _name = "shop.sync.log"
+    _description = "Shop Sync Log"
+    _order = "id desc"
+    _rec_name = "external_ref"
+
+    backend_id = fields.Many2one("shop.sync.backend", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="backend_id.company_id", store=True)
+    flow = fields.Selection(FLOWS, required=True, index=True)
+    direction = fields.Selection([("inbound", "Inbound"), ("outbound", "Outbound")], compute="_compute_direction",
+                                 store=True)
+    state = fields.Selection([("done", "Done"), ("skipped", "Skipped"), ("error", "Error")], required=True,
+                             index=True)
+    external_ref = fields.Char("Reference", index="trigram", help="Order number, SKU, product number...")
+    external_id = fields.Char(index=True)
+    reason = fields.Char(help="Short reason, e.g. 'Order state not allowed'.")
+    message = fields.Text()
+    request_excerpt = fields.Text("Request")
+    response_excerpt = fields.Text("Response")
+    res_model = fields.Char("Odoo model")
+    res_id = fields.Integer("Odoo record ID")
+    event_id = fields.Many2one("shop.sync.event", ondelete="set null", index=True)
+    retried = fields.Boolean(readonly=True, help="A retry has been queued for this attempt.")
+
+    @api.depends("flow")
+    def _compute_direction(self):
+        outbound = {"product_export", "stock_export", "customer_export", "invoice_export"}
+        for log in self:
+            log.direction = "outbound" if log.flow in outbound else "inbound"
+
+    @api.model
+    def _record(self, backend, flow, state, *, ref=None, external_id=None, reason=None, message=None,
+                record=None, event=None, request=None, response=None):
+        """Create a log record (as superuser: logging never fails on access rights)."""
+        values = {
+            "backend_id": backend.id, "flow": flow, "state": state, "external_ref": ref,
+            "external_id": external_id and str(external_id), "reason": reason, "message": message,
+            "request_excerpt": request and str(request)[:EXCERPT],
+            "response_excerpt": response and str(response)[:EXCERPT],
+            "event_id": event.id if event else False,
+        }
+        if record:
+            values.update(res_model=record._name, res_id=record.id)
+        return self.sudo().create(values)
+
+    @api.model
+    def _record_detached(self, backend, flow, state, **kwargs):
+        """Like ``_record`` but committed in its own transaction: survives a rollback of the caller."""
+        with self.env.registry.cursor() as cr:
+            log = self.with_env(self.env(cr=cr))._record(backend.with_env(self.env(cr=cr)), flow, state, **kwargs)
+            return log.id
+
+    def action_retry(self):
+        """Retry: replay the stored inbox event with the current mappings, or re-run the flow."""
+        for log in self:
+            if log.event_id:
+                log.event_id._enqueue()
+            else:
+                log._retry_flow()
+            log.retried = True
+        return {"type": "ir.actions.client", "tag": "display_notification",
+                "params": {"message": _("Retry queued."), "type": "info"}}
+
+    def _retry_flow(self):
+        """Re-run the flow of a log without a stored event; connectors extend for their flows."""
+        self.ensure_one()
+        backend = self.backend_id
+        if self.flow == "stock_export":
+            backend.with_delay(channel="root.shop_sync.stock")._export_stock()
+        elif self.flow == "order_import":
+            backend.with_delay(channel="root.shop_sync.orders")._poll_orders()
+        elif self.flow == "product_import":
+            backend.with_delay(channel="root.shop_sync.products")._import_products()
+
+    def action_open_record(self):
+        self.ensure_one()
+        return {"type": "ir.actions.act_window", "res_model": self.res_model, "res_id": self.res_id,
+                "view_mode": "form", "target": "current"}

@@ -1,0 +1,90 @@
+from odoo import _, api, models
+from odoo.exceptions import UserError
+
+
+class ShopSyncPartnerMatcher(models.AbstractModel):
+    """Find or create the Odoo partners of a shop order, matching by e-mail.
+
+    A private buyer is one person; a company buyer is a company with the buyer as its contact.
+    Existing partners are only updated with the fields the customer import rules allow on update,
+    so data enriched in Odoo is kept.
+    """
+
+    _name = "shop.sync.partner.matcher"
+    _description = "Shop Sync Partner Matcher"
+
+    @api.model
+    def _match(self, backend, order):
+        """Return ``(customer, invoice address, delivery address)`` partners for ``order``."""
+        customer = order.customer
+        email = (customer.email or order.billing.email or "").strip().lower()
+        if not email:
+            raise UserError(_("The order has no customer e-mail: the customer cannot be matched."))
+        Partner = self.env["res.partner"].with_context(active_test=False)
+        company_domain = [("company_id", "in", (False, backend.company_id.id))]
+        contact = Partner.search([("email", "=ilike", email), *company_domain], order="is_company, id", limit=1)
+        rules = self.env["shop.sync.field.rule"]
+        if contact:
+            allowed = rules._allowed_fields(backend, "customer", "import", creating=False)
+            values = self._values(customer, order.billing, allowed)
+            if values:
+                contact.write(values)
+        else:
+            allowed = rules._allowed_fields(backend, "customer", "import", creating=True) | {"email", "name"}
+            values = {**self._values(customer, order.billing, allowed), "email": email}
+            if customer.is_company:
+                company = Partner.search([("is_company", "=", True), ("name", "=ilike", customer.company),
+                                          *company_domain], limit=1) or Partner.create({
+                    "name": customer.company, "is_company": True, "vat": customer.vat or False,
+                    **self._address(order.billing, allowed)})
+                values["parent_id"] = company.id
+            contact = Partner.create({**values, "company_id": False})
+        commercial = contact.commercial_partner_id
+        delivery = self._delivery_address(commercial, order.shipping, order.billing)
+        return contact, contact, delivery
+
+    @api.model
+    def _values(self, customer, billing, allowed):
+        values = {}
+        if "name" in allowed:
+            values["name"] = customer.name
+        if "email" in allowed and customer.email:
+            values["email"] = customer.email.strip().lower()
+        if "phone" in allowed and (customer.phone or billing.phone):
+            values["phone"] = customer.phone or billing.phone
+        if "vat" in allowed and customer.vat and not customer.is_company:
+            values["vat"] = customer.vat
+        values.update(self._address(billing, allowed))
+        return values
+
+    @api.model
+    def _address(self, address, allowed):
+        if "address" not in allowed or not address:
+            return {}
+        country = self.env["res.country"].search([("code", "=", (address.country_code or "").upper())], limit=1)
+        return {"street": address.street or False, "street2": address.street2 or False,
+                "zip": address.zip or False, "city": address.city or False, "country_id": country.id or False}
+
+    @api.model
+    def _delivery_address(self, commercial, shipping, billing):
+        """The commercial partner itself when shipping equals billing, else a delivery child
+        with that address (found again, not duplicated, on the next order)."""
+        if not shipping or not shipping.street or self._same_address(shipping, billing):
+            return commercial
+        country = self.env["res.country"].search([("code", "=", (shipping.country_code or "").upper())], limit=1)
+        values = {"street": shipping.street, "zip": shipping.zip or False, "city": shipping.city or False,
+                  "country_id": country.id or False}
+        existing = commercial.child_ids.filtered(
+            lambda p: p.type == "delivery" and all(p[key] == (value or False) if key != "country_id"
+                                                   else p.country_id.id == value for key, value in values.items()))
+        if existing:
+            return existing[:1]
+        return self.env["res.partner"].create({
+            **values, "parent_id": commercial.id, "type": "delivery",
+            "name": shipping.name or shipping.company or False, "street2": shipping.street2 or False})
+
+    @staticmethod
+    def _same_address(first, second):
+        keys = ("street", "zip", "city", "country_code")
+        return all((getattr(first, key) or "").strip().lower() == (getattr(second, key) or "").strip().lower()
+                   for key in keys)

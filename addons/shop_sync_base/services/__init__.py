@@ -1,0 +1,1 @@
+"""Plain-Python services of the hub: no ORM here."""

@@ -1,0 +1,92 @@
+"""The contract between the hub and a shop adapter.
+
+An adapter only translates: it talks to one shop's API and converts payloads to and from the
+canonical records of :mod:`.records`.  It takes no business decision (allowed states, dedupe,
+matching, taxes, field rules and logging live in the base pipelines).  Connector addons
+subclass :class:`ShopAdapter` and return an instance from ``shop.sync.backend._get_adapter()``.
+"""
+
+
+class WebhookRejected(Exception):
+    """The webhook failed verification (bad signature, unknown topic): answer 401, log it."""
+
+
+class ShopAdapter:
+    """Base class of shop adapters; every method a connector must provide raises here."""
+
+    #: external model names used in bindings and the inbox
+    ORDER, PRODUCT = "order", "product"
+
+    def __init__(self, backend_config):
+        """``backend_config``: a dict of the backend's connection settings (url, credentials...)."""
+        self.config = backend_config
+
+    # -- connection ---------------------------------------------------------------------------
+    def test_connection(self):
+        """Call the remote with the credentials; return a short description of the shop."""
+        raise NotImplementedError
+
+    def order_states(self):
+        """The shop's own order states as ``[(code, label)]``, for the allowed-states checkboxes."""
+        raise NotImplementedError
+
+    def default_allowed_states(self):
+        """State codes allowed on a new backend (e.g. paid, processing)."""
+        return []
+
+    def identify(self, object_name, payload):
+        """Return ``(external_id, external_ref)`` of a raw ``order`` or ``product`` payload, cheaply
+        (no full parse), for the inbox; the ref is the order number or SKU people search for."""
+        raise NotImplementedError
+
+    # -- orders -------------------------------------------------------------------------------
+    def fetch_orders(self, updated_since):
+        """Yield raw order payloads changed since ``updated_since`` (aware datetime or None)."""
+        raise NotImplementedError
+
+    def fetch_order(self, external_id):
+        """Return the raw payload of one order (used to refresh a webhook notification)."""
+        raise NotImplementedError
+
+    def parse_order(self, payload):
+        """Translate a raw order payload (from polling or a webhook) into a ``records.Order``."""
+        raise NotImplementedError
+
+    # -- products -----------------------------------------------------------------------------
+    def fetch_products(self, updated_since=None):
+        """Yield raw product payloads (all when ``updated_since`` is None)."""
+        raise NotImplementedError
+
+    def parse_product(self, payload):
+        """Translate a raw product payload into a ``records.Product``."""
+        raise NotImplementedError
+
+    def export_product(self, product, external_id=None, publish=False):
+        """Create (``external_id`` None) or update a product in the shop from a ``records.Product``;
+        return ``{sku: external variant id}`` plus ``"": product id``.  Never deletes."""
+        raise NotImplementedError
+
+    # -- stock --------------------------------------------------------------------------------
+    def push_stock(self, levels):
+        """Write ``records.StockLevel`` quantities; return a list of ``records.PushResult``."""
+        raise NotImplementedError
+
+    # -- webhooks -----------------------------------------------------------------------------
+    def register_webhooks(self, callback_url):
+        """Create the shop's webhook subscriptions pointing at ``callback_url``; return a list of
+        ``(topic, remote id)``; return secrets to store via ``webhook_secret()`` when the shop
+        generates them."""
+        raise NotImplementedError
+
+    def verify_webhook(self, headers, body):
+        """Raise :class:`WebhookRejected` unless the signature of ``body`` (bytes) is valid."""
+        raise NotImplementedError
+
+    def webhook_topic(self, headers):
+        """The remote's name of a webhook's event (e.g. ``orders/updated``), for the inbox."""
+        return None
+
+    def webhook_event(self, headers, payload):
+        """Classify a verified webhook: return ``(object, external_id, external_ref)`` where object
+        is ``ORDER`` or ``PRODUCT``, or None for a notification to ignore (e.g. a ping)."""
+        raise NotImplementedError

@@ -1,0 +1,138 @@
+"""Canonical records: what every adapter translates remote payloads into (and back from).
+
+Plain dataclasses with no ORM; amounts are ``Decimal``.  The base pipelines in
+``shop_sync_base.models`` take only these, so adding a shop needs no change to the base.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+LINE_KINDS = ("product", "shipping", "fee", "discount")
+
+
+@dataclass
+class Address:
+    name: str = ""
+    company: str = ""
+    street: str = ""
+    street2: str = ""
+    zip: str = ""
+    city: str = ""
+    state: str = ""
+    country_code: str = ""  # ISO 3166-1 alpha-2
+    phone: str = ""
+    email: str = ""
+
+
+@dataclass
+class Customer:
+    email: str
+    first_name: str = ""
+    last_name: str = ""
+    company: str = ""  # empty: a private person
+    vat: str = ""
+    phone: str = ""
+    external_id: str = ""
+
+    @property
+    def is_company(self):
+        return bool(self.company)
+
+    @property
+    def name(self):
+        return " ".join(part for part in (self.first_name, self.last_name) if part) or self.email
+
+
+@dataclass
+class OrderLine:
+    """One order line.  ``kind`` is product, shipping, fee or discount; a discount has a positive
+    ``unit_price`` that is subtracted.  ``unit_price`` is gross when ``Order.prices_include_tax``."""
+
+    kind: str
+    name: str
+    quantity: Decimal
+    unit_price: Decimal
+    tax_rate: Decimal | None = None  # percent; None: no tax information from the shop
+    sku: str = ""
+    code: str = ""  # shipping method / fee code, used by the shipping-method mapping
+    external_id: str = ""
+
+    def __post_init__(self):
+        if self.kind not in LINE_KINDS:
+            raise ValueError(f"unknown order line kind {self.kind!r}")
+
+
+@dataclass
+class Order:
+    external_id: str
+    number: str  # the order number people search for (e.g. "#1001" or "1001")
+    state: str  # the shop's own state code, checked against the backend's allowed states
+    created_at: datetime
+    currency: str
+    total: Decimal  # gross total as the shop computed it; checked against Odoo's total
+    customer: Customer
+    billing: Address
+    shipping: Address
+    lines: list = field(default_factory=list)
+    prices_include_tax: bool = True
+    payment_method: str = ""
+    paid: bool = False
+    updated_at: datetime | None = None
+    note: str = ""
+
+    @property
+    def country_code(self):
+        """Country that decides VAT: delivery address first, then billing."""
+        return self.shipping.country_code or self.billing.country_code
+
+
+@dataclass
+class Variant:
+    sku: str
+    options: dict = field(default_factory=dict)  # {"Size": "M"}; empty for the only variant of a simple product
+    price: Decimal | None = None
+    barcode: str = ""
+    weight: Decimal | None = None  # kg
+    external_id: str = ""
+    stock: Decimal | None = None
+
+
+@dataclass
+class Product:
+    """A product with one or more variants; a simple product has one variant with no options."""
+
+    external_id: str
+    name: str
+    sku: str = ""  # parent SKU; for simple products equal to the variant SKU
+    description: str = ""
+    price: Decimal | None = None
+    price_includes_tax: bool = False
+    barcode: str = ""
+    weight: Decimal | None = None
+    category: str = ""
+    published: bool = True
+    variants: list = field(default_factory=list)
+    updated_at: datetime | None = None
+
+    @property
+    def has_variants(self):
+        return any(variant.options for variant in self.variants)
+
+
+@dataclass
+class StockLevel:
+    sku: str
+    quantity: Decimal
+    external_id: str = ""  # the remote variant/inventory item id when known
+    previous: Decimal | None = None  # last value pushed, for compare-and-set
+
+
+@dataclass
+class PushResult:
+    """Outcome of one remote write, reported by adapters for batch operations."""
+
+    key: str  # SKU or external id
+    ok: bool
+    external_id: str = ""
+    message: str = ""

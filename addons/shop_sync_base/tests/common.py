@@ -1,0 +1,134 @@
+"""Test helpers: an in-memory shop adapter and a case with a configured backend."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from unittest.mock import patch
+
+from odoo.tests import TransactionCase
+
+from odoo.addons.shop_sync_base.services import records
+from odoo.addons.shop_sync_base.services.adapter import ShopAdapter, WebhookRejected
+from odoo.addons.shop_sync_base.services.signatures import hmac_base64, same
+
+
+class MemoryShopAdapter(ShopAdapter):
+    """A shop whose payloads are canonical-ish dicts kept in memory (no HTTP)."""
+
+    def __init__(self, backend_config):
+        super().__init__(backend_config)
+        self.orders = {}  # external id -> payload dict
+        self.products = {}
+        self.stock_pushes = []
+        self.fail_stock_for = set()
+
+    def test_connection(self):
+        return "memory shop"
+
+    def order_states(self):
+        return [("pending", "Pending"), ("paid", "Paid"), ("cancelled", "Cancelled")]
+
+    def default_allowed_states(self):
+        return ["paid"]
+
+    def identify(self, object_name, payload):
+        return payload["id"], payload.get("number") or payload.get("sku")
+
+    def fetch_orders(self, updated_since):
+        return [p for p in self.orders.values() if not updated_since or p["updated_at"] > updated_since]
+
+    def fetch_products(self, updated_since=None):
+        return list(self.products.values())
+
+    def parse_order(self, payload):
+        customer = payload["customer"]
+        address = records.Address(name=customer["name"], street=payload.get("street", "Main 1"), zip="8000",
+                                  city="Aarhus", country_code=payload.get("country", "DK"), email=customer["email"])
+        return records.Order(
+            external_id=payload["id"], number=payload["number"], state=payload["state"],
+            created_at=payload["created_at"], currency=payload.get("currency", "DKK"),
+            total=Decimal(payload["total"]),
+            customer=records.Customer(email=customer["email"], first_name=customer["name"],
+                                      company=customer.get("company", "")),
+            billing=address, shipping=payload.get("shipping") or address,
+            lines=[records.OrderLine(kind=line.get("kind", "product"), name=line["name"], sku=line.get("sku", ""),
+                                     quantity=Decimal(line["qty"]), unit_price=Decimal(line["price"]),
+                                     tax_rate=None if line.get("rate") is None else Decimal(line["rate"]))
+                   for line in payload["lines"]],
+            payment_method=payload.get("payment", ""),
+        )
+
+    def parse_product(self, payload):
+        return records.Product(
+            external_id=payload["id"], name=payload["name"], sku=payload.get("sku", ""),
+            description=payload.get("description", ""), price=Decimal(payload["price"]),
+            barcode=payload.get("barcode", ""), category=payload.get("category", ""),
+            published=payload.get("published", True),
+            variants=[records.Variant(sku=v.get("sku", ""), options=v.get("options", {}), external_id=v["id"],
+                                      barcode=v.get("barcode", ""), price=Decimal(payload["price"]))
+                      for v in payload["variants"]])
+
+    def push_stock(self, levels):
+        self.stock_pushes.append(levels)
+        return [records.PushResult(key=level.external_id, ok=level.sku not in self.fail_stock_for,
+                                   message="" if level.sku not in self.fail_stock_for else "location not stocked")
+                for level in levels]
+
+    def verify_webhook(self, headers, body):
+        if not same(hmac_base64(self.config["webhook_secret"], body), headers.get("X-Signature")):
+            raise WebhookRejected("signature mismatch")
+
+    def webhook_event(self, headers, payload):
+        if payload.get("ping"):
+            return None
+        return ("order", payload["id"], payload["number"])
+
+
+def order_payload(number, state="paid", email="anna@example.com", lines=None, total=None, **extra):
+    lines = lines or [{"name": "Mug", "sku": "MUG-1", "qty": "2", "price": "100.00", "rate": "25"}]
+    computed = sum(Decimal(l["qty"]) * Decimal(l["price"]) * (-1 if l.get("kind") == "discount" else 1)
+                   for l in lines)
+    payload = {
+        "id": f"o{number}", "number": str(number), "state": state,
+        "created_at": datetime(2026, 1, 5, 10, 0, tzinfo=UTC), "updated_at": datetime(2026, 1, 5, 10, 0, tzinfo=UTC),
+        "customer": {"email": email, "name": "Anna Jensen"}, "lines": lines,
+        "total": total if total is not None else str(computed),
+    }
+    payload.update(extra)
+    return payload
+
+
+class ShopSyncCase(TransactionCase):
+    """A company-ready backend using :class:`MemoryShopAdapter`."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, queue_job__no_delay=True))
+        cls.company = cls.env.company
+        cls.env.ref("base.DKK").active = True
+        cls.env.ref("base.EUR").active = True
+        cls.tax25 = cls._tax("VAT 25% incl.", 25)
+        cls.tax21 = cls._tax("VAT 21% incl.", 21)
+        cls.backend = cls.env["shop.sync.backend"].create({
+            "name": "Memory shop", "webhook_secret": "s3cret", "confirm_orders": False})
+        cls.adapter = MemoryShopAdapter(cls.backend._adapter_config())
+        Backend = type(cls.env["shop.sync.backend"])
+        cls.startClassPatcher(patch.object(Backend, "_get_adapter", lambda self: cls.adapter))
+        cls.backend.action_load_order_states()
+        cls.mug = cls.env["product.product"].create({
+            "name": "Mug", "default_code": "MUG-1", "type": "consu", "is_storable": True, "list_price": 100})
+
+    @classmethod
+    def _tax(cls, name, amount):
+        return cls.env["account.tax"].create({
+            "name": name, "amount": amount, "amount_type": "percent", "type_tax_use": "sale",
+            "price_include_override": "tax_included", "company_id": cls.env.company.id})
+
+    def import_order(self, payload):
+        record = self.adapter.parse_order(payload)
+        return self.env["shop.sync.order.importer"]._import(self.backend, record)
+
+    def sale_for(self, number):
+        return self.env["sale.order"].search([("shop_sync_backend_id", "=", self.backend.id),
+                                              ("shop_order_number", "=", str(number))])
+

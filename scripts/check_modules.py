@@ -1,0 +1,45 @@
+"""Refuse to go on if the modules we install depend, directly or not, on an Enterprise module.
+
+Reads the manifests of our addons and of every addons directory in odoo.conf (``.state/links``)
+without importing Odoo, follows ``depends`` transitively and fails on any ``OEEL-1`` licence or
+on a dependency that cannot be found.
+"""
+
+import ast
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ADDONS_DIRS = [ROOT / "addons", ROOT / ".state/links/oca", ROOT / ".state/links/odoo"]
+
+
+def manifest(name):
+    for directory in ADDONS_DIRS:
+        path = directory / name / "__manifest__.py"
+        if path.is_file():
+            return ast.literal_eval(path.read_text())
+    return None
+
+
+def main():
+    todo = [path.parent.name for path in (ROOT / "addons").glob("*/__manifest__.py")]
+    seen, problems = set(), []
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        data = manifest(name)
+        if data is None:
+            problems.append(f"module {name!r} is required but not found in {', '.join(map(str, ADDONS_DIRS))}")
+            continue
+        if data.get("license") == "OEEL-1":
+            problems.append(f"module {name!r} is Odoo Enterprise (OEEL-1): never installed by shop-sync")
+        todo.extend(data.get("depends", []))
+    if problems:
+        sys.exit("check_modules: " + "\n  ".join(problems))
+    print(f"check_modules: {len(seen)} modules in the dependency closure, all available and not OEEL-1", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,13 @@
+# Sourced by the scripts: database settings. DB_* (or libpq's PG*) point at an existing server;
+# by default the private cluster of scripts/pg.sh (matching odoo.conf).
+if [ -n "${DB_HOST:-}${PGHOST:-}" ]; then EXTERNAL_DB=1; else EXTERNAL_DB=0; fi
+export DB_HOST=${DB_HOST:-${PGHOST:-127.0.0.1}}
+export DB_PORT=${DB_PORT:-${PGPORT:-${SHOP_SYNC_PGPORT:-54329}}}
+export DB_USER=${DB_USER:-${PGUSER:-odoo}}
+export DB_PASSWORD=${DB_PASSWORD:-${PGPASSWORD:-}}
+VENV=${VENV:-$PWD/.venv}
+# options for Odoo's command line
+ODOO_DB_ARGS=(--db_host "$DB_HOST" --db_port "$DB_PORT" --db_user "$DB_USER")
+[ -n "$DB_PASSWORD" ] && ODOO_DB_ARGS+=(--db_password "$DB_PASSWORD")
+db_psql() { PGPASSWORD=$DB_PASSWORD psql -h "$DB_HOST" -p "$DB_PORT" -U "$DB_USER" "$@"; }
+db_exists() { [ "$(db_psql -d postgres -qtAc "SELECT 1 FROM pg_database WHERE datname='$1'")" = 1 ]; }

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Set up everything and run every test: simulator and service tests, and the Odoo tests of all
+# addons through pytest-odoo against a database with the addons installed.
+#   SHOP_SYNC_TEST_DB  database name (default shopsync_test); recreated on each run unless
+#   KEEP_DB=1          reuses it (updating the addons) for a quicker edit-test loop.
+#   Extra arguments go to pytest, e.g. scripts/test.sh -k order -x
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+DB=${SHOP_SYNC_TEST_DB:-shopsync_test}
+started=$SECONDS
+
+scripts/setup.sh
+scripts/pg.sh start
+modules=$(cd addons && ls -d */ | tr -d / | paste -sd,)
+
+if [ "${KEEP_DB:-0}" = 1 ] && db_exists "$DB"; then
+    echo "test: updating $modules in existing database $DB" >&2
+    scripts/odoo.sh -d "$DB" -u "$modules" --stop-after-init --log-level=warn --workers=0 >.state/odoo-install.log 2>&1 \
+        || { tail -n 40 .state/odoo-install.log; echo "test: ERROR: updating the addons failed (log: .state/odoo-install.log)" >&2; exit 1; }
+else
+    echo "test: creating database $DB with $modules" >&2
+    db_psql -d postgres -qc "DROP DATABASE IF EXISTS \"$DB\"" >/dev/null
+    scripts/odoo.sh -d "$DB" -i "$modules" --stop-after-init --log-level=warn --workers=0 >.state/odoo-install.log 2>&1 \
+        || { tail -n 40 .state/odoo-install.log; echo "test: ERROR: installing the addons failed (log: .state/odoo-install.log)" >&2; exit 1; }
+fi
+if grep -E " (ERROR|CRITICAL) " .state/odoo-install.log; then
+    echo "test: ERROR: Odoo logged errors while installing the addons (log: .state/odoo-install.log)" >&2; exit 1
+fi
+echo "test: set-up took $((SECONDS - started)) s" >&2
+
+set +e
+"$VENV/bin/python" -m pytest --odoo-config=odoo.conf --odoo-database="$DB" --odoo-http \
+    --odoo-extra "db_host=$DB_HOST" --odoo-extra "db_port=$DB_PORT" --odoo-extra "db_user=$DB_USER" \
+    ${DB_PASSWORD:+--odoo-extra "db_password=$DB_PASSWORD"} "$@"
+rc=$?
+set -e
+echo "test: total $((SECONDS - started)) s" >&2
+exit $rc
