@@ -3,6 +3,7 @@
 # addons through pytest-odoo against a database with the addons installed.
 #   SHOP_SYNC_TEST_DB  database name (default shopsync_test); recreated on each run unless
 #   KEEP_DB=1          reuses it (updating the addons) for a quicker edit-test loop.
+#   SHOP_SYNC_MODULES  comma-separated addons to install (default: every addon in addons/).
 #   Extra arguments go to pytest, e.g. scripts/test.sh -k order -x
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,7 @@ started=$SECONDS
 
 scripts/setup.sh
 scripts/pg.sh start
-modules=$(cd addons && ls -d */ | tr -d / | paste -sd,)
+modules=${SHOP_SYNC_MODULES:-$(cd addons && ls -d */ | tr -d / | paste -sd,)}
 
 if [ "${KEEP_DB:-0}" = 1 ] && db_exists "$DB"; then
     echo "test: updating $modules in existing database $DB" >&2

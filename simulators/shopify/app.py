@@ -262,8 +262,11 @@ class ShopifySimulator(SimulatorApp):
 
     def graphql(self, query, variables=None, operation_name=None):
         """The response body Shopify gives to one GraphQL request (throttling included)."""
+        with self.lock:
+            return self._graphql(query, variables or {}, operation_name)
+
+    def _graphql(self, query, variables, operation_name):
         schema = admin_schema()
-        variables = variables or {}
         try:
             document = parse(query)
         except GraphQLError as error:

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from graphql import GraphQLError
 
+from .schema import admin_schema
 from .state import DEFAULT_OPTION
 from .views import iso
 
@@ -26,10 +27,9 @@ MAX_QUANTITY = 1_000_000_000
 class Mutations:
     """Mutation root resolvers over a ``state.ShopState`` and its ``views.GraphViews``."""
 
-    def __init__(self, state, views, schema):
+    def __init__(self, state, views):
         self.state = state
         self.views = views
-        self.schema = schema
 
     def root(self):
         return {
@@ -44,7 +44,7 @@ class Mutations:
 
     def _error(self, code_enum, code, field):
         """A typed user error whose message is the schema's description of ``code``."""
-        message = self.schema.type_map[code_enum].values[code].description
+        message = admin_schema().type_map[code_enum].values[code].description
         return {"code": code, "field": field, "message": message}
 
     # -- inventory -------------------------------------------------------------------------------

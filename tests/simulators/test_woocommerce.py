@@ -24,6 +24,12 @@ SPECS = Path(os.environ.get("SHOP_SYNC_SPECS", Path(__file__).resolve().parents[
 MONEY = re.compile(r"^-?\d+\.\d{2}$")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def load_registry():
+    """Stands in for pytest-odoo's autouse fixture, which needs a database; these tests need no Odoo."""
+    yield
+
+
 class Receiver:
     """Trivial WSGI app recording every request (method, headers, raw body)."""
 
@@ -286,15 +292,19 @@ def test_webhook_delivers_signed_order_created(shop, receiver, api):
     assert payload == {**requests.get(f"{api}/orders/{order_id}", auth=AUTH).json(), "_links": payload["_links"]}
 
 
-def test_paused_webhook_and_other_topics_deliver_nothing(shop, receiver, api):
+def test_webhooks_fire_per_active_topic_including_stock_changes(shop, receiver, api):
     requests.post(f"{api}/webhooks", auth=AUTH, json={
-        "topic": "order.updated", "delivery_url": receiver.url, "status": "paused"})
+        "topic": "order.created", "delivery_url": receiver.url, "status": "paused"})
     requests.post(f"{api}/webhooks", auth=AUTH, json={"topic": "product.updated", "delivery_url": receiver.url})
-    shop.add_order(CATALOGUE.orders[0])  # order.created only
+    shop.add_order(next(order for order in CATALOGUE.orders if order.state == "pending"))  # no stock taken
     shop.flush_webhooks()
     assert [headers.get("X-Wc-Webhook-Topic") for _method, headers, _body in receiver.requests] == [None, None]
-    sku = CATALOGUE.products[0].sku
-    shop.set_stock(sku, 5)
+    paid = next(order for order in CATALOGUE.orders if order.state == "paid")
+    shop.add_order(paid)  # checkout takes stock: the products (and variable parents) are saved
+    shop.flush_webhooks()
+    updated = {json.loads(body)["sku"] for _method, _headers, body in receiver.requests[2:]}
+    assert {line.sku for line in paid.lines} <= updated
+    shop.set_stock(CATALOGUE.products[0].sku, 5)
     shop.flush_webhooks()
     assert receiver.requests[-1][1]["X-Wc-Webhook-Topic"] == "product.updated"
     assert json.loads(receiver.requests[-1][2])["stock_quantity"] == 5

@@ -2,6 +2,8 @@ import logging
 import secrets
 from datetime import UTC, timedelta
 
+from markupsafe import Markup, escape
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
@@ -82,6 +84,8 @@ class ShopSyncBackend(models.Model):
         "stock.warehouse", help="Warehouse whose free quantity (on hand minus reserved) is pushed to the shop.",
         domain="[('company_id', '=', company_id)]")
 
+    field_mapping_html = fields.Html("Field mapping", compute="_compute_field_mapping_html", sanitize=False,
+                                     help="Which shop field lands in which Odoo field.")
     mapping_ids = fields.One2many("shop.sync.mapping", "backend_id", "Mappings", copy=True)
     log_ids = fields.One2many("shop.sync.log", "backend_id")
     log_error_count = fields.Integer(compute="_compute_counts")
@@ -100,6 +104,21 @@ class ShopSyncBackend(models.Model):
         for backend in self:
             backend.webhook_url = (
                 f"{base_url}/shop_sync/webhook/{backend.id}/{backend.sudo().webhook_token}" if backend.id else False)
+
+    @api.depends("kind")
+    def _compute_field_mapping_html(self):
+        for backend in self:
+            rows = backend._field_mapping()
+            backend.field_mapping_html = rows and Markup(
+                "<table class='table table-sm'><thead><tr><th>%s</th><th>%s</th><th>%s</th></tr></thead><tbody>%s"
+                "</tbody></table>") % (_("Remote field"), _("Odoo field"), _("Note"), Markup().join(
+                    Markup("<tr><td><code>%s</code></td><td>%s</td><td>%s</td></tr>") % tuple(map(escape, row))
+                    for row in rows))
+
+    def _field_mapping(self):
+        """Rows (remote field, Odoo field, note) of the connector; empty without one."""
+        self.ensure_one()
+        return ()
 
     def _compute_counts(self):
         since = fields.Datetime.now() - timedelta(hours=24)

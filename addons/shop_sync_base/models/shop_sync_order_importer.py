@@ -102,6 +102,7 @@ class ShopSyncOrderImporter(models.AbstractModel):
                               currency=currency.name))
         if backend.confirm_orders:
             sale.action_confirm()
+        sale._shop_sync_imported()
         return sale
 
     @api.model

@@ -16,6 +16,8 @@ class ShopAdapter:
 
     #: external model names used in bindings and the inbox
     ORDER, PRODUCT = "order", "product"
+    #: what lands where, shown on the backend form: (shop field, Odoo field, note)
+    FIELD_MAPPING = ()
 
     def __init__(self, backend_config):
         """``backend_config``: a dict of the backend's connection settings (url, credentials...)."""
