@@ -279,6 +279,11 @@ def _distribute(amount, weights):
     return [share * CENT for share in shares]
 
 
+def _objects(value):
+    """The objects of a posted array (anything else in it is ignored)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
 def _slugify(text):
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
@@ -500,8 +505,8 @@ class WooCommerceSimulator(SimulatorApp):
         selected = sorted((record for record in records if self._matches(kind, record, query)),
                           key=lambda record: self._sort_key(kind, record, query),
                           reverse=query["order"] == "desc")
-        per_page, page = query["per_page"], query["page"]
-        offset = query["offset"] if query["offset"] is not None else (page - 1) * per_page
+        per_page = query["per_page"]
+        offset = query["offset"] if query["offset"] is not None else (query["page"] - 1) * per_page
         total_pages = math.ceil(len(selected) / per_page)
         response = self._json([self._shape(kind, record, request) for record in selected[offset:offset + per_page]])
         response.headers["X-WP-Total"] = str(len(selected))
@@ -511,7 +516,8 @@ class WooCommerceSimulator(SimulatorApp):
         links = {"prev": min(page - 1, total_pages), "next": page + 1 if total_pages > page else 0}
         for rel, target in links.items():
             if target > 0:
-                response.headers.add("Link", f'<{request.base_url}?{urlencode(params + [("page", target)])}>; rel="{rel}"')
+                url = f"{request.base_url}?{urlencode(params + [('page', target)])}"
+                response.headers.add("Link", f'<{url}>; rel="{rel}"')
         return response
 
     @_api
@@ -554,26 +560,12 @@ class WooCommerceSimulator(SimulatorApp):
         if sum(len(items) for items in sections.values()) > BATCH_LIMIT:
             raise WooError("woocommerce_rest_request_entity_too_large",
                            f"Unable to accept more than {BATCH_LIMIT} items for this request.", 413)
-        update, delete = getattr(self, f"_update_{SINGULAR[kind]}"), getattr(self, f"_delete_{SINGULAR[kind]}")
         result = {}
-        if sections["create"]:
-            result["create"] = [self._batch_item(kind, request, 0, lambda item=item: self._create(
-                kind, item if isinstance(item, dict) else self._not_an_object(), parent)) for item in sections["create"]]
-        if sections["update"]:
-            result["update"] = []
-            for item in sections["update"]:
-                item_id = item.get("id", 0) if isinstance(item, dict) else 0
-
-                def apply(item=item, item_id=item_id):
-                    record = self._lookup(kind, _as_int(item_id, "id"), parent, "update")
-                    update(record, item)
-                    return record
-                result["update"].append(self._batch_item(kind, request, item_id, apply))
-        if sections["delete"]:
-            result["delete"] = [
-                self._batch_item(kind, request, item_id, lambda item_id=item_id: delete(
-                    self._lookup(kind, _as_int(item_id, "id"), parent, "delete"), True))
-                for item_id in sections["delete"] if str(item_id).strip() not in ("", "0")]
+        for section, items in sections.items():
+            if section == "delete":
+                items = [item_id for item_id in items if str(item_id).strip() not in ("", "0")]
+            if items:
+                result[section] = [self._batch_item(kind, section, item, parent, request) for item in items]
         return self._json(result)
 
     # -- request plumbing ---------------------------------------------------------------------
@@ -604,16 +596,28 @@ class WooCommerceSimulator(SimulatorApp):
                            json_error_message="Syntax error")
         return data
 
-    def _batch_item(self, kind, request, item_id, operation):
-        """Run one batch operation; a failure becomes ``{id, error: {code, message, data}}`` as in WooCommerce."""
-        try:
-            return self._shape(kind, operation(), request)
-        except WooError as error:
-            return {"id": item_id, "error": error.body()}
+    def _batch_item(self, kind, section, item, parent, request):
+        """Run one create/update/delete of a batch; a failure becomes ``{id, error}`` as in WooCommerce.
 
-    @staticmethod
-    def _not_an_object():
-        raise _invalid_params({"body": ("rest_invalid_type", "body is not of type object.")})
+        Batch items skip the schema validation of single requests, as they do in WooCommerce.
+        """
+        try:
+            if section == "delete":
+                record = self._lookup(kind, _as_int(item, "id"), parent, "delete")
+                return self._shape(kind, getattr(self, f"_delete_{SINGULAR[kind]}")(record, True), request)
+            if not isinstance(item, dict):
+                raise _invalid_params({"body": ("rest_invalid_type", "body is not of type object.")})
+            if section == "create":
+                return self._shape(kind, self._create(kind, item, parent), request)
+            record = self._lookup(kind, _as_int(item.get("id", 0), "id"), parent, "update")
+            getattr(self, f"_update_{SINGULAR[kind]}")(record, item)
+            return self._shape(kind, record, request)
+        except WooError as error:
+            if section == "delete":
+                item_id = item
+            else:
+                item_id = item.get("id", 0) if section == "update" and isinstance(item, dict) else 0
+            return {"id": item_id, "error": error.body()}
 
     def _list_query(self, kind, args):
         """Parse and validate the query parameters of a list request (all errors reported at once)."""
@@ -632,8 +636,9 @@ class WooCommerceSimulator(SimulatorApp):
                 return default
             number = int(text)
             if number < minimum or (maximum is not None and number > maximum):
-                errors[name] = ("rest_out_of_bounds", f"{name} must be between {minimum} (inclusive) and {maximum} "
-                                "(inclusive)" if maximum else f"{name} must be greater than or equal to {minimum}")
+                bounds = (f"between {minimum} (inclusive) and {maximum} (inclusive)" if maximum is not None
+                          else f"greater than or equal to {minimum}")
+                errors[name] = ("rest_out_of_bounds", f"{name} must be {bounds}")
             return number
 
         def enum(name, default, options, many=False):
@@ -856,8 +861,10 @@ class WooCommerceSimulator(SimulatorApp):
             if event == "deleted":
                 payload = {"id": record_id}
             else:
-                kind = "products" if resource == "product" else f"{resource}s"
-                record = self._store(kind).get(record_id) or (self.variations.get(record_id) if kind == "products" else None)
+                kind = f"{resource}s"
+                record = self._store(kind).get(record_id)
+                if record is None and kind == "products":
+                    record = self.variations.get(record_id)
                 if record is None:
                     continue
                 payload = self._render(kind, record, self.site_url)
@@ -886,7 +893,10 @@ class WooCommerceSimulator(SimulatorApp):
             })
 
     def _upsert_meta(self, record, posted):
-        for entry in posted or []:
+        """Update ``meta_data`` entries matched by id or key, append the others (WooCommerce's update_meta_data)."""
+        for entry in posted if isinstance(posted, list) else []:
+            if not isinstance(entry, dict):
+                continue
             existing = next((meta for meta in record["meta_data"]
                              if meta["id"] == entry.get("id") or meta["key"] == entry.get("key")), None)
             if existing is None:
@@ -1008,7 +1018,8 @@ class WooCommerceSimulator(SimulatorApp):
             else:
                 record["stock_status"] = "outofstock" if record["backorders"] == "no" else "onbackorder"
         record["backorders_allowed"] = record["backorders"] != "no"
-        record["backordered"] = record["manage_stock"] and record["stock_quantity"] <= 0 and record["backorders_allowed"]
+        record["backordered"] = (record["manage_stock"] and record["stock_quantity"] <= 0
+                                 and record["backorders_allowed"])
         record["purchasable"] = bool(record["price"]) and record["status"] == "publish"
 
     def _sync_variable(self, product):
@@ -1057,13 +1068,14 @@ class WooCommerceSimulator(SimulatorApp):
             product["categories"] = [dict(known[entry["id"]]) for entry in data["categories"]
                                      if isinstance(entry, dict) and entry.get("id") in known]
         if isinstance(data.get("attributes"), list):
+            posted = [attribute for attribute in data["attributes"] if isinstance(attribute, dict)]
             product["attributes"] = [{
                 "id": _as_int(attribute.get("id", 0), "attributes"), "name": str(attribute.get("name", "")),
                 "position": _as_int(attribute.get("position", position), "attributes"),
                 "visible": _as_bool(attribute.get("visible", False)),
                 "variation": _as_bool(attribute.get("variation", False)),
-                "options": [str(option) for option in attribute.get("options", [])],
-            } for position, attribute in enumerate(data["attributes"])]
+                "options": [str(option) for option in attribute.get("options") or []],
+            } for position, attribute in enumerate(posted)]
         if isinstance(data.get("default_attributes"), list):
             product["default_attributes"] = copy.deepcopy(data["default_attributes"])
         self._apply_catalog_fields(product, data)
@@ -1101,11 +1113,14 @@ class WooCommerceSimulator(SimulatorApp):
 
     def _apply_variation_fields(self, variation, parent, data):
         if isinstance(data.get("attributes"), list):
-            by_name = {attribute["name"].lower(): attribute for attribute in parent["attributes"] if attribute["variation"]}
-            chosen = [(by_name.get(str(entry.get("name", "")).lower()), entry) for entry in data["attributes"]
-                      if isinstance(entry, dict)]
-            variation["attributes"] = [{"id": attribute["id"], "name": attribute["name"],
-                                        "option": str(entry.get("option", ""))} for attribute, entry in chosen if attribute]
+            # a parent's variation attribute, by id (global attributes) or by name; others are dropped
+            by_key = {key: attribute for attribute in parent["attributes"] if attribute["variation"]
+                      for key in (attribute["id"] or None, attribute["name"].lower()) if key is not None}
+            chosen = [(by_key.get(entry.get("id") or str(entry.get("name", "")).lower()), entry)
+                      for entry in data["attributes"] if isinstance(entry, dict)]
+            variation["attributes"] = [
+                {"id": attribute["id"], "name": attribute["name"], "option": str(entry.get("option", ""))}
+                for attribute, entry in chosen if attribute]
         options = ", ".join(attribute["option"] for attribute in variation["attributes"])
         variation["name"] = f"{parent['name']} - {options}" if options else parent["name"]
         query = urlencode({f"attribute_{_slugify(attribute['name'])}": attribute["option"]
@@ -1115,7 +1130,8 @@ class WooCommerceSimulator(SimulatorApp):
 
     def _create_variation(self, data, parent):
         if data.get("id"):
-            raise WooError("woocommerce_rest_product_variation_exists", "Cannot create existing product_variation.", 400)
+            raise WooError("woocommerce_rest_product_variation_exists", "Cannot create existing product_variation.",
+                           400)
         variation = {**self._catalog_defaults(self._sequences["post"] + 1), "name": "", "type": "variation",
                      "parent_id": parent["id"], "image": None, "attributes": []}
         self._apply_variation_fields(variation, parent, data)
@@ -1151,9 +1167,10 @@ class WooCommerceSimulator(SimulatorApp):
         if not seed_product.has_variants:
             return self._create_product({**data, "regular_price": _money(seed_product.price)})
         names = list(dict.fromkeys(name for variant in seed_product.variants for name in variant.options))
-        data["attributes"] = [{"name": name, "position": position, "visible": True, "variation": True,
-                               "options": list(dict.fromkeys(variant.options[name] for variant in seed_product.variants))}
-                              for position, name in enumerate(names)]
+        data["attributes"] = [
+            {"name": name, "position": position, "visible": True, "variation": True,
+             "options": list(dict.fromkeys(variant.options[name] for variant in seed_product.variants))}
+            for position, name in enumerate(names)]
         product = self._create_product(data)
         for position, variant in enumerate(seed_product.variants):
             self._create_variation({
@@ -1200,11 +1217,11 @@ class WooCommerceSimulator(SimulatorApp):
             username = _unique(_slugify(email.split("@")[0]).replace("-", ".") or "customer", taken, "")
         customer = {"id": self._next_id("user")}
         self._restamp(customer, self._now())
+        avatar = hashlib.md5(email.lower().encode()).hexdigest()
         customer.update({
             "email": email, "first_name": "", "last_name": "", "role": "customer", "username": username,
             "billing": _address(BILLING_FIELDS), "shipping": _address(SHIPPING_FIELDS), "is_paying_customer": False,
-            "avatar_url": f"https://secure.gravatar.com/avatar/{hashlib.md5(email.lower().encode()).hexdigest()}?s=96&d=mm&r=g",
-            "meta_data": [],
+            "avatar_url": f"https://secure.gravatar.com/avatar/{avatar}?s=96&d=mm&r=g", "meta_data": [],
         })
         self._apply_customer_fields(customer, data)
         self.customers[customer["id"]] = customer
@@ -1282,16 +1299,25 @@ class WooCommerceSimulator(SimulatorApp):
             return record["parent_id"], record["id"], record["name"]
         return record["id"], 0, record["name"]
 
-    def _fill_order(self, order, lines, shipping_lines, fee_lines, discount, coupon_code):
-        """Write line arrays, tax lines and totals.
+    def _attribute_meta(self, variation):
+        """A variation line item's meta: its attribute options, keyed by attribute slug."""
+        return [{"id": self._next_id("meta"), "key": _slugify(attribute["name"]), "value": attribute["option"]}
+                for attribute in (variation["attributes"] if variation else [])]
+
+    @staticmethod
+    def _tax_country(order):
+        """Taxes follow the shipping address, else the billing address (WooCommerce's default)."""
+        return order["shipping"]["country"] or order["billing"]["country"]
+
+    def _fill_order(self, order, rate, lines, shipping_lines, fee_lines, discount, coupon_code):
+        """Write line arrays, tax lines (one VAT ``rate`` of the tax country) and totals.
 
         ``lines``: dicts with product_id, variation_id, name, sku, quantity, meta_data, ``subtotal`` and
         ``subtotal_tax`` (Decimals); ``shipping_lines``/``fee_lines``: their wire fields with Decimal
         ``total``/``total_tax``; ``discount``: gross coupon amount, spread over lines by value.
         """
-        country = order["shipping"]["country"] or order["billing"]["country"]
-        rate = COUNTRIES.get(country, (Decimal(0), None))[0]
-        rate_id = list(COUNTRIES).index(country) + 1 if rate else 0
+        country = self._tax_country(order)
+        rate_id = list(COUNTRIES).index(country) + 1 if country in COUNTRIES else 0
 
         def taxes(total, subtotal=None):
             if not rate:
@@ -1336,8 +1362,8 @@ class WooCommerceSimulator(SimulatorApp):
         label = TAX_LABELS.get(country, "VAT")
         order["tax_lines"] = [{
             "id": self._next_id("item"), "rate_code": f"{country}-{label.upper()}-1", "rate_id": rate_id,
-            "label": label, "compound": False, "tax_total": _money(cart_tax), "shipping_tax_total": _money(shipping_tax),
-            "rate_percent": float(rate), "meta_data": [],
+            "label": label, "compound": False, "tax_total": _money(cart_tax),
+            "shipping_tax_total": _money(shipping_tax), "rate_percent": float(rate), "meta_data": [],
         }] if rate else []
         order.update(discount_total=_money(discount_total), discount_tax=_money(discount_tax),
                      shipping_total=_money(shipping_total), shipping_tax=_money(shipping_tax),
@@ -1364,8 +1390,7 @@ class WooCommerceSimulator(SimulatorApp):
             lines.append({
                 "product_id": product_id, "variation_id": variation_id, "name": name, "sku": line.sku,
                 "quantity": line.quantity, "subtotal": gross - tax, "subtotal_tax": tax,
-                "meta_data": [{"id": self._next_id("meta"), "key": _slugify(attribute["name"]), "value": attribute["option"]}
-                              for attribute in (variation["attributes"] if variation else [])],
+                "meta_data": self._attribute_meta(variation),
             })
         shipping_tax = _tax_included(seed_order.shipping_amount, rate)
         shipping = [{"method_title": seed_order.shipping_method,
@@ -1375,7 +1400,7 @@ class WooCommerceSimulator(SimulatorApp):
         fees = [{"name": "Payment fee", "tax_status": "taxable", "total": seed_order.fee_amount - fee_tax,
                  "total_tax": fee_tax}] if seed_order.fee_amount else []
         coupon = f"SAVE{int(seed_order.discount_amount)}"
-        self._fill_order(order, lines, shipping, fees, seed_order.discount_amount, coupon)
+        self._fill_order(order, rate, lines, shipping, fees, seed_order.discount_amount, coupon)
         self.orders[order["id"]] = order
         self._queue_event("order", "created", order["id"])
         status = STATE_TO_STATUS[seed_order.state]
@@ -1462,8 +1487,7 @@ class WooCommerceSimulator(SimulatorApp):
             "variation_id": record["id"] if is_variation else 0,
             "name": str(posted.get("name") or (record["name"] if record else "")),
             "sku": record["sku"] if record else "", "quantity": quantity, "subtotal": net, "subtotal_tax": tax,
-            "meta_data": [{"id": self._next_id("meta"), "key": _slugify(attribute["name"]), "value": attribute["option"]}
-                          for attribute in (record["attributes"] if is_variation else [])],
+            "meta_data": self._attribute_meta(record if is_variation else None),
         }
 
     def _create_order(self, data):
@@ -1472,27 +1496,27 @@ class WooCommerceSimulator(SimulatorApp):
         customer_id = _as_int(data.get("customer_id") or 0, "customer_id")
         if customer_id and customer_id not in self.customers:
             raise WooError("woocommerce_rest_invalid_customer_id", "Customer ID is invalid.", 400)
-        for coupon in data.get("coupon_lines") or []:
-            code = coupon.get("code", "") if isinstance(coupon, dict) else coupon
-            raise WooError("woocommerce_rest_invalid_coupon", f'Coupon "{code}" does not exist!', 400)
+        for coupon in _objects(data.get("coupon_lines")):  # the simulator has no coupons
+            raise WooError("woocommerce_rest_invalid_coupon", f'Coupon "{coupon.get("code", "")}" does not exist!',
+                           400)
         order = self._new_order(self._next_order_number(), str(data.get("currency") or self.currency), self._now(),
                                 "rest-api")
         order["customer_id"] = customer_id
         self._apply_order_fields(order, data)
-        country = order["shipping"]["country"] or order["billing"]["country"]
-        rate = COUNTRIES.get(country, (Decimal(0), None))[0]
+        rate = COUNTRIES.get(self._tax_country(order), (Decimal(0), None))[0]
         lines = [self._posted_line(posted, rate) for posted in data.get("line_items") or []]
         shipping, fees = [], []
-        for posted in data.get("shipping_lines") or []:
+        for posted in _objects(data.get("shipping_lines")):
             net = _as_decimal(posted.get("total", 0), "shipping_lines")
             shipping.append({"method_title": str(posted.get("method_title", "")),
-                             "method_id": str(posted.get("method_id", "")), "total": net, "total_tax": _tax_on(net, rate)})
-        for posted in data.get("fee_lines") or []:
+                             "method_id": str(posted.get("method_id", "")), "total": net,
+                             "total_tax": _tax_on(net, rate)})
+        for posted in _objects(data.get("fee_lines")):
             net = _as_decimal(posted.get("total", 0), "fee_lines")
             taxable = posted.get("tax_status", "taxable") == "taxable"
             fees.append({"name": str(posted.get("name", "")), "tax_status": "taxable" if taxable else "none",
                          "total": net, "total_tax": _tax_on(net, rate) if taxable else Decimal(0)})
-        self._fill_order(order, lines, shipping, fees, Decimal(0), "")
+        self._fill_order(order, rate, lines, shipping, fees, Decimal(0), "")
         self.orders[order["id"]] = order
         self._queue_event("order", "created", order["id"])
         self._change_status(order, data["status"] if data.get("status") in ORDER_STATUSES else "pending")
@@ -1540,8 +1564,7 @@ class WooCommerceSimulator(SimulatorApp):
     @staticmethod
     def _check_topic(topic, message):
         resource, _dot, event = str(topic).lower().partition(".")
-        if not ((resource in ("coupon", "customer", "order", "product") and f"{resource}.{event}" in WEBHOOK_TOPIC_HOOKS)
-                or (resource == "action" and event)):
+        if f"{resource}.{event}" not in WEBHOOK_TOPIC_HOOKS and not (resource == "action" and event):
             raise WooError("woocommerce_rest_shop_webhook_invalid_topic", message, 400)
         return f"{resource}.{event}"
 
@@ -1552,7 +1575,8 @@ class WooCommerceSimulator(SimulatorApp):
                            "Webhook delivery URL must be a valid URL starting with http:// or https://.", 400)
         return str(url)
 
-    def _apply_webhook_topic(self, webhook, topic):
+    @staticmethod
+    def _apply_webhook_topic(webhook, topic):
         webhook["topic"] = topic
         webhook["resource"], _dot, webhook["event"] = topic.partition(".")
         webhook["hooks"] = [webhook["event"]] if webhook["resource"] == "action" else list(WEBHOOK_TOPIC_HOOKS[topic])

@@ -4,6 +4,7 @@ import json
 import os
 import re
 import threading
+import time
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -58,6 +59,7 @@ def server():
 def shop(server):
     """The simulator, reset and seeded with ``CATALOGUE``."""
     app = server.app
+    app.clock = time.time
     app.reset()
     app.faults.clear()
     app.requests_per_minute = None
@@ -194,7 +196,8 @@ def test_sku_filter_on_products_and_variations(shop, api):
     assert parent["type"] == "variable" and len(parent["variations"]) == len(variable.variants)
     variant = variable.variants[-1]
     variations = get_all(f"{api}/products/{parent['id']}/variations", sku=variant.sku)
-    assert [(v["sku"], v["stock_quantity"], v["manage_stock"]) for v in variations] == [(variant.sku, variant.stock, True)]
+    assert [(v["sku"], v["stock_quantity"], v["manage_stock"]) for v in variations] == [
+        (variant.sku, variant.stock, True)]
     as_product = get_all(f"{api}/products", sku=variant.sku)  # WooCommerce also finds variations
     assert [(p["type"], p["parent_id"]) for p in as_product] == [("variation", parent["id"])]
 
@@ -425,3 +428,19 @@ def test_customers_filter_by_email_and_reject_duplicates(shop, api):
     assert created.status_code == 201 and created.json()["username"] == "new"
     missing = requests.post(f"{api}/customers", auth=AUTH, json={"first_name": "No mail"})
     assert missing.json()["code"] == "rest_missing_callback_param"
+
+
+def test_variation_change_saves_its_parent_for_polling_and_webhooks(shop, receiver, api):
+    shop.clock = lambda: datetime(2026, 2, 1, 9, 0, tzinfo=timezone.utc).timestamp()
+    requests.post(f"{api}/webhooks", auth=AUTH, json={"topic": "product.updated", "delivery_url": receiver.url})
+    variation = next(iter(shop.variations.values()))
+    response = requests.put(f"{api}/products/{variation['parent_id']}/variations/{variation['id']}", auth=AUTH,
+                            json={"regular_price": "1.00", "stock_quantity": 3})
+    assert (response.json()["price"], response.json()["stock_quantity"]) == ("1.00", 3)
+    changed = get_all(f"{api}/products", modified_after="2026-01-31T00:00:00", _fields="id,date_modified_gmt")
+    assert changed == [{"id": variation["parent_id"], "date_modified_gmt": "2026-02-01T09:00:00"}]
+    assert shop.products[variation["parent_id"]]["price"] == "1.00"  # the cheapest variation
+    shop.flush_webhooks()
+    payloads = [json.loads(body) for _method, _headers, body in receiver.requests[1:]]
+    assert [(payload["id"], payload["type"]) for payload in payloads] == [
+        (variation["id"], "variation"), (variation["parent_id"], "variable")]
