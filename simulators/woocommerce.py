@@ -492,7 +492,8 @@ class WooCommerceSimulator(SimulatorApp):
         """Set the managed stock of the product or variation with ``sku``; fires ``product.updated``."""
         return self.update_product(sku, manage_stock=True, stock_quantity=quantity)
 
-    # -- routes -------------------------------------------------------------------------------
+    # -- routes (generic per collection ``kind``; each kind's behaviour lives in its
+    #    ``_create_<singular>``, ``_update_<singular>`` and ``_delete_<singular>`` methods) ------
     @_api
     def on_list(self, request, kind, product_id=None):
         parent = self._parent(product_id)
