@@ -25,12 +25,6 @@ SPECS = Path(os.environ.get("SHOP_SYNC_SPECS", Path(__file__).resolve().parents[
 MONEY = re.compile(r"^-?\d+\.\d{2}$")
 
 
-@pytest.fixture(scope="session", autouse=True)
-def load_registry():
-    """Stands in for pytest-odoo's autouse fixture, which needs a database; these tests need no Odoo."""
-    yield
-
-
 class Receiver:
     """Trivial WSGI app recording every request (method, headers, raw body)."""
 
