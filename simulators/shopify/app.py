@@ -281,7 +281,7 @@ class ShopifySimulator(SimulatorApp):
         if operation is None:
             message = f'No operation named "{operation_name}"' if operation_name else "An operation name is required"
             return {"errors": [{"message": message}]}
-        coerced = get_variable_values(schema, operation.variable_definitions, variables)
+        coerced = get_variable_values(schema, operation.variable_definitions or (), variables)
         if isinstance(coerced, list):
             return {"errors": [shopify_variable_error(error, operation, variables) for error in coerced]}
         analysis = QueryCostAnalysis(schema, document, operation, coerced)

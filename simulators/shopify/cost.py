@@ -98,9 +98,8 @@ class QueryCostAnalysis:
         return 1 + self._selection_cost(named_type, node.selection_set, value, path + [key])
 
     def _connection_cost(self, connection_type, definition, node, value, path):
-        node_type = get_named_type(connection_type.fields["edges"].type).fields["node"].type
-        node_type = get_named_type(node_type)
-        # where the nodes sit in the connection's data: (selection set of a node, keys to reach the list)
+        node_type = get_named_type(get_named_type(connection_type.fields["edges"].type).fields["node"].type)
+        # how nodes are selected: (selection set of a node, key of "nodes"/"edges", key of "node" in an edge)
         node_selections = []
         for child, _ in self._collect(node.selection_set):
             child_key = (child.alias or child.name).value
@@ -115,7 +114,8 @@ class QueryCostAnalysis:
         if value is NOT_RETURNED:
             size = self._page_size(definition, node, path)
             per_node = max(
-                (self._selection_cost(node_type, selection, NOT_RETURNED, path) for selection, _, _ in node_selections),
+                (self._selection_cost(node_type, selection, NOT_RETURNED, _node_path(path, list_key, node_key))
+                 for selection, list_key, node_key in node_selections),
                 default=0,
             )
             return CONNECTION_COST + size * (1 + per_node)
@@ -124,14 +124,15 @@ class QueryCostAnalysis:
         pages = []
         for selection, list_key, node_key in node_selections:
             items = value.get(list_key) or []
-            pages.append((selection, [item.get(node_key) if node_key else item for item in items]))
-        size = max((len(items) for _, items in pages), default=0)
+            nodes = [item.get(node_key) if node_key else item for item in items]
+            pages.append((selection, nodes, _node_path(path, list_key, node_key)))
+        size = max((len(nodes) for _, nodes, _ in pages), default=0)
         total = CONNECTION_COST
         for index in range(size):
             costs = [
-                self._selection_cost(node_type, selection, items[index], path)
-                for selection, items in pages
-                if index < len(items) and items[index] is not None
+                self._selection_cost(node_type, selection, nodes[index], node_path)
+                for selection, nodes, node_path in pages
+                if index < len(nodes) and nodes[index] is not None
             ]
             total += 1 + max(costs, default=0)
         return total
@@ -157,6 +158,10 @@ class QueryCostAnalysis:
         if code:
             error["extensions"] = {"code": code}
         self.errors.append(error)
+
+
+def _node_path(path, list_key, node_key):
+    return path + [list_key] + ([node_key] if node_key else [])
 
 
 def _is_connection(named_type, definition):

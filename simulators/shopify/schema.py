@@ -76,7 +76,7 @@ def _find_node(selection_set, target, path):
             step = path + [(selection.alias or selection.name).value]
             if selection is target:
                 return step
-            for argument in selection.arguments:
+            for argument in selection.arguments or ():
                 if argument is target:
                     return step + [argument.name.value]
         elif isinstance(selection, InlineFragmentNode):
@@ -122,7 +122,7 @@ def shopify_variable_error(error, operation, variables):
     match = re.search(r"Variable '\$(\w+)'", error.message)
     name = match.group(1) if match else ""
     definition = next(
-        (item for item in operation.variable_definitions if item.variable.name.value == name), None
+        (item for item in operation.variable_definitions or () if item.variable.name.value == name), None
     )
     type_text = print_ast(definition.type) if definition else "unknown"
     return {
