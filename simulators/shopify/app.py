@@ -34,6 +34,7 @@ API_VERSION = "2025-01"
 
 UNAUTHORIZED = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 RATE_LIMITS_DOC = "https://shopify.dev/api/usage/rate-limits"
+THROTTLED_ERROR = {"message": "Throttled", "extensions": {"code": "THROTTLED", "documentation": RATE_LIMITS_DOC}}
 # neutral values for non-null fields the simulator has no data for (objects: {}, lists: [])
 EMPTY_SCALARS = {
     "Boolean": False, "Int": 0, "Float": 0.0, "UnsignedInt64": "0", "String": "", "HTML": "", "URL": "",
@@ -44,6 +45,19 @@ EMPTY_SCALARS = {
 def webhook_signature(secret, body):
     """``X-Shopify-Hmac-Sha256``: base64 of the HMAC-SHA256 of the raw body keyed with the app secret."""
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def _max_cost_error(cost, max_cost):
+    return {
+        "message": f"Query cost is {cost}, which exceeds the single query max cost limit ({max_cost}).\n\n"
+                   "See https://shopify.dev/concepts/about-apis/rate-limits for more information on how the\n"
+                   "cost of a query is calculated.\n\nTo query larger amounts of data with fewer limits, bulk "
+                   "operations should be used instead.\nSee https://shopify.dev/api/usage/bulk-operations/queries "
+                   "for usage details.\n",
+        "extensions": {
+            "code": "MAX_COST_EXCEEDED", "cost": cost, "maxCost": max_cost, "documentation": RATE_LIMITS_DOC,
+        },
+    }
 
 
 def resolve_field(source, info, **args):
@@ -63,7 +77,16 @@ def resolve_field(source, info, **args):
 
 
 class ShopifySimulator(SimulatorApp):
-    """A Shopify shop behind the Admin GraphQL API; see the package docstring for the Python API."""
+    """A Shopify shop behind the Admin GraphQL API.
+
+    Shop side (fires webhooks unless noted): ``seed(catalogue)`` (history, no webhooks),
+    ``add_order``, ``set_order_state``, ``add_product``, ``update_product``, ``set_stock``.
+    Inspection: ``orders``, ``customers``, ``products``, ``variants``, ``inventory_items``,
+    ``inventory``, ``locations``, ``webhook_subscriptions`` (records as documented in ``state``),
+    ``inventory_level(sku)``, ``snapshot()``; ``graphql(query, variables)`` answers a document
+    in-process exactly as over HTTP.  Throttling: ``bucket_size`` points, ``restore_rate`` per
+    second of ``clock``, at most ``max_query_cost`` per query.
+    """
 
     name = "shopify"
 
@@ -90,7 +113,8 @@ class ShopifySimulator(SimulatorApp):
         self.bucket = LeakyBucket(self.bucket_size, self.restore_rate, lambda: self.clock())
 
     def now(self):
-        return datetime.fromtimestamp(self.clock(), timezone.utc)
+        """Clock time as an aware UTC datetime, in whole seconds like Shopify's timestamps."""
+        return datetime.fromtimestamp(int(self.clock()), timezone.utc)
 
     orders = property(lambda self: self.state.orders, doc="gid -> order record")
     customers = property(lambda self: self.state.customers, doc="gid -> customer record")
@@ -210,7 +234,7 @@ class ShopifySimulator(SimulatorApp):
             return
         payload = self.rest.payload(topic, subject)
         event_id = str(uuid.uuid4())
-        triggered_at = self.now().isoformat(timespec="microseconds").replace("+00:00", "Z")
+        triggered_at = iso(self.now())
         for subscription in subscriptions:
             fields = subscription["include_fields"]
             body = json.dumps({key: payload[key] for key in fields if key in payload} if fields else payload).encode()
@@ -232,10 +256,7 @@ class ShopifySimulator(SimulatorApp):
         return self.json_response({"errors": message, **extra}, status)
 
     def rate_limited_response(self, fault):
-        response = self.json_response(
-            {"errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED", "documentation": RATE_LIMITS_DOC}}]},
-            429,
-        )
+        response = self.json_response({"errors": [THROTTLED_ERROR]}, 429)
         response.headers["Retry-After"] = str(float(fault.retry_after))
         return response
 
@@ -289,20 +310,9 @@ class ShopifySimulator(SimulatorApp):
         if analysis.errors:
             return {"errors": analysis.errors}
         if requested > self.max_query_cost:
-            return {"errors": [{
-                "message": f"Query cost is {requested}, which exceeds the single query max cost limit "
-                           f"({self.max_query_cost}).\n\nSee https://shopify.dev/concepts/about-apis/rate-limits "
-                           "for more information on how the\ncost of a query is calculated.\n\nTo query larger "
-                           "amounts of data with fewer limits, bulk operations should be used instead.\nSee "
-                           "https://shopify.dev/api/usage/bulk-operations/queries for usage details.\n",
-                "extensions": {"code": "MAX_COST_EXCEEDED", "cost": requested, "maxCost": self.max_query_cost,
-                               "documentation": RATE_LIMITS_DOC},
-            }]}
+            return {"errors": [_max_cost_error(requested, self.max_query_cost)]}
         if not self.bucket.spend(requested):
-            return {
-                "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED", "documentation": RATE_LIMITS_DOC}}],
-                "extensions": {"cost": self._cost(requested, None)},
-            }
+            return {"errors": [THROTTLED_ERROR], "extensions": {"cost": self._cost(requested, None)}}
         context = {"search": []}
         is_mutation = operation.operation == OperationType.MUTATION
         result = execute(
@@ -310,7 +320,7 @@ class ShopifySimulator(SimulatorApp):
             context_value=context, variable_values=variables, operation_name=operation_name,
             field_resolver=resolve_field,
         )
-        actual = requested if is_mutation else analysis.actual(result.data)
+        actual = analysis.actual(result.data)
         self.bucket.refund(requested - actual)
         response = {"errors": [error.formatted for error in result.errors]} if result.errors else {}
         response["data"] = result.data

@@ -48,6 +48,8 @@ class QueryCostAnalysis:
 
     def _operation_cost(self, data):
         if self.operation.operation == OperationType.MUTATION:
+            if data is NOT_RETURNED:  # payload selections are free, but their paging arguments are checked
+                self._selection_cost(self.schema.mutation_type, self.operation.selection_set, data, [])
             return MUTATION_COST * len(list(self._collect(self.operation.selection_set)))
         return self._selection_cost(self.schema.query_type, self.operation.selection_set, data, [])
 

@@ -151,7 +151,9 @@ class Mutations:
         ]
         for index, (name, values) in enumerate(options):
             if not name or not values or not all(values):
-                errors.append({"field": ["productOptions", str(index)], "message": "Option name and values can't be blank"})
+                errors.append(
+                    {"field": ["productOptions", str(index)], "message": "Option name and values can't be blank"}
+                )
         if not (product_input.get("title") or "").strip():
             errors.append({"field": ["title"], "message": "Title can't be blank"})
         if errors:
@@ -187,7 +189,9 @@ class Mutations:
 
     def _product_input_errors(self, product_input, record):
         handle = product_input.get("handle")
-        taken = handle and any(other["handle"] == handle and other is not record for other in self.state.products.values())
+        taken = handle and any(
+            other["handle"] == handle and other is not record for other in self.state.products.values()
+        )
         return [{"field": ["handle"], "message": f"Handle '{handle}' already in use. Please provide a new handle."}] \
             if taken else []
 
@@ -199,7 +203,8 @@ class Mutations:
         state = self.state
         product = state.products.get(productId)
         if product is None:
-            return {"product": None, "productVariants": None, "userErrors": [error("PRODUCT_DOES_NOT_EXIST", ["productId"])]}
+            return {"product": None, "productVariants": None,
+                    "userErrors": [error("PRODUCT_DOES_NOT_EXIST", ["productId"])]}
         existing = state.product_variants(product)
         standalone = existing[0] if len(existing) == 1 and strategy == "REMOVE_STANDALONE_VARIANT" else None
         default_only = [option["name"] for option in product["options"]] == [DEFAULT_OPTION[0]]
@@ -255,7 +260,8 @@ class Mutations:
         state = self.state
         product = state.products.get(productId)
         if product is None:
-            return {"product": None, "productVariants": None, "userErrors": [error("PRODUCT_DOES_NOT_EXIST", ["productId"])]}
+            return {"product": None, "productVariants": None,
+                    "userErrors": [error("PRODUCT_DOES_NOT_EXIST", ["productId"])]}
         errors, prepared = [], []
         for index, data in enumerate(variants):
             field = ["variants", str(index)]
@@ -321,7 +327,9 @@ class Mutations:
                 if amount is not None and amount < 0:
                     errors.append(error("GREATER_THAN_OR_EQUAL_TO", field + [input_name]))
                 changes[key] = Decimal(0) if amount is None and key == "price" else amount
-        for input_name, key in (("barcode", "barcode"), ("taxable", "taxable"), ("inventoryPolicy", "inventory_policy")):
+        for input_name, key in (
+            ("barcode", "barcode"), ("taxable", "taxable"), ("inventoryPolicy", "inventory_policy"),
+        ):
             if input_name in data:
                 changes[key] = data[input_name]
         item = data.get("inventoryItem") or {}

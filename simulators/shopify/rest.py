@@ -153,7 +153,9 @@ class RestPayloads:
             "id": variant["legacy_id"], "admin_graphql_api_id": variant["id"],
             "product_id": legacy_id_of(variant["product_id"]), "title": variant["title"],
             "price": format_money(variant["price"]),
-            "compare_at_price": None if variant["compare_at_price"] is None else format_money(variant["compare_at_price"]),
+            "compare_at_price": (
+                None if variant["compare_at_price"] is None else format_money(variant["compare_at_price"])
+            ),
             "sku": variant["sku"], "barcode": variant["barcode"], "position": variant["position"],
             "inventory_policy": variant["inventory_policy"].lower(), "taxable": variant["taxable"],
             "option1": option_values[0], "option2": option_values[1], "option3": option_values[2],
@@ -166,10 +168,10 @@ class RestPayloads:
         level = self.state.inventory[(item_id, location_id)]
         item_legacy_id = self.state.inventory_items[item_id]["legacy_id"]
         location_legacy_id = self.state.locations[location_id]["legacy_id"]
+        gid = f"gid://shopify/InventoryLevel/{location_legacy_id}?inventory_item_id={item_legacy_id}"
         return {
             "inventory_item_id": item_legacy_id, "location_id": location_legacy_id, "available": level["available"],
-            "updated_at": self.timestamp(level["updated_at"]),
-            "admin_graphql_api_id": f"gid://shopify/InventoryLevel/{location_legacy_id}?inventory_item_id={item_legacy_id}",
+            "updated_at": self.timestamp(level["updated_at"]), "admin_graphql_api_id": gid,
         }
 
     def payload(self, topic, subject):

@@ -4,13 +4,12 @@ Every record is a plain dict in a dict keyed by its GraphQL gid (``gid://shopify
 insertion order is id order.  Numeric ids come from one shop-wide sequence starting above 2**32, as
 real Shopify ids do.  Timestamps are aware UTC datetimes, money is ``Decimal``.
 
-``locations``      id, legacy_id, name, address (see ``addresses``), active, created_at, updated_at
+``locations``      id, legacy_id, name, address (``address()`` keys), active, created_at, updated_at
 ``customers``      id, legacy_id, email, first_name, last_name, phone, company, vat_number,
-                   address, tags, note, created_at, updated_at
+                   address (``address()`` keys + id), tags, note, created_at, updated_at
 ``products``       id, legacy_id, title, handle, description_html, product_type, vendor,
                    status (ACTIVE/DRAFT/ARCHIVED), tags, options [{id, name, position, values,
-                   value_ids {value: gid}}],
-                   variant_ids, created_at, updated_at, published_at
+                   value_ids {value: gid}}], variant_ids, created_at, updated_at, published_at
 ``variants``       id, legacy_id, product_id, title, sku, barcode, price, compare_at_price, position,
                    options {option name: value}, taxable, inventory_policy (DENY/CONTINUE),
                    inventory_item_id, created_at, updated_at
@@ -155,7 +154,7 @@ class ShopState:
             first_name=seed_customer.first_name, last_name=seed_customer.last_name,
             company=seed_customer.company, phone=seed_customer.phone,
         )
-        customer_address["id"] = f"gid://shopify/MailingAddress/{self.new_id('MailingAddress')[1]}?model_name=CustomerAddress"
+        customer_address["id"] = self._address_id("CustomerAddress")
         customer = {
             "id": gid, "legacy_id": legacy_id, "email": seed_customer.email,
             "first_name": seed_customer.first_name, "last_name": seed_customer.last_name,
@@ -195,7 +194,9 @@ class ShopState:
 
     def add_option(self, product, name, values):
         option_gid, _ = self.new_id("ProductOption")
-        option = {"id": option_gid, "name": name, "position": len(product["options"]) + 1, "values": [], "value_ids": {}}
+        option = {
+            "id": option_gid, "name": name, "position": len(product["options"]) + 1, "values": [], "value_ids": {},
+        }
         product["options"].append(option)
         for value in values:
             self.add_option_value(option, value)
@@ -248,22 +249,20 @@ class ShopState:
 
     def add_seed_product(self, seed_product, created_at=None):
         """A product from a ``seed.SeedProduct``; a simple one gets one default variant with its SKU."""
-        if seed_product.variants:
-            names = list(seed_product.variants[0].options)
-            options = [(name, list(dict.fromkeys(v.options[name] for v in seed_product.variants))) for name in names]
-        else:
-            options = None
+        names = list(seed_product.variants[0].options) if seed_product.variants else []
+        options = [(name, list(dict.fromkeys(v.options[name] for v in seed_product.variants))) for name in names]
         product = self.add_product(
             seed_product.title, description_html=seed_product.description, product_type=seed_product.category,
-            status="ACTIVE" if seed_product.published else "DRAFT", options=options, created_at=created_at,
+            status="ACTIVE" if seed_product.published else "DRAFT", options=options or None, created_at=created_at,
         )
-        for seed_variant in seed_product.variants:
-            self.add_variant(
-                product, options=seed_variant.options, sku=seed_variant.sku, price=seed_variant.price,
-                barcode=seed_variant.barcode, weight=seed_variant.weight_kg,
-                stock={self.default_location_id: seed_variant.stock}, created_at=created_at,
-            )
-        if not seed_product.variants:
+        if seed_product.variants:
+            for seed_variant in seed_product.variants:
+                self.add_variant(
+                    product, options=seed_variant.options, sku=seed_variant.sku, price=seed_variant.price,
+                    barcode=seed_variant.barcode, weight=seed_variant.weight_kg,
+                    stock={self.default_location_id: seed_variant.stock}, created_at=created_at,
+                )
+        else:
             self.add_variant(
                 product, options=dict([DEFAULT_OPTION]), sku=seed_product.sku, price=seed_product.price,
                 created_at=created_at,
@@ -285,12 +284,7 @@ class ShopState:
         item = self.inventory_items[variant["inventory_item_id"]]
         for key, value in changes.items():
             if key == "options":
-                product = self.products[variant["product_id"]]
-                for option in product["options"]:
-                    if option["name"] in value:
-                        self.add_option_value(option, value[option["name"]])
-                variant["options"] = {name: value.get(name, old) for name, old in variant["options"].items()}
-                variant["title"] = " / ".join(variant["options"].values())
+                self._set_variant_options(variant, value)
             elif key in ITEM_FIELDS:
                 item[key] = value
                 self.touch(item)
@@ -299,6 +293,13 @@ class ShopState:
             else:
                 raise KeyError(f"unknown variant field {key!r}, expected one of {VARIANT_FIELDS + ITEM_FIELDS}")
         self.touch(variant)
+
+    def _set_variant_options(self, variant, chosen):
+        for option in self.products[variant["product_id"]]["options"]:
+            if option["name"] in chosen:
+                self.add_option_value(option, chosen[option["name"]])
+        variant["options"] = {name: chosen.get(name, value) for name, value in variant["options"].items()}
+        variant["title"] = " / ".join(variant["options"].values())
 
     def replace_options(self, product, names):
         """Give a product without variants new options (values are added as variants use them)."""
@@ -392,7 +393,9 @@ class ShopState:
             "discount_code": f"SAVE{int(seed_order.discount_amount)}" if seed_order.discount_amount else None,
             "discount_amount": seed_order.discount_amount, "gateway": GATEWAYS[seed_order.payment_method],
             "tags": list(customer["tags"]), "note": None,
-            "note_attributes": [{"name": "vat_number", "value": customer["vat_number"]}] if customer["vat_number"] else [],
+            "note_attributes": (
+                [{"name": "vat_number", "value": customer["vat_number"]}] if customer["vat_number"] else []
+            ),
             "inventory_effect": None,
         }
         self._apply_state(order, seed_order.state, live=live)
@@ -441,8 +444,8 @@ class ShopState:
                 continue
             quantity = line["quantity"]
             if current is None and effect == "committed":
-                deltas = {"committed": quantity, "on_hand": quantity} if not live else {
-                    "committed": quantity, "available": -quantity}
+                deltas = {"committed": quantity, "available": -quantity} if live else {
+                    "committed": quantity, "on_hand": quantity}
             elif current is None:  # straight to fulfilled
                 deltas = {"available": -quantity, "on_hand": -quantity} if live else {}
             elif effect == "fulfilled":
@@ -454,8 +457,11 @@ class ShopState:
 
     def _order_address(self, customer):
         order_address = dict(customer["address"])
-        order_address["id"] = f"gid://shopify/MailingAddress/{self.new_id('MailingAddress')[1]}?model_name=Address"
+        order_address["id"] = self._address_id("Address")
         return order_address
+
+    def _address_id(self, model_name):
+        return f"gid://shopify/MailingAddress/{self.new_id('MailingAddress')[1]}?model_name={model_name}"
 
     def _order_lines(self, seed_order):
         lines = []

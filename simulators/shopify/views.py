@@ -45,7 +45,9 @@ def legacy_id_of(gid):
 
 def _nested(items, render):
     """Resolver of a connection over sub-records (dicts with ``legacy_id``), in id order."""
-    return lambda info, **args: connection([((item["legacy_id"], item["legacy_id"]), item) for item in items], args, render)
+    return lambda info, **args: connection(
+        [((item["legacy_id"], item["legacy_id"]), item) for item in items], args, render
+    )
 
 
 @dataclass(frozen=True)
@@ -300,7 +302,9 @@ class GraphViews:
             "__typename": "ProductVariant", "id": variant["id"], "legacyResourceId": str(variant["legacy_id"]),
             "title": variant["title"], "displayName": f"{product['title']} - {variant['title']}",
             "sku": variant["sku"], "barcode": variant["barcode"], "price": format_money(variant["price"]),
-            "compareAtPrice": format_money(variant["compare_at_price"]) if variant["compare_at_price"] is not None else None,
+            "compareAtPrice": (
+                None if variant["compare_at_price"] is None else format_money(variant["compare_at_price"])
+            ),
             "position": variant["position"], "taxable": variant["taxable"], "taxCode": None,
             "inventoryPolicy": variant["inventory_policy"], "inventoryQuantity": quantity,
             "sellableOnlineQuantity": max(quantity, 0), "requiresComponents": False,
@@ -319,7 +323,9 @@ class GraphViews:
     def inventory_item(self, item):
         variant = self.state.variants[item["variant_id"]]
         level_keys = [key for key in self.state.inventory if key[0] == item["id"]]
-        duplicates = sum(1 for other in self.state.variants.values() if variant["sku"] and other["sku"] == variant["sku"])
+        duplicates = sum(
+            1 for other in self.state.variants.values() if variant["sku"] and other["sku"] == variant["sku"]
+        )
         return {
             "__typename": "InventoryItem", "id": item["id"], "legacyResourceId": str(item["legacy_id"]),
             "sku": variant["sku"], "tracked": item["tracked"], "requiresShipping": item["requires_shipping"],
@@ -559,7 +565,8 @@ class GraphViews:
             "inventoryItems": Listing(
                 state.inventory_items.values, self.inventory_item,
                 {"ID": lambda r: r["legacy_id"]},
-                {"id": identifier(lambda r: r["legacy_id"]), "sku": text(lambda r: state.variants[r["variant_id"]]["sku"]),
+                {"id": identifier(lambda r: r["legacy_id"]),
+                 "sku": text(lambda r: state.variants[r["variant_id"]]["sku"]),
                  "created_at": time(lambda r: r["created_at"]), "updated_at": time(lambda r: r["updated_at"])},
                 ("QueryRoot", "inventoryItems"),
             ),
@@ -603,12 +610,16 @@ class GraphViews:
             "productVariant": by_id(state.variants, self.variant),
             "inventoryItems": listing_resolver("inventoryItems"),
             "inventoryItem": by_id(state.inventory_items, self.inventory_item),
-            "inventoryLevel": lambda info, id: self.node(id) if id.startswith("gid://shopify/InventoryLevel/") else None,
+            "inventoryLevel": lambda info, id: (
+                self.node(id) if id.startswith("gid://shopify/InventoryLevel/") else None
+            ),
             "locations": lambda info, includeInactive=False, includeLegacy=False, **args: self.list_records(
                 listings["locations"], info, args, None if includeInactive else lambda location: location["active"]
             ),
             "locationsCount": counter("locations"),
-            "location": lambda info, id=None: by_id(state.locations, self.location)(info, id or state.default_location_id),
+            "location": lambda info, id=None: by_id(state.locations, self.location)(
+                info, id or state.default_location_id
+            ),
             "webhookSubscriptions": lambda info, topics=None, callbackUrl=None, format=None, **args: self.list_records(
                 listings["webhookSubscriptions"], info, args,
                 lambda subscription: (not topics or subscription["topic"] in topics)

@@ -300,7 +300,8 @@ def test_paging_walks_all_orders_exactly_once(server, app):
     names, after, pages = [], None, 0
     while True:
         page = gql(server, """query($after: String) { orders(first: 7, after: $after, sortKey: CREATED_AT) {
-            edges { cursor node { name createdAt } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }""",
+            edges { cursor node { name createdAt } }
+            pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }""",
                    {"after": after})["data"]["orders"]
         assert page["pageInfo"]["hasPreviousPage"] is (after is not None)
         assert page["pageInfo"]["startCursor"] == page["edges"][0]["cursor"]
@@ -331,8 +332,8 @@ def test_updated_at_filter_finds_changes_since_a_watermark(server, app, clock):
     assert all_order_names(server, f"{since} AND financial_status:paid fulfillment_status:shipped") == ["#1004"]
     assert all_order_names(server, f"{since} AND status:closed") == []
     created = "created_at:>=2026-01-01 created_at:<'2026-01-03T00:00:00Z'"
-    expected = {order["name"] for order in app.orders.values()
-                if datetime(2026, 1, 1, tzinfo=timezone.utc) <= order["created_at"] < datetime(2026, 1, 3, tzinfo=timezone.utc)}
+    window = (datetime(2026, 1, 1, tzinfo=timezone.utc), datetime(2026, 1, 3, tzinfo=timezone.utc))
+    expected = {order["name"] for order in app.orders.values() if window[0] <= order["created_at"] < window[1]}
     assert expected and set(all_order_names(server, created)) == expected
 
 
@@ -358,7 +359,9 @@ def test_unknown_search_field_is_reported_and_ignored(server):
     assert len(body["data"]["customers"]["nodes"]) == 10
     assert body["extensions"]["search"] == [{
         "path": ["customers"], "query": "shoe_size:44",
-        "warnings": [{"field": "shoe_size", "code": "invalid_field", "message": "Invalid search field for this query."}],
+        "warnings": [
+            {"field": "shoe_size", "code": "invalid_field", "message": "Invalid search field for this query."}
+        ],
     }]
 
 
@@ -391,7 +394,8 @@ def test_inventory_set_quantities_compare_and_set(server, app, catalogue):
 
 def test_product_flow_from_odoo(server, app):
     created = gql(server, """mutation($product: ProductCreateInput!) { productCreate(product: $product) {
-        product { id status options { name values } variants(first: 5) { nodes { id } } } userErrors { field message } } }""",
+        product { id status options { name values } variants(first: 5) { nodes { id } } }
+        userErrors { field message } } }""",
                   {"product": {"title": "Odoo Lamp", "status": "DRAFT", "descriptionHtml": "<p>Bright</p>",
                                "productOptions": [{"name": "Size", "values": [{"name": "S"}, {"name": "M"}]}]}}
                   )["data"]["productCreate"]
@@ -403,7 +407,8 @@ def test_product_flow_from_odoo(server, app):
           productVariants { id sku price barcode inventoryQuantity } userErrors { field message code } } }""",
                {"id": product_id, "variants": [
                    {"optionValues": [{"optionName": "Size", "name": size}], "price": price, "barcode": f"57{size}",
-                    "inventoryItem": {"sku": f"LAMP-{size}", "measurement": {"weight": {"value": 1.2, "unit": "KILOGRAMS"}}},
+                    "inventoryItem": {"sku": f"LAMP-{size}",
+                                      "measurement": {"weight": {"value": 1.2, "unit": "KILOGRAMS"}}},
                     "inventoryQuantities": [{"locationId": location_id, "availableQuantity": 5}]}
                    for size, price in (("S", "99.00"), ("M", "109.50"))]})["data"]["productVariantsBulkCreate"]
     assert bulk["userErrors"] == []
@@ -428,10 +433,13 @@ def test_variant_errors_change_nothing(server, app):
     product_id, product = next((gid, p) for gid, p in app.products.items() if len(p["variant_ids"]) > 1)
     first, second = product["variant_ids"][:2]
     result = gql(server, """mutation($id: ID!, $variants: [ProductVariantsBulkInput!]!) {
-        productVariantsBulkUpdate(productId: $id, variants: $variants) { productVariants { id } userErrors { field code } } }""",
+        productVariantsBulkUpdate(productId: $id, variants: $variants) {
+          productVariants { id } userErrors { field code } } }""",
                  {"id": product_id, "variants": [{"id": first, "price": "1.00"}, {"id": second, "price": "-5"}]})
     assert result["data"]["productVariantsBulkUpdate"] == {
-        "productVariants": None, "userErrors": [{"field": ["variants", "1", "price"], "code": "GREATER_THAN_OR_EQUAL_TO"}]}
+        "productVariants": None,
+        "userErrors": [{"field": ["variants", "1", "price"], "code": "GREATER_THAN_OR_EQUAL_TO"}],
+    }
     assert app.variants[first]["price"] != Decimal("1.00")
 
 
@@ -449,8 +457,8 @@ def test_cost_is_reported_and_bucket_throttles_until_restored(catalogue, clock):
         throttled = post(server, query)
         assert throttled.status_code == 200
         assert throttled.json() == {
-            "errors": [{"message": "Throttled",
-                        "extensions": {"code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
+            "errors": [{"message": "Throttled", "extensions": {
+                "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
             "extensions": {"cost": {"requestedQueryCost": 22, "actualQueryCost": None, "throttleStatus": {
                 "maximumAvailable": 50.0, "currentlyAvailable": 6, "restoreRate": 10.0}}},
         }
