@@ -17,7 +17,7 @@ class ShopSyncWebhook(http.Controller):
     queue its processing, answer quickly.  Every refusal is logged."""
 
     @http.route("/shop_sync/webhook/<int:backend_id>/<string:token>", type="http", auth="none",
-                methods=["POST"], csrf=False, save_session=False)
+                methods=["POST"], csrf=False, save_session=False, readonly=False)
     def receive(self, backend_id, token, **_params):
         env = request.env(su=True)
         backend = env["shop.sync.backend"].browse(backend_id).exists()
@@ -29,7 +29,7 @@ class ShopSyncWebhook(http.Controller):
             Log._record(backend, "webhook", "error", reason="Payload too large",
                         message=f"{length} bytes refused (limit {MAX_PAYLOAD}).")
             return self._answer(413, "payload too large")
-        body = request.httprequest.get_data(cache=False)[:MAX_PAYLOAD + 1]
+        body = request.httprequest.get_data()
         if len(body) > MAX_PAYLOAD:
             Log._record(backend, "webhook", "error", reason="Payload too large",
                         message=f"More than {MAX_PAYLOAD} bytes refused.")

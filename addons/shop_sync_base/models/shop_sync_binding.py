@@ -55,6 +55,9 @@ class ShopSyncBinding(models.Model):
         return self.create({"backend_id": backend.id, "model": record._name, "res_id": record.id, **values})
 
     def _record(self):
+        """The bound Odoo record (empty if it was deleted); None on an empty binding recordset."""
+        if not self:
+            return None
         self.ensure_one()
         return self.env[self.model].browse(self.res_id).exists()
 

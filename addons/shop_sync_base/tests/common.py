@@ -34,7 +34,7 @@ class MemoryShopAdapter(ShopAdapter):
         return payload["id"], payload.get("number") or payload.get("sku")
 
     def fetch_orders(self, updated_since):
-        return [p for p in self.orders.values() if not updated_since or p["updated_at"] > updated_since]
+        return [p for p in self.orders.values() if not updated_since or _datetime(p["updated_at"]) > updated_since]
 
     def fetch_products(self, updated_since=None):
         return list(self.products.values())
@@ -45,7 +45,7 @@ class MemoryShopAdapter(ShopAdapter):
                                   city="Aarhus", country_code=payload.get("country", "DK"), email=customer["email"])
         return records.Order(
             external_id=payload["id"], number=payload["number"], state=payload["state"],
-            created_at=payload["created_at"], currency=payload.get("currency", "DKK"),
+            created_at=_datetime(payload["created_at"]), currency=payload.get("currency", "DKK"),
             total=Decimal(payload["total"]),
             customer=records.Customer(email=customer["email"], first_name=customer["name"],
                                       company=customer.get("company", "")),
@@ -83,6 +83,11 @@ class MemoryShopAdapter(ShopAdapter):
         return ("order", payload["id"], payload["number"])
 
 
+def _datetime(value):
+    """Payloads go through JSON in the inbox: datetimes come back as ISO strings."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
 def order_payload(number, state="paid", email="anna@example.com", lines=None, total=None, **extra):
     lines = lines or [{"name": "Mug", "sku": "MUG-1", "qty": "2", "price": "100.00", "rate": "25"}]
     computed = sum(Decimal(l["qty"]) * Decimal(l["price"]) * (-1 if l.get("kind") == "discount" else 1)
@@ -113,7 +118,7 @@ class ShopSyncCase(TransactionCase):
             "name": "Memory shop", "webhook_secret": "s3cret", "confirm_orders": False})
         cls.adapter = MemoryShopAdapter(cls.backend._adapter_config())
         Backend = type(cls.env["shop.sync.backend"])
-        cls.startClassPatcher(patch.object(Backend, "_get_adapter", lambda self: cls.adapter))
+        cls.startClassPatcher(patch.object(Backend, "_get_adapter", lambda backend: cls.adapter))
         cls.backend.action_load_order_states()
         cls.mug = cls.env["product.product"].create({
             "name": "Mug", "default_code": "MUG-1", "type": "consu", "is_storable": True, "list_price": 100})
@@ -123,6 +128,11 @@ class ShopSyncCase(TransactionCase):
         return cls.env["account.tax"].create({
             "name": name, "amount": amount, "amount_type": "percent", "type_tax_use": "sale",
             "price_include_override": "tax_included", "company_id": cls.env.company.id})
+
+    def setUp(self):
+        super().setUp()
+        # a fresh shop per test: tests may replace adapter methods
+        type(self).adapter = MemoryShopAdapter(self.backend._adapter_config())
 
     def import_order(self, payload):
         record = self.adapter.parse_order(payload)

@@ -1,0 +1,98 @@
+import json
+from datetime import UTC, datetime, timedelta
+
+from freezegun import freeze_time
+
+from odoo.addons.shop_sync_base.services.http import RemoteError
+from odoo.addons.shop_sync_base.tests.common import ShopSyncCase, order_payload
+
+
+class TestInboxAndPoll(ShopSyncCase):
+    def _events(self):
+        return self.env["shop.sync.event"].search([("backend_id", "=", self.backend.id)])
+
+    def test_poll_stores_then_processes_and_moves_watermark(self):
+        self.adapter.orders = {"o1": order_payload(1), "o2": order_payload(2, state="pending")}
+        with freeze_time("2026-01-05 12:00:00"):
+            self.assertEqual(self.backend._poll_orders(), 2)
+        self.assertEqual(self.backend.orders_synced_until, datetime(2026, 1, 5, 12, 0))
+        events = self._events()
+        self.assertEqual(sorted(events.mapped("state")), ["done", "skipped"])
+        self.assertEqual(set(events.mapped("external_ref")), {"1", "2"})
+        self.assertEqual(len(self.sale_for(1)), 1)
+
+    @freeze_time("2026-01-05 10:05:00")
+    def test_poll_overlap_rereads_but_never_duplicates(self):
+        self.adapter.orders = {"o1": order_payload(1)}
+        self.backend._poll_orders()
+        self.backend._poll_orders()  # re-read in the overlap window: same payload, not stored twice
+        self.assertEqual(len(self._events()), 1)
+        # the order changed in the shop: stored again, recognised as already imported
+        self.adapter.orders["o1"] = order_payload(1, state="cancelled", updated_at="2026-01-05T10:04:00+00:00")
+        self.backend._poll_orders()
+        self.assertEqual(len(self._events()), 2)
+        self.assertEqual(len(self.sale_for(1)), 1)
+        self.assertEqual(self._events()[0].message, "Order already imported")
+
+    def test_poll_asks_since_watermark_minus_overlap(self):
+        seen = []
+        self.adapter.fetch_orders = lambda since: seen.append(since) or []
+        self.backend.write({"orders_synced_until": "2026-01-05 12:00:00", "poll_overlap": 10})
+        self.backend._poll_orders()
+        self.assertEqual(seen, [datetime(2026, 1, 5, 11, 50, tzinfo=UTC)])
+
+    def test_poll_failure_is_logged_and_watermark_kept(self):
+        def boom(since):
+            yield order_payload(7)
+            raise RemoteError("Service unavailable", status=503, body="{}")
+        self.adapter.fetch_orders = boom
+        self.backend.orders_synced_until = "2026-01-01 00:00:00"
+        self.assertFalse(self.backend._poll_orders())
+        self.assertEqual(self.backend.orders_synced_until, datetime(2026, 1, 1))
+        log = self.env["shop.sync.log"].search([("backend_id", "=", self.backend.id), ("state", "=", "error")])
+        self.assertIn("503", log.message)
+        self.assertEqual(len(self.sale_for(7)), 1, "what was fetched before the failure is kept")
+
+    def test_replaying_an_event_never_creates_a_second_order(self):
+        event = self.env["shop.sync.event"]._store(self.backend, "manual", "order", order_payload(5),
+                                                   adapter=self.adapter)
+        event._process()
+        event.action_replay()
+        event._process()
+        self.assertEqual(len(self.sale_for(5)), 1)
+        self.assertEqual(event.log_ids.sorted("id").mapped("state"), ["done", "skipped", "skipped"])
+
+    def test_replay_uses_current_mappings(self):
+        payload = order_payload(6, lines=[{"name": "Mug", "sku": "MUG-1", "qty": "1", "price": "100", "rate": "19"}])
+        event = self.env["shop.sync.event"]._store(self.backend, "manual", "order", payload, adapter=self.adapter)
+        event._process()
+        self.assertEqual(event.state, "error")
+        tax19 = self._tax("VAT 19% incl.", 19)
+        event.log_ids.action_retry()
+        self.assertEqual(event.state, "done")
+        self.assertEqual(self.sale_for(6).order_line.tax_ids, tax19)
+
+    def test_malformed_and_unreadable_payloads_are_logged(self):
+        Event = self.env["shop.sync.event"]
+        broken = Event._store(self.backend, "webhook", "order", "{not json", external_id="x")
+        broken._process()
+        self.assertEqual((broken.state, broken.log_ids.reason), ("error", "Malformed payload"))
+        unreadable = Event._store(self.backend, "webhook", "order", json.dumps({"id": "o9"}), external_id="o9")
+        unreadable._process()
+        self.assertEqual(unreadable.log_ids.reason, "Payload not understood")
+        self.assertIn("KeyError", unreadable.log_ids.message)
+
+    def test_logs_searchable_by_order_number(self):
+        self.import_order(order_payload(4242, state="pending"))
+        logs = self.env["shop.sync.log"].search([("external_ref", "ilike", "4242")])
+        self.assertEqual(logs.reason, "Order state not allowed")
+
+    def test_one_bad_order_does_not_stop_the_others(self):
+        bad = order_payload(11, lines=[{"name": "X", "sku": "NOPE", "qty": "1", "price": "1", "rate": "25"}])
+        self.adapter.orders = {"o11": bad, "o12": order_payload(12)}
+        self.backend._poll_orders()
+        self.assertFalse(self.sale_for(11))
+        self.assertEqual(len(self.sale_for(12)), 1)
+        self.assertEqual(sorted(self._events().mapped("state")), ["done", "error"])
+
+

@@ -1,0 +1,103 @@
+from odoo.addons.shop_sync_base.tests.common import ShopSyncCase
+
+
+def product_payload(name="Tee", price="199", variants=None, **extra):
+    variants = variants if variants is not None else [
+        {"id": "v1", "sku": "TEE-S", "options": {"Size": "S"}, "barcode": "5700000000011"},
+        {"id": "v2", "sku": "TEE-M", "options": {"Size": "M"}},
+    ]
+    return {"id": "p1", "name": name, "sku": "TEE", "price": price, "category": "Shirts", "variants": variants,
+            **extra}
+
+
+class TestProductImport(ShopSyncCase):
+    def _import(self, payload):
+        return self.env["shop.sync.product.importer"]._import(self.backend, self.adapter.parse_product(payload))
+
+    def test_variants_are_created_and_bound_by_sku(self):
+        log = self._import(product_payload())
+        self.assertEqual(log.state, "done", log.message)
+        template = self.env["product.template"].browse(log.res_id)
+        self.assertEqual(sorted(template.product_variant_ids.mapped("default_code")), ["TEE-M", "TEE-S"])
+        self.assertEqual(template.list_price, 199)
+        self.assertEqual(template.categ_id.name, "Shirts")
+        small = template.product_variant_ids.filtered(lambda p: p.default_code == "TEE-S")
+        self.assertEqual(small.barcode, "5700000000011")
+        binding = self.env["shop.sync.binding"]._for_record(self.backend, small)
+        self.assertEqual(binding.external_id, "v1")
+
+    def test_update_respects_field_rules(self):
+        log = self._import(product_payload())
+        template = self.env["product.template"].browse(log.res_id)
+        template.name = "Tee (enriched in Odoo)"
+        self._import(product_payload(name="Tee from shop", price="249"))
+        self.assertEqual(template.name, "Tee (enriched in Odoo)", "name update is off by default")
+        self.assertEqual(template.list_price, 249, "price update is on by default")
+        rule = self.backend.field_rule_ids.filtered(
+            lambda r: (r.object, r.direction, r.field) == ("product", "import", "name"))
+        rule.on_update = True
+        self._import(product_payload(name="Tee from shop"))
+        self.assertEqual(template.name, "Tee from shop")
+
+    def test_create_rules_leave_fields_out(self):
+        self.backend.field_rule_ids.filtered(
+            lambda r: (r.object, r.direction, r.field) == ("product", "import", "category")).on_create = False
+        log = self._import(product_payload())
+        self.assertNotEqual(self.env["product.template"].browse(log.res_id).categ_id.name, "Shirts")
+
+    def test_matched_by_sku_when_not_bound(self):
+        existing = self.env["product.product"].create({"name": "Poster", "default_code": "POSTER-1"})
+        log = self._import(product_payload(name="Poster", variants=[{"id": "v9", "sku": "POSTER-1"}]))
+        self.assertEqual(log.res_id, existing.product_tmpl_id.id)
+        self.assertEqual(self.env["product.product"].search_count([("default_code", "=", "POSTER-1")]), 1)
+
+    def test_product_and_variants_without_sku_are_errors(self):
+        log = self._import(product_payload(variants=[{"id": "v1", "sku": ""}]))
+        self.assertEqual((log.state, log.reason), ("error", "Product without SKU"))
+        variants = [{"id": "v1", "sku": "TEE-S", "options": {"Size": "S"}}, {"id": "v2", "sku": "", "options": {"Size": "M"}}]
+        log = self._import(product_payload(variants=variants))
+        self.assertEqual((log.state, log.reason), ("error", "Variant without SKU"))
+        template = self.env["product.template"].browse(log.res_id)
+        self.assertEqual(template.product_variant_ids.mapped("default_code"), ["TEE-S"])
+
+    def test_new_shop_variant_extends_the_template(self):
+        log = self._import(product_payload())
+        variants = product_payload()["variants"] + [{"id": "v3", "sku": "TEE-L", "options": {"Size": "L"}}]
+        self._import(product_payload(variants=variants))
+        template = self.env["product.template"].browse(log.res_id)
+        self.assertEqual(sorted(template.product_variant_ids.mapped("default_code")), ["TEE-L", "TEE-M", "TEE-S"])
+
+
+class TestStockExport(ShopSyncCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.warehouse = cls.env["stock.warehouse"].search([("company_id", "=", cls.company.id)], limit=1)
+        cls.backend.warehouse_id = cls.warehouse
+        cls.env["shop.sync.binding"]._bind(cls.backend, cls.mug, "inv-mug", "MUG-1")
+
+    def _set_on_hand(self, quantity):
+        self.env["stock.quant"]._update_available_quantity(self.mug, self.warehouse.lot_stock_id, quantity)
+
+    def test_free_quantity_pushed_only_when_changed(self):
+        self._set_on_hand(10)
+        self.assertEqual(self.backend._export_stock(), 1)
+        self.assertEqual(self.adapter.stock_pushes[-1][0].quantity, 10)
+        self.assertEqual(self.backend._export_stock(), 0, "unchanged: not pushed again")
+        self.assertEqual(len(self.adapter.stock_pushes), 1)
+
+    def test_reserved_quantity_is_not_available(self):
+        self._set_on_hand(10)
+        self.env["stock.quant"]._update_reserved_quantity(self.mug, self.warehouse.lot_stock_id, 3)
+        self.backend._export_stock()
+        level = self.adapter.stock_pushes[-1][0]
+        self.assertEqual((level.quantity, level.previous, level.external_id), (7, None, "inv-mug"))
+
+    def test_refused_level_is_logged_and_retried_next_time(self):
+        self._set_on_hand(4)
+        self.adapter.fail_stock_for = {"MUG-1"}
+        self.assertEqual(self.backend._export_stock(), 0)
+        log = self.env["shop.sync.log"].search([("flow", "=", "stock_export"), ("state", "=", "error")])
+        self.assertEqual(log.message, "location not stocked")
+        self.adapter.fail_stock_for = set()
+        self.assertEqual(self.backend._export_stock(), 1)

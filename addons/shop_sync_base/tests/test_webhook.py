@@ -1,0 +1,64 @@
+import json
+from unittest.mock import patch
+
+from odoo.tests import HttpCase
+
+from odoo.addons.shop_sync_base.controllers.webhook import MAX_PAYLOAD
+from odoo.addons.shop_sync_base.services.signatures import hmac_base64
+from odoo.addons.shop_sync_base.tests.common import MemoryShopAdapter, order_payload
+
+
+class TestWebhook(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.backend = cls.env["shop.sync.backend"].create({"name": "Hooked", "webhook_secret": "s3cret"})
+        cls.adapter = MemoryShopAdapter(cls.backend._adapter_config())
+        cls.startClassPatcher(patch.object(type(cls.backend), "_get_adapter", lambda self: cls.adapter))
+
+    def post(self, body, signature=None, url=None):
+        body = body if isinstance(body, bytes) else json.dumps(body, default=str).encode()
+        headers = {"Content-Type": "application/json",
+                   "X-Signature": signature if signature is not None else hmac_base64("s3cret", body)}
+        return self.url_open(url or self.backend.webhook_url.replace(self.base_url(), ""), data=body,
+                             headers=headers)
+
+    def events(self):
+        return self.env["shop.sync.event"].search([("backend_id", "=", self.backend.id)])
+
+    def logs(self, reason):
+        return self.env["shop.sync.log"].search([("backend_id", "=", self.backend.id), ("reason", "=", reason)])
+
+    def test_signed_webhook_is_stored_and_queued(self):
+        response = self.post(order_payload(77))
+        self.assertEqual(response.status_code, 200)
+        event = self.events()
+        self.assertEqual((event.source, event.external_ref, event.state), ("webhook", "77", "pending"))
+        job = self.env["queue.job"].search([("model_name", "=", "shop.sync.event"), ("method_name", "=", "_process")])
+        self.assertEqual(job.records, event)
+
+    def test_bad_signature_is_refused_and_logged(self):
+        response = self.post(order_payload(78), signature="forged")
+        self.assertEqual(response.status_code, 401)
+        self.assertFalse(self.events())
+        self.assertEqual(len(self.logs("Signature rejected")), 1)
+
+    def test_wrong_token_is_404(self):
+        response = self.post(order_payload(79), url=f"/shop_sync/webhook/{self.backend.id}/nope")
+        self.assertEqual(response.status_code, 404)
+
+    def test_malformed_json_is_kept_and_logged(self):
+        response = self.post(b"{oops")
+        self.assertEqual(response.status_code, 400)
+        event = self.events()
+        self.assertEqual((event.state, event.payload), ("error", "{oops"))
+        self.assertEqual(len(self.logs("Malformed payload")), 1)
+
+    def test_oversized_payload_is_refused(self):
+        response = self.post(b"x" * (MAX_PAYLOAD + 1))
+        self.assertEqual(response.status_code, 413)
+        self.assertEqual(len(self.logs("Payload too large")), 1)
+
+    def test_ping_is_acknowledged_without_event(self):
+        self.assertEqual(self.post({"ping": True}).status_code, 200)
+        self.assertFalse(self.events())
