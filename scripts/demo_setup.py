@@ -1,0 +1,46 @@
+"""Configure a fresh demo database (run through ``odoo shell``, see scripts/run.sh).
+
+The company sells from Denmark in DKK; sale taxes (included in price) exist for the seed
+countries; one backend per installed connector points at its simulator (python -m simulators).
+"""
+# ruff: noqa: F821 - `env` is given by odoo shell
+
+from simulators import __main__ as sims
+
+company = env.company
+company.write({"country_id": env.ref("base.dk").id, "currency_id": env.ref("base.DKK").id})
+env["ir.config_parameter"].set_param("web.base.url", "http://localhost:8069")
+for code in ("EUR", "SEK", "NOK", "USD"):
+    env.ref(f"base.{code}").active = True
+for rate in (25, 21, 19, 0):
+    env["account.tax"].create({
+        "name": f"Sales VAT {rate}% (incl.)", "amount": rate, "amount_type": "percent", "type_tax_use": "sale",
+        "price_include_override": "tax_included", "company_id": company.id})
+
+Backend = env["shop.sync.backend"]
+kinds = dict(Backend._fields["kind"].selection)
+settings = {
+    "shopify": {"shopify_access_token": "ACCESS_TOKEN", "webhook_secret": "API_SECRET"},
+    "woocommerce": {"woo_consumer_key": "CONSUMER_KEY", "woo_consumer_secret": "CONSUMER_SECRET"},
+    "ccv": {"ccv_public_key": "PUBLIC_KEY", "ccv_secret_key": "SECRET_KEY"},
+    "economic": {"economic_app_secret_token": "APP_SECRET_TOKEN",
+                 "economic_agreement_grant_token": "AGREEMENT_GRANT_TOKEN"},
+}
+modules = {"shopify": "simulators.shopify", "woocommerce": "simulators.woocommerce", "ccv": "simulators.ccv",
+           "economic": "simulators.economic"}
+warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
+for kind, fields in settings.items():
+    if kind not in kinds:
+        continue
+    module = __import__(modules[kind], fromlist=["_"])
+    values = {"name": f"{kinds[kind]} (simulator)", "kind": kind, "api_url": f"http://127.0.0.1:{sims.port(kind)}",
+              "warehouse_id": warehouse.id}
+    values.update({field: getattr(module, constant) for field, constant in fields.items() if field in Backend._fields})
+    backend = Backend.create(values)
+    if backend.role == "shop":
+        try:
+            backend.action_load_order_states()
+        except Exception as exc:  # noqa: BLE001 - the simulators may not run yet; states load on "Load order states"
+            print(f"{backend.name}: order states not loaded ({exc})")
+env.cr.commit()
+print("demo configured:", ", ".join(Backend.search([]).mapped("name")) or "no connector installed")
