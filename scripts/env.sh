@@ -1,6 +1,10 @@
 # Sourced by the scripts: database settings. DB_* (or libpq's PG*) point at an existing server;
 # by default the private cluster of scripts/pg.sh (matching odoo.conf).
-if [ -n "${DB_HOST:-}${PGHOST:-}" ]; then EXTERNAL_DB=1; else EXTERNAL_DB=0; fi
+# decided once, before the defaults below are exported to child scripts
+if [ -z "${EXTERNAL_DB:-}" ]; then
+    if [ -n "${DB_HOST:-}${PGHOST:-}" ]; then EXTERNAL_DB=1; else EXTERNAL_DB=0; fi
+    export EXTERNAL_DB
+fi
 export DB_HOST=${DB_HOST:-${PGHOST:-127.0.0.1}}
 export DB_PORT=${DB_PORT:-${PGPORT:-${SHOP_SYNC_PGPORT:-54329}}}
 export DB_USER=${DB_USER:-${PGUSER:-odoo}}
