@@ -1,0 +1,88 @@
+import json
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.shop_sync_base.services.http import RemoteError
+
+from ..services.adapter import DEFAULT_VAT_RATE, FIELD_MAPPING, LOOKBACK_DAYS, CcvAdapter
+
+MANAGER = "shop_sync_base.group_shop_sync_manager"
+
+
+class ShopSyncBackend(models.Model):
+    """CCV Shop backends: API keys, the signing keys of the registered webhooks and the adapter."""
+
+    _inherit = "shop.sync.backend"
+
+    kind = fields.Selection(selection_add=[("ccv", "CCV Shop")], ondelete={"ccv": "cascade"})
+    ccv_public_key = fields.Char("CCV public key", groups=MANAGER, copy=False,
+                                 help="Public key of the API key pair made in the CCV Shop back office.")
+    ccv_secret_key = fields.Char("CCV secret key", groups=MANAGER, copy=False,
+                                 help="Secret key of the API key pair; signs every request and answer.")
+    ccv_webhook_events = fields.Char("Registered CCV webhooks", compute="_compute_ccv_webhook_events",
+                                     groups=MANAGER,
+                                     help="Events whose webhook signing key is stored (Register webhooks).")
+    ccv_order_lookback_days = fields.Integer(
+        "Order look-back (days)", default=LOOKBACK_DAYS,
+        help="CCV cannot list orders changed since a date: each poll re-reads the orders created in the "
+             "last days to see their status changes.")
+    ccv_vat_rate = fields.Float(
+        "VAT rate of exported products (%)", default=float(DEFAULT_VAT_RATE), digits=(16, 2),
+        help="VAT rate given to products created in CCV Shop; CCV prices include it.")
+
+    _ccv_lookback_positive = models.Constraint(
+        "CHECK(ccv_order_lookback_days IS NULL OR ccv_order_lookback_days > 0)",
+        "The order look-back must be at least one day.")
+
+    @api.depends("webhook_secret")
+    def _compute_ccv_webhook_events(self):
+        for backend in self:
+            try:
+                stored = json.loads(backend.webhook_secret or "{}")
+            except ValueError:
+                stored = {}
+            events = sorted(hook.get("event") or "?" for hook in stored.values() if isinstance(hook, dict)) \
+                if isinstance(stored, dict) else []
+            backend.ccv_webhook_events = ", ".join(events)
+
+    def _get_adapter(self):
+        self.ensure_one()
+        if self.kind != "ccv":
+            return super()._get_adapter()
+        config = self._adapter_config()
+        if not (config["url"] and config["public_key"] and config["secret_key"]):
+            raise UserError(_("Backend %s needs the shop URL and the CCV public and secret keys.", self.name))
+        return CcvAdapter(config)
+
+    def _adapter_config(self):
+        config = super()._adapter_config()
+        if self.kind == "ccv":
+            backend = self.sudo()
+            config.update(public_key=backend.ccv_public_key or "", secret_key=backend.ccv_secret_key or "",
+                          order_lookback_days=backend.ccv_order_lookback_days or LOOKBACK_DAYS,
+                          vat_rate=backend.ccv_vat_rate)
+        return config
+
+    def _field_mapping(self):
+        if self.kind == "ccv":
+            return FIELD_MAPPING
+        return super()._field_mapping()
+
+    def action_register_webhooks(self):
+        """CCV generates one signing key per webhook: register, then store the keys."""
+        self.ensure_one()
+        if self.kind != "ccv":
+            return super().action_register_webhooks()
+        backend = self.sudo()
+        Log = self.env["shop.sync.log"]
+        adapter = backend._get_adapter()
+        try:
+            topics = adapter.register_webhooks(backend.webhook_url)
+        except RemoteError as exc:
+            Log._record(self, "webhook", "error", message=str(exc), reason=_("Webhook registration failed"))
+            return self._notify(_("Webhook registration failed: %s", exc), "danger")
+        backend.webhook_secret = adapter.webhook_secret()
+        summary = ", ".join(topic for topic, _remote_id in topics)
+        Log._record(self, "webhook", "done", message=_("Registered: %s", summary))
+        return self._notify(_("Webhooks registered: %s", summary), "success")

@@ -1,0 +1,101 @@
+"""A CCV Shop simulator served over HTTP and a backend pointing at it."""
+
+from datetime import UTC, datetime
+
+from odoo.tests import HttpCase, TransactionCase
+
+from simulators.ccv import PUBLIC_KEY, SECRET_KEY, CcvSimulator
+from simulators.common import SimulatorServer
+from simulators.seed import COUNTRIES, generate
+
+from ..services.adapter import CcvAdapter
+
+#: seed states whose CCV status is allowed by default (paid -> 2, shipped -> 5, completed -> 7)
+ALLOWED_SEED_STATES = ("paid", "shipped", "completed")
+
+
+class FakeClock:
+    """Replaces the simulator's ``clock`` (epoch seconds); an injected ``sleep`` advances it."""
+
+    def __init__(self):
+        self.now = datetime.now(UTC).timestamp()
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+class CcvMixin:
+    """Class set-up shared by the transaction and HTTP cases: a seeded simulator, the currencies
+    and included-VAT taxes of the seed countries, and a CCV backend."""
+
+    catalogue_options = {"products": 6, "customers": 6, "orders": 12}
+
+    @classmethod
+    def _setup_ccv(cls):
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, queue_job__no_delay=True))
+        cls.app = CcvSimulator()
+        cls.server = SimulatorServer(cls.app).start()
+        cls.addClassCleanup(cls.server.stop)
+        cls.catalogue = generate(start=datetime.now(UTC), **cls.catalogue_options)
+        cls.app.seed(cls.catalogue)
+        for rate, currency in COUNTRIES.values():
+            cls.env.ref(f"base.{currency}").active = True
+        cls.taxes = {rate: cls.env["account.tax"].create({
+            "name": f"VAT {rate}% incl.", "amount": float(rate), "amount_type": "percent", "type_tax_use": "sale",
+            "price_include_override": "tax_included", "company_id": cls.env.company.id,
+        }) for rate in {rate for rate, _currency in COUNTRIES.values() if rate}}
+        cls.warehouse = cls.env["stock.warehouse"].search([("company_id", "=", cls.env.company.id)], limit=1)
+        cls.backend = cls.env["shop.sync.backend"].create({
+            "name": "CCV test shop", "kind": "ccv", "api_url": cls.server.url, "ccv_public_key": PUBLIC_KEY,
+            "ccv_secret_key": SECRET_KEY, "confirm_orders": False, "warehouse_id": cls.warehouse.id,
+        })
+        cls.backend.action_load_order_states()
+
+    def _reset_shop(self):
+        """Every test starts from the seeded shop (same ids, so bindings made in setUpClass hold)."""
+        self.app.reset()
+        self.app.seed(self.catalogue)
+        self.app.journal.clear()
+        self.app.faults.clear()
+
+    def adapter(self, **client_options):
+        return CcvAdapter(self.backend._adapter_config(), **client_options)
+
+    def import_products(self):
+        self.backend._import_products(full=True)
+
+    def logs(self, flow, **values):
+        domain = [("backend_id", "=", self.backend.id), ("flow", "=", flow)]
+        domain += [(name, "=", value) for name, value in values.items()]
+        return self.env["shop.sync.log"].search(domain)
+
+    def sale_for(self, number):
+        return self.env["sale.order"].search([("shop_sync_backend_id", "=", self.backend.id),
+                                              ("shop_order_number", "=", str(number))])
+
+
+class CcvCase(CcvMixin, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_ccv()
+
+    def setUp(self):
+        super().setUp()
+        self._reset_shop()
+
+
+class CcvHttpCase(CcvMixin, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_ccv()
+
+    def setUp(self):
+        super().setUp()
+        self._reset_shop()

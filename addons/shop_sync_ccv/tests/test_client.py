@@ -1,0 +1,102 @@
+import math
+from unittest.mock import patch
+
+from simulators import ccv as ccv_simulator
+from simulators.ccv import API_PREFIX
+
+from odoo.addons.shop_sync_base.services.http import RemoteError
+
+from ..services.client import CcvClient
+from .common import CcvCase, FakeClock
+
+
+class TestCcvClient(CcvCase):
+    catalogue_options = {"products": 3, "customers": 3, "orders": 23}
+
+    def list_calls(self, path="/orders"):
+        return [entry for entry in self.app.journal if entry[0] == "GET" and entry[1].split("?")[0] == API_PREFIX + path]
+
+    def test_paging_walks_every_order_exactly_once(self):
+        orders = list(self.adapter(page_size=5).fetch_orders(None))
+        self.assertEqual(sorted(order["id"] for order in orders), sorted(self.app.orders))
+        self.assertEqual(len(orders), 23)
+        self.assertEqual(len(self.list_calls()), math.ceil(23 / 5), "one request per page, stops at next=null")
+        self.assertTrue(all(status == 200 for _method, _path, status in self.app.journal))
+
+    def test_order_window_is_the_watermark_minus_the_look_back(self):
+        newest = max(self.app.orders.values(), key=lambda order: order["create_date"])
+        since = ccv_simulator._parse_timestamp(newest["create_date"])
+        self.backend.ccv_order_lookback_days = 1
+        within_a_day = [o for o in self.app.orders.values()
+                        if ccv_simulator._parse_timestamp(o["create_date"]).timestamp() >= since.timestamp() - 86400]
+        orders = list(self.adapter().fetch_orders(since))
+        self.assertEqual({o["id"] for o in orders}, {o["id"] for o in within_a_day})
+        self.assertLess(len(orders), len(self.app.orders))
+        self.assertIn("min_create_date=", self.list_calls()[0][1])
+
+    def test_tampered_answer_is_refused(self):
+        with patch.object(ccv_simulator, "sign_response", lambda *args: "0" * 128):
+            with self.assertRaises(RemoteError) as caught:
+                self.adapter().fetch_order(next(iter(self.app.orders)))
+        self.assertIn("not signed by the shop", str(caught.exception))
+
+    def test_unsigned_answer_is_refused(self):
+        client = CcvClient(self.server.url, ccv_simulator.PUBLIC_KEY, ccv_simulator.SECRET_KEY)
+        with patch.object(ccv_simulator.CcvSimulator, "after_request", lambda self, request, response: response):
+            with self.assertRaises(RemoteError):
+                client.get("/products")
+
+    def test_error_body_becomes_the_message(self):
+        with self.assertRaises(RemoteError) as caught:
+            self.adapter().fetch_order(999)
+        self.assertEqual(caught.exception.status, 404)
+        self.assertIn("404.20: ", str(caught.exception))
+        self.assertIn("/orders/999", str(caught.exception))
+
+    def test_wrong_secret_is_refused_by_the_shop(self):
+        client = CcvClient(self.server.url, ccv_simulator.PUBLIC_KEY, "wrong-secret")
+        with self.assertRaises(RemoteError) as caught:
+            client.get("/orders")
+        self.assertEqual(caught.exception.status, 401)
+        self.assertIn("401.13", str(caught.exception))
+        self.assertNotIn("wrong-secret", str(caught.exception) + caught.exception.body)
+
+    def test_injected_429_is_retried_after_retry_after(self):
+        sleeps = []
+        self.app.faults.add("rate_limit", count=2, retry_after=7, path=API_PREFIX + "/orders")
+        orders = list(self.adapter(sleep=sleeps.append).fetch_orders(None))
+        self.assertEqual(len(orders), 23)
+        self.assertEqual(sleeps, [7.0, 7.0])
+
+    def limit_shop(self, **limits):
+        """Lower the shop's limits and start a fresh rate window on a fake clock."""
+        clock = FakeClock()
+        self.startPatcher(patch.object(self.app, "clock", clock))
+        self.startPatcher(patch.multiple(self.app, **limits))
+        self.app.reset()
+        self.app.seed(self.catalogue)
+        return clock
+
+    def test_rate_limit_of_the_shop_is_waited_out(self):
+        """429.10 (2 GET a minute on /orders): the client waits the Retry-After the shop computes
+        from its 60 s window, and every page arrives once."""
+        clock = self.limit_shop(get_limit=2)
+        adapter = self.adapter(page_size=5, sleep=clock.sleep)
+        orders = list(adapter.fetch_orders(None))
+        self.assertEqual(sorted(order["id"] for order in orders), sorted(self.app.orders))
+        self.assertEqual(adapter.client.http.stats["throttled"], 2)
+        self.assertEqual(len(clock.sleeps), 2)
+        self.assertTrue(all(0 < seconds <= 60 for seconds in clock.sleeps), clock.sleeps)
+        refused = [path for _method, path, status in self.app.journal if status == 429]
+        self.assertEqual(len(refused), 2)
+
+    def test_total_limit_code_is_reported_when_retries_run_out(self):
+        self.limit_shop(total_limit=1)
+        client = CcvClient(self.server.url, ccv_simulator.PUBLIC_KEY, ccv_simulator.SECRET_KEY,
+                           sleep=lambda seconds: None, retries=1)
+        client.get("/products")
+        with self.assertRaises(RemoteError) as caught:
+            client.get("/products")
+        self.assertEqual(caught.exception.status, 429)
+        self.assertIn("429.11", str(caught.exception))
+        self.assertTrue(caught.exception.retryable)
