@@ -143,6 +143,7 @@ class CcvAdapter(ShopAdapter):
 
     # -- orders -------------------------------------------------------------------------------
     def fetch_orders(self, updated_since):
+        """Orders created since ``updated_since`` minus the look-back (all without it), by id."""
         params = {"orderby": "id"}
         if updated_since:
             since = updated_since.astimezone(UTC) - self.lookback
@@ -167,7 +168,7 @@ class CcvAdapter(ShopAdapter):
         rows_gross = payload.get("order_row_taxes_included", True)
         return records.Order(
             external_id=str(payload["id"]),
-            number=str(payload.get("ordernumber_full") or payload.get("ordernumber")),
+            number=str(payload.get("ordernumber_full") or payload.get("ordernumber") or payload["id"]),
             state=str(payload["status"]),
             created_at=_timestamp(payload["create_date"]),
             currency=payload.get("currency") or "",
@@ -207,7 +208,8 @@ class CcvAdapter(ShopAdapter):
 
     @staticmethod
     def _row_line(row):
-        options = ", ".join(f"{part.get('option_name')}: {part.get('value_name')}" for part in row.get("attributes") or ())
+        options = ", ".join(f"{part.get('option_name')}: {part.get('value_name')}"
+                            for part in row.get("attributes") or ())
         name = row.get("product_name") or row.get("sub_sku_number") or row.get("product_number") or ""
         return records.OrderLine(
             kind="product", name=f"{name} ({options})" if options else name,

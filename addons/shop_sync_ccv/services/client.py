@@ -39,14 +39,12 @@ def error_message(response):
 class CcvClient:
     """Signed calls to one CCV shop (``base_url`` is the shop's address, e.g. https://x.ccvshop.nl)."""
 
-    def __init__(self, base_url, public_key, secret_key, page_size=PAGE_SIZE, sleep=time.sleep,
-                 clock=None, **http_options):
+    def __init__(self, base_url, public_key, secret_key, page_size=PAGE_SIZE, sleep=time.sleep, **http_options):
         if not (base_url and public_key and secret_key):
             raise RemoteError("The CCV shop URL, public key and secret key are required.")
         self.public_key = public_key
         self.secret_key = secret_key
         self.page_size = page_size
-        self.clock = clock or (lambda: datetime.now(UTC))
         self.http = HttpClient(base_url.rstrip("/") + API_PREFIX, secrets=(secret_key,),
                                error_message=error_message, sleep=sleep, **http_options)
         self._origin = urlsplit(self.http.base_url)
@@ -54,7 +52,7 @@ class CcvClient:
     # -- signing --------------------------------------------------------------------------------
     def _sign(self, prepared):
         """``prepare`` hook of HttpClient: sign the final request (called again on each retry)."""
-        x_date = self.clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        x_date = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         body = prepared.body or ""
         if isinstance(body, bytes):
             body = body.decode()
@@ -110,7 +108,7 @@ class CcvClient:
     def _relative(self, link):
         """Path (below the API prefix) and query of a ``next`` link, refusing another host."""
         parts = urlsplit(link)
-        if parts.netloc and parts.netloc != self._origin.netloc or not parts.path.startswith(self._origin.path):
+        if (parts.netloc and parts.netloc != self._origin.netloc) or not parts.path.startswith(self._origin.path):
             raise RemoteError(f"Refusing to follow a paging link to another place: {link}")
         path = parts.path[len(self._origin.path):]
         return f"{path}?{parts.query}" if parts.query else path

@@ -14,7 +14,8 @@ class TestCcvClient(CcvCase):
     catalogue_options = {"products": 3, "customers": 3, "orders": 23}
 
     def list_calls(self, path="/orders"):
-        return [entry for entry in self.app.journal if entry[0] == "GET" and entry[1].split("?")[0] == API_PREFIX + path]
+        return [entry for entry in self.app.journal
+                if entry[0] == "GET" and entry[1].split("?")[0] == API_PREFIX + path]
 
     def test_paging_walks_every_order_exactly_once(self):
         orders = list(self.adapter(page_size=5).fetch_orders(None))

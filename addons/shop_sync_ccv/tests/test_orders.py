@@ -40,7 +40,8 @@ class TestCcvOrders(CcvCase):
             lines = {line.product_id: line for line in sale.order_line}
             specials = (self.backend.shipping_product_id | self.backend.fee_product_id
                         | self.backend.discount_product_id)
-            self.assertEqual({(p.default_code, lines[p].product_uom_qty) for p in sale.order_line.product_id - specials},
+            self.assertEqual({(p.default_code, lines[p].product_uom_qty)
+                              for p in sale.order_line.product_id - specials},
                              {(line.sku, line.quantity) for line in seed.lines})
             for line in seed.lines:
                 product_line = sale.order_line.filtered(lambda l, sku=line.sku: l.product_id.default_code == sku)
@@ -66,7 +67,8 @@ class TestCcvOrders(CcvCase):
         sales = self.env["sale.order"].search_count([("shop_sync_backend_id", "=", self.backend.id)])
         events = self.env["shop.sync.event"].search([("backend_id", "=", self.backend.id), ("object", "=", "order")])
         self.assertEqual(len(events), len(self.catalogue.orders))
-        self.assertEqual(self.backend._poll_orders(), 0, "unchanged orders of the look-back window are not stored again")
+        self.assertEqual(self.backend._poll_orders(), 0,
+                         "unchanged orders of the look-back window are not stored again")
         events._process()  # even replaying every payload
         self.assertEqual(self.env["sale.order"].search_count([("shop_sync_backend_id", "=", self.backend.id)]), sales)
         imported = self.catalogue.orders[1]

@@ -33,9 +33,8 @@ class TestCcvProducts(CcvCase):
                 self.assertEqual(sorted(variants.mapped("default_code")), sorted(v.sku for v in seed.variants))
                 for variant in seed.variants:
                     odoo_variant = variants.filtered(lambda p, sku=variant.sku: p.default_code == sku)
-                    self.assertEqual(
-                        {ptav.attribute_id.name: ptav.name for ptav in odoo_variant.product_template_attribute_value_ids},
-                        variant.options)
+                    options = odoo_variant.product_template_attribute_value_ids
+                    self.assertEqual({ptav.attribute_id.name: ptav.name for ptav in options}, variant.options)
                     self.assertEqual(odoo_variant.barcode, variant.barcode)
                     binding = self.env["shop.sync.binding"]._for_record(self.backend, odoo_variant)
                     combination = next(c for c in self.app.combinations.values() if c["sku_number"] == variant.sku)

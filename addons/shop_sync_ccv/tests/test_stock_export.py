@@ -89,7 +89,8 @@ class TestCcvStockAndExport(CcvCase):
     def test_export_finds_the_shop_product_by_number_instead_of_creating_twice(self):
         template = self.env["product.template"].create({
             "name": "Already in the shop", "default_code": "ODOO-TWICE", "list_price": 10.0, "type": "consu"})
-        existing = self.adapter().client.post("/products", {"productnumber": "ODOO-TWICE", "name": "Shop", "price": 1.0})
+        existing = self.adapter().client.post(
+            "/products", {"productnumber": "ODOO-TWICE", "name": "Shop", "price": 1.0})
         self.env["shop.sync.product.exporter"]._export(self.backend, template)
         self.assertEqual(len([p for p in self.app.products.values() if p["productnumber"] == "ODOO-TWICE"]), 1)
         self.assertEqual(self.env["shop.sync.binding"]._for_record(self.backend, template).external_id,
