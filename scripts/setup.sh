@@ -40,15 +40,18 @@ SRC=$(cd "$(odoo_source)" && pwd)
 
 # Reinstall only when the requirements or the Odoo source changed.
 stamp=$VENV/.shop-sync-stamp
-want=$( (cat requirements.txt; echo "$SRC") | sha256sum | cut -d' ' -f1)
+want=$( (cat requirements.txt scripts/setup.sh; echo "$SRC") | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "setup: installing Python packages into $VENV (Odoo from $SRC)" >&2
     log=$ROOT/.state/pip.log && mkdir -p "$ROOT/.state" && : > "$log"
     {
         "$VENV/bin/pip" install --upgrade pip setuptools wheel &&
-        # Odoo first, editable and without its pinned deps: it satisfies odoo-addon-queue-job's odoo==19.0.*
+        # Odoo editable and without its own install_requires (they want psycopg2 and PyPDF2 built from
+        # source); requirements.txt lists what it needs instead. OCA addons (odoo-addon-*) declare
+        # odoo==19.0.* which would pull those in again, so they are installed without dependencies.
         "$VENV/bin/pip" install --no-deps --config-settings editable_mode=compat -e "$SRC" &&
-        "$VENV/bin/pip" install -r requirements.txt
+        "$VENV/bin/pip" install -r <(grep -v '^odoo-addon-' requirements.txt) &&
+        "$VENV/bin/pip" install --no-deps -r <(grep '^odoo-addon-' requirements.txt)
     } >>"$log" 2>&1 || die "pip install failed; last lines of $log:
 $(tail -n 20 "$log")"
     echo "$want" > "$stamp"

@@ -1,0 +1,129 @@
+"""Benchmarks of the hub's pipelines, run through ``odoo shell`` by scripts/bench.sh.
+
+Prints numbers and ratios; writes nothing that stays (the transaction is rolled back).
+  BENCH_ORDERS    orders imported through the inbox + order pipeline vs created directly (default 1000)
+  BENCH_PRODUCTS  products imported through the product pipeline (default 1000; the issue's full
+                  figure is 10000 products / 30000 variants: BENCH_PRODUCTS=10000 BENCH_VARIANTS=3)
+  BENCH_VARIANTS  variants per product (default 3)
+"""
+# ruff: noqa: F821 - `env` is given by odoo shell
+
+import json
+import os
+import resource
+import time
+import tracemalloc
+from decimal import Decimal
+
+from odoo import Command
+
+from odoo.addons.shop_sync_base.services import records
+from odoo.addons.shop_sync_base.services.adapter import ShopAdapter
+
+ORDERS = int(os.environ.get("BENCH_ORDERS", 1000))
+PRODUCTS = int(os.environ.get("BENCH_PRODUCTS", 1000))
+VARIANTS = int(os.environ.get("BENCH_VARIANTS", 3))
+
+
+class BenchAdapter(ShopAdapter):
+    """Canonical payloads in memory: measures the hub, not a network."""
+
+    def identify(self, object_name, payload):
+        return payload["id"], payload["number"]
+
+    def parse_order(self, payload):
+        address = records.Address(name=payload["email"], street="Main 1", zip="8000", city="Aarhus", country_code="DK")
+        return records.Order(
+            external_id=payload["id"], number=payload["number"], state="paid", created_at=_now(), currency="DKK",
+            total=Decimal(payload["total"]), customer=records.Customer(email=payload["email"], first_name="Bench"),
+            billing=address, shipping=address,
+            lines=[records.OrderLine(kind="product", name=sku, sku=sku, quantity=Decimal(1), unit_price=Decimal(100),
+                                     tax_rate=Decimal(25)) for sku in payload["skus"]]
+            + [records.OrderLine(kind="shipping", name="GLS", quantity=Decimal(1), unit_price=Decimal(39),
+                                 tax_rate=Decimal(25))])
+
+
+def _now():
+    from datetime import UTC, datetime
+    return datetime.now(UTC)
+
+
+def timed(function):
+    started = time.perf_counter()
+    result = function()
+    return time.perf_counter() - started, result
+
+
+def setup():
+    env.ref("base.DKK").active = True
+    tax = env["account.tax"].create({"name": "Bench VAT 25%", "amount": 25, "amount_type": "percent",
+                                     "type_tax_use": "sale", "price_include_override": "tax_included"})
+    products = env["product.product"].create([
+        {"name": f"Bench {i}", "default_code": f"BENCH-{i}", "type": "consu", "list_price": 100} for i in range(20)])
+    backend = env["shop.sync.backend"].create({"name": "Bench", "confirm_orders": False})
+    backend.order_state_ids.create({"backend_id": backend.id, "code": "paid", "name": "Paid", "allowed": True})
+    adapter = BenchAdapter({})
+    type(backend)._get_adapter = lambda self: adapter
+    return backend, adapter, tax, products
+
+
+def bench_orders(backend, tax, products):
+    payloads = [{"id": f"b{i}", "number": str(100000 + i), "email": f"buyer{i % 200}@example.com",
+                 "skus": [products[(i + k) % 20].default_code for k in range(3)], "total": "339.00"}
+                for i in range(ORDERS)]
+    Event = env["shop.sync.event"]
+
+    def through_pipeline():
+        for payload in payloads:
+            Event._store(backend, "poll", "order", payload, external_id=payload["id"],
+                         external_ref=payload["number"])._process()
+
+    partners = env["res.partner"].create([{"name": f"Direct {i}", "email": f"direct{i}@example.com"}
+                                          for i in range(200)])
+    shipping = backend.shipping_product_id
+
+    def direct_orm():
+        for i, payload in enumerate(payloads):
+            env["sale.order"].create({
+                "partner_id": partners[i % 200].id, "client_order_ref": payload["number"],
+                "order_line": [Command.create({"product_id": products[(i + k) % 20].id, "product_uom_qty": 1,
+                                               "price_unit": 100, "tax_ids": [Command.set(tax.ids)]})
+                               for k in range(3)]
+                + [Command.create({"product_id": shipping.id, "price_unit": 39, "tax_ids": [Command.set(tax.ids)]})]})
+
+    orm_seconds, _ = timed(direct_orm)
+    env.flush_all()
+    pipeline_seconds, _ = timed(through_pipeline)
+    imported = env["sale.order"].search_count([("shop_sync_backend_id", "=", backend.id)])
+    print(f"orders: {imported}/{ORDERS} imported through inbox+pipeline in {pipeline_seconds:.1f} s "
+          f"({1000 * pipeline_seconds / ORDERS:.1f} ms/order); direct ORM {orm_seconds:.1f} s "
+          f"({1000 * orm_seconds / ORDERS:.1f} ms/order); ratio {pipeline_seconds / orm_seconds:.2f} (goal <= 1.5)")
+
+
+def bench_products(backend, adapter):
+    def product(i):
+        return records.Product(
+            external_id=f"bp{i}", name=f"Bench product {i}", sku=f"BP-{i}", price=Decimal(199), category="Bench",
+            variants=[records.Variant(sku=f"BP-{i}-{size}", options={"Size": size}, external_id=f"bv{i}-{size}",
+                                      barcode="", weight=Decimal("0.5"))
+                      for size in ["S", "M", "L", "XL", "XXL", "3XL"][:VARIANTS]])
+    importer = env["shop.sync.product.importer"]
+    queries = env.cr.sql_log_count
+    tracemalloc.start()
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    seconds, logs = timed(lambda: [importer._import(backend, product(i)).state for i in range(PRODUCTS)])
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    queries = env.cr.sql_log_count - queries
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"products: {logs.count('done')}/{PRODUCTS} products, {PRODUCTS * VARIANTS} variants in {seconds:.1f} s "
+          f"({1000 * seconds / PRODUCTS:.1f} ms/product); {queries / PRODUCTS:.0f} SQL queries/product; "
+          f"peak Python allocations {peak / 2**20:.0f} MiB; max RSS {rss_after / 1024:.0f} MiB "
+          f"(+{(rss_after - rss_before) / 1024:.0f} MiB)")
+
+
+backend, adapter, tax, products = setup()
+print(json.dumps({"orders": ORDERS, "products": PRODUCTS, "variants_per_product": VARIANTS}))
+bench_orders(backend, tax, products)
+bench_products(backend, adapter)
+env.cr.rollback()
