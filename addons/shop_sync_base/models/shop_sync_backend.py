@@ -84,6 +84,7 @@ class ShopSyncBackend(models.Model):
         "stock.warehouse", help="Warehouse whose free quantity (on hand minus reserved) is pushed to the shop.",
         domain="[('company_id', '=', company_id)]")
 
+    cockpit_html = fields.Html("Overview", compute="_compute_cockpit_html", sanitize=False)
     field_mapping_html = fields.Html("Field mapping", compute="_compute_field_mapping_html", sanitize=False,
                                      help="Which shop field lands in which Odoo field.")
     mapping_ids = fields.One2many("shop.sync.mapping", "backend_id", "Mappings", copy=True)
@@ -114,6 +115,31 @@ class ShopSyncBackend(models.Model):
                 "</tbody></table>") % (_("Remote field"), _("Odoo field"), _("Note"), Markup().join(
                     Markup("<tr><td><code>%s</code></td><td>%s</td><td>%s</td></tr>") % tuple(map(escape, row))
                     for row in rows))
+
+    def _compute_cockpit_html(self):
+        """Per flow: last successful run, last error, errors in the last 24 h; plus the job backlog."""
+        Log = self.env["shop.sync.log"].sudo()
+        since = fields.Datetime.now() - timedelta(hours=24)
+        flows = dict(Log._fields["flow"].selection)
+        backlog = self.env["queue.job"].sudo().search_count(
+            [("channel", "=like", f"{CHANNEL}%"), ("state", "in", ("pending", "enqueued", "started"))])
+        for backend in self:
+            if not backend.id:
+                backend.cockpit_html = False
+                continue
+            last = {(flow, state): date for flow, state, date in Log._read_group(
+                [("backend_id", "=", backend.id)], ["flow", "state"], ["create_date:max"])}
+            recent = dict(Log._read_group([("backend_id", "=", backend.id), ("state", "=", "error"),
+                                           ("create_date", ">=", since)], ["flow"], ["__count"]))
+            rows = Markup().join(
+                Markup("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>") % (
+                    label, last.get((flow, "done")) or "-", last.get((flow, "error")) or "-", recent.get(flow, 0))
+                for flow, label in flows.items() if any(key[0] == flow for key in last))
+            backend.cockpit_html = Markup(
+                "<p>%s</p><table class='table table-sm'><thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+                "</tr></thead><tbody>%s</tbody></table>") % (
+                _("Queued Shop Sync jobs (all backends): %s", backlog), _("Flow"), _("Last success"),
+                _("Last error"), _("Errors (24 h)"), rows)
 
     def _field_mapping(self):
         """Rows (remote field, Odoo field, note) of the connector; empty without one."""

@@ -71,3 +71,13 @@ class TestSchedule(ShopSyncCase):
         self.backend.action_test_connection()
         self.assertEqual(self.backend.connection_state, "ok")
         self.assertEqual(self.backend.connection_message, "memory shop")
+
+    def test_overview_shows_last_runs_and_errors(self):
+        Log = self.env["shop.sync.log"]
+        Log._record(self.backend, "order_import", "done", ref="1")
+        Log._record(self.backend, "order_import", "error", ref="2", message="boom")
+        self.backend.invalidate_recordset(["cockpit_html"])
+        html = str(self.backend.cockpit_html)
+        self.assertIn("Order import", html)
+        self.assertIn("<td>1</td></tr>", html, "one error in the last 24 h")
+        self.assertNotIn("Stock export", html, "flows never run are not listed")
