@@ -1,0 +1,332 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.shop_sync_base.services.http import RemoteError
+
+from ..services.client import EconomicClient
+
+MANAGER = "shop_sync_base.group_shop_sync_manager"
+CHANNEL = "root.shop_sync.accounting"
+OPTION = "shop.sync.economic.option"
+FIELD_MAPPING = (
+    ("customers.name / email / telephoneAndFaxNumber", "Customer name / e-mail / phone",
+     "Written per the customer export rules"),
+    ("customers.address, zip, city, country", "Customer address", "Rule 'Address'"),
+    ("customers.corporateIdentificationNumber", "Company tax ID", "Rule 'VAT number' (companies)"),
+    ("customers.vatZone / customerGroup", "Country of the customer", "VAT zone per country, group per zone"),
+    ("products.productNumber", "Internal reference (SKU)", "Variants: own SKU or parent SKU + values"),
+    ("products.name / description / salesPrice / barCode", "Name / sales description / price excl. VAT / "
+     "barcode", "Written per the product export rules"),
+    ("invoices/drafts.references.other", "SHOPSYNC:<shop backend>:<order number>",
+     "Looked up before creating: never two drafts per order"),
+    ("invoices/drafts.lines", "Order lines (products, shipping, fees, discounts)", "Net amounts, exact to the cent"),
+    ("products.inventory.available", "On hand at the backend's warehouse", "Stock master option"),
+)
+
+
+class ShopSyncBackend(models.Model):
+    _inherit = "shop.sync.backend"
+
+    kind = fields.Selection(selection_add=[("economic", "e-conomic")], ondelete={"economic": "cascade"})
+
+    # credentials
+    economic_app_secret_token = fields.Char("App secret token", groups=MANAGER, copy=False,
+                                            help="X-AppSecretToken: identifies the shop-sync app.")
+    economic_agreement_grant_token = fields.Char("Agreement grant token", groups=MANAGER, copy=False,
+                                                 help="X-AgreementGrantToken: the grant of this e-conomic agreement.")
+
+    # reference values and defaults
+    economic_option_ids = fields.One2many(OPTION, "backend_id", "e-conomic values")
+    economic_layout_id = fields.Many2one(OPTION, "Layout", domain="[('backend_id', '=', id), "
+                                         "('option_type', '=', 'layout')]")
+    economic_payment_terms_id = fields.Many2one(
+        OPTION, "Payment terms", domain="[('backend_id', '=', id), ('option_type', '=', 'payment_terms')]",
+        help="Used when no payment-method mapping matches the order's payment method.")
+    economic_vat_zone_domestic_id = fields.Many2one(
+        OPTION, "VAT zone: domestic", domain="[('backend_id', '=', id), ('option_type', '=', 'vat_zone')]")
+    economic_vat_zone_eu_id = fields.Many2one(
+        OPTION, "VAT zone: EU", domain="[('backend_id', '=', id), ('option_type', '=', 'vat_zone')]")
+    economic_vat_zone_abroad_id = fields.Many2one(
+        OPTION, "VAT zone: abroad", domain="[('backend_id', '=', id), ('option_type', '=', 'vat_zone')]")
+    economic_customer_group_domestic_id = fields.Many2one(
+        OPTION, "Customer group: domestic", domain="[('backend_id', '=', id), ('option_type', '=', 'customer_group')]")
+    economic_customer_group_eu_id = fields.Many2one(
+        OPTION, "Customer group: EU", domain="[('backend_id', '=', id), ('option_type', '=', 'customer_group')]")
+    economic_customer_group_abroad_id = fields.Many2one(
+        OPTION, "Customer group: abroad", domain="[('backend_id', '=', id), ('option_type', '=', 'customer_group')]")
+    economic_product_group_id = fields.Many2one(
+        OPTION, "Product group: goods", domain="[('backend_id', '=', id), ('option_type', '=', 'product_group')]")
+    economic_service_group_id = fields.Many2one(
+        OPTION, "Product group: services", domain="[('backend_id', '=', id), ('option_type', '=', 'product_group')]",
+        help="For service products, shipping, fees and discounts.")
+    economic_unit_id = fields.Many2one(OPTION, "Unit", domain="[('backend_id', '=', id), ('option_type', '=', 'unit')]")
+
+    economic_vat_zone_mapping_ids = fields.One2many(
+        "shop.sync.mapping", "backend_id", "VAT zone per country",
+        domain=[("mapping_type", "=", "economic_vat_zone")],
+        help="Countries not listed: the company's country is domestic, EU members EU, the rest abroad.")
+
+    # options
+    economic_invoice_orders = fields.Boolean("Create draft invoices", default=True,
+                                             help="One draft invoice per shop order of the linked shops.")
+    economic_invoice_from = fields.Date(
+        "Invoice orders from", default=fields.Date.context_today,
+        help="Orders placed before this date are never invoiced by the scheduled pass.")
+    economic_default_debtor = fields.Boolean(
+        "Default debtor for private buyers",
+        help="Invoice every private person on one e-conomic customer instead of creating a customer each.")
+    economic_default_debtor_number = fields.Integer("Default debtor (customer number)")
+    economic_create_products = fields.Boolean(
+        "Create missing products", default=True,
+        help="Create the e-conomic product of an order line when its SKU is unknown there (with the fields "
+             "the product export rules allow on create); otherwise the invoice is refused with the SKU.")
+    economic_variant_numbering = fields.Selection(
+        [("sku", "Variant SKU"), ("parent", "Parent SKU + variant values")], "Product number of variants",
+        default="sku", required=True,
+        help="Variants become simple e-conomic products numbered by their own SKU, or by the parent SKU "
+             "followed by the variant values (e.g. TSHIRT-M-Blue).")
+    economic_stock_master = fields.Boolean(
+        "e-conomic is the stock master",
+        help="Pull the available quantity of e-conomic's products into this backend's warehouse and lock "
+             "manual stock changes of those products in Odoo.")
+    economic_stock_synced_until = fields.Datetime("Stock pulled until", copy=False)
+    economic_import_products = fields.Boolean(
+        "Import products from e-conomic",
+        help="Create or update Odoo products from e-conomic (matched by SKU) so the shops can export them.")
+
+    # shop side: where the orders of this shop are invoiced
+    accounting_backend_id = fields.Many2one(
+        "shop.sync.backend", "Accounting backend", ondelete="set null",
+        domain="[('role', '=', 'accounting'), ('company_id', '=', company_id), ('id', '!=', id)]",
+        help="Imported orders of this shop are invoiced in this accounting system.")
+    accounting_require_paid = fields.Boolean(
+        "Invoice paid orders only",
+        help="Only orders whose shop state is marked 'Paid' in the order states are invoiced.")
+    shop_backend_ids = fields.One2many("shop.sync.backend", "accounting_backend_id", "Shops invoiced here")
+
+    @api.depends("kind")
+    def _compute_role(self):
+        super()._compute_role()
+        for backend in self.filtered(lambda b: b.kind == "economic"):
+            backend.role = "accounting"
+
+    def _field_mapping(self):
+        if self.kind == "economic":
+            return FIELD_MAPPING
+        return super()._field_mapping()
+
+    # -- client -------------------------------------------------------------------------------
+    def _get_adapter(self):
+        """The base's connection test goes through the adapter; e-conomic's client provides it."""
+        if self.kind == "economic":
+            return self._economic_client()
+        return super()._get_adapter()
+
+    def _economic_client(self):
+        self.ensure_one()
+        backend = self.sudo()
+        if not backend.economic_app_secret_token or not backend.economic_agreement_grant_token:
+            raise UserError(_("Enter the e-conomic app secret token and agreement grant token of %s.", self.name))
+        return EconomicClient(backend.economic_app_secret_token, backend.economic_agreement_grant_token,
+                              base_url=backend.api_url or None, **self._economic_client_options())
+
+    def _economic_client_options(self):
+        """Extra HttpClient options (tests inject ``sleep``)."""
+        return {}
+
+    # -- reference values -----------------------------------------------------------------------
+    def action_economic_load_options(self):
+        """Load layouts, payment terms, groups, units and VAT zones; fill the empty defaults."""
+        for backend in self:
+            try:
+                count = self.env[OPTION]._load(backend, backend._economic_client())
+            except RemoteError as exc:
+                self.env["shop.sync.log"]._record(backend, "connection", "error", reason=_("Loading values failed"),
+                                                   message=str(exc), response=exc.body)
+                return self._notify(_("Loading from e-conomic failed: %s", exc), "danger")
+            backend._economic_fill_defaults()
+            self.env["shop.sync.log"]._record(backend, "connection", "done", reason=_("Values loaded"),
+                                               message=_("%s reference values loaded.", count))
+        return self._notify(_("Values loaded from e-conomic."), "success")
+
+    def _economic_fill_defaults(self):
+        """Sensible defaults for what is still empty: the lowest number of each type; the VAT zones
+        and customer groups 1/2/3 for domestic/EU/abroad (e-conomic's standard numbering)."""
+        self.ensure_one()
+        options = self.economic_option_ids
+
+        def pick(option_type, number=None, position=0):
+            candidates = options.filtered(lambda o: o.option_type == option_type).sorted("number")
+            exact = candidates.filtered(lambda o: o.number == number) if number else candidates[:0]
+            return exact or candidates[position:position + 1] or candidates[:1]
+
+        defaults = {
+            "economic_layout_id": pick("layout"),
+            "economic_payment_terms_id": pick("payment_terms"),
+            "economic_vat_zone_domestic_id": pick("vat_zone", 1),
+            "economic_vat_zone_eu_id": pick("vat_zone", 2),
+            "economic_vat_zone_abroad_id": pick("vat_zone", 3),
+            "economic_customer_group_domestic_id": pick("customer_group", 1),
+            "economic_customer_group_eu_id": pick("customer_group", 2),
+            "economic_customer_group_abroad_id": pick("customer_group", 3),
+            "economic_product_group_id": pick("product_group"),
+            "economic_service_group_id": pick("product_group", position=1),
+            "economic_unit_id": pick("unit"),
+        }
+        self.write({name: option.id for name, option in defaults.items() if option and not self[name]})
+
+    def action_economic_fill_vat_zones(self):
+        """List the company's country (domestic) and the EU members (EU) as editable VAT zone rows."""
+        Mapping = self.env["shop.sync.mapping"]
+        for backend in self:
+            mapped = backend.economic_vat_zone_mapping_ids.country_id
+            countries = (backend.company_id.country_id | self.env.ref("base.europe").country_ids) - mapped
+            for kind in ("domestic", "eu"):
+                backend._economic_required(f"economic_vat_zone_{kind}_id")
+            zones = {kind: backend[f"economic_vat_zone_{kind}_id"] for kind in ("domestic", "eu", "abroad")}
+            Mapping.create([{
+                "backend_id": backend.id, "mapping_type": "economic_vat_zone", "country_id": country.id,
+                "economic_option_id": zones[backend._economic_zone_kind(country)].id,
+            } for country in countries.sorted("name")])
+        return True
+
+    def _economic_required(self, field_name):
+        """The number of a default option, or a clear error naming the missing setting."""
+        option = self[field_name]
+        if not option:
+            raise UserError(_("Set '%(setting)s' on the e-conomic backend %(name)s (load the values from e-conomic "
+                              "first).", setting=self._fields[field_name].string, name=self.name))
+        return option.number
+
+    # -- decisions per country / payment method ---------------------------------------------------
+    def _economic_zone_kind(self, country):
+        """'domestic', 'eu' or 'abroad': a mapping of the country first, then the company's
+        country (or no country) is domestic, EU members are EU, the rest abroad."""
+        self.ensure_one()
+        mapping = self.env["shop.sync.mapping"]._lookup(self, "economic_vat_zone", country=country)
+        if mapping:
+            number = mapping._economic_number()
+            for kind in ("domestic", "eu", "abroad"):
+                if self[f"economic_vat_zone_{kind}_id"].number == number:
+                    return kind
+            return "abroad"
+        if not country or country == self.company_id.country_id:
+            return "domestic"
+        if country in self.env.ref("base.europe").country_ids:
+            return "eu"
+        return "abroad"
+
+    def _economic_vat_zone(self, country):
+        """e-conomic VAT zone number of a country (mapping first, then the default per zone kind)."""
+        self.ensure_one()
+        mapping = self.env["shop.sync.mapping"]._lookup(self, "economic_vat_zone", country=country)
+        if mapping:
+            return mapping._economic_number()
+        return self._economic_required(f"economic_vat_zone_{self._economic_zone_kind(country)}_id")
+
+    def _economic_customer_group(self, country):
+        self.ensure_one()
+        return self._economic_required(f"economic_customer_group_{self._economic_zone_kind(country)}_id")
+
+    def _economic_layout(self, country):
+        mapping = self.env["shop.sync.mapping"]._lookup(self, "economic_layout", country=country)
+        return mapping._economic_number() if mapping else self._economic_required("economic_layout_id")
+
+    def _economic_payment_terms(self, payment_method):
+        """(number, terms type) of the payment-method mapping, else the default terms."""
+        mapping = self.env["shop.sync.mapping"]._lookup(self, "payment_method", code=payment_method or None)
+        if mapping and (mapping.economic_option_id or mapping.external_value):
+            number = mapping._economic_number()
+            option = self.economic_option_ids.filtered(
+                lambda o: o.option_type == "payment_terms" and o.number == number)
+            return number, option.terms_type
+        return self._economic_required("economic_payment_terms_id"), self.economic_payment_terms_id.terms_type
+
+    def _economic_product_group(self, product, country=None):
+        """Group of a product created in e-conomic: a per-country mapping, else goods or services."""
+        mapping = self.env["shop.sync.mapping"]._lookup(
+            self, "economic_product_group", code="service" if product.type == "service" else "goods",
+            country=country)
+        if mapping:
+            return mapping._economic_number()
+        if product.type == "service":
+            return self._economic_required("economic_service_group_id")
+        return self._economic_required("economic_product_group_id")
+
+    # -- scheduling -------------------------------------------------------------------------------
+    def _enqueue_sync(self):
+        super()._enqueue_sync()
+        if self.kind != "economic":
+            return
+        if self.economic_invoice_orders:
+            self.with_delay(channel=CHANNEL, description=_("Invoice pending orders: %s", self.name),
+                            identity_key=f"economic-pending-{self.id}")._economic_export_pending()
+        if self.economic_stock_master:
+            self.with_delay(channel=CHANNEL, description=_("Pull stock from e-conomic: %s", self.name),
+                            identity_key=f"economic-stock-{self.id}")._economic_pull_stock()
+        if self.economic_import_products:
+            self.with_delay(channel=CHANNEL, description=_("Import products from e-conomic: %s", self.name),
+                            identity_key=f"economic-products-{self.id}")._economic_import_products()
+
+    def _economic_enqueue_invoice(self, sale):
+        self.ensure_one()
+        return self.with_delay(
+            channel=CHANNEL, description=_("Draft invoice in e-conomic: %s", sale.shop_order_number or sale.name),
+            identity_key=f"economic-invoice-{self.id}-{sale.id}")._economic_export_invoice(sale)
+
+    # -- jobs ---------------------------------------------------------------------------------
+    def _economic_export_invoice(self, sale):
+        """Job: one draft invoice for one shop order (never twice)."""
+        self.ensure_one()
+        log = self.env["shop.sync.economic.invoice.exporter"]._export(self, sale)
+        return log.message if log else None
+
+    def _economic_export_pending(self):
+        """Job: queue the invoice of every imported order of the linked shops still waiting for one."""
+        self.ensure_one()
+        Exporter = self.env["shop.sync.economic.invoice.exporter"]
+        sales = self.env["sale.order"].search([
+            ("shop_sync_backend_id.accounting_backend_id", "=", self.id),
+            ("economic_invoice_state", "in", (False, "pending")),
+            ("state", "!=", "cancel"),
+            ("date_order", ">=", fields.Datetime.to_datetime(self.economic_invoice_from or fields.Date.today())),
+        ], order="date_order, id")
+        ready = sales.filtered(lambda sale: not Exporter._not_ready(self, sale))
+        for sale in ready:
+            self._economic_enqueue_invoice(sale)
+        return len(ready)
+
+    def _economic_pull_stock(self):
+        self.ensure_one()
+        return self.env["shop.sync.economic.stock.importer"]._pull(self)
+
+    def _economic_import_products(self, full=False):
+        self.ensure_one()
+        return self.env["shop.sync.economic.product.importer"]._import_all(self, full=full)
+
+    def _economic_export_products(self, products=None):
+        """Job: create or update e-conomic products (all products with a SKU when none given)."""
+        self.ensure_one()
+        if products is None:
+            products = self.env["product.product"].search([
+                ("default_code", "!=", False), ("company_id", "in", (False, self.company_id.id))])
+        return self.env["shop.sync.economic.product.exporter"]._export_all(self, products)
+
+    # -- buttons ------------------------------------------------------------------------------
+    def action_economic_export_products(self):
+        for backend in self:
+            backend.with_delay(channel=CHANNEL, description=_("Export products to e-conomic: %s", backend.name)
+                               )._economic_export_products()
+        return self._notify(_("Product export queued."), "info")
+
+    def action_economic_pull_stock(self):
+        for backend in self:
+            backend.with_delay(channel=CHANNEL, identity_key=f"economic-stock-{backend.id}",
+                               description=_("Pull stock from e-conomic: %s", backend.name))._economic_pull_stock()
+        return self._notify(_("Stock pull queued."), "info")
+
+    def action_economic_import_products(self):
+        for backend in self:
+            backend.with_delay(channel=CHANNEL, description=_("Import all products from e-conomic: %s",
+                                                              backend.name))._economic_import_products(full=True)
+        return self._notify(_("Product import queued."), "info")

@@ -1,0 +1,195 @@
+import os
+import re
+
+from odoo import _, api, models
+from odoo.exceptions import UserError
+
+from odoo.addons.shop_sync_base.services.http import RemoteError
+
+from ..services.mapper import money, writable
+
+MAX_NUMBER = 25  # productNumber length in e-conomic
+# product export rule -> e-conomic properties it decides
+PROPERTIES_OF_RULE = {
+    "name": ("name",),
+    "description": ("description",),
+    "price": ("salesPrice",),
+    "barcode": ("barCode",),
+}
+
+
+class ShopSyncEconomicProductExporter(models.AbstractModel):
+    """Odoo variants to e-conomic products, one simple product per variant, numbered by SKU.
+
+    The product export rules decide what is written on create and overwritten on update; the
+    sales price is sent excluding VAT.  ``_ensure`` (used by invoices) only creates what is
+    missing; ``_export_one`` also updates."""
+
+    _name = "shop.sync.economic.product.exporter"
+    _description = "e-conomic Product Export"
+
+    # -- numbering ----------------------------------------------------------------------------
+    @api.model
+    def _number(self, backend, product):
+        binding = self.env["shop.sync.binding"]._for_record(backend, product)
+        return binding.external_id if binding else self._computed_number(backend, product)
+
+    @api.model
+    def _computed_number(self, backend, product):
+        template = product.product_tmpl_id
+        variants = template.with_context(active_test=False).product_variant_ids
+        if backend.economic_variant_numbering == "parent" and len(variants) > 1:
+            values = [re.sub(r"\s+", "", value.name) for value in product.product_template_attribute_value_ids]
+            number = "-".join([self._parent_sku(template, variants), *values])
+        else:
+            number = product.default_code
+        if not number:
+            raise UserError(_("Product '%s' has no internal reference (SKU): e-conomic products are numbered by SKU.",
+                              product.display_name))
+        if len(number) > MAX_NUMBER:
+            raise UserError(_("Product number '%(number)s' of '%(product)s' is longer than the %(max)s characters "
+                              "e-conomic allows.", number=number, product=product.display_name, max=MAX_NUMBER))
+        return number
+
+    @api.model
+    def _parent_sku(self, template, variants):
+        """The shop's parent SKU (binding of the template), else the common prefix of the variants' SKUs."""
+        binding = self.env["shop.sync.binding"].search(
+            [("model", "=", "product.template"), ("res_id", "=", template.id), ("external_ref", "!=", False)], limit=1)
+        skus = [sku for sku in variants.mapped("default_code") if sku]
+        parent = binding.external_ref if binding and binding.external_ref not in skus else ""
+        if not parent and len(skus) > 1:
+            parent = os.path.commonprefix(skus).rstrip("-_ ./")
+        if not parent:
+            raise UserError(_("'%s' has no parent SKU to number its variants with.", template.display_name))
+        return parent
+
+    # -- invoice helper -------------------------------------------------------------------------
+    @api.model
+    def _ensure(self, backend, client, product, country=None):
+        """Number of the e-conomic product of ``product``, created first if missing (when allowed)."""
+        Binding = self.env["shop.sync.binding"]
+        if Binding._for_record(backend, product):
+            return self._number(backend, product)
+        number = self._computed_number(backend, product)
+        common = {"ref": number, "record": product}
+        Binding._lock(backend, "product.product", number)
+        try:
+            if client.get_or_none(client.product_path(number)) is None:
+                if not backend.economic_create_products:
+                    raise UserError(_("Product %s does not exist in e-conomic and creating missing products is off "
+                                      "on the backend.", number))
+                self._create(backend, client, product, number, country, common)
+        except (RemoteError, UserError) as exc:
+            self._log_error(backend, exc, common)
+            raise
+        self._bind(backend, product, number)
+        return number
+
+    # -- export -----------------------------------------------------------------------------------
+    @api.model
+    def _export_all(self, backend, products):
+        """Create or update each product; one log per product; returns the number exported."""
+        client = backend._economic_client()
+        exported = 0
+        for product in products:
+            try:
+                with self.env.cr.savepoint():
+                    self._export_one(backend, client, product)
+                exported += 1
+            except (RemoteError, UserError) as exc:
+                self._log_error(backend, exc, {"ref": product.default_code or product.display_name,
+                                               "record": product})
+        return exported
+
+    @api.model
+    def _export_one(self, backend, client, product):
+        number = self._number(backend, product)
+        common = {"ref": number, "record": product}
+        self.env["shop.sync.binding"]._lock(backend, "product.product", number)
+        document = client.get_or_none(client.product_path(number))
+        if document is None:
+            self._create(backend, client, product, number, None, common)
+        else:
+            self._update(backend, client, product, number, document, common)
+        self._bind(backend, product, number)
+        return number
+
+    @api.model
+    def _create(self, backend, client, product, number, country, common):
+        allowed = self._allowed(backend, creating=True)
+        body = {**self._values(backend, product, number, allowed),
+                "name": self._name_of(product)[:300],
+                "productGroup": {"productGroupNumber": backend._economic_product_group(product, country)}}
+        if backend.economic_unit_id:
+            body["unit"] = {"unitNumber": backend.economic_unit_id.number}
+        try:
+            client.post("products", body)
+        except RemoteError as exc:
+            # the connection dropped after sending: the product may exist now
+            if not (exc.uncertain and client.get_or_none(client.product_path(number))):
+                raise
+        self.env["shop.sync.log"]._record(backend, "product_export", "done", external_id=number, request=body,
+                                           message=_("Product %s created.", number), **common)
+
+    @api.model
+    def _update(self, backend, client, product, number, document, common):
+        """Overwrite what the update rules allow (PUT takes the full document)."""
+        allowed = self._allowed(backend, creating=False)
+        current = writable(document)
+        desired = dict(current)
+        values = self._values(backend, product, number, allowed)
+        for rule in allowed:
+            for name in PROPERTIES_OF_RULE.get(rule, ()):
+                if name in values:
+                    desired[name] = values[name]
+                elif name != "name":
+                    desired.pop(name, None)
+        if desired == current:
+            return self.env["shop.sync.log"]._record(backend, "product_export", "skipped", external_id=number,
+                                                      reason=_("Unchanged"), message=_("Nothing to update."), **common)
+        client.put(client.product_path(number), desired)
+        return self.env["shop.sync.log"]._record(backend, "product_export", "done", external_id=number,
+                                                  request=desired, message=_("Product %s updated.", number), **common)
+
+    # -- values -----------------------------------------------------------------------------------
+    @api.model
+    def _allowed(self, backend, creating):
+        return self.env["shop.sync.field.rule"]._allowed_fields(backend, "product", "export", creating)
+
+    @api.model
+    def _values(self, backend, product, number, allowed):
+        values = {"productNumber": number}
+        if "name" in allowed:
+            values["name"] = self._name_of(product)[:300]
+        if "description" in allowed and product.description_sale:
+            values["description"] = product.description_sale[:500]
+        if "price" in allowed:
+            values["salesPrice"] = float(self._net_price(backend, product))
+        if "barcode" in allowed and product.barcode:
+            values["barCode"] = product.barcode[:50]
+        return values
+
+    @api.model
+    def _name_of(self, product):
+        return product.with_context(display_default_code=False).display_name or product.name
+
+    @api.model
+    def _net_price(self, backend, product):
+        """The sales price excluding VAT (Odoo's price may include it, per its sales taxes)."""
+        price = product.lst_price
+        taxes = product.taxes_id.filtered(lambda tax: tax.company_id in backend.company_id.parent_ids)
+        if taxes:
+            price = taxes.compute_all(price, product=product)["total_excluded"]
+        return money(price)
+
+    @api.model
+    def _bind(self, backend, product, number):
+        Binding = self.env["shop.sync.binding"]
+        if not Binding._for_record(backend, product) and not Binding._find(backend, "product.product", number):
+            Binding._bind(backend, product, number, number)
+
+    @api.model
+    def _log_error(self, backend, exc, common):
+        self.env["shop.sync.log"]._record(backend, "product_export", "error", reason=_("Product not exported"),
+                                           message=str(exc), response=getattr(exc, "body", None), **common)

@@ -1,0 +1,50 @@
+from datetime import timedelta
+from decimal import Decimal
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.shop_sync_base.services.http import RemoteError
+
+from ..services.client import gt
+from ..services.mapper import product_record
+
+
+class ShopSyncEconomicProductImporter(models.AbstractModel):
+    """Flow 3: products maintained in e-conomic become Odoo products (matched by SKU, through the
+    hub's product import pipeline and the backend's product import rules), ready for the shops'
+    product export.  No images: e-conomic has none."""
+
+    _name = "shop.sync.economic.product.importer"
+    _description = "e-conomic Product Import"
+
+    @api.model
+    def _import_all(self, backend, full=False):
+        Log = self.env["shop.sync.log"]
+        Importer = self.env["shop.sync.product.importer"]
+        started = fields.Datetime.now()
+        watermark = None if full else backend.products_synced_until
+        since = watermark - timedelta(minutes=backend.poll_overlap) if watermark else None
+        factor = self._price_factor(backend)
+        imported = 0
+        try:
+            for document in backend._economic_client().iterate(
+                    "products", filter=gt("lastUpdated", since) if since else None):
+                Importer._import(backend, product_record(document, factor))
+                imported += 1
+        except (RemoteError, UserError) as exc:
+            Log._record(backend, "product_import", "error", reason=_("Product import stopped"), message=str(exc),
+                        response=getattr(exc, "body", None))
+            return imported
+        backend.products_synced_until = started
+        Log._record(backend, "product_import", "done", reason=_("Poll"),
+                    message=_("%s products read from e-conomic.", imported))
+        return imported
+
+    @api.model
+    def _price_factor(self, backend):
+        """e-conomic prices exclude VAT; Odoo's include it when the default sales tax does."""
+        tax = backend.company_id.account_sale_tax_id
+        if tax and tax.price_include and tax.amount_type == "percent":
+            return 1 + Decimal(str(tax.amount)) / 100
+        return Decimal(1)

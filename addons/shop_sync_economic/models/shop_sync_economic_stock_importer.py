@@ -1,0 +1,107 @@
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.shop_sync_base.services.http import RemoteError
+
+from ..services.client import gt
+
+STOCK_CONTEXT = "shop_sync_economic_stock"  # lets the pull through the stock master lock
+
+
+class ShopSyncEconomicStockImporter(models.AbstractModel):
+    """e-conomic as the stock master: the ``available`` figure of every product changed since the
+    watermark becomes the on-hand quantity at the backend's warehouse (an inventory adjustment),
+    for products bound or matched by SKU; those products are then locked against manual changes."""
+
+    _name = "shop.sync.economic.stock.importer"
+    _description = "e-conomic Stock Pull"
+
+    @api.model
+    def _pull(self, backend):
+        Log = self.env["shop.sync.log"]
+        started = fields.Datetime.now()
+        watermark = backend.economic_stock_synced_until
+        since = watermark - timedelta(minutes=backend.poll_overlap) if watermark else None
+        try:
+            location = self._location(backend)
+            documents = list(backend._economic_client().iterate(
+                "products", filter=gt("lastUpdated", since) if since else None))
+        except (RemoteError, UserError) as exc:
+            Log._record(backend, "stock_import", "error", reason=_("Stock not pulled"), message=str(exc),
+                        response=getattr(exc, "body", None))
+            return 0
+        products = self._products(backend, [doc["productNumber"] for doc in documents if doc.get("inventory")])
+        changed, skipped = 0, []
+        for document in documents:
+            product = products.get(document["productNumber"])
+            inventory = document.get("inventory") or {}
+            if not product or "available" not in inventory:
+                continue
+            if product.tracking != "none":
+                skipped.append(document["productNumber"])
+                continue
+            if not product.stock_master_economic:
+                product.product_tmpl_id.stock_master_economic = True
+            changed += self._set_quantity(product, location, inventory["available"])
+        backend.economic_stock_synced_until = started
+        message = _("%(read)s products read, %(matched)s matched, %(changed)s quantities changed.",
+                    read=len(documents), matched=len(products), changed=changed)
+        if skipped:
+            message += " " + _("Tracked by lots/serials, not changed: %s.", ", ".join(skipped))
+        Log._record(backend, "stock_import", "done", reason=_("Stock pulled"), message=message)
+        if changed:
+            self._push_to_shops(backend)
+        return changed
+
+    @api.model
+    def _location(self, backend):
+        warehouse = backend.warehouse_id or self.env["stock.warehouse"].search(
+            [("company_id", "=", backend.company_id.id)], limit=1)
+        if not warehouse:
+            raise UserError(_("Set the warehouse of the e-conomic backend %s.", backend.name))
+        return warehouse.lot_stock_id
+
+    @api.model
+    def _products(self, backend, numbers):
+        """{productNumber: storable product.product}: bindings first, then the SKU."""
+        Binding = self.env["shop.sync.binding"]
+        Product = self.env["product.product"]
+        found = {}
+        for binding in Binding.search([("backend_id", "=", backend.id), ("model", "=", "product.product"),
+                                       ("external_id", "in", numbers)]):
+            found[binding.external_id] = Product.browse(binding.res_id)
+        missing = [number for number in numbers if number not in found]
+        if missing:
+            for product in Product.search([("default_code", "in", missing),
+                                           ("company_id", "in", (False, backend.company_id.id))]):
+                if not Binding._for_record(backend, product):
+                    Binding._bind(backend, product, product.default_code, product.default_code)
+                found.setdefault(product.default_code, product)
+        return {number: product for number, product in found.items() if product.exists() and product.is_storable}
+
+    @api.model
+    def _set_quantity(self, product, location, quantity):
+        """Inventory adjustment of ``product`` at ``location`` to ``quantity``; 1 if it changed."""
+        current = product.with_context(location=location.id).qty_available
+        if product.uom_id.compare(current, quantity) == 0:
+            return 0
+        Quant = self.env["stock.quant"].sudo().with_context(**{STOCK_CONTEXT: True})
+        quant = Quant._gather(product, location, strict=True).filtered(
+            lambda q: not q.lot_id and not q.package_id and not q.owner_id)[:1]
+        # sub-locations keep their stock: the quant at the location itself takes the difference
+        target = (quant.quantity if quant else 0.0) + quantity - current
+        if quant:
+            quant.inventory_quantity = target
+        else:
+            quant = Quant.create({"product_id": product.id, "location_id": location.id,
+                                  "inventory_quantity": target})
+        quant._apply_inventory()
+        return 1
+
+    @api.model
+    def _push_to_shops(self, backend):
+        """The shops invoiced here export the new levels (their own stock export job)."""
+        for shop in backend.shop_backend_ids.filtered("sync_stock"):
+            shop.with_delay(channel="root.shop_sync.stock", identity_key=f"export-stock-{shop.id}")._export_stock()

@@ -1,0 +1,1 @@
+"""Plain-Python services of the e-conomic connector: no ORM here."""
