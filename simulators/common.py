@@ -201,13 +201,15 @@ class SimulatorApp:
             with self.lock:
                 response = self.before_request(request)
                 if response is None:
-                    endpoint, args = self.url_map.bind_to_environ(request.environ).match()
+                    try:
+                        endpoint, args = self.url_map.bind_to_environ(request.environ).match()
+                    except NotFound:
+                        return self.after_request(request, self.error_response(
+                            404, f"No route for {request.method} {request.path}"))
                     response = getattr(self, f"on_{endpoint}")(request, **args)
-        except NotFound:
-            response = self.error_response(404, f"No route for {request.method} {request.path}")
         except MethodNotAllowed:
             response = self.error_response(405, f"Method {request.method} not allowed on {request.path}")
-        except HTTPException as exc:
+        except HTTPException as exc:  # raised by a handler: keep its own message
             response = self.error_response(exc.code, exc.description)
         return self.after_request(request, response)
 
