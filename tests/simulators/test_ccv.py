@@ -21,12 +21,6 @@ from simulators.seed import generate
 START = datetime(2026, 1, 6, 9, 30, tzinfo=timezone.utc)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def load_registry():
-    """Shadows pytest-odoo's autouse fixture of that name, which needs an Odoo database."""
-    yield
-
-
 class FakeClock:
     """Replaces ``app.clock``; the client dates its requests from the same clock."""
 
