@@ -26,12 +26,6 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(scope="session")
-def load_registry():
-    """Shadows pytest-odoo's autouse fixture of that name, which needs an Odoo database."""
-    yield
-
-
 @pytest.fixture
 def clock():
     return Clock()
