@@ -1,0 +1,1 @@
+"""Plain-Python services of the WooCommerce connector: no ORM here."""
