@@ -1,0 +1,46 @@
+import secrets
+
+from odoo import fields, models
+
+from ..services.adapter import WooCommerceAdapter
+
+MANAGER = "shop_sync_base.group_shop_sync_manager"
+
+
+class ShopSyncBackend(models.Model):
+    _inherit = "shop.sync.backend"
+
+    kind = fields.Selection(selection_add=[("woocommerce", "WooCommerce")], ondelete={"woocommerce": "cascade"})
+    woo_consumer_key = fields.Char("Consumer key", groups=MANAGER, copy=False,
+                                   help="WooCommerce > Settings > Advanced > REST API: a Read/Write key.")
+    woo_consumer_secret = fields.Char("Consumer secret", groups=MANAGER, copy=False)
+    woo_prices_include_tax = fields.Boolean(
+        "Catalogue prices include tax", default=True,
+        help="WooCommerce's 'Prices entered with tax' setting. Regular prices are copied to the Odoo sales "
+             "price as they are: give the products a sales tax that agrees (price included or not).")
+
+    def _adapter_config(self):
+        config = super()._adapter_config()
+        if self.kind == "woocommerce":
+            backend = self.sudo()
+            config.update(consumer_key=backend.woo_consumer_key or "",
+                          consumer_secret=backend.woo_consumer_secret or "",
+                          prices_include_tax=backend.woo_prices_include_tax)
+        return config
+
+    def _get_adapter(self):
+        if self.kind == "woocommerce":
+            self.ensure_one()
+            return WooCommerceAdapter(self._adapter_config())
+        return super()._get_adapter()
+
+    def _field_mapping(self):
+        if self.kind == "woocommerce":
+            return WooCommerceAdapter.FIELD_MAPPING
+        return super()._field_mapping()
+
+    def action_register_webhooks(self):
+        """WooCommerce signs with a secret we choose: generate one on first registration."""
+        for backend in self.sudo().filtered(lambda b: b.kind == "woocommerce" and not b.webhook_secret):
+            backend.webhook_secret = secrets.token_urlsafe(32)
+        return super().action_register_webhooks()
