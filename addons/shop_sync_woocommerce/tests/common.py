@@ -1,0 +1,60 @@
+"""A WooCommerce backend talking to the wc/v3 simulator served on a local port."""
+
+from simulators.common import SimulatorServer
+from simulators.seed import COUNTRIES, generate
+from simulators.woocommerce import CONSUMER_KEY, CONSUMER_SECRET, WooCommerceSimulator
+
+CATALOGUE = generate(products=12, customers=6, orders=24)  # has a taxed order with fee + coupon
+CURRENCIES = sorted({currency for _rate, currency in COUNTRIES.values()})
+
+
+class WooCommerceMixin:
+    """Class set-up shared by the TransactionCase and HttpCase tests: simulator, taxes of the seed
+    countries (price included), currencies and a backend.  Each test starts from a freshly seeded
+    shop (the ids are the same after every reset)."""
+
+    @classmethod
+    def setup_woocommerce(cls):
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, queue_job__no_delay=True))
+        cls.shop = WooCommerceSimulator(CONSUMER_KEY, CONSUMER_SECRET)
+        cls.server = SimulatorServer(cls.shop).start()
+        cls.addClassCleanup(cls.server.stop)
+        cls.shop.site_url = f"{cls.server.url}/"
+        cls.shop.seed(CATALOGUE)
+        for currency in CURRENCIES:
+            cls.env.ref(f"base.{currency}").active = True
+        cls.taxes = {rate: cls.env["account.tax"].create({
+            "name": f"VAT {rate}% incl.", "amount": float(rate), "amount_type": "percent", "type_tax_use": "sale",
+            "price_include_override": "tax_included", "company_id": cls.env.company.id,
+        }) for rate in sorted({rate for rate, _currency in COUNTRIES.values() if rate})}
+        cls.warehouse = cls.env["stock.warehouse"].search([("company_id", "=", cls.env.company.id)], limit=1)
+        cls.backend = cls.env["shop.sync.backend"].create({
+            "name": "Woo", "kind": "woocommerce", "api_url": cls.server.url, "woo_consumer_key": CONSUMER_KEY,
+            "woo_consumer_secret": CONSUMER_SECRET, "webhook_secret": "whsec-test", "confirm_orders": False,
+            "warehouse_id": cls.warehouse.id,
+        })
+        cls.backend.action_load_order_states()
+
+    def reseed(self):
+        self.shop.reset()
+        self.shop.faults.clear()
+        self.shop.journal.clear()
+        self.shop.seed(CATALOGUE)
+
+    def logs(self, flow=None, **values):
+        domain = [("backend_id", "=", self.backend.id)]
+        if flow:
+            domain.append(("flow", "=", flow))
+        domain += [(name, "=", value) for name, value in values.items()]
+        return self.env["shop.sync.log"].search(domain)
+
+    def sales(self):
+        return self.env["sale.order"].search([("shop_sync_backend_id", "=", self.backend.id)])
+
+    def import_products(self):
+        self.backend._import_products(full=True)
+        return self.env["shop.sync.binding"].search([("backend_id", "=", self.backend.id)])
+
+    def requests_to(self, method, path_prefix):
+        return [entry for entry in self.shop.journal
+                if entry[0] == method and entry[1].startswith(f"/wp-json/wc/v3/{path_prefix}")]

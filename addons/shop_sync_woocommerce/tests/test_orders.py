@@ -1,0 +1,148 @@
+from decimal import Decimal
+
+from odoo.tests import TransactionCase
+
+from simulators.woocommerce import STATE_TO_STATUS
+
+from .common import CATALOGUE, WooCommerceMixin
+
+ALLOWED = ("processing", "completed")
+
+
+class TestWooCommerceOrders(WooCommerceMixin, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_woocommerce()
+        cls.backend._import_products(full=True)
+        cls.non_product_lines = (cls.backend.shipping_product_id | cls.backend.fee_product_id
+                                 | cls.backend.discount_product_id)
+
+    def setUp(self):
+        super().setUp()
+        self.reseed()
+
+    def test_connection_ok(self):
+        self.backend.action_test_connection()
+        self.assertEqual(self.backend.connection_state, "ok")
+        self.assertIn(f"{len(CATALOGUE.orders)} orders", self.backend.connection_message)
+        self.assertEqual(len(self.logs("connection", state="done")), 1)
+
+    def test_wrong_secret_is_a_clear_failure(self):
+        self.backend.woo_consumer_secret = "cs_wrong"
+        self.backend.action_test_connection()
+        self.assertEqual(self.backend.connection_state, "failed")
+        self.assertIn("Consumer secret is invalid. [woocommerce_rest_authentication_error]",
+                      self.backend.connection_message)
+        log = self.logs("connection", state="error")
+        self.assertEqual(log.reason, "Connection failed")
+        self.assertIn("HTTP 401", log.message)
+        self.assertNotIn("cs_wrong", log.message)
+
+    def test_order_states_default_allowed(self):
+        states = self.backend.order_state_ids
+        self.assertIn("on-hold", states.mapped("code"))
+        self.assertEqual(sorted(states.filtered("allowed").mapped("code")), sorted(ALLOWED))
+
+    def test_poll_imports_allowed_orders_with_the_shop_totals(self):
+        self.backend._poll_orders()
+        by_number = {sale.shop_order_number: sale for sale in self.sales()}
+        for woo in self.shop.orders.values():
+            if woo["status"] not in ALLOWED:
+                self.assertNotIn(woo["number"], by_number)
+                log = self.logs("order_import", external_ref=woo["number"])
+                self.assertEqual((log.state, log.reason), ("skipped", "Order state not allowed"), woo["number"])
+                continue
+            sale = by_number.get(woo["number"])
+            self.assertTrue(sale, self.logs("order_import", external_ref=woo["number"]).message)
+            self.assertEqual(sale.currency_id.compare_amounts(sale.amount_total, float(woo["total"])), 0,
+                             f"order {woo['number']}: Odoo {sale.amount_total} != WooCommerce {woo['total']}")
+            self.assertEqual(sale.currency_id.name, woo["currency"])
+            self.assertEqual(sale.shop_order_state, woo["status"])
+            self.assertEqual(sale.shop_payment_method, woo["payment_method"])
+            self.assertEqual(sale.partner_id.email, woo["billing"]["email"])
+            skus = sorted(line["sku"] for line in woo["line_items"])
+            products = sale.order_line.product_id - self.non_product_lines
+            self.assertEqual(sorted(products.mapped("default_code")), skus)
+        self.assertEqual(len(by_number), sum(1 for woo in self.shop.orders.values() if woo["status"] in ALLOWED))
+
+    def test_company_and_private_customers(self):
+        self.backend._poll_orders()
+        sales = self.sales()
+        company = sales.filtered(lambda s: s.partner_id.parent_id)[:1]
+        private = sales.filtered(lambda s: not s.partner_id.parent_id)[:1]
+        self.assertTrue(company and private, "the seed has both kinds of buyers")
+        woo = self._woo(company)
+        self.assertEqual(company.partner_id.parent_id.name, woo["billing"]["company"])
+        self.assertTrue(company.partner_id.parent_id.is_company)
+        vat = next(meta["value"] for meta in woo["meta_data"] if meta["key"] == "_billing_vat_number")
+        self.assertEqual(self.backend._get_adapter().parse_order(woo).customer.vat, vat)
+        self.assertTrue(company.partner_id.parent_id.vat, "the company is created with its VAT number")
+        woo = self._woo(private)
+        self.assertFalse(private.partner_id.is_company)
+        self.assertEqual(private.partner_id.name, f"{woo['billing']['first_name']} {woo['billing']['last_name']}")
+        self.assertEqual(private.partner_id.country_id.code, woo["billing"]["country"])
+
+    def test_lines_shipping_fee_coupon_and_taxes(self):
+        self.backend._poll_orders()
+        sales = self.sales()
+        shipping_product = self.backend.shipping_product_id
+        sale = next(sale for sale in sales if all(self._woo(sale)[key] for key in (
+            "fee_lines", "coupon_lines", "tax_lines")) and len(self._woo(sale)["line_items"]) > 1)
+        woo = self._woo(sale)
+        tax = self.taxes[Decimal(str(woo["tax_lines"][0]["rate_percent"]))]
+        for item in woo["line_items"]:
+            line = sale.order_line.filtered(lambda l, sku=item["sku"]: l.product_id.default_code == sku)
+            self.assertEqual(line.product_uom_qty, item["quantity"])
+            gross = Decimal(item["subtotal"]) + Decimal(item["subtotal_tax"])
+            self.assertAlmostEqual(line.price_unit * line.product_uom_qty, float(gross), places=2)
+            self.assertEqual(line.tax_ids, tax)
+        shipping = sale.order_line.filtered(lambda l: l.product_id == shipping_product)
+        [woo_shipping] = woo["shipping_lines"]
+        self.assertEqual(shipping.name, woo_shipping["method_title"])
+        self.assertAlmostEqual(shipping.price_unit,
+                               float(Decimal(woo_shipping["total"]) + Decimal(woo_shipping["total_tax"])), places=2)
+        discount = sale.order_line.filtered(lambda l: l.product_id == self.backend.discount_product_id)
+        [coupon] = woo["coupon_lines"]
+        self.assertIn(coupon["code"], discount.name)
+        self.assertAlmostEqual(-discount.price_unit,
+                               float(Decimal(coupon["discount"]) + Decimal(coupon["discount_tax"])), places=2)
+        self.assertEqual(discount.tax_ids, tax)
+        for fee in woo["fee_lines"]:
+            line = sale.order_line.filtered(lambda l, name=fee["name"]: l.name == name)
+            self.assertEqual(line.product_id, self.backend.fee_product_id)
+            self.assertAlmostEqual(line.price_unit, float(Decimal(fee["total"]) + Decimal(fee["total_tax"])), places=2)
+        self.assertAlmostEqual(sale.amount_tax, float(woo["total_tax"]), delta=0.011 * len(sale.order_line))
+
+    def test_poll_again_skips_known_orders_and_logs_a_status_change(self):
+        self.backend._poll_orders()
+        count = len(self.sales())
+        self.backend._poll_orders()
+        self.assertEqual(len(self.sales()), count, "a second poll creates nothing")
+        woo = next(order for order in self.shop.orders.values() if order["status"] == "processing")
+        self.shop.journal.clear()
+        self.shop.set_order_status(woo["id"], "completed")
+        self.backend._poll_orders()
+        [(_method, path, _status)] = self.requests_to("GET", "orders")
+        self.assertIn("modified_after=", path)
+        self.assertIn("dates_are_gmt=true", path)
+        self.assertIn("1 fetched", self.logs("order_import", state="done", reason="Poll")[0].message,
+                      "only the order changed after the watermark is fetched")
+        log = self.logs("order_import", external_ref=woo["number"], reason="Order already imported")
+        self.assertIn("changed from processing to completed (allowed)", log.message)
+        self.assertEqual(len(self.sales()), count)
+        self.assertEqual(self.sales().filtered(lambda s: s.shop_order_number == woo["number"]).shop_order_state,
+                         "completed")
+
+    def test_order_reaching_an_allowed_state_later_is_imported(self):
+        seed = next(order for order in CATALOGUE.orders if STATE_TO_STATUS[order.state] == "pending")
+        self.backend._poll_orders()
+        self.assertFalse(self.sales().filtered(lambda s: s.shop_order_number == seed.number))
+        self.shop.set_order_status(seed.number, "processing")
+        self.backend._poll_orders()
+        sale = self.sales().filtered(lambda s: s.shop_order_number == seed.number)
+        self.assertEqual(sale.shop_order_state, "processing")
+        self.assertAlmostEqual(sale.amount_total, float(seed.total), places=2)
+
+    def _woo(self, sale):
+        return next(order for order in self.shop.orders.values() if order["number"] == sale.shop_order_number)
