@@ -11,5 +11,5 @@ if ! db_exists "$DB"; then
     scripts/odoo.sh -d "$DB" -i shop_sync_base --stop-after-init --workers=0 --log-level=warn
 fi
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(python3 --version 2>&1), $(uname -m)"
-"$VENV/bin/python" -m odoo shell -c odoo.conf "${ODOO_DB_ARGS[@]}" -d "$DB" --no-http --log-level=warn \
+"$VENV/bin/odoo" shell -c odoo.conf "${ODOO_DB_ARGS[@]}" -d "$DB" --no-http --log-level=warn \
     < bench/bench_pipeline.py

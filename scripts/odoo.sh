@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-exec "$VENV/bin/python" -m odoo server -c odoo.conf "${ODOO_DB_ARGS[@]}" "$@"
+exec "$VENV/bin/odoo" server -c odoo.conf "${ODOO_DB_ARGS[@]}" "$@"

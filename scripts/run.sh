@@ -14,7 +14,7 @@ modules=$(cd addons && ls -d */ | tr -d / | paste -sd,)
 if ! db_exists "$DB"; then
     echo "run: creating database $DB with $modules (takes a minute or two)" >&2
     scripts/odoo.sh -d "$DB" -i "$modules" --stop-after-init --workers=0 --log-level=warn
-    "$VENV/bin/python" -m odoo shell -c odoo.conf "${ODOO_DB_ARGS[@]}" -d "$DB" --no-http --log-level=warn \
+    "$VENV/bin/odoo" shell -c odoo.conf "${ODOO_DB_ARGS[@]}" -d "$DB" --no-http --log-level=warn \
         < scripts/demo_setup.py
 else
     scripts/odoo.sh -d "$DB" -u "$modules" --stop-after-init --workers=0 --log-level=warn
