@@ -1,0 +1,15 @@
+{
+    "name": "Shop Sync Shopify",
+    "summary": "Shopify connector for shop-sync: Admin GraphQL API 2025-01 client, orders, products, "
+    "stock with compare-and-set, signed webhooks",
+    "version": "19.0.1.0.0",
+    "category": "Sales/Sales",
+    "author": "shop-sync",
+    "website": "https://github.com/shop-sync/shop-sync",
+    "license": "LGPL-3",
+    "depends": ["shop_sync_base"],
+    "data": [
+        "views/shop_sync_backend_views.xml",
+    ],
+    "installable": True,
+}

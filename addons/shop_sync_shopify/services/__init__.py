@@ -1,0 +1,1 @@
+"""Plain-Python Shopify services: GraphQL documents, client and adapter (no ORM)."""

@@ -1,0 +1,235 @@
+"""Every GraphQL document the connector sends to the Admin API (version 2025-01).
+
+Public constants are complete documents (fragments included) so the tests can validate each of
+them against the 2025-01 schema and keep its requested cost under Shopify's single-query limit of
+1000 points; that limit, not convenience, sets the page sizes below.  Private ``_`` constants are
+fragments.
+"""
+
+API_VERSION = "2025-01"
+
+ORDER_PAGE_SIZE = 6  # an order with ten lines costs ~140 points
+ORDER_LINES_PAGE_SIZE = 10
+MORE_LINES_PAGE_SIZE = 80
+PRODUCT_PAGE_SIZE = 10
+PRODUCT_VARIANTS_PAGE_SIZE = 15
+MORE_VARIANTS_PAGE_SIZE = 150
+STOCK_BATCH_SIZE = 100  # quantities per inventorySetQuantities / inventory read
+
+_MONEY = "presentmentMoney { amount currencyCode }"
+
+_ADDRESS = """
+fragment AddressFields on MailingAddress {
+  name firstName lastName company address1 address2 zip city province countryCodeV2 phone
+}
+"""
+
+_LINE_ITEM = f"""
+fragment LineItemFields on LineItem {{
+  id name sku quantity
+  variant {{ id }}
+  originalUnitPriceSet {{ {_MONEY} }}
+  discountedUnitPriceSet {{ {_MONEY} }}
+  discountAllocations {{ allocatedAmountSet {{ {_MONEY} }} }}
+  taxLines {{ ratePercentage }}
+}}
+"""
+
+_ORDER = f"""
+fragment OrderFields on Order {{
+  id name createdAt updatedAt cancelledAt displayFinancialStatus
+  email phone note taxesIncluded presentmentCurrencyCode paymentGatewayNames
+  customAttributes {{ key value }}
+  customer {{ id email firstName lastName phone defaultAddress {{ company }} }}
+  billingAddress {{ ...AddressFields }}
+  shippingAddress {{ ...AddressFields }}
+  totalPriceSet {{ {_MONEY} }}
+  totalDiscountsSet {{ {_MONEY} }}
+  lineItems(first: {ORDER_LINES_PAGE_SIZE}) {{
+    nodes {{ ...LineItemFields }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+  shippingLines(first: 5) {{
+    nodes {{
+      id title code
+      originalPriceSet {{ {_MONEY} }}
+      discountAllocations {{ allocatedAmountSet {{ {_MONEY} }} }}
+      taxLines {{ ratePercentage }}
+    }}
+  }}
+}}
+{_ADDRESS}
+{_LINE_ITEM}
+"""
+
+_VARIANT = """
+fragment VariantFields on ProductVariant {
+  id sku barcode price updatedAt
+  selectedOptions { name value }
+  inventoryItem { id measurement { weight { value unit } } }
+}
+"""
+
+_PRODUCT = f"""
+fragment ProductFields on Product {{
+  id title descriptionHtml productType status updatedAt
+  variants(first: {PRODUCT_VARIANTS_PAGE_SIZE}) {{
+    nodes {{ ...VariantFields }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}
+{_VARIANT}
+"""
+
+SHOP_QUERY = """
+query ShopInfo {
+  shop { name myshopifyDomain currencyCode taxesIncluded }
+  location { id name }
+}
+"""
+
+PRIMARY_LOCATION_QUERY = """
+query PrimaryLocation {
+  location { id name }
+}
+"""
+
+ORDERS_QUERY = f"""
+query Orders($first: Int!, $after: String, $query: String) {{
+  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
+    nodes {{ ...OrderFields }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}
+{_ORDER}
+"""
+
+ORDER_QUERY = f"""
+query Order($id: ID!) {{
+  order(id: $id) {{ ...OrderFields }}
+}}
+{_ORDER}
+"""
+
+ORDER_LINE_ITEMS_QUERY = f"""
+query OrderLineItems($id: ID!, $first: Int!, $after: String) {{
+  order(id: $id) {{
+    lineItems(first: $first, after: $after) {{
+      nodes {{ ...LineItemFields }}
+      pageInfo {{ hasNextPage endCursor }}
+    }}
+  }}
+}}
+{_LINE_ITEM}
+"""
+
+PRODUCTS_QUERY = f"""
+query Products($first: Int!, $after: String, $query: String) {{
+  products(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
+    nodes {{ ...ProductFields }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}
+{_PRODUCT}
+"""
+
+PRODUCT_QUERY = f"""
+query Product($id: ID!) {{
+  product(id: $id) {{ ...ProductFields }}
+}}
+{_PRODUCT}
+"""
+
+PRODUCT_VARIANTS_QUERY = f"""
+query ProductVariants($id: ID!, $first: Int!, $after: String) {{
+  product(id: $id) {{
+    variants(first: $first, after: $after) {{
+      nodes {{ ...VariantFields }}
+      pageInfo {{ hasNextPage endCursor }}
+    }}
+  }}
+}}
+{_VARIANT}
+"""
+
+VARIANTS_BY_SKU_QUERY = """
+query VariantsBySku($query: String!) {
+  productVariants(first: 10, query: $query) {
+    nodes { id sku product { id } inventoryItem { id } }
+  }
+}
+"""
+
+INVENTORY_LEVELS_QUERY = """
+query InventoryLevels($ids: [ID!]!, $locationId: ID!) {
+  nodes(ids: $ids) {
+    ... on InventoryItem {
+      id
+      inventoryLevel(locationId: $locationId) { quantities(names: ["available"]) { name quantity } }
+    }
+  }
+}
+"""
+
+INVENTORY_SET_QUANTITIES = """
+mutation SetQuantities($input: InventorySetQuantitiesInput!) {
+  inventorySetQuantities(input: $input) {
+    inventoryAdjustmentGroup { id }
+    userErrors { field message code }
+  }
+}
+"""
+
+PRODUCT_CREATE = """
+mutation ProductCreate($product: ProductCreateInput!) {
+  productCreate(product: $product) {
+    product { id variants(first: 1) { nodes { id } } }
+    userErrors { field message }
+  }
+}
+"""
+
+PRODUCT_UPDATE = """
+mutation ProductUpdate($product: ProductUpdateInput!) {
+  productUpdate(product: $product) {
+    product { id }
+    userErrors { field message }
+  }
+}
+"""
+
+PRODUCT_VARIANTS_BULK_CREATE = """
+mutation VariantsCreate($productId: ID!, $variants: [ProductVariantsBulkInput!]!,
+                        $strategy: ProductVariantsBulkCreateStrategy) {
+  productVariantsBulkCreate(productId: $productId, variants: $variants, strategy: $strategy) {
+    productVariants { id sku inventoryItem { id } }
+    userErrors { field message code }
+  }
+}
+"""
+
+PRODUCT_VARIANTS_BULK_UPDATE = """
+mutation VariantsUpdate($productId: ID!, $variants: [ProductVariantsBulkInput!]!) {
+  productVariantsBulkUpdate(productId: $productId, variants: $variants) {
+    productVariants { id sku inventoryItem { id } }
+    userErrors { field message code }
+  }
+}
+"""
+
+WEBHOOK_SUBSCRIPTION_CREATE = """
+mutation WebhookCreate($topic: WebhookSubscriptionTopic!, $webhookSubscription: WebhookSubscriptionInput!) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: $webhookSubscription) {
+    webhookSubscription { id topic }
+    userErrors { field message }
+  }
+}
+"""
+
+WEBHOOK_SUBSCRIPTIONS_QUERY = """
+query WebhookSubscriptions($topics: [WebhookSubscriptionTopic!], $callbackUrl: URL) {
+  webhookSubscriptions(first: 50, topics: $topics, callbackUrl: $callbackUrl) {
+    nodes { id topic }
+  }
+}
+"""
