@@ -274,11 +274,26 @@ class ShopSyncBackend(models.Model):
             channel=CHANNEL, description=_("Draft invoice in e-conomic: %s", sale.shop_order_number or sale.name),
             identity_key=f"economic-invoice-{self.id}-{sale.id}")._economic_export_invoice(sale)
 
+    def write(self, vals):
+        result = super().write(vals)
+        if "economic_stock_master" in vals and not vals["economic_stock_master"]:
+            self._economic_unlock_stock()
+        return result
+
+    def _economic_unlock_stock(self):
+        """e-conomic no longer masters the stock: its products can be counted in Odoo again."""
+        bindings = self.env["shop.sync.binding"].sudo().search(
+            [("backend_id", "in", self.ids), ("model", "=", "product.product")])
+        products = self.env["product.product"].sudo().browse(bindings.mapped("res_id")).exists()
+        products.product_tmpl_id.filtered("stock_master_economic").stock_master_economic = False
+
     # -- jobs ---------------------------------------------------------------------------------
+    # Jobs run as whoever queued them (a sales user resending an invoice, the cron...): what they
+    # write (bindings, products, quants) is integration work, done as superuser.
     def _economic_export_invoice(self, sale):
         """Job: one draft invoice for one shop order (never twice)."""
         self.ensure_one()
-        log = self.env["shop.sync.economic.invoice.exporter"]._export(self, sale)
+        log = self.env["shop.sync.economic.invoice.exporter"].sudo()._export(self.sudo(), sale.sudo())
         return log.message if log else None
 
     def _economic_export_pending(self):
@@ -298,11 +313,11 @@ class ShopSyncBackend(models.Model):
 
     def _economic_pull_stock(self):
         self.ensure_one()
-        return self.env["shop.sync.economic.stock.importer"]._pull(self)
+        return self.env["shop.sync.economic.stock.importer"].sudo()._pull(self.sudo())
 
     def _economic_import_products(self, full=False):
         self.ensure_one()
-        return self.env["shop.sync.economic.product.importer"]._import_all(self, full=full)
+        return self.env["shop.sync.economic.product.importer"].sudo()._import_all(self.sudo(), full=full)
 
     def _economic_export_products(self, products=None):
         """Job: create or update e-conomic products (all products with a SKU when none given)."""
@@ -310,7 +325,8 @@ class ShopSyncBackend(models.Model):
         if products is None:
             products = self.env["product.product"].search([
                 ("default_code", "!=", False), ("company_id", "in", (False, self.company_id.id))])
-        return self.env["shop.sync.economic.product.exporter"]._export_all(self, products)
+        Exporter = self.env["shop.sync.economic.product.exporter"].sudo()
+        return Exporter._export_all(self.sudo(), products.sudo())
 
     # -- buttons ------------------------------------------------------------------------------
     def action_economic_export_products(self):

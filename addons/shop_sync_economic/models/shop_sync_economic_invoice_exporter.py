@@ -130,8 +130,8 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
             sale.economic_invoice_state = "error"
             return Log._record(backend, "invoice_export", "error", reason=_("Totals differ"),
                                external_id=f"{kind}:{number}", response=document,
-                               message=_("%(problem)s The %(kind)s invoice %(number)s was created by an earlier attempt: "
-                                         "it is bound, not deleted; check it in e-conomic.",
+                               message=_("%(problem)s The %(kind)s invoice %(number)s was created by an earlier "
+                                         "attempt: it is bound, not deleted; check it in e-conomic.",
                                          problem=problem, kind=kind, number=number), **common)
         return Log._record(backend, "invoice_export", "done", external_id=f"{kind}:{number}",
                            message=_("Found %(kind)s invoice %(number)s created by an earlier attempt; bound to the "

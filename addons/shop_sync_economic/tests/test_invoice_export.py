@@ -1,5 +1,7 @@
 from unittest.mock import patch
 
+from odoo.tests import new_test_user
+
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 from .common import EconomicCase
@@ -247,3 +249,19 @@ class TestInvoiceExport(EconomicCase):
         text = " ".join(f"{log.message} {log.request_excerpt} {log.response_excerpt}" for log in logs)
         for secret in (self.sim.app_secret_token, self.sim.agreement_grant_token):
             self.assertNotIn(secret, text)
+
+    def test_retry_from_the_log_and_resend_by_a_sales_user(self):
+        sale = self.import_order(1019)
+        self.sim.faults.add("error", path="/invoices/drafts", method="POST", status=400)
+        log = self.export(sale)
+        self.assertEqual((log.state, sale.economic_invoice_state), ("error", "error"))
+        self.assertFalse(self.sim.drafts)
+        with trap_jobs() as trap:
+            log.action_retry()
+            trap.assert_jobs_count(1, only=self.accounting._economic_export_invoice)
+        user = new_test_user(self.env, "seller", groups="sales_team.group_sale_salesman_all_leads,"
+                                                        "shop_sync_base.group_shop_sync_user")
+        inline = dict(self.env.context, queue_job__no_delay=True)
+        sale.with_user(user).with_context(inline).action_economic_send()
+        self.assertEqual(sale.economic_invoice_state, "draft")
+        self.assertEqual(len(self.sim.drafts), 1)
