@@ -1,7 +1,8 @@
 """Configure a fresh demo database (run through ``odoo shell``, see scripts/run.sh).
 
 The company sells from Denmark in DKK; sale taxes (included in price) exist for the seed
-countries; one backend per installed connector points at its simulator (python -m simulators).
+countries; one backend per installed connector points at its simulator (python -m simulators, already
+running) and has imported the shop's products.
 """
 # ruff: noqa: F821 - `env` is given by odoo shell
 
@@ -40,7 +41,9 @@ for kind, fields in settings.items():
     if backend.role == "shop":
         try:
             backend.action_load_order_states()
-        except Exception as exc:  # noqa: BLE001 - the simulators may not run yet; states load on "Load order states"
-            print(f"{backend.name}: order states not loaded ({exc})")
+            # one-time full product import, processed inline, so the first order sync finds the SKUs
+            backend.with_context(queue_job__no_delay=True)._import_products(full=True)
+        except Exception as exc:  # noqa: BLE001 - a demo without products still starts; see Shop Sync > Logs
+            print(f"{backend.name}: products not imported ({exc})")
 env.cr.commit()
 print("demo configured:", ", ".join(Backend.search([]).mapped("name")) or "no connector installed")

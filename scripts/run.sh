@@ -11,6 +11,11 @@ DB=${SHOP_SYNC_DEMO_DB:-shopsync_demo}
 scripts/setup.sh
 scripts/pg.sh start
 modules=$(cd addons && ls -d */ | tr -d / | paste -sd,)
+
+"$VENV/bin/python" -m simulators &
+SIMULATORS=$!
+trap 'kill $SIMULATORS 2>/dev/null || true' EXIT
+
 if ! db_exists "$DB"; then
     echo "run: creating database $DB with $modules (takes a minute or two)" >&2
     scripts/odoo.sh -d "$DB" -i "$modules" --stop-after-init --workers=0 --log-level=warn
@@ -20,8 +25,5 @@ else
     scripts/odoo.sh -d "$DB" -u "$modules" --stop-after-init --workers=0 --log-level=warn
 fi
 
-"$VENV/bin/python" -m simulators &
-SIMULATORS=$!
-trap 'kill $SIMULATORS 2>/dev/null || true' EXIT
 echo "run: Odoo on http://localhost:8069 (admin / admin), menu Shop Sync" >&2
 scripts/odoo.sh -d "$DB" --db-filter="^$DB\$"
