@@ -204,7 +204,8 @@ class ShopifyAdapter(ShopAdapter):
                 external_id=item["id"]))
         discount = _money(node["totalDiscountsSet"]) - line_level
         if discount > 0:
-            lines += _discount_lines(discount, allocated, lines)
+            label = " ".join(["Discount", *(node.get("discountCodes") or [])])
+            lines += _discount_lines(discount, allocated, lines, label)
         return lines
 
     # -- products -----------------------------------------------------------------------------
@@ -401,6 +402,7 @@ class ShopifyAdapter(ShopAdapter):
                 else:
                     failed[push] = _user_error(error)
             results += [push.result(message) for push, message in failed.items()]
+            done = []
             if stale:
                 current = self._available(location, [push.item_id for push in stale])
                 for push in stale:
@@ -409,9 +411,12 @@ class ShopifyAdapter(ShopAdapter):
                     if current.get(push.item_id) is None:
                         failed[push] = "The item is not stocked at the backend's Shopify location."
                         results.append(push.result(failed[push]))
+                    elif current[push.item_id] == push.quantity:  # e.g. an earlier attempt got through
+                        done.append(push)
+                        results.append(push.result())
                     else:
                         push.shop_quantity = push.compare = current[push.item_id]
-            pending = [push for push in pending if push not in failed]
+            pending = [push for push in pending if push not in failed and push not in done]
         return results
 
     def _send_quantities(self, pushes, location, checked):
@@ -535,7 +540,7 @@ def _rate(tax_lines):
     return sum((Decimal(str(line["ratePercentage"])) for line in tax_lines or []), Decimal(0)).normalize()
 
 
-def _discount_lines(amount, allocated, lines):
+def _discount_lines(amount, allocated, lines, label="Discount"):
     """Discount lines for ``amount``, one per VAT rate in proportion to the allocations."""
     weights = {rate: value for rate, value in allocated.items() if value > 0}
     if not weights:  # no allocation to go by: the rate of the largest line
@@ -547,9 +552,9 @@ def _discount_lines(amount, allocated, lines):
     for index, (rate, weight) in enumerate(sorted(weights.items())):
         share = rest if index == len(weights) - 1 else (amount * weight / total).quantize(CENT)
         shares[rate], rest = share, rest - share
-    label = "Discount" if len(shares) == 1 else "Discount ({rate}% VAT)"
-    return [records.OrderLine(kind="discount", name=label.format(rate=rate), quantity=Decimal(1),
-                              unit_price=share, tax_rate=rate) for rate, share in shares.items() if share]
+    return [records.OrderLine(kind="discount", name=label if len(shares) == 1 else f"{label} ({rate}% VAT)",
+                              quantity=Decimal(1), unit_price=share, tax_rate=rate)
+            for rate, share in shares.items() if share]
 
 
 def _address(node, email=None):

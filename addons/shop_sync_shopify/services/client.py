@@ -63,7 +63,7 @@ class ShopifyClient:
         self.monotonic = monotonic
         self.costs = {}  # document -> requested cost last reported
         self.throttle_status = None  # last throttleStatus, with the moment it was received
-        self.waited = []  # seconds slept for the bucket (pacing and THROTTLED), for the log and tests
+        self.waited = []  # seconds slept for the bucket (pacing and THROTTLED), for diagnostics
 
     # -- requests --------------------------------------------------------------------------------
     def execute(self, query, variables=None):
@@ -73,9 +73,11 @@ class ShopifyClient:
             response = self.http.post(self.path, json_body={"query": query, "variables": variables or {}})
             try:
                 body = response.json()
-            except ValueError as exc:
-                raise RemoteError(f"Shopify answered with something else than JSON: {exc}",
-                                  status=response.status_code, body=self.http.excerpt(response.text)) from exc
+            except ValueError:
+                body = None
+            if not isinstance(body, dict):
+                raise RemoteError("Shopify answered with something else than a JSON object.",
+                                  status=response.status_code, body=self.http.excerpt(response.text))
             cost = (body.get("extensions") or {}).get("cost") or {}
             self._remember(query, cost)
             errors = body.get("errors")

@@ -18,7 +18,8 @@ PAGE_SIZES = {
     "PRODUCTS_QUERY": queries.PRODUCT_PAGE_SIZE, "PRODUCT_VARIANTS_QUERY": queries.MORE_VARIANTS_PAGE_SIZE,
 }
 INPUTS = {
-    "id": "gid://shopify/Order/1", "query": "updated_at:>'2026-01-01T00:00:00Z'", "productId": "gid://shopify/Product/1",
+    "id": "gid://shopify/Order/1", "query": "updated_at:>'2026-01-01T00:00:00Z'",
+    "productId": "gid://shopify/Product/1",
     "ids": ["gid://shopify/InventoryItem/1"] * queries.STOCK_BATCH_SIZE, "locationId": "gid://shopify/Location/1",
     "variants": [], "input": {"name": "available", "reason": "correction", "quantities": []},
     "product": {"title": "x"}, "topic": "ORDERS_CREATE", "webhookSubscription": {"callbackUrl": "https://x.test"},
