@@ -52,7 +52,7 @@ class TestCcvClient(CcvCase):
             self.adapter().fetch_order(999)
         self.assertEqual(caught.exception.status, 404)
         self.assertIn("404.20: ", str(caught.exception))
-        self.assertIn("/orders/999", str(caught.exception))
+        self.assertIn("Order 999 does not exist", str(caught.exception))
 
     def test_wrong_secret_is_refused_by_the_shop(self):
         client = CcvClient(self.server.url, ccv_simulator.PUBLIC_KEY, "wrong-secret")
