@@ -18,12 +18,18 @@ class ShopSyncWebhook(http.Controller):
 
     @http.route("/shop_sync/webhook/<int:backend_id>/<string:token>", type="http", auth="none",
                 methods=["POST"], csrf=False, save_session=False, readonly=False)
-    def receive(self, backend_id, token, **_params):
+    def receive(self, backend_id, token, **params):
         env = request.env(su=True)
         backend = env["shop.sync.backend"].browse(backend_id).exists()
         if not backend or not backend.active or not same(backend.webhook_token, token):
             return self._answer(404, "unknown webhook endpoint")
         Log = env["shop.sync.log"]
+        adapter = backend._get_adapter()
+        headers = dict(request.httprequest.headers)
+        acknowledged = adapter.webhook_ack(headers, params)
+        if acknowledged:
+            Log._record(backend, "webhook", "done", reason="Ping", message=acknowledged)
+            return self._answer(200, "pong")
         length = request.httprequest.content_length or 0
         if length > MAX_PAYLOAD:
             Log._record(backend, "webhook", "error", reason="Payload too large",
@@ -34,8 +40,6 @@ class ShopSyncWebhook(http.Controller):
             Log._record(backend, "webhook", "error", reason="Payload too large",
                         message=f"More than {MAX_PAYLOAD} bytes refused.")
             return self._answer(413, "payload too large")
-        headers = dict(request.httprequest.headers)
-        adapter = backend._get_adapter()
         try:
             adapter.verify_webhook(headers, body)
         except WebhookRejected as exc:

@@ -209,12 +209,16 @@ class ShopSyncBackend(models.Model):
     def action_register_webhooks(self):
         self.ensure_one()
         backend = self.sudo()
+        adapter = backend._get_adapter()
         try:
-            topics = backend._get_adapter().register_webhooks(backend.webhook_url)
+            topics = adapter.register_webhooks(backend.webhook_url)
         except RemoteError as exc:
             self.env["shop.sync.log"]._record(self, "webhook", "error", message=str(exc),
                                                reason=_("Webhook registration failed"))
             return self._notify(_("Webhook registration failed: %s", exc), "danger")
+        secret = adapter.webhook_secret()
+        if secret:
+            backend.webhook_secret = secret
         summary = ", ".join(topic for topic, _remote_id in topics)
         self.env["shop.sync.log"]._record(self, "webhook", "done", message=_("Registered: %s", summary))
         return self._notify(_("Webhooks registered: %s", summary), "success")

@@ -76,9 +76,18 @@ class ShopAdapter:
     # -- webhooks -----------------------------------------------------------------------------
     def register_webhooks(self, callback_url):
         """Create the shop's webhook subscriptions pointing at ``callback_url``; return a list of
-        ``(topic, remote id)``; return secrets to store via ``webhook_secret()`` when the shop
-        generates them."""
+        ``(topic, remote id)``.  A secret the shop generated is then read with ``webhook_secret()``."""
         raise NotImplementedError
+
+    def webhook_secret(self):
+        """The signing secret the shop generated in ``register_webhooks``, stored on the backend;
+        None when deliveries are signed with the backend's own secret."""
+        return None
+
+    def webhook_ack(self, headers, params):
+        """A short description when the request is the shop's unsigned delivery test (answered 200,
+        logged, nothing stored); None for a real delivery.  ``params``: the request's form fields."""
+        return None
 
     def verify_webhook(self, headers, body):
         """Raise :class:`WebhookRejected` unless the signature of ``body`` (bytes) is valid."""

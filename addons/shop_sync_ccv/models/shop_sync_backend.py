@@ -3,8 +3,6 @@ import json
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.shop_sync_base.services.http import RemoteError
-
 from ..services.adapter import DEFAULT_VAT_RATE, FIELD_MAPPING, LOOKBACK_DAYS, CcvAdapter
 
 MANAGER = "shop_sync_base.group_shop_sync_manager"
@@ -68,21 +66,3 @@ class ShopSyncBackend(models.Model):
         if self.kind == "ccv":
             return FIELD_MAPPING
         return super()._field_mapping()
-
-    def action_register_webhooks(self):
-        """CCV generates one signing key per webhook: register, then store the keys."""
-        self.ensure_one()
-        if self.kind != "ccv":
-            return super().action_register_webhooks()
-        backend = self.sudo()
-        Log = self.env["shop.sync.log"]
-        adapter = backend._get_adapter()
-        try:
-            topics = adapter.register_webhooks(backend.webhook_url)
-        except RemoteError as exc:
-            Log._record(self, "webhook", "error", message=str(exc), reason=_("Webhook registration failed"))
-            return self._notify(_("Webhook registration failed: %s", exc), "danger")
-        backend.webhook_secret = adapter.webhook_secret()
-        summary = ", ".join(topic for topic, _remote_id in topics)
-        Log._record(self, "webhook", "done", message=_("Registered: %s", summary))
-        return self._notify(_("Webhooks registered: %s", summary), "success")

@@ -466,6 +466,12 @@ class WooCommerceAdapter(ShopAdapter):
         if not same(hmac_base64(secret, body), received):
             raise WebhookRejected("X-WC-Webhook-Signature does not match the body")
 
+    def webhook_ack(self, headers, params):
+        """WooCommerce keeps a new webhook only if its unsigned delivery test is answered 200."""
+        if is_ping(headers, params):
+            return f"Delivery test of WooCommerce webhook {params['webhook_id']} acknowledged."
+        return None
+
     def webhook_topic(self, headers):
         return _header(headers, "X-WC-Webhook-Topic")
 
