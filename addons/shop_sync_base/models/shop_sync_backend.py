@@ -2,7 +2,7 @@ import logging
 import secrets
 from datetime import UTC, timedelta
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -110,11 +110,9 @@ class ShopSyncBackend(models.Model):
     def _compute_field_mapping_html(self):
         for backend in self:
             rows = backend._field_mapping()
-            backend.field_mapping_html = rows and Markup(
-                "<table class='table table-sm'><thead><tr><th>%s</th><th>%s</th><th>%s</th></tr></thead><tbody>%s"
-                "</tbody></table>") % (_("Remote field"), _("Odoo field"), _("Note"), Markup().join(
-                    Markup("<tr><td><code>%s</code></td><td>%s</td><td>%s</td></tr>") % tuple(map(escape, row))
-                    for row in rows))
+            backend.field_mapping_html = rows and _html_table(
+                (_("Remote field"), _("Odoo field"), _("Note")),
+                ((Markup("<code>%s</code>") % remote, odoo, note) for remote, odoo, note in rows))
 
     def _compute_cockpit_html(self):
         """Per flow: last successful run, last error, errors in the last 24 h; plus the job backlog."""
@@ -123,23 +121,20 @@ class ShopSyncBackend(models.Model):
         flows = dict(Log._fields["flow"].selection)
         backlog = self.env["queue.job"].sudo().search_count(
             [("channel", "=like", f"{CHANNEL}%"), ("state", "in", ("pending", "enqueued", "started"))])
+        last = {(backend.id, flow, state): date for backend, flow, state, date in Log._read_group(
+            [("backend_id", "in", self.ids)], ["backend_id", "flow", "state"], ["create_date:max"])}
+        recent = {(backend.id, flow): count for backend, flow, count in Log._read_group(
+            [("backend_id", "in", self.ids), ("state", "=", "error"), ("create_date", ">=", since)],
+            ["backend_id", "flow"], ["__count"])}
         for backend in self:
             if not backend.id:
                 backend.cockpit_html = False
                 continue
-            last = {(flow, state): date for flow, state, date in Log._read_group(
-                [("backend_id", "=", backend.id)], ["flow", "state"], ["create_date:max"])}
-            recent = dict(Log._read_group([("backend_id", "=", backend.id), ("state", "=", "error"),
-                                           ("create_date", ">=", since)], ["flow"], ["__count"]))
-            rows = Markup().join(
-                Markup("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>") % (
-                    label, last.get((flow, "done")) or "-", last.get((flow, "error")) or "-", recent.get(flow, 0))
-                for flow, label in flows.items() if any(key[0] == flow for key in last))
-            backend.cockpit_html = Markup(
-                "<p>%s</p><table class='table table-sm'><thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
-                "</tr></thead><tbody>%s</tbody></table>") % (
-                _("Queued Shop Sync jobs (all backends): %s", backlog), _("Flow"), _("Last success"),
-                _("Last error"), _("Errors (24 h)"), rows)
+            ran = {flow for backend_id, flow, _state in last if backend_id == backend.id}
+            rows = ((label, last.get((backend.id, flow, "done")) or "-", last.get((backend.id, flow, "error")) or "-",
+                     recent.get((backend.id, flow), 0)) for flow, label in flows.items() if flow in ran)
+            backend.cockpit_html = Markup("<p>%s</p>") % _("Queued Shop Sync jobs (all backends): %s", backlog) + \
+                _html_table((_("Flow"), _("Last success"), _("Last error"), _("Errors (24 h)")), rows)
 
     def _field_mapping(self):
         """Rows (remote field, Odoo field, note) of the connector; empty without one."""
@@ -320,3 +315,10 @@ class ShopSyncBackend(models.Model):
         self.ensure_one()
         return self.env["shop.sync.stock.exporter"]._export(self, products)
 
+
+def _html_table(headers, rows):
+    """A small read-only HTML table; cells are escaped unless they are Markup already."""
+    def line(tag, cells):
+        return Markup("<tr>%s</tr>") % Markup().join(Markup(f"<{tag}>%s</{tag}>") % cell for cell in cells)
+    return Markup("<table class='table table-sm'><thead>%s</thead><tbody>%s</tbody></table>") % (
+        line("th", headers), Markup().join(line("td", row) for row in rows))
