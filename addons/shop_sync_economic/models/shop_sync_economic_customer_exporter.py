@@ -4,7 +4,7 @@ from odoo.exceptions import UserError
 from odoo.addons.shop_sync_base.services.http import RemoteError
 
 from ..services.client import eq, sort_by
-from ..services.mapper import writable
+from ..services.mapper import apply_update_rules, writable
 
 # customer export rule -> e-conomic properties it decides
 PROPERTIES_OF_RULE = {
@@ -103,14 +103,8 @@ class ShopSyncEconomicCustomerExporter(models.AbstractModel):
         if document is None:
             document = client.get(f"customers/{number}")
         current = writable(document)
-        desired = dict(current)
-        values = self._values(backend, partner, email, allowed)
-        for rule in allowed:
-            for name in PROPERTIES_OF_RULE.get(rule, ()):
-                if name in values:
-                    desired[name] = values[name]
-                elif name != "name":
-                    desired.pop(name, None)
+        desired = apply_update_rules(current, self._values(backend, partner, email, allowed), allowed,
+                                     PROPERTIES_OF_RULE)
         if desired == current:
             return False
         client.put(f"customers/{number}", desired)

@@ -32,6 +32,14 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
         return REFERENCE.format(backend=sale.shop_sync_backend_id.id, number=sale.shop_order_number or sale.name)
 
     @api.model
+    def _lock_order(self, backend, sale):
+        """Serialise work on ``sale``'s invoice; return (reference, its binding, common log values)."""
+        reference = self._reference(sale)
+        self.env["shop.sync.binding"]._lock(backend, "sale.order", reference)
+        binding = self.env["shop.sync.binding"]._for_record(backend, sale)
+        return reference, binding, {"ref": sale.shop_order_number or sale.name, "record": sale}
+
+    @api.model
     def _not_ready(self, backend, sale):
         """Why ``sale`` is not (yet) to be invoiced in ``backend``; None when it is."""
         shop = sale.shop_sync_backend_id
@@ -51,11 +59,7 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
     @api.model
     def _export(self, backend, sale):
         Log = self.env["shop.sync.log"]
-        Binding = self.env["shop.sync.binding"]
-        reference = self._reference(sale)
-        common = {"ref": sale.shop_order_number or sale.name, "record": sale}
-        Binding._lock(backend, "sale.order", reference)
-        binding = Binding._for_record(backend, sale)
+        reference, binding, common = self._lock_order(backend, sale)
         if binding:
             return Log._record(backend, "invoice_export", "skipped", reason=_("Already in e-conomic"),
                                external_id=binding.external_id,
@@ -224,11 +228,7 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
     def _book(self, backend, sale):
         """Book the order's draft (explicit action only); returns the log."""
         Log = self.env["shop.sync.log"]
-        Binding = self.env["shop.sync.binding"]
-        reference = self._reference(sale)
-        common = {"ref": sale.shop_order_number or sale.name, "record": sale}
-        Binding._lock(backend, "sale.order", reference)
-        binding = Binding._for_record(backend, sale)
+        reference, binding, common = self._lock_order(backend, sale)
         if not binding or not binding.external_id.startswith("draft:"):
             return Log._record(backend, "invoice_export", "skipped", reason=_("Nothing to book"),
                                message=_("The order has no e-conomic draft invoice to book."), **common)

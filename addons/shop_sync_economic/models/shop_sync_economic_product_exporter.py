@@ -6,7 +6,7 @@ from odoo.exceptions import UserError
 
 from odoo.addons.shop_sync_base.services.http import RemoteError
 
-from ..services.mapper import money, writable
+from ..services.mapper import apply_update_rules, money, writable
 
 MAX_NUMBER = 25  # productNumber length in e-conomic
 # product export rule -> e-conomic properties it decides
@@ -137,14 +137,8 @@ class ShopSyncEconomicProductExporter(models.AbstractModel):
         """Overwrite what the update rules allow (PUT takes the full document)."""
         allowed = self._allowed(backend, creating=False)
         current = writable(document)
-        desired = dict(current)
-        values = self._values(backend, product, number, allowed)
-        for rule in allowed:
-            for name in PROPERTIES_OF_RULE.get(rule, ()):
-                if name in values:
-                    desired[name] = values[name]
-                elif name != "name":
-                    desired.pop(name, None)
+        desired = apply_update_rules(current, self._values(backend, product, number, allowed), allowed,
+                                     PROPERTIES_OF_RULE)
         if desired == current:
             return self.env["shop.sync.log"]._record(backend, "product_export", "skipped", external_id=number,
                                                       reason=_("Unchanged"), message=_("Nothing to update."), **common)

@@ -42,6 +42,19 @@ def reference_body(document):
     return {key: document[key] for key in keys[:1]} if keys else None
 
 
+def apply_update_rules(current, values, allowed, properties_of_rule):
+    """A copy of the PUT body ``current`` with the properties of the ``allowed`` update rules taken
+    from ``values``; a property missing from ``values`` is cleared (but the required ``name``)."""
+    desired = dict(current)
+    for rule in allowed:
+        for name in properties_of_rule.get(rule, ()):
+            if name in values:
+                desired[name] = values[name]
+            elif name != "name":
+                desired.pop(name, None)
+    return desired
+
+
 def writable(document):
     """A GET document turned into a PUT body: read-only properties dropped, references reduced
     to their identifier, the inventory block to its writable properties."""
