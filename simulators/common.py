@@ -22,6 +22,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import requests
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -246,6 +247,26 @@ def _drop_connection(environ):
         except OSError:
             pass
         sock.close()
+
+
+class ManualClock:
+    """A replacement for ``SimulatorApp.clock`` (epoch seconds) that moves only when told, or when
+    a client under test "sleeps" through ``sleep`` (recorded in ``slept``).  Starts at ``moment``
+    (an aware datetime), default now."""
+
+    def __init__(self, moment=None):
+        self.now = (moment or datetime.now(UTC)).timestamp()
+        self.slept = []
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds):
+        self.now += seconds
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.advance(seconds)
 
 
 class _QuietRequestHandler(WSGIRequestHandler):

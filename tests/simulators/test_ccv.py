@@ -15,23 +15,11 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from simulators.ccv import API_PREFIX, PUBLIC_KEY, SECRET_KEY, CcvSimulator, sign_request, sign_response
-from simulators.common import SimulatorServer
+from simulators.common import ManualClock, SimulatorServer
 from simulators.seed import generate
 
 START = datetime(2026, 1, 6, 9, 30, tzinfo=timezone.utc)
 
-
-class FakeClock:
-    """Replaces ``app.clock``; the client dates its requests from the same clock."""
-
-    def __init__(self, moment):
-        self.now = moment.timestamp()
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, seconds):
-        self.now += seconds
 
 
 def hmac_hex(secret, *parts):
@@ -82,7 +70,7 @@ def catalogue():
 
 @pytest.fixture
 def clock():
-    return FakeClock(START)
+    return ManualClock(START)
 
 
 def _serve(app):

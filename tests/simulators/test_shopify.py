@@ -11,25 +11,13 @@ import pytest
 import requests
 from werkzeug.wrappers import Request, Response
 
-from simulators.common import SimulatorServer
+from simulators.common import ManualClock, SimulatorServer
 from simulators.seed import generate
 from simulators.shopify import ACCESS_TOKEN, API_SECRET, API_VERSION, SHOP_DOMAIN, ShopifySimulator, webhook_signature
 
 START = datetime(2026, 1, 6, 12, 0, tzinfo=timezone.utc)
 GRAPHQL_PATH = f"/admin/api/{API_VERSION}/graphql.json"
 
-
-class FakeClock:
-    """Replaces ``app.clock``: epoch seconds that only move when told."""
-
-    def __init__(self, moment):
-        self.now = moment.timestamp()
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, seconds):
-        self.now += seconds
 
 
 class Receiver:
@@ -53,7 +41,7 @@ def catalogue():
 
 @pytest.fixture
 def clock():
-    return FakeClock(START)
+    return ManualClock(START)
 
 
 @pytest.fixture(scope="module")

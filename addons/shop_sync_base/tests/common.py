@@ -83,6 +83,13 @@ class MemoryShopAdapter(ShopAdapter):
         return ("order", payload["id"], payload["number"])
 
 
+def sale_tax(env, rate, name=None):
+    """A sales tax of ``rate`` percent included in the price, as shops' gross prices need."""
+    return env["account.tax"].create({
+        "name": name or f"VAT {rate}% incl.", "amount": float(rate), "amount_type": "percent",
+        "type_tax_use": "sale", "price_include_override": "tax_included", "company_id": env.company.id})
+
+
 def _datetime(value):
     """Payloads go through JSON in the inbox: datetimes come back as ISO strings."""
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
@@ -112,8 +119,8 @@ class ShopSyncCase(TransactionCase):
         cls.company = cls.env.company
         cls.env.ref("base.DKK").active = True
         cls.env.ref("base.EUR").active = True
-        cls.tax25 = cls._tax("VAT 25% incl.", 25)
-        cls.tax21 = cls._tax("VAT 21% incl.", 21)
+        cls.tax25 = sale_tax(cls.env, 25)
+        cls.tax21 = sale_tax(cls.env, 21)
         cls.backend = cls.env["shop.sync.backend"].create({
             "name": "Memory shop", "webhook_secret": "s3cret", "confirm_orders": False})
         cls.adapter = MemoryShopAdapter(cls.backend._adapter_config())
@@ -122,12 +129,6 @@ class ShopSyncCase(TransactionCase):
         cls.backend.action_load_order_states()
         cls.mug = cls.env["product.product"].create({
             "name": "Mug", "default_code": "MUG-1", "type": "consu", "is_storable": True, "list_price": 100})
-
-    @classmethod
-    def _tax(cls, name, amount):
-        return cls.env["account.tax"].create({
-            "name": name, "amount": amount, "amount_type": "percent", "type_tax_use": "sale",
-            "price_include_override": "tax_included", "company_id": cls.env.company.id})
 
     def setUp(self):
         super().setUp()

@@ -1,10 +1,10 @@
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from freezegun import freeze_time
 
 from odoo.addons.shop_sync_base.services.http import RemoteError
-from odoo.addons.shop_sync_base.tests.common import ShopSyncCase, order_payload
+from odoo.addons.shop_sync_base.tests.common import ShopSyncCase, order_payload, sale_tax
 
 
 class TestInboxAndPoll(ShopSyncCase):
@@ -67,7 +67,7 @@ class TestInboxAndPoll(ShopSyncCase):
         event = self.env["shop.sync.event"]._store(self.backend, "manual", "order", payload, adapter=self.adapter)
         event._process()
         self.assertEqual(event.state, "error")
-        tax19 = self._tax("VAT 19% incl.", 19)
+        tax19 = sale_tax(self.env, 19)
         event.log_ids.action_retry()
         self.assertEqual(event.state, "done")
         self.assertEqual(self.sale_for(6).order_line.tax_ids, tax19)

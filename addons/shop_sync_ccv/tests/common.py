@@ -4,6 +4,8 @@ from datetime import UTC, datetime
 
 from odoo.tests import HttpCase, TransactionCase
 
+from odoo.addons.shop_sync_base.tests.common import sale_tax
+
 from simulators.ccv import PUBLIC_KEY, SECRET_KEY, CcvSimulator
 from simulators.common import SimulatorServer
 from simulators.seed import COUNTRIES, generate
@@ -14,26 +16,21 @@ from ..services.adapter import CcvAdapter
 ALLOWED_SEED_STATES = ("paid", "shipped", "completed")
 
 
-class FakeClock:
-    """Replaces the simulator's ``clock`` (epoch seconds); an injected ``sleep`` advances it."""
-
-    def __init__(self):
-        self.now = datetime.now(UTC).timestamp()
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
 
 class CcvMixin:
     """Class set-up shared by the transaction and HTTP cases: a seeded simulator, the currencies
     and included-VAT taxes of the seed countries, and a CCV backend."""
 
     catalogue_options = {"products": 6, "customers": 6, "orders": 12}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_ccv()
+
+    def setUp(self):
+        super().setUp()
+        self._reset_shop()
 
     @classmethod
     def _setup_ccv(cls):
@@ -45,10 +42,8 @@ class CcvMixin:
         cls.app.seed(cls.catalogue)
         for rate, currency in COUNTRIES.values():
             cls.env.ref(f"base.{currency}").active = True
-        cls.taxes = {rate: cls.env["account.tax"].create({
-            "name": f"VAT {rate}% incl.", "amount": float(rate), "amount_type": "percent", "type_tax_use": "sale",
-            "price_include_override": "tax_included", "company_id": cls.env.company.id,
-        }) for rate in {rate for rate, _currency in COUNTRIES.values() if rate}}
+        rates = {rate for rate, _currency in COUNTRIES.values() if rate}
+        cls.taxes = {rate: sale_tax(cls.env, rate) for rate in rates}
         cls.warehouse = cls.env["stock.warehouse"].search([("company_id", "=", cls.env.company.id)], limit=1)
         cls.backend = cls.env["shop.sync.backend"].create({
             "name": "CCV test shop", "kind": "ccv", "api_url": cls.server.url, "ccv_public_key": PUBLIC_KEY,
@@ -80,22 +75,8 @@ class CcvMixin:
 
 
 class CcvCase(CcvMixin, TransactionCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._setup_ccv()
-
-    def setUp(self):
-        super().setUp()
-        self._reset_shop()
+    pass
 
 
 class CcvHttpCase(CcvMixin, HttpCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._setup_ccv()
-
-    def setUp(self):
-        super().setUp()
-        self._reset_shop()
+    pass

@@ -3,11 +3,12 @@ from unittest.mock import patch
 
 from simulators import ccv as ccv_simulator
 from simulators.ccv import API_PREFIX
+from simulators.common import ManualClock
 
 from odoo.addons.shop_sync_base.services.http import RemoteError
 
 from ..services.client import CcvClient
-from .common import CcvCase, FakeClock
+from .common import CcvCase
 
 
 class TestCcvClient(CcvCase):
@@ -71,7 +72,7 @@ class TestCcvClient(CcvCase):
 
     def limit_shop(self, **limits):
         """Lower the shop's limits and start a fresh rate window on a fake clock."""
-        clock = FakeClock()
+        clock = ManualClock()
         self.startPatcher(patch.object(self.app, "clock", clock))
         self.startPatcher(patch.multiple(self.app, **limits))
         self.app.reset()
@@ -86,8 +87,8 @@ class TestCcvClient(CcvCase):
         orders = list(adapter.fetch_orders(None))
         self.assertEqual(sorted(order["id"] for order in orders), sorted(self.app.orders))
         self.assertEqual(adapter.client.http.stats["throttled"], 2)
-        self.assertEqual(len(clock.sleeps), 2)
-        self.assertTrue(all(0 < seconds <= 60 for seconds in clock.sleeps), clock.sleeps)
+        self.assertEqual(len(clock.slept), 2)
+        self.assertTrue(all(0 < seconds <= 60 for seconds in clock.slept), clock.slept)
         refused = [path for _method, path, status in self.app.journal if status == 429]
         self.assertEqual(len(refused), 2)
 

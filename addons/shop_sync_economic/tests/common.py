@@ -7,6 +7,7 @@ from unittest.mock import patch
 from odoo.tests import TransactionCase
 
 from odoo.addons.shop_sync_base.services import records
+from odoo.addons.shop_sync_base.tests.common import sale_tax
 from simulators.common import SimulatorServer
 from simulators.economic import AGREEMENT_GRANT_TOKEN, APP_SECRET_TOKEN, EconomicSimulator
 
@@ -29,8 +30,8 @@ class EconomicCase(TransactionCase):
         cls.company.country_id = cls.env.ref("base.dk")
         for currency in ("base.DKK", "base.EUR", "base.USD"):
             cls.env.ref(currency).active = True
-        cls.tax25 = cls._tax("DK VAT 25% incl.", 25)
-        cls.tax19 = cls._tax("DE VAT 19% incl.", 19)
+        cls.tax25 = sale_tax(cls.env, 25, "DK VAT 25% incl.")
+        cls.tax19 = sale_tax(cls.env, 19, "DE VAT 19% incl.")
         cls.accounting = cls.env["shop.sync.backend"].create({
             "name": "e-conomic", "kind": "economic", "api_url": cls.server.url,
             "economic_app_secret_token": APP_SECRET_TOKEN, "economic_agreement_grant_token": AGREEMENT_GRANT_TOKEN,
@@ -45,12 +46,6 @@ class EconomicCase(TransactionCase):
         cls.mug = cls.env["product.product"].create({
             "name": "Mug", "default_code": "MUG-1", "type": "consu", "is_storable": True, "list_price": 100,
             "taxes_id": [(6, 0, cls.tax25.ids)]})
-
-    @classmethod
-    def _tax(cls, name, amount):
-        return cls.env["account.tax"].create({
-            "name": name, "amount": amount, "amount_type": "percent", "type_tax_use": "sale",
-            "price_include_override": "tax_included", "company_id": cls.env.company.id})
 
     def setUp(self):
         super().setUp()

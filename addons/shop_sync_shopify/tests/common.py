@@ -5,30 +5,14 @@ from unittest.mock import patch
 
 from odoo.tests import TransactionCase
 
+from odoo.addons.shop_sync_base.tests.common import sale_tax
 from odoo.addons.shop_sync_shopify.services.adapter import ShopifyAdapter
-from simulators.common import SimulatorServer
+from simulators.common import ManualClock, SimulatorServer
 from simulators.seed import COUNTRIES, generate
 from simulators.shopify import ACCESS_TOKEN, API_SECRET, ShopifySimulator
 
 START = datetime(2026, 1, 6, 12, 0, tzinfo=UTC)  # after every seeded order
 
-
-class FakeClock:
-    """The simulator's clock (epoch seconds) that moves only when told, or when a client sleeps."""
-
-    def __init__(self, moment=START):
-        self.now = moment.timestamp()
-        self.slept = []
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, seconds):
-        self.now += seconds
-
-    def sleep(self, seconds):
-        self.slept.append(seconds)
-        self.advance(seconds)
 
 
 def simulator(clock, catalogue=None, **options):
@@ -54,24 +38,19 @@ class ShopifyCase(TransactionCase):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, queue_job__no_delay=True))
         cls.catalogue = generate()
-        cls.clock = FakeClock()
+        cls.clock = ManualClock(START)
         cls.sim = simulator(cls.clock, cls.catalogue)
         cls.server = SimulatorServer(cls.sim).start()
         cls.addClassCleanup(cls.server.stop)
         cls.startClassPatcher(patch.object(ShopifyAdapter, "sleep", staticmethod(cls.clock.sleep)))
         for currency in {currency for _rate, currency in COUNTRIES.values()}:
             cls.env.ref(f"base.{currency}").active = True
-        cls.taxes = {rate: cls._tax(rate) for rate in sorted({rate for rate, _currency in COUNTRIES.values() if rate})}
+        rates = sorted({rate for rate, _currency in COUNTRIES.values() if rate})
+        cls.taxes = {rate: sale_tax(cls.env, rate) for rate in rates}
         cls.backend = cls.env["shop.sync.backend"].create({
             "name": "Shopify demo", "kind": "shopify", "api_url": cls.server.url,
             "shopify_access_token": ACCESS_TOKEN, "webhook_secret": API_SECRET, "confirm_orders": False})
         cls.backend.action_load_order_states()
-
-    @classmethod
-    def _tax(cls, rate):
-        return cls.env["account.tax"].create({
-            "name": f"VAT {rate}% incl.", "amount": float(rate), "amount_type": "percent", "type_tax_use": "sale",
-            "price_include_override": "tax_included", "company_id": cls.env.company.id})
 
     def setUp(self):
         super().setUp()

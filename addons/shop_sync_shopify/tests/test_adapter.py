@@ -11,8 +11,8 @@ from odoo.addons.shop_sync_base.services.adapter import WebhookRejected
 from odoo.addons.shop_sync_base.services.http import RemoteError
 from odoo.addons.shop_sync_shopify.services import queries
 from odoo.addons.shop_sync_shopify.services.adapter import ShopifyAdapter, _discount_lines
-from odoo.addons.shop_sync_shopify.tests.common import START, FakeClock, adapter_for, simulator
-from simulators.common import SimulatorServer
+from odoo.addons.shop_sync_shopify.tests.common import START, adapter_for, simulator
+from simulators.common import ManualClock, SimulatorServer
 from simulators.seed import COUNTRIES, SeedProduct, SeedVariant, generate
 from simulators.shopify import API_SECRET, webhook_signature
 
@@ -27,7 +27,7 @@ def catalogue():
 
 @pytest.fixture(scope="module")
 def clock():
-    return FakeClock()
+    return ManualClock(START)
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ import pytest
 
 from odoo.addons.shop_sync_base.services.http import RemoteError
 from odoo.addons.shop_sync_shopify.services.client import WAIT_MARGIN, ShopifyClient, shop_url
-from odoo.addons.shop_sync_shopify.tests.common import FakeClock, simulator
-from simulators.common import SimulatorServer
+from odoo.addons.shop_sync_shopify.tests.common import START, simulator
+from simulators.common import ManualClock, SimulatorServer
 from simulators.shopify import ACCESS_TOKEN
 
 PRODUCT_IDS = "query ProductIds { products(first: 20) { nodes { id } } }"  # costs 22 points
@@ -13,7 +13,7 @@ PRODUCT_IDS = "query ProductIds { products(first: 20) { nodes { id } } }"  # cos
 
 @pytest.fixture()
 def clock():
-    return FakeClock()
+    return ManualClock(START)
 
 
 def serve(request, sim):

@@ -1,5 +1,6 @@
 """A WooCommerce backend talking to the wc/v3 simulator served on a local port."""
 
+from odoo.addons.shop_sync_base.tests.common import sale_tax
 from simulators.common import SimulatorServer
 from simulators.seed import COUNTRIES, generate
 from simulators.woocommerce import CONSUMER_KEY, CONSUMER_SECRET, WooCommerceSimulator
@@ -23,10 +24,7 @@ class WooCommerceMixin:
         cls.shop.seed(CATALOGUE)
         for currency in CURRENCIES:
             cls.env.ref(f"base.{currency}").active = True
-        cls.taxes = {rate: cls.env["account.tax"].create({
-            "name": f"VAT {rate}% incl.", "amount": float(rate), "amount_type": "percent", "type_tax_use": "sale",
-            "price_include_override": "tax_included", "company_id": cls.env.company.id,
-        }) for rate in sorted({rate for rate, _currency in COUNTRIES.values() if rate})}
+        cls.taxes = {rate: sale_tax(cls.env, rate) for rate in sorted({rate for rate, _currency in COUNTRIES.values() if rate})}
         cls.warehouse = cls.env["stock.warehouse"].search([("company_id", "=", cls.env.company.id)], limit=1)
         cls.backend = cls.env["shop.sync.backend"].create({
             "name": "Woo", "kind": "woocommerce", "api_url": cls.server.url, "woo_consumer_key": CONSUMER_KEY,
