@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 DB=${SHOP_SYNC_TEST_DB:-shopsync_test}
 started=$SECONDS
+install_log=.state/odoo-install-$DB.log
 
 scripts/setup.sh
 scripts/pg.sh start
@@ -17,16 +18,16 @@ modules=${SHOP_SYNC_MODULES:-$(cd addons && ls -d */ | tr -d / | paste -sd,)}
 
 if [ "${KEEP_DB:-0}" = 1 ] && db_exists "$DB"; then
     echo "test: updating $modules in existing database $DB" >&2
-    scripts/odoo.sh -d "$DB" -u "$modules" --stop-after-init --log-level=warn --workers=0 >.state/odoo-install.log 2>&1 \
-        || { tail -n 40 .state/odoo-install.log; echo "test: ERROR: updating the addons failed (log: .state/odoo-install.log)" >&2; exit 1; }
+    scripts/odoo.sh -d "$DB" -u "$modules" --stop-after-init --log-level=warn --workers=0 >"$install_log" 2>&1 \
+        || { tail -n 40 "$install_log"; echo "test: ERROR: updating the addons failed (log: $install_log)" >&2; exit 1; }
 else
     echo "test: creating database $DB with $modules" >&2
     db_psql -d postgres -qc "DROP DATABASE IF EXISTS \"$DB\"" >/dev/null
-    scripts/odoo.sh -d "$DB" -i "$modules" --stop-after-init --log-level=warn --workers=0 >.state/odoo-install.log 2>&1 \
-        || { tail -n 40 .state/odoo-install.log; echo "test: ERROR: installing the addons failed (log: .state/odoo-install.log)" >&2; exit 1; }
+    scripts/odoo.sh -d "$DB" -i "$modules" --stop-after-init --log-level=warn --workers=0 >"$install_log" 2>&1 \
+        || { tail -n 40 "$install_log"; echo "test: ERROR: installing the addons failed (log: $install_log)" >&2; exit 1; }
 fi
-if grep -E " (ERROR|CRITICAL) " .state/odoo-install.log; then
-    echo "test: ERROR: Odoo logged errors while installing the addons (log: .state/odoo-install.log)" >&2; exit 1
+if grep -E " (ERROR|CRITICAL) " "$install_log"; then
+    echo "test: ERROR: Odoo logged errors while installing the addons (log: $install_log)" >&2; exit 1
 fi
 echo "test: set-up took $((SECONDS - started)) s" >&2
 
