@@ -7,6 +7,7 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..services.adapter import WEBHOOK_SEVERITY, webhook_health
 from ..services.http import RemoteError
 
 _logger = logging.getLogger(__name__)
@@ -44,6 +45,15 @@ class ShopSyncBackend(models.Model):
     webhook_url = fields.Char(compute="_compute_webhook_url", groups=MANAGER,
                               help="Where the shop must send its webhooks.")
 
+    webhook_state = fields.Selection(
+        [("unknown", "Not checked"), ("ok", "OK"), ("disabled", "Disabled"), ("wrong_address", "Wrong address"),
+         ("missing", "Missing topics"), ("failed", "Check failed")],
+        "Webhook health", default="unknown", readonly=True, copy=False,
+        help="Whether the shop has an active subscription to this backend's webhook URL for every topic "
+             "the hub needs, as found by the last 'Check webhooks'.")
+    webhook_checked_at = fields.Datetime("Webhooks checked at", readonly=True, copy=False)
+    webhook_health = fields.Json(readonly=True, copy=False,
+                                 help="Per needed topic: [topic, status, detail] of the last check.")
     connection_state = fields.Selection(
         [("unknown", "Not tested"), ("ok", "Connected"), ("failed", "Failed")],
         default="unknown", readonly=True, copy=False)
@@ -134,7 +144,19 @@ class ShopSyncBackend(models.Model):
             rows = ((label, last.get((backend.id, flow, "done")) or "-", last.get((backend.id, flow, "error")) or "-",
                      recent.get((backend.id, flow), 0)) for flow, label in flows.items() if flow in ran)
             backend.cockpit_html = Markup("<p>%s</p>") % _("Queued Shop Sync jobs (all backends): %s", backlog) + \
-                _html_table((_("Flow"), _("Last success"), _("Last error"), _("Errors (24 h)")), rows)
+                _html_table((_("Flow"), _("Last success"), _("Last error"), _("Errors (24 h)")), rows) + \
+                backend._webhook_health_html()
+
+    def _webhook_health_html(self):
+        """The webhook section of the overview: state of the last check and its rows per topic."""
+        if self.role != "shop":
+            return Markup()
+        states = dict(self._fields["webhook_state"].selection)
+        title = _("Webhooks: %(state)s (checked %(date)s)", state=states[self.webhook_state],
+                  date=self.webhook_checked_at or _("never"))
+        return Markup("<p><strong>%s</strong></p>") % title + (self.webhook_health and _html_table(
+            (_("Topic"), _("Status"), _("Detail")),
+            ((topic, states.get(status, status), detail) for topic, status, detail in self.webhook_health)) or Markup())
 
     def _field_mapping(self):
         """Rows (remote field, Odoo field, note) of the connector; empty without one."""
@@ -217,6 +239,32 @@ class ShopSyncBackend(models.Model):
         summary = ", ".join(topic for topic, _remote_id in topics)
         self.env["shop.sync.log"]._record(self, "webhook", "done", message=_("Registered: %s", summary))
         return self._notify(_("Webhooks registered: %s", summary), "success")
+
+    def action_check_webhooks(self):
+        """Ask the shop which webhooks it has and store how they compare with what the hub needs."""
+        self.ensure_one()
+        backend = self.sudo()
+        adapter = backend._get_adapter()
+        now = fields.Datetime.now()
+        try:
+            subscriptions = adapter.list_webhooks()
+        except RemoteError as exc:
+            self.write({"webhook_state": "failed", "webhook_checked_at": now, "webhook_health": False})
+            self.env["shop.sync.log"]._record(self, "webhook", "error", message=str(exc), response=exc.body,
+                                               reason=_("Webhook check failed"))
+            return self._notify(_("Webhook check failed: %s", exc), "danger")
+        rows = webhook_health(adapter.WEBHOOK_TOPICS, subscriptions, backend.webhook_url)
+        state = max((status for _topic, status, _detail in rows), key=WEBHOOK_SEVERITY.index, default="ok")
+        self.write({"webhook_state": state, "webhook_checked_at": now, "webhook_health": [list(row) for row in rows]})
+        problems = [f"{topic}: {status}" for topic, status, _detail in rows if status != "ok"]
+        if problems:
+            message = _("Webhooks not healthy: %s", ", ".join(problems))
+            self.env["shop.sync.log"]._record(self, "webhook", "error", reason=_("Webhooks not healthy"),
+                                               message=message)
+            return self._notify(message, "warning")
+        message = _("All %s webhook topics are registered and active.", len(rows))
+        self.env["shop.sync.log"]._record(self, "webhook", "done", reason=_("Webhook check"), message=message)
+        return self._notify(message, "success")
 
     def action_sync_now(self):
         for backend in self:

@@ -6,6 +6,12 @@ matching, taxes, field rules and logging live in the base pipelines).  Connector
 subclass :class:`ShopAdapter` and return an instance from ``shop.sync.backend._get_adapter()``.
 """
 
+from urllib.parse import urlsplit
+
+#: health of one needed webhook topic, worst last (the backend shows the worst)
+WEBHOOK_OK, WEBHOOK_DISABLED, WEBHOOK_WRONG_ADDRESS, WEBHOOK_MISSING = "ok", "disabled", "wrong_address", "missing"
+WEBHOOK_SEVERITY = (WEBHOOK_OK, WEBHOOK_DISABLED, WEBHOOK_WRONG_ADDRESS, WEBHOOK_MISSING)
+
 
 class WebhookRejected(Exception):
     """The webhook failed verification (bad signature, unknown topic): answer 401, log it."""
@@ -18,6 +24,8 @@ class ShopAdapter:
     ORDER, PRODUCT = "order", "product"
     #: what lands where, shown on the backend form: (shop field, Odoo field, note)
     FIELD_MAPPING = ()
+    #: the webhook topics ``register_webhooks`` subscribes, named as it returns them
+    WEBHOOK_TOPICS = ()
 
     def __init__(self, backend_config):
         """``backend_config``: a dict of the backend's connection settings (url, credentials...)."""
@@ -79,6 +87,11 @@ class ShopAdapter:
         ``(topic, remote id)``.  A secret the shop generated is then read with ``webhook_secret()``."""
         raise NotImplementedError
 
+    def list_webhooks(self):
+        """The shop's webhook subscriptions right now (read-only), as ``records.WebhookSubscription``
+        named like ``WEBHOOK_TOPICS``; subscriptions of other topics may be included."""
+        raise NotImplementedError
+
     def webhook_secret(self):
         """The signing secret the shop generated in ``register_webhooks``, stored on the backend;
         None when deliveries are signed with the backend's own secret."""
@@ -101,3 +114,36 @@ class ShopAdapter:
         """Classify a verified webhook: return ``(object, external_id, external_ref)`` where object
         is ``ORDER`` or ``PRODUCT``, or None for a notification to ignore (e.g. a ping)."""
         raise NotImplementedError
+
+
+def webhook_health(topics, subscriptions, callback_url):
+    """Compare the ``topics`` the hub needs with the shop's ``subscriptions``; return one
+    ``(topic, status, detail)`` per topic, status one of ``WEBHOOK_SEVERITY``: ok (an active
+    subscription delivers to ``callback_url``), disabled (it exists but is not active), wrong_address
+    (the topic is subscribed, but elsewhere: detail is that address with its last segment, a
+    possible token, masked) or missing."""
+    wanted = _normalised(callback_url)
+    result = []
+    for topic in topics:
+        found = [sub for sub in subscriptions if sub.topic == topic]
+        ours = [sub for sub in found if _normalised(sub.address) == wanted]
+        if any(sub.active for sub in ours):
+            result.append((topic, WEBHOOK_OK, ""))
+        elif ours:
+            result.append((topic, WEBHOOK_DISABLED, ""))
+        elif found:
+            result.append((topic, WEBHOOK_WRONG_ADDRESS, ", ".join(sorted({_masked(sub.address) for sub in found}))))
+        else:
+            result.append((topic, WEBHOOK_MISSING, ""))
+    return result
+
+
+def _normalised(url):
+    return (url or "").strip().rstrip("/")
+
+
+def _masked(url):
+    parts = urlsplit(url or "")
+    head, _slash, last = parts.path.rstrip("/").rpartition("/")
+    path = f"{head}/…" if last else parts.path
+    return f"{parts.scheme}://{parts.netloc}{path}" if parts.netloc else (url or "?")

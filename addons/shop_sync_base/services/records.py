@@ -136,3 +136,13 @@ class PushResult:
     ok: bool
     external_id: str = ""
     message: str = ""
+
+
+@dataclass
+class WebhookSubscription:
+    """One webhook subscription as the shop lists it."""
+
+    topic: str  # named like the topics ``ShopAdapter.WEBHOOK_TOPICS`` lists
+    address: str  # where the shop delivers
+    active: bool = True
+    external_id: str = ""

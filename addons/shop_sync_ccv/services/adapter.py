@@ -112,6 +112,7 @@ class CcvAdapter(ShopAdapter):
     optional order_lookback_days, vat_rate (of products created by export), page_size."""
 
     FIELD_MAPPING = FIELD_MAPPING
+    WEBHOOK_TOPICS = WEBHOOK_EVENTS
 
     def __init__(self, backend_config, **client_options):
         super().__init__(backend_config)
@@ -388,6 +389,11 @@ class CcvAdapter(ShopAdapter):
             self.webhook_keys[str(hook["id"])] = {"event": event, "key": hook["key"]}
             topics.append((event, str(hook["id"])))
         return topics
+
+    def list_webhooks(self):
+        return [records.WebhookSubscription(topic=hook.get("event") or "", address=hook.get("address") or "",
+                                            active=bool(hook.get("is_active")), external_id=str(hook["id"]))
+                for hook in self.client.collection("/webhooks")]
 
     def webhook_secret(self):
         """The signing keys of the registered webhooks, to store on the backend."""

@@ -88,12 +88,18 @@ FIELD_MAPPING = (
 )
 
 
+def _topic_name(topic):
+    """``ORDERS_CREATE`` -> ``orders/create``, as the X-Shopify-Topic header names it."""
+    return topic.lower().replace("_", "/", 1)
+
+
 class ShopifyAdapter(ShopAdapter):
     """The hub's view of one Shopify shop.  ``config``: url, access_token, webhook_secret (the app's
     API secret), location_id.  ``notify(flow, ref, external_id, reason, message)`` receives notes
     worth a log line that are not failures (e.g. stock changed in Shopify and set again)."""
 
     FIELD_MAPPING = FIELD_MAPPING
+    WEBHOOK_TOPICS = tuple(_topic_name(topic) for topic in WEBHOOK_TOPICS)
     #: how the client waits for the throttle bucket and Retry-After; tests replace it (a staticmethod)
     sleep = staticmethod(time.sleep)
 
@@ -442,17 +448,28 @@ class ShopifyAdapter(ShopAdapter):
     # -- webhooks -----------------------------------------------------------------------------
     def register_webhooks(self, callback_url):
         """Subscribe the order and product topics to ``callback_url``; existing ones are kept."""
-        existing = {node["topic"]: node["id"] for node in self.client.execute(
-            queries.WEBHOOK_SUBSCRIPTIONS_QUERY, {"topics": list(WEBHOOK_TOPICS), "callbackUrl": callback_url},
-        )["webhookSubscriptions"]["nodes"]}
+        existing = {node["topic"]: node["id"] for node in self._subscriptions(callback_url)}
         registered = []
         for topic in WEBHOOK_TOPICS:
             if topic not in existing:
                 result = self._mutate(queries.WEBHOOK_SUBSCRIPTION_CREATE, "webhookSubscriptionCreate", {
                     "topic": topic, "webhookSubscription": {"callbackUrl": callback_url, "format": "JSON"}})
                 existing[topic] = result["webhookSubscription"]["id"]
-            registered.append((topic.lower().replace("_", "/", 1), existing[topic]))
+            registered.append((_topic_name(topic), existing[topic]))
         return registered
+
+    def list_webhooks(self):
+        """The subscriptions of the needed topics, whatever their address (a Shopify subscription
+        has no paused state: every one listed is active)."""
+        return [records.WebhookSubscription(
+            topic=_topic_name(node["topic"]), address=(node.get("endpoint") or {}).get("callbackUrl") or "",
+            external_id=node["id"]) for node in self._subscriptions()]
+
+    def _subscriptions(self, callback_url=None):
+        """Subscription nodes of the needed topics (to ``callback_url`` only, when given)."""
+        return self.client.paginate(queries.WEBHOOK_SUBSCRIPTIONS_QUERY,
+                                    {"topics": list(WEBHOOK_TOPICS), "callbackUrl": callback_url},
+                                    ("webhookSubscriptions",), queries.WEBHOOK_PAGE_SIZE)
 
     def verify_webhook(self, headers, body):
         secret = self.config.get("webhook_secret")

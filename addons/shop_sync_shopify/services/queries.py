@@ -227,9 +227,11 @@ mutation WebhookCreate($topic: WebhookSubscriptionTopic!, $webhookSubscription: 
 """
 
 WEBHOOK_SUBSCRIPTIONS_QUERY = """
-query WebhookSubscriptions($topics: [WebhookSubscriptionTopic!], $callbackUrl: URL) {
-  webhookSubscriptions(first: 50, topics: $topics, callbackUrl: $callbackUrl) {
-    nodes { id topic }
+query WebhookSubscriptions($topics: [WebhookSubscriptionTopic!], $callbackUrl: URL, $first: Int!, $after: String) {
+  webhookSubscriptions(first: $first, after: $after, topics: $topics, callbackUrl: $callbackUrl) {
+    nodes { id topic endpoint { __typename ... on WebhookHttpEndpoint { callbackUrl } } }
+    pageInfo { hasNextPage endCursor }
   }
 }
 """
+WEBHOOK_PAGE_SIZE = 50

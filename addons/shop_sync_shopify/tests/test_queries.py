@@ -16,6 +16,7 @@ DOCUMENTS = {name: value for name, value in vars(queries).items()
 PAGE_SIZES = {
     "ORDERS_QUERY": queries.ORDER_PAGE_SIZE, "ORDER_LINE_ITEMS_QUERY": queries.MORE_LINES_PAGE_SIZE,
     "PRODUCTS_QUERY": queries.PRODUCT_PAGE_SIZE, "PRODUCT_VARIANTS_QUERY": queries.MORE_VARIANTS_PAGE_SIZE,
+    "WEBHOOK_SUBSCRIPTIONS_QUERY": queries.WEBHOOK_PAGE_SIZE,
 }
 INPUTS = {
     "id": "gid://shopify/Order/1", "query": "updated_at:>'2026-01-01T00:00:00Z'",

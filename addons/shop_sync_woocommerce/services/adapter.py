@@ -82,6 +82,7 @@ def variant_id(product_id, variation_id):
 class WooCommerceAdapter(ShopAdapter):
     """One WooCommerce shop behind its REST API (wc/v3)."""
 
+    WEBHOOK_TOPICS = WEBHOOK_TOPICS
     FIELD_MAPPING = (
         ("order.number", "Sale order: Customer reference, Shop order number", ""),
         ("order.status", "Sale order: Shop order state", "checked against the allowed states"),
@@ -455,6 +456,12 @@ class WooCommerceAdapter(ShopAdapter):
                                                      "delivery_url": callback_url, "secret": secret})
             registered.append((topic, str(hook["id"])))
         return registered
+
+    def list_webhooks(self):
+        """Every webhook of the shop (status ``all``): a paused or disabled one counts as not active."""
+        return [records.WebhookSubscription(topic=hook.get("topic") or "", address=hook.get("delivery_url") or "",
+                                            active=hook.get("status") == "active", external_id=str(hook["id"]))
+                for hook in self.client.paginate("webhooks", {"status": "all"})]
 
     def verify_webhook(self, headers, body):
         secret = self.config.get("webhook_secret")

@@ -1,0 +1,48 @@
+from unittest.mock import patch
+
+from odoo.tests import TransactionCase
+
+from .common import WooCommerceMixin
+
+
+class TestWooCommerceWebhookHealth(WooCommerceMixin, TransactionCase):
+    """"Check webhooks" reads GET /webhooks (every status) and compares it with the hub's topics."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_woocommerce()
+
+    def setUp(self):
+        super().setUp()
+        self.reseed()
+        # registration pings the delivery URL: nobody listens in this test
+        self.startPatcher(patch.object(self.shop, "deliver_webhook", lambda *delivery: None))
+
+    def health(self):
+        return {topic: status for topic, status, _detail in self.backend.webhook_health}
+
+    def test_registered_webhooks_are_healthy(self):
+        self.backend.action_register_webhooks()
+        self.backend.action_check_webhooks()
+        self.assertEqual(self.health(), dict.fromkeys(
+            ("order.created", "order.updated", "product.created", "product.updated"), "ok"))
+        self.assertEqual(self.backend.webhook_state, "ok")
+
+    def test_paused_deleted_and_foreign_webhooks(self):
+        self.backend.action_register_webhooks()
+        hooks = {hook["topic"]: hook for hook in self.shop.registered_webhooks.values()}
+        hooks["order.created"]["status"] = "disabled"  # WooCommerce disables a webhook after failed deliveries
+        hooks["product.updated"]["delivery_url"] = "https://elsewhere.example.com/hook"
+        del self.shop.registered_webhooks[hooks["order.updated"]["id"]]
+        self.backend.action_check_webhooks()
+        self.assertEqual(self.health(), {"order.created": "disabled", "order.updated": "missing",
+                                         "product.created": "ok", "product.updated": "wrong_address"})
+        self.assertEqual(self.backend.webhook_state, "missing")
+        self.assertIn("Missing topics", self.backend.cockpit_html)
+
+    def test_failed_check_is_logged(self):
+        self.shop.faults.add("error", status=401, count=None)
+        self.backend.action_check_webhooks()
+        self.assertEqual(self.backend.webhook_state, "failed")
+        self.assertEqual(self.logs("webhook", reason="Webhook check failed").state, "error")
