@@ -1,0 +1,100 @@
+"""Fixtures of the multi-process reliability tests: a copy of the test database configured for a
+Shopify shop invoiced in e-conomic, both simulators in threads of this process, and a real Odoo
+server (2 prefork workers, queue_job's runner) on free ports.  Each is torn down by its fixture.
+
+These tests talk to Odoo only over HTTP, XML-RPC and PostgreSQL: pytest-odoo's in-process registry
+is not loaded for this folder (it would also keep the template database busy).
+"""
+
+import os
+import uuid
+
+import pytest
+
+from simulators.common import SimulatorServer
+from simulators.economic import EconomicSimulator
+from simulators.seed import generate
+from simulators.shopify import ShopifySimulator
+
+from .harness import Database, OdooServer, copy_database, drop_database, odoo_shell, shell_result
+from .shop import Shop
+
+HERE = os.path.dirname(__file__)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def load_registry():
+    yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def load_http(load_registry):
+    yield
+
+
+@pytest.fixture(scope="session")
+def template_db(request):
+    try:
+        name = request.config.getoption("--odoo-database")
+    except ValueError:
+        name = None
+    name = name or os.environ.get("SHOP_SYNC_TEST_DB")
+    if not name:
+        pytest.skip("needs the test database with every addon (--odoo-database, see scripts/test.sh)")
+    return name
+
+
+@pytest.fixture(scope="session")
+def catalogue():
+    return generate(products=6, customers=4, orders=8, seed=7)
+
+
+@pytest.fixture(scope="session")
+def shopify(catalogue):
+    sim = ShopifySimulator()
+    sim.seed(catalogue)
+    server = SimulatorServer(sim).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def economic():
+    server = SimulatorServer(EconomicSimulator()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def database(template_db, shopify, economic):
+    """A configured copy of the test database: yields (Database, ids from setup_db.py)."""
+    name = f"{template_db}_rel_{uuid.uuid4().hex[:8]}"
+    copy_database(template_db, name)
+    db = None
+    try:
+        output = odoo_shell(name, os.path.join(HERE, "setup_db.py"), env={
+            "RELIABILITY_SHOPIFY_URL": shopify.url, "RELIABILITY_ECONOMIC_URL": economic.url})
+        ids = shell_result(output)
+        assert ids["products"], "the shop's products were imported"
+        db = Database(name)
+        yield db, ids
+    finally:
+        if db:
+            db.close()
+        drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def odoo_server(database, tmp_path_factory):
+    db, _ids = database
+    server = OdooServer(db.name, tmp_path_factory.mktemp("odoo") / "server.log")
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def shop(shopify, economic, catalogue, database, odoo_server):
+    db, ids = database
+    return Shop(shopify, economic, catalogue, db, ids, odoo_server)

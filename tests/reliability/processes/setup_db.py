@@ -1,0 +1,43 @@
+"""Configure a copy of the test database for the multi-process reliability tests (run through
+``odoo shell``, see harness.configure_database).  Reads the simulators' URLs from the environment,
+prints one JSON line ``RELIABILITY {...}`` with the ids and the webhook token, and commits.
+
+The company sells from Denmark; sale taxes (included in price) exist for every seed rate; a Shopify
+backend on the Shopify simulator invoices its orders in an e-conomic backend on the e-conomic
+simulator; the shop's products are imported.  The order watermark is "now": polls see only the
+orders the tests place.
+"""
+# ruff: noqa: F821 - `env` is given by odoo shell
+
+import json
+import os
+
+from odoo import fields
+
+from simulators.economic import AGREEMENT_GRANT_TOKEN, APP_SECRET_TOKEN
+from simulators.seed import COUNTRIES
+from simulators.shopify import ACCESS_TOKEN, API_SECRET
+
+company = env.company
+company.write({"country_id": env.ref("base.dk").id, "currency_id": env.ref("base.DKK").id})
+for _rate, currency in COUNTRIES.values():
+    env.ref(f"base.{currency}").active = True
+for rate in sorted({rate for rate, _currency in COUNTRIES.values() if rate}):
+    env["account.tax"].create({
+        "name": f"Reliability VAT {rate}% (incl.)", "amount": float(rate), "amount_type": "percent",
+        "type_tax_use": "sale", "price_include_override": "tax_included", "company_id": company.id})
+Backend = env["shop.sync.backend"].with_context(tracking_disable=True)
+accounting = Backend.create({
+    "name": "e-conomic (reliability)", "kind": "economic", "api_url": os.environ["RELIABILITY_ECONOMIC_URL"],
+    "economic_app_secret_token": APP_SECRET_TOKEN, "economic_agreement_grant_token": AGREEMENT_GRANT_TOKEN})
+accounting.action_economic_load_options()
+shop = Backend.create({
+    "name": "Shopify (reliability)", "kind": "shopify", "api_url": os.environ["RELIABILITY_SHOPIFY_URL"],
+    "shopify_access_token": ACCESS_TOKEN, "webhook_secret": API_SECRET, "accounting_backend_id": accounting.id})
+shop.action_load_order_states()
+shop.with_context(queue_job__no_delay=True)._import_products(full=True)
+shop.orders_synced_until = fields.Datetime.now()
+env.cr.commit()
+print("RELIABILITY " + json.dumps({"shop": shop.id, "accounting": accounting.id, "token": shop.webhook_token,
+                                   "products": env["shop.sync.binding"].search_count(
+                                       [("backend_id", "=", shop.id), ("model", "=", "product.product")])}))
