@@ -4,6 +4,10 @@ import logging
 
 from odoo import _, api, fields, models
 
+from odoo.addons.queue_job.exception import RetryableJobError
+
+from ..services.http import RemoteError
+
 _logger = logging.getLogger(__name__)
 
 OBJECTS = [("order", "Order"), ("product", "Product")]
@@ -94,9 +98,36 @@ class ShopSyncEvent(models.Model):
         parse = adapter.parse_order if self.object == "order" else adapter.parse_product
         try:
             record = parse(payload)
+        except RemoteError as exc:
+            return self._remote_failure(flow, exc)
         except Exception as exc:  # noqa: BLE001 - any mapper failure is a payload problem to log
             _logger.info("cannot read %s payload of event %s: %s", self.object, self.id, exc)
             return Log._record(backend, flow, "error", ref=self.external_ref, external_id=self.external_id,
                                event=self, reason=_("Payload not understood"),
                                message=f"{type(exc).__name__}: {exc}", request=self.payload)
         return self.env[PROCESSORS[self.object]]._import(backend, record, event=self)
+
+    def _remote_failure(self, flow, exc):
+        """The remote failed while the adapter read the record (e.g. re-fetched a webhook's order):
+        the payload is fine.  In a job with tries left, the attempt is logged in its own transaction
+        and the job retried later (queue_job's backoff, or the remote's Retry-After); otherwise the
+        event ends in error and is replayed with Retry on its log."""
+        backend = self.backend_id
+        Log = self.env["shop.sync.log"]
+        common = {"ref": self.external_ref, "external_id": self.external_id, "event": self, "response": exc.body}
+        job = self._current_job()
+        attempt = job.retry + 1 if job else 1
+        if (exc.retryable or exc.uncertain) and job and (not job.max_retries or attempt < job.max_retries):
+            Log._record_detached(backend, flow, "error", reason=_("Remote error"), message=_(
+                "%(error)s The record could not be read from %(backend)s; the job tries again later "
+                "(attempt %(attempt)s of %(max)s).", error=exc, backend=backend.name, attempt=attempt,
+                max=job.max_retries or "∞"), **common)
+            raise RetryableJobError(str(exc), seconds=exc.retry_after)
+        return Log._record(backend, flow, "error", reason=_("Remote error"), message=_(
+            "%(error)s The record could not be read from %(backend)s (attempt %(attempt)s). The event is kept: "
+            "use Retry once the remote answers again.", error=exc, backend=backend.name, attempt=attempt), **common)
+
+    def _current_job(self):
+        """The queue.job running this code, if any."""
+        uuid = self.env.context.get("job_uuid")
+        return self.env["queue.job"].sudo().search([("uuid", "=", uuid)], limit=1) if uuid else None

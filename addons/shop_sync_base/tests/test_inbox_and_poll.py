@@ -1,8 +1,11 @@
 import json
 from datetime import UTC, datetime
 
+from unittest.mock import patch
+
 from freezegun import freeze_time
 
+from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.shop_sync_base.services.http import RemoteError
 from odoo.addons.shop_sync_base.tests.common import ShopSyncCase, order_payload, sale_tax
 
@@ -96,3 +99,55 @@ class TestInboxAndPoll(ShopSyncCase):
         self.assertEqual(sorted(self._events().mapped("state")), ["done", "error"])
 
 
+
+    def _unreachable_shop(self, number, **error):
+        """An event whose record the shop cannot give while it is read (e.g. a webhook re-fetched)."""
+        event = self.env["shop.sync.event"]._store(self.backend, "webhook", "order", order_payload(number),
+                                                   external_id=f"o{number}", external_ref=str(number))
+        parse = self.adapter.parse_order
+
+        def refused(payload):
+            raise RemoteError("Service unavailable", **{"status": 503, "retryable": True, **error})
+        self.adapter.parse_order = refused
+        return event, parse
+
+    def test_remote_error_while_reading_is_retried_by_the_job(self):
+        event, _parse = self._unreachable_shop(21, retry_after=7)
+        event.with_context(queue_job__no_delay=False)._enqueue()
+        job = self.env["queue.job"].search([("model_name", "=", "shop.sync.event"), ("method_name", "=", "_process"),
+                                            ("state", "=", "pending")], order="id desc", limit=1)
+        Log = type(self.env["shop.sync.log"])
+        # the attempt is logged in its own transaction (it survives the job's rollback); here in the test's
+        # (not assertRaises: Odoo's rolls the savepoint back, and the log with it)
+        with patch.object(Log, "_record_detached", lambda log, *args, **kw: log._record(*args, **kw).id):
+            try:
+                event.with_context(job_uuid=job.uuid)._process()
+            except RetryableJobError as exc:
+                self.assertEqual(exc.seconds, 7, "the remote's Retry-After is the delay")
+            else:
+                self.fail("the job is not retried")
+        self.assertEqual(event.state, "pending")
+        log = self.env["shop.sync.log"].search([("event_id", "=", event.id)])
+        self.assertEqual((log.state, log.reason), ("error", "Remote error"))
+        self.assertIn("HTTP 503: Service unavailable", log.message)
+        self.assertIn(f"attempt 1 of {job.max_retries}", log.message)
+
+    def test_remote_error_on_the_last_try_keeps_the_event_for_a_retry(self):
+        event, parse = self._unreachable_shop(22)
+        event.with_context(queue_job__no_delay=False)._enqueue()
+        job = self.env["queue.job"].search([("model_name", "=", "shop.sync.event"), ("state", "=", "pending")],
+                                           order="id desc", limit=1)
+        job.retry = job.max_retries - 1
+        event.with_context(job_uuid=job.uuid)._process()
+        self.assertEqual((event.state, event.message), ("error", "Remote error"))
+        self.assertIn("use Retry once the remote answers", event.log_ids.message)
+        self.adapter.parse_order = parse
+        event.log_ids.action_retry()
+        self.assertEqual(event.state, "done")
+        self.assertEqual(len(self.sale_for(22)), 1)
+
+    def test_remote_error_outside_a_job_is_logged_not_raised(self):
+        event, _parse = self._unreachable_shop(23, status=401, retryable=False)
+        event.action_process_now()
+        self.assertEqual((event.state, event.log_ids.reason), ("error", "Remote error"))
+        self.assertIn("HTTP 401", event.log_ids.message)
