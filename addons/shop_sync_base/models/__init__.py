@@ -1,4 +1,5 @@
 from . import (
+    ir_sequence,
     shop_sync_backend,
     shop_sync_binding,
     shop_sync_event,

@@ -266,6 +266,13 @@ class ShopSyncBackend(models.Model):
         self.env["shop.sync.log"]._record(self, "webhook", "done", reason=_("Webhook check"), message=message)
         return self._notify(message, "success")
 
+    def action_dry_run(self):
+        """Open the import dry-run for this backend."""
+        self.ensure_one()
+        return {"type": "ir.actions.act_window", "res_model": "shop.sync.dry.run", "view_mode": "form",
+                "target": "new", "name": _("Import dry-run"),
+                "context": {"default_backend_id": self.id, "default_objects": "orders"}}
+
     def action_sync_now(self):
         for backend in self:
             backend._enqueue_sync()

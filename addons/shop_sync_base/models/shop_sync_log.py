@@ -67,7 +67,10 @@ class ShopSyncLog(models.Model):
 
     @api.model
     def _record_detached(self, backend, flow, state, **kwargs):
-        """Like ``_record`` but committed in its own transaction: survives a rollback of the caller."""
+        """Like ``_record`` but committed in its own transaction: survives a rollback of the caller
+        (except in an import dry-run, whose every trace must be rolled back)."""
+        if self.env.context.get("shop_sync_dry_run"):
+            return self._record(backend, flow, state, **kwargs).id
         with self.env.registry.cursor() as cr:
             log = self.with_env(self.env(cr=cr))._record(backend.with_env(self.env(cr=cr)), flow, state, **kwargs)
             return log.id

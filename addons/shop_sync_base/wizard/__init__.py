@@ -1,0 +1,1 @@
+from . import shop_sync_dry_run
