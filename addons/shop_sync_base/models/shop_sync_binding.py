@@ -45,9 +45,10 @@ class ShopSyncBinding(models.Model):
                             ("res_id", "=", record.id)], limit=1)
 
     @api.model
-    def _bind(self, backend, record, external_id, external_ref=None):
-        """Bind ``record`` to ``external_id`` (updating the existing binding of the record)."""
-        binding = self._for_record(backend, record)
+    def _bind(self, backend, record, external_id, external_ref=None, new_record=False):
+        """Bind ``record`` to ``external_id`` (updating the existing binding of the record).
+        ``new_record``: the record was just created, so it has no binding to look for."""
+        binding = not new_record and self._for_record(backend, record)
         values = {"external_id": str(external_id), "external_ref": external_ref, "sync_date": fields.Datetime.now()}
         if binding:
             binding.write(values)

@@ -36,7 +36,7 @@ class ShopSyncOrderImporter(models.AbstractModel):
         try:
             with self.env.cr.savepoint():
                 sale = self._create_sale_order(backend, order)
-                Binding._bind(backend, sale, order.external_id, order.number)
+                Binding._bind(backend, sale, order.external_id, order.number, new_record=True)
         except pg_errors.UniqueViolation:
             return Log._record(backend, "order_import", "skipped", reason=_("Order already imported"),
                                message=_("Imported meanwhile by a concurrent delivery."), **common)
@@ -89,7 +89,7 @@ class ShopSyncOrderImporter(models.AbstractModel):
             "shop_order_state": order.state,
             "shop_payment_method": order.payment_method or False,
             "note": order.note or False,
-            "order_line": [Command.create(self._line_values(backend, order, line, country)) for line in order.lines],
+            "order_line": [Command.create(values) for values in self._lines_values(backend, order, country)],
         }
         if payment.payment_term_id:
             values["payment_term_id"] = payment.payment_term_id.id
@@ -114,22 +114,42 @@ class ShopSyncOrderImporter(models.AbstractModel):
                                               "currency_id": currency.id, "company_id": company.id})
 
     @api.model
-    def _line_values(self, backend, order, line, country):
-        product = self._line_product(backend, order, line)
-        sign = -1 if line.kind == "discount" else 1
-        values = {
-            "product_id": product.id,
-            "name": line.name or product.display_name,
-            "product_uom_qty": float(line.quantity),
-            "price_unit": sign * float(line.unit_price),
-        }
-        taxes = self._taxes(backend, order, line, country)
-        if taxes is not None:
-            values["tax_ids"] = [Command.set(taxes.ids)]
-        return values
+    def _lines_values(self, backend, order, country):
+        """Values of the order's lines.  Products (by SKU) and taxes (by rate) are looked up once
+        per order, not once per line."""
+        products = self._products_by_sku(backend, {line.sku for line in order.lines if line.kind == "product"})
+        taxes = {}
+        result = []
+        for line in order.lines:
+            product = self._line_product(backend, line, products)
+            sign = -1 if line.kind == "discount" else 1
+            values = {
+                "product_id": product.id,
+                "name": line.name or product.display_name,
+                "product_uom_qty": float(line.quantity),
+                "price_unit": sign * float(line.unit_price),
+            }
+            if line.tax_rate not in taxes:
+                taxes[line.tax_rate] = self._taxes(backend, order, line, country)
+            if taxes[line.tax_rate] is not None:
+                values["tax_ids"] = [Command.set(taxes[line.tax_rate].ids)]
+            result.append(values)
+        return result
 
     @api.model
-    def _line_product(self, backend, order, line):
+    def _products_by_sku(self, backend, skus):
+        """{SKU: product.product recordset} of the products with these internal references."""
+        Product = self.env["product.product"]
+        skus = [sku for sku in skus if sku]
+        found = {sku: Product for sku in skus}
+        if skus:
+            for product in Product.search([("default_code", "in", skus),
+                                           ("company_id", "in", (False, backend.company_id.id))]):
+                found[product.default_code] |= product
+        return found
+
+    @api.model
+    def _line_product(self, backend, line, products):
         if line.kind == "shipping":
             mapping = self.env["shop.sync.mapping"]._lookup(backend, "shipping_method", code=line.code or line.name)
             product = mapping.product_id or backend.shipping_product_id
@@ -138,25 +158,27 @@ class ShopSyncOrderImporter(models.AbstractModel):
         elif line.kind == "discount":
             product = backend.discount_product_id
         else:
-            product = self._product_for_sku(backend, line)
+            product = self._product_for_sku(backend, line, products)
         if not product:
             raise UserError(_("No product is configured for %s lines on this backend.", line.kind))
         return product
 
     @api.model
-    def _product_for_sku(self, backend, line):
+    def _product_for_sku(self, backend, line, products):
+        """The product of a line's SKU among ``products`` (see ``_products_by_sku``), created when
+        missing and the backend allows it (and then added to ``products``)."""
         if not line.sku:
             raise UserError(_("Line '%s' has no SKU: it cannot be matched to a product.", line.name))
-        products = self.env["product.product"].search(
-            [("default_code", "=", line.sku), ("company_id", "in", (False, backend.company_id.id))], limit=2)
-        if len(products) > 1:
+        matches = products[line.sku]
+        if len(matches) > 1:
             raise UserError(_("SKU %s matches several products.", line.sku))
-        if products:
-            return products
+        if matches:
+            return matches
         if not backend.create_missing_products:
             raise UserError(_("Unknown SKU %s: no product has this internal reference. Import the product "
                               "or allow creating missing products on the backend.", line.sku))
-        return self.env["shop.sync.product.importer"]._create_from_order_line(backend, line)
+        products[line.sku] = self.env["shop.sync.product.importer"]._create_from_order_line(backend, line)
+        return products[line.sku]
 
     @api.model
     def _taxes(self, backend, order, line, country):

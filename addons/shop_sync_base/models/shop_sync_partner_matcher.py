@@ -3,11 +3,12 @@ from odoo.exceptions import UserError
 
 
 class ShopSyncPartnerMatcher(models.AbstractModel):
-    """Find or create the Odoo partners of a shop order, matching by e-mail.
+    """Find or create the Odoo partners of a shop order, matching the buyer by e-mail.
 
-    A private buyer is one person; a company buyer is a company with the buyer as its contact.
-    Existing partners are only updated with the fields the customer import rules allow on update,
-    so data enriched in Odoo is kept.
+    A private buyer is one person; a company buyer is a company (found by VAT number, then by
+    name) with the buyer as its contact.  Existing partners are only updated with the fields the
+    customer import rules allow on update, and only where they differ, so data enriched in Odoo
+    is kept and unchanged partners are not rewritten.
     """
 
     _name = "shop.sync.partner.matcher"
@@ -27,14 +28,15 @@ class ShopSyncPartnerMatcher(models.AbstractModel):
         if contact:
             allowed = rules._allowed_fields(backend, "customer", "import", creating=False)
             values = self._values(customer, order.billing, allowed)
-            if values:
-                contact.write(values)
+            changed = {key: value for key, value in values.items()
+                       if (contact[key].id if key == "country_id" else contact[key]) != value}
+            if changed:
+                contact.write(changed)
         else:
             allowed = rules._allowed_fields(backend, "customer", "import", creating=True) | {"email", "name"}
             values = {**self._values(customer, order.billing, allowed), "email": email}
             if customer.is_company:
-                company = Partner.search([("is_company", "=", True), ("name", "=ilike", customer.company),
-                                          *company_domain], limit=1) or Partner.create({
+                company = self._company(customer, company_domain) or Partner.create({
                     "name": customer.company, "is_company": True, "vat": customer.vat or False,
                     **self._address(order.billing, allowed)})
                 values["parent_id"] = company.id
@@ -42,6 +44,16 @@ class ShopSyncPartnerMatcher(models.AbstractModel):
         commercial = contact.commercial_partner_id
         delivery = self._delivery_address(commercial, order.shipping, order.billing)
         return contact, contact, delivery
+
+    @api.model
+    def _company(self, customer, company_domain):
+        """The company partner of a company buyer: same VAT number first (ignoring case and
+        spaces of the shop's value), then same name."""
+        Partner = self.env["res.partner"].with_context(active_test=False)
+        domain = [("is_company", "=", True), *company_domain]
+        vat = "".join((customer.vat or "").split())
+        company = vat and Partner.search([*domain, ("vat", "=ilike", vat)], order="id", limit=1)
+        return company or Partner.search([*domain, ("name", "=ilike", customer.company)], order="id", limit=1)
 
     @api.model
     def _values(self, customer, billing, allowed):

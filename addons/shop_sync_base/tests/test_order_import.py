@@ -139,3 +139,15 @@ class TestOrderImport(ShopSyncCase):
         self.mug.is_storable = True
         self.import_order(order_payload(1017))
         self.assertEqual(self.sale_for(1017).state, "sale")
+
+    def test_company_buyer_matched_by_vat_before_name(self):
+        Partner = self.env["res.partner"]
+        by_vat = Partner.create({"name": "Hygge Holding ApS", "is_company": True, "vat": "DK12345678"})
+        Partner.create({"name": "Hygge ApS", "is_company": True})
+        payload = order_payload(1018, email="buyer@hygge.dk")
+        payload["customer"]["company"] = "Hygge ApS"
+        record = self.adapter.parse_order(payload)
+        record.customer.vat = "dk 1234 5678"
+        log = self.env["shop.sync.order.importer"]._import(self.backend, record)
+        self.assertEqual(log.state, "done", log.message)
+        self.assertEqual(self.sale_for(1018).partner_id.parent_id, by_vat)
