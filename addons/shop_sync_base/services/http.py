@@ -29,10 +29,11 @@ class RemoteError(Exception):
     ``status`` is the HTTP status (None when no answer arrived); ``message`` the remote's own
     error text when it gave one; ``retryable`` tells whether trying later may succeed;
     ``uncertain`` is True when the request may have been applied remotely (connection lost
-    after sending a non-idempotent request).
+    after sending a non-idempotent request); ``attempts`` counts the tries made, retries included.
     """
 
-    def __init__(self, message, status=None, body="", retryable=False, uncertain=False, retry_after=None):
+    def __init__(self, message, status=None, body="", retryable=False, uncertain=False, retry_after=None,
+                 attempts=1):
         super().__init__(message)
         self.message = message
         self.status = status
@@ -40,9 +41,11 @@ class RemoteError(Exception):
         self.retryable = retryable
         self.uncertain = uncertain
         self.retry_after = retry_after
+        self.attempts = attempts
 
     def __str__(self):
-        return f"HTTP {self.status}: {self.message}" if self.status else self.message
+        text = f"HTTP {self.status}: {self.message}" if self.status else self.message
+        return f"{text} (gave up after {self.attempts} attempts)" if self.attempts > 1 else text
 
 
 class HttpClient:
@@ -101,7 +104,7 @@ class HttpClient:
             except (requests.ConnectionError, requests.Timeout) as exc:
                 error = RemoteError(
                     f"No answer from {self.redact(prepared.url)}: {type(exc).__name__}",
-                    retryable=True, uncertain=method not in IDEMPOTENT_METHODS)
+                    retryable=True, uncertain=method not in IDEMPOTENT_METHODS, attempts=attempt)
                 if retry_uncertain and attempt <= self.retries:
                     self._wait(attempt, None)
                     continue
@@ -117,7 +120,7 @@ class HttpClient:
             raise RemoteError(
                 self.redact(self._error_message(response)), status=response.status_code,
                 body=self.excerpt(response.text), retryable=response.status_code in RETRY_STATUSES,
-                retry_after=retry_after)
+                retry_after=retry_after, attempts=attempt)
 
     def get(self, path, **kwargs):
         return self.request("GET", path, **kwargs)

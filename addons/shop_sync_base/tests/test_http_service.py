@@ -63,6 +63,7 @@ def test_gives_up_with_a_structured_error_and_no_secret(server):
     error = caught.value
     assert (error.status, error.retryable, len(sleeps)) == (502, True, 2)
     assert "Injected server error" in str(error)
+    assert str(error).endswith("(gave up after 3 attempts)"), "the log says the retries ran out"
     assert "SECRET-TOKEN" not in error.body and "***" in error.body
 
 
@@ -71,6 +72,7 @@ def test_4xx_is_not_retried(server):
     with pytest.raises(RemoteError) as caught:
         http.get("/missing")
     assert (caught.value.status, caught.value.retryable, sleeps) == (404, False, [])
+    assert "gave up" not in str(caught.value)
 
 
 def test_lost_answer_to_a_post_is_not_repeated_blindly(server):
