@@ -1,1 +1,1 @@
-from . import shop_sync_dry_run
+from . import shop_sync_dry_run, shop_sync_reconciliation

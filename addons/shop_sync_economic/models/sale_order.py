@@ -24,6 +24,28 @@ class SaleOrder(models.Model):
                     accounting._economic_enqueue_invoice(sale)
         return result
 
+    def _shop_sync_accounting_status(self):
+        result = super()._shop_sync_accounting_status()
+        Exporter = self.env["shop.sync.economic.invoice.exporter"]
+        accounting = self.economic_backend_id.filtered(lambda b: b.kind == "economic" and b.economic_invoice_orders)
+        bound = {(binding.backend_id.id, binding.res_id): binding.external_id
+                 for binding in self.env["shop.sync.binding"].sudo().search([
+                     ("backend_id", "in", accounting.ids), ("model", "=", "sale.order"), ("res_id", "in", self.ids)])}
+        states = dict(self._fields["economic_invoice_state"]._description_selection(self.env))
+        for sale in self.filtered(lambda sale: sale.economic_backend_id in accounting):
+            backend = sale.economic_backend_id
+            invoice = bound.get((backend.id, sale.id), "")
+            too_early = backend.economic_invoice_from and sale.date_order.date() < backend.economic_invoice_from
+            not_ready = Exporter._not_ready(backend, sale)
+            result[sale.id] = {
+                "invoice": invoice, "expected": not (invoice or too_early or not_ready),
+                "note": states.get(sale.economic_invoice_state) or _("Not queued"),
+            }
+        return result
+
+    def _shop_sync_resend_accounting(self):
+        return self.action_economic_send()
+
     def action_economic_send(self):
         """(Re)queue the draft invoice of these orders (after fixing an error)."""
         for sale in self:

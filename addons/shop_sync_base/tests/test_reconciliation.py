@@ -1,0 +1,80 @@
+from datetime import date
+
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user
+
+from odoo.addons.shop_sync_base.tests.common import ShopSyncCase, order_payload
+
+
+class TestReconciliation(ShopSyncCase):
+    """Shop orders (read through the adapter) against the backend's sale orders, per day."""
+
+    def setUp(self):
+        super().setUp()
+        for number, state in ((4001, "paid"), (4002, "cancelled"), (4004, "paid"), (4005, "paid")):
+            payload = order_payload(number, state=state)
+            self.adapter.orders[payload["id"]] = payload
+        self.backend._poll_orders()  # jobs run inline: 4002 is skipped (state not allowed)
+        del self.adapter.orders["o4005"]  # gone from the shop
+        self.adapter.orders["o4003"] = order_payload(4003)  # never received
+        self.sale_for(4004).order_line.price_unit = 90
+        original = self.sale_for(4001)
+        self.duplicate = original.copy({"shop_sync_backend_id": self.backend.id, "shop_order_number": "4001"})
+
+    def compare(self, user=None):
+        Wizard = self.env["shop.sync.reconciliation"]
+        if user:
+            Wizard = Wizard.with_user(user)
+        wizard = Wizard.create({"backend_id": self.backend.id, "date_from": date(2026, 1, 5),
+                                "date_to": date(2026, 1, 5)})
+        wizard.action_compare()
+        return wizard
+
+    def problems(self, wizard):
+        return {(line.problem, line.order_number): line for line in wizard.problem_ids}
+
+    def test_counts_totals_and_problems_per_day(self):
+        wizard = self.compare()
+        [day] = wizard.day_ids
+        self.assertEqual((day.date, day.currency), (date(2026, 1, 5), "DKK"))
+        self.assertEqual((day.shop_count, day.shop_total), (4, 800))
+        self.assertEqual((day.odoo_count, day.odoo_total), (4, 200 + 200 + 180 + 200))
+        self.assertEqual(day.invoiced_count, 0)
+        problems = self.problems(wizard)
+        self.assertEqual(set(problems), {("missing_odoo", "4002"), ("missing_odoo", "4003"), ("duplicate", "4001"),
+                                         ("total_mismatch", "4004"), ("not_in_shop", "4005")})
+        self.assertEqual(day.problem_count, 5)
+        self.assertIn("Order state not allowed", problems["missing_odoo", "4002"].reason)
+        self.assertTrue(problems["missing_odoo", "4002"].event_id)
+        self.assertIn("Never received", problems["missing_odoo", "4003"].reason)
+        self.assertFalse(problems["missing_odoo", "4003"].event_id)
+        self.assertEqual(problems["duplicate", "4001"].sale_ids, self.sale_for(4001))
+        self.assertEqual(len(problems["duplicate", "4001"].sale_ids), 2)
+        mismatch = problems["total_mismatch", "4004"]
+        self.assertEqual((mismatch.shop_total, mismatch.odoo_total), (200, 180))
+
+    def test_retry_stores_the_shop_order_or_replays_the_event(self):
+        problems = self.problems(self.compare())
+        problems["missing_odoo", "4003"].action_retry()
+        self.assertEqual(problems["missing_odoo", "4003"].event_id.source, "manual")
+        self.assertEqual(self.sale_for(4003).amount_total, 200, "processed with the current mappings")
+        self.backend.order_state_ids.filtered(lambda state: state.code == "cancelled").allowed = True
+        event = problems["missing_odoo", "4002"].event_id
+        problems["missing_odoo", "4002"].action_retry()
+        self.assertEqual(event.state, "done")
+        self.assertEqual(self.sale_for(4002).shop_order_state, "cancelled")
+        self.assertFalse(self.problems(self.compare()).keys() & {("missing_odoo", "4002"), ("missing_odoo", "4003")})
+
+    def test_shop_sync_user_compares_but_cannot_retry(self):
+        user = new_test_user(self.env, "reconciler", groups="shop_sync_base.group_shop_sync_user")
+        wizard = self.compare(user=user)
+        self.assertEqual(len(wizard.problem_ids), 5)
+        duplicate = wizard.problem_ids.filtered(lambda line: line.problem == "duplicate")
+        self.assertEqual(set(duplicate.with_user(user).sale_names.split(", ")), set(self.sale_for(4001).mapped("name")))
+        with self.assertRaises(AccessError):
+            wizard.problem_ids.filtered(lambda line: line.order_number == "4003").action_retry()
+        self.assertFalse(self.sale_for(4003))
+
+    def test_without_accounting_nothing_is_missing_there(self):
+        self.assertEqual(self.sale_for(4004)._shop_sync_accounting_status(), {self.sale_for(4004).id: None})
+        self.assertNotIn("missing_accounting", self.compare().problem_ids.mapped("problem"))
