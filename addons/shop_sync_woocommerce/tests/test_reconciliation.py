@@ -1,0 +1,46 @@
+from collections import Counter
+
+from odoo.tests import TransactionCase
+
+from .common import CATALOGUE, WooCommerceMixin
+
+ALLOWED = ("processing", "completed")
+
+
+class TestWooCommerceReconciliation(WooCommerceMixin, TransactionCase):
+    """The reconciliation reads the simulator's orders of the period and matches every imported one."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_woocommerce()
+        cls.backend._import_products(full=True)
+
+    def setUp(self):
+        super().setUp()
+        self.reseed()
+        self.env.user.tz = "UTC"
+
+    def test_polled_shop_reconciles(self):
+        self.backend._poll_orders()
+        self.shop.journal.clear()
+        days = sorted(order.created_at.date() for order in CATALOGUE.orders)
+        wizard = self.env["shop.sync.reconciliation"].create(
+            {"backend_id": self.backend.id, "date_from": days[0], "date_to": days[-1]})
+        wizard.action_compare()
+        self.assertEqual({entry[0] for entry in self.shop.journal}, {"GET"}, "the shop is only read")
+        orders = list(self.shop.orders.values())
+        self.assertEqual(sum(wizard.day_ids.mapped("shop_count")), len(orders))
+        self.assertEqual(sum(wizard.day_ids.mapped("odoo_count")), len(self.sales()))
+        totals = Counter()
+        for order in orders:
+            totals[order["date_created_gmt"][:10], order["currency"]] += float(order["total"])
+        self.assertEqual({(str(day.date), day.currency): round(day.shop_total, 2) for day in wizard.day_ids},
+                         {key: round(total, 2) for key, total in totals.items()})
+        skipped = [order["number"] for order in orders if order["status"] not in ALLOWED]
+        self.assertTrue(skipped)
+        self.assertEqual(sorted(wizard.problem_ids.mapped("order_number")), sorted(skipped))
+        for line in wizard.problem_ids:
+            self.assertEqual(line.problem, "missing_odoo")
+            self.assertIn("Order state not allowed", line.reason)
+            self.assertEqual(line.event_id.external_ref, line.order_number)
