@@ -5,6 +5,9 @@ Prints numbers and ratios; writes nothing that stays (the transaction is rolled 
   BENCH_PRODUCTS  products imported through the product pipeline (default 1000; the issue's full
                   figure is 10000 products / 30000 variants: BENCH_PRODUCTS=10000 BENCH_VARIANTS=3)
   BENCH_VARIANTS  variants per product (default 3)
+  BENCH_BATCH     products per import batch (default 50)
+  BENCH_SAMPLE    products also imported one by one, as one inbox event per job does (default 200)
+  BENCH_TRACEMALLOC=1  also report the peak of Python allocations (slows the product import down)
 """
 # ruff: noqa: F821 - `env` is given by odoo shell
 
@@ -23,6 +26,9 @@ from odoo.addons.shop_sync_base.services.adapter import ShopAdapter
 ORDERS = int(os.environ.get("BENCH_ORDERS", 1000))
 PRODUCTS = int(os.environ.get("BENCH_PRODUCTS", 1000))
 VARIANTS = int(os.environ.get("BENCH_VARIANTS", 3))
+BATCH = int(os.environ.get("BENCH_BATCH", 50))
+SAMPLE = int(os.environ.get("BENCH_SAMPLE", 200))
+TRACEMALLOC = os.environ.get("BENCH_TRACEMALLOC") == "1"
 
 
 class BenchAdapter(ShopAdapter):
@@ -119,6 +125,8 @@ def bench_orders(backend, tax, products):
 
 
 def bench_products(backend, adapter):
+    """Full import: products in batches of BENCH_BATCH through ``_import_batch`` (a batch ends like
+    a job: flushed, and the ORM cache dropped), and a sample one by one through ``_import``."""
     def product(i):
         return records.Product(
             external_id=f"bp{i}", name=f"Bench product {i}", sku=f"BP-{i}", price=Decimal(199), category="Bench",
@@ -126,18 +134,40 @@ def bench_products(backend, adapter):
                                       barcode="", weight=Decimal("0.5"))
                       for size in ["S", "M", "L", "XL", "XXL", "3XL"][:VARIANTS]])
     importer = env["shop.sync.product.importer"]
+    if TRACEMALLOC:
+        tracemalloc.start()
+
+    def batches():
+        states = []
+        for start in range(0, PRODUCTS, BATCH):
+            states += [log.state for log in importer._import_batch(
+                backend, [product(i) for i in range(start, min(start + BATCH, PRODUCTS))])]
+            env.flush_all()
+            env.invalidate_all()
+        return states
+
     queries = env.cr.sql_log_count
-    tracemalloc.start()
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    seconds, logs = timed(lambda: [importer._import(backend, product(i)).state for i in range(PRODUCTS)])
-    _current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    seconds, states = timed(batches)
     queries = env.cr.sql_log_count - queries
-    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"products: {logs.count('done')}/{PRODUCTS} products, {PRODUCTS * VARIANTS} variants in {seconds:.1f} s "
-          f"({1000 * seconds / PRODUCTS:.1f} ms/product); {queries / PRODUCTS:.0f} SQL queries/product; "
-          f"peak Python allocations {peak / 2**20:.0f} MiB; max RSS {rss_after / 1024:.0f} MiB "
-          f"(+{(rss_after - rss_before) / 1024:.0f} MiB)")
+    peak = f"peak Python allocations {tracemalloc.get_traced_memory()[1] / 2**20:.0f} MiB; " if TRACEMALLOC else ""
+    tracemalloc.stop()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"products (batches of {BATCH}): {states.count('done')}/{PRODUCTS} products, {PRODUCTS * VARIANTS} "
+          f"variants in {seconds:.1f} s ({1000 * seconds / PRODUCTS:.1f} ms/product); "
+          f"{queries / PRODUCTS:.0f} SQL queries/product; {peak}peak RSS of the process {rss:.0f} MiB")
+
+    sample = min(PRODUCTS, SAMPLE)
+
+    def one_by_one():
+        states = [importer._import(backend, product(PRODUCTS + i)).state for i in range(sample)]
+        env.flush_all()
+        return states
+
+    queries = env.cr.sql_log_count
+    seconds, states = timed(one_by_one)
+    queries = env.cr.sql_log_count - queries
+    print(f"products (one by one, as one inbox event per job): {states.count('done')}/{sample} products in "
+          f"{seconds:.1f} s ({1000 * seconds / sample:.1f} ms/product); {queries / sample:.0f} SQL queries/product")
 
 
 backend, adapter, tax, products = setup()

@@ -29,10 +29,12 @@ class ShopSyncBinding(models.Model):
         "This Odoo record is already bound to a remote record for this backend.")
 
     @api.model
-    def _lock(self, backend, model, external_id):
-        """Serialise work on one external id across transactions (released at commit/rollback)."""
-        self.env.cr.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-                            [f"{backend.id}|{model}|{external_id}"])
+    def _lock(self, backend, model, *external_ids):
+        """Serialise work on external ids across transactions (released at commit/rollback);
+        several ids are locked in a fixed order, so two batches cannot deadlock."""
+        keys = sorted({f"{backend.id}|{model}|{external_id}" for external_id in external_ids})
+        self.env.cr.execute("SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) FROM unnest(%s) AS key",
+                            [keys])
 
     @api.model
     def _find(self, backend, model, external_id):
@@ -45,15 +47,23 @@ class ShopSyncBinding(models.Model):
                             ("res_id", "=", record.id)], limit=1)
 
     @api.model
-    def _bind(self, backend, record, external_id, external_ref=None, new_record=False):
-        """Bind ``record`` to ``external_id`` (updating the existing binding of the record).
-        ``new_record``: the record was just created, so it has no binding to look for."""
-        binding = not new_record and self._for_record(backend, record)
+    def _bind(self, backend, record, external_id, external_ref=None):
+        """Bind ``record`` to ``external_id`` (updating the existing binding of the record)."""
+        binding = self._for_record(backend, record)
         values = {"external_id": str(external_id), "external_ref": external_ref, "sync_date": fields.Datetime.now()}
         if binding:
             binding.write(values)
             return binding
         return self.create({"backend_id": backend.id, "model": record._name, "res_id": record.id, **values})
+
+    @api.model
+    def _bind_new(self, backend, bindings):
+        """Bind records just created (so not bound yet), from ``(record, external id, external ref)``
+        triples, in one create."""
+        now = fields.Datetime.now()
+        return self.create([{"backend_id": backend.id, "model": record._name, "res_id": record.id,
+                             "external_id": str(external_id), "external_ref": external_ref, "sync_date": now}
+                            for record, external_id, external_ref in bindings])
 
     def _record(self):
         """The bound Odoo record (empty if it was deleted); None on an empty binding recordset."""

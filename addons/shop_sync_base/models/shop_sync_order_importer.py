@@ -36,7 +36,7 @@ class ShopSyncOrderImporter(models.AbstractModel):
         try:
             with self.env.cr.savepoint():
                 sale = self._create_sale_order(backend, order)
-                Binding._bind(backend, sale, order.external_id, order.number, new_record=True)
+                Binding._bind_new(backend, [(sale, order.external_id, order.number)])
         except pg_errors.UniqueViolation:
             return Log._record(backend, "order_import", "skipped", reason=_("Order already imported"),
                                message=_("Imported meanwhile by a concurrent delivery."), **common)

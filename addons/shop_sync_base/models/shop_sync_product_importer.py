@@ -14,6 +14,11 @@ class ShopSyncProductImporter(models.AbstractModel):
 
     The backend's product import rules decide which fields are written on create and on update.
     A variant without SKU is never guessed: it is left out and the log says so.
+
+    ``_import_batch`` imports many products at once: products that are new to Odoo are created
+    with one ``product.template`` create (Odoo creates variants much faster in batches), and
+    attributes, values and categories are looked up once per batch.  Should the batch fail, each
+    of its products is imported on its own, so one bad product never stops the others.
     """
 
     _name = "shop.sync.product.importer"
@@ -21,69 +26,163 @@ class ShopSyncProductImporter(models.AbstractModel):
 
     @api.model
     def _import(self, backend, product, event=None):
-        Log = self.env["shop.sync.log"]
-        common = {"ref": product.sku or product.name, "external_id": product.external_id, "event": event}
-        variants = product.variants or []
-        without_sku = [variant for variant in variants if not variant.sku]
-        with_sku = [variant for variant in variants if variant.sku]
-        if not with_sku:
-            return Log._record(backend, "product_import", "error", reason=_("Product without SKU"),
-                               message=_("'%s' has no SKU: it is not imported.", product.name), **common)
-        self.env["shop.sync.binding"]._lock(backend, "product.template", product.external_id)
-        try:
-            with self.env.cr.savepoint():
-                template, created = self._upsert(backend, product, with_sku)
-        except (UserError, ValidationError, pg_errors.UniqueViolation) as exc:
-            return Log._record(backend, "product_import", "error", reason=_("Product not imported"),
-                               message=str(exc), **common)
-        except Exception as exc:  # noqa: BLE001 - one bad product must not stop the run
-            _logger.exception("product %s of backend %s failed", product.sku, backend.id)
-            return Log._record(backend, "product_import", "error", reason=_("Product not imported"),
-                               message=f"{type(exc).__name__}: {exc}", **common)
-        if without_sku:
-            names = ", ".join(" / ".join(map(str, v.options.values())) or product.name for v in without_sku)
-            return Log._record(backend, "product_import", "error", record=template, reason=_("Variant without SKU"),
-                               message=_("Imported, but these variants have no SKU and were left out: %s", names),
-                               **common)
-        return Log._record(backend, "product_import", "done", record=template,
-                           message=_("Created.") if created else _("Updated."), **common)
+        """Import one product; return its log."""
+        return self._import_batch(backend, [product], [event])[0]
 
     @api.model
-    def _upsert(self, backend, product, variants):
+    def _import_batch(self, backend, products, events=None):
+        """Import ``products`` (``events``: their inbox events, or None); return their logs in order."""
+        Log = self.env["shop.sync.log"]
+        events = events or [None] * len(products)
+        items = [_Item(product, event) for product, event in zip(products, events)]
+        logs = [None] * len(items)
+        todo = []
+        for index, item in enumerate(items):
+            if item.with_sku:
+                todo.append(index)
+            else:
+                logs[index] = Log._record(backend, "product_import", "error", reason=_("Product without SKU"),
+                                          message=_("'%s' has no SKU: it is not imported.", item.product.name),
+                                          **item.common)
+        if not todo:
+            return logs
+        self.env["shop.sync.binding"]._lock(backend, "product.template",
+                                            *(items[index].product.external_id for index in todo))
+        lookups = {}
+        self._find_templates(backend, [items[index] for index in todo])
+        new = [index for index in todo if not items[index].template and items[index].error is None]
+        if len(new) > 1 and self._distinct([items[index] for index in new]):
+            try:
+                with self.env.cr.savepoint():
+                    self._create_all(backend, [items[index] for index in new], lookups)
+            except Exception as exc:  # noqa: BLE001 - each product is retried alone below, with its own log
+                _logger.info("batch of %s new products of backend %s failed, importing them one by one: %s",
+                             len(new), backend.id, exc)
+                lookups.clear()
+                for index in new:
+                    items[index].template = items[index].created = None
+        for index in todo:
+            item = items[index]
+            if not item.created and item.error is None:
+                self._import_one(backend, item, lookups)
+            logs[index] = self._log(backend, item)
+        return logs
+
+    @api.model
+    def _import_one(self, backend, item, lookups):
+        try:
+            with self.env.cr.savepoint():
+                if item.template is None:
+                    self._find_templates(backend, [item])
+                if item.error is not None:
+                    return
+                if item.template:
+                    self._update(backend, item, lookups)
+                else:
+                    self._create_all(backend, [item], lookups)
+        except (UserError, ValidationError, pg_errors.UniqueViolation) as exc:
+            item.error, item.created = str(exc), None
+            lookups.clear()  # what they hold may have been rolled back
+        except Exception as exc:  # noqa: BLE001 - one bad product must not stop the run
+            _logger.exception("product %s of backend %s failed", item.product.sku, backend.id)
+            item.error, item.created = f"{type(exc).__name__}: {exc}", None
+            lookups.clear()
+
+    @api.model
+    def _log(self, backend, item):
+        Log = self.env["shop.sync.log"]
+        if item.error is not None:
+            return Log._record(backend, "product_import", "error", reason=_("Product not imported"),
+                               message=item.error, **item.common)
+        if item.without_sku:
+            names = ", ".join(" / ".join(map(str, v.options.values())) or item.product.name
+                              for v in item.without_sku)
+            return Log._record(backend, "product_import", "error", record=item.template,
+                               reason=_("Variant without SKU"),
+                               message=_("Imported, but these variants have no SKU and were left out: %s", names),
+                               **item.common)
+        return Log._record(backend, "product_import", "done", record=item.template,
+                           message=_("Created.") if item.created else _("Updated."), **item.common)
+
+    @staticmethod
+    def _distinct(items):
+        """No two products share an external id or a SKU (else they are imported one by one)."""
+        keys = [item.product.external_id for item in items] + [v.sku for item in items for v in item.with_sku]
+        return len(keys) == len(set(keys))
+
+    # -- matching ---------------------------------------------------------------------------
+    @api.model
+    def _find_templates(self, backend, items):
+        """Set ``item.template``: the bound template, else the template of the variants with the
+        item's SKUs (empty when new); an item whose SKUs belong to several templates gets an error
+        instead."""
         Binding = self.env["shop.sync.binding"]
-        template = Binding._find(backend, "product.template", product.external_id)._record()
-        if not template:
-            matches = self._variants_by_sku(backend, [variant.sku for variant in variants])
-            template = matches.product_tmpl_id
-            if len(template) > 1:
-                raise UserError(_("The SKUs of '%s' belong to several Odoo products.", product.name))
-        created = not template
-        Rule = self.env["shop.sync.field.rule"]
-        allowed = Rule._allowed_fields(backend, "product", "import", creating=created)
-        values = self._template_values(backend, product, allowed)
-        if created:
-            values.setdefault("name", product.name)
-            template = self.env["product.template"].create({
-                **values, "type": "consu", "is_storable": True, "company_id": False,
-                "attribute_line_ids": self._attribute_lines(variants),
-                "default_code": False if product.has_variants else variants[0].sku,
-            })
-        else:
-            if values:
-                template.write(values)
-            if product.has_variants:
-                self._add_missing_values(template, variants)
-        self._sync_variants(backend, template, product, variants, created)
-        Binding._bind(backend, template, product.external_id, product.sku or variants[0].sku)
-        return template, created
+        bindings = Binding.search([("backend_id", "=", backend.id), ("model", "=", "product.template"),
+                                   ("external_id", "in", [str(item.product.external_id) for item in items])])
+        bound = {binding.external_id: binding.res_id for binding in bindings}
+        existing = set(self.env["product.template"].browse(bound.values()).exists().ids)
+        unbound = []
+        for item in items:
+            template_id = bound.get(str(item.product.external_id))
+            item.template = self.env["product.template"].browse(template_id if template_id in existing else [])
+            if not item.template:
+                unbound.append(item)
+        if unbound:
+            by_sku = {variant.default_code: variant.product_tmpl_id for variant in
+                      self._variants_by_sku(backend, [v.sku for item in unbound for v in item.with_sku])}
+            for item in unbound:
+                templates = self.env["product.template"].union(
+                    *(by_sku[v.sku] for v in item.with_sku if v.sku in by_sku))
+                if len(templates) > 1:
+                    item.error = _("The SKUs of '%s' belong to several Odoo products.", item.product.name)
+                item.template = templates[:1] if len(templates) == 1 else templates.browse()
 
     @api.model
     def _variants_by_sku(self, backend, skus):
         return self.env["product.product"].with_context(active_test=False).search(
             [("default_code", "in", skus), ("company_id", "in", (False, backend.company_id.id))])
 
+    # -- writing ----------------------------------------------------------------------------
     @api.model
-    def _template_values(self, backend, product, allowed):
+    def _create_all(self, backend, items, lookups):
+        """Create the templates of ``items`` in one go, then match their variants and bind them."""
+        allowed = self.env["shop.sync.field.rule"]._allowed_fields(backend, "product", "import", creating=True)
+        values_list = []
+        for item in items:
+            product, variants = item.product, item.with_sku
+            values = self._template_values(backend, product, allowed, lookups)
+            values.setdefault("name", product.name)
+            values_list.append({
+                **values, "type": "consu", "is_storable": True, "company_id": False,
+                "attribute_line_ids": self._attribute_lines(variants, lookups),
+                "default_code": False if product.has_variants else variants[0].sku,
+            })
+        # like Odoo's own import: no chatter message or followers per created product; the log says it
+        templates = self.env["product.template"].with_context(tracking_disable=True).create(values_list)
+        bindings = []
+        for item, template in zip(items, templates):
+            item.template, item.created = template, True
+            bindings.append((template, item.product.external_id, item.product.sku or item.with_sku[0].sku))
+            bindings += self._sync_variants(backend, item, allowed)
+        self.env["shop.sync.binding"]._bind_new(backend, bindings)
+
+    @api.model
+    def _update(self, backend, item, lookups):
+        product, variants, template = item.product, item.with_sku, item.template
+        allowed = self.env["shop.sync.field.rule"]._allowed_fields(backend, "product", "import", creating=False)
+        values = self._template_values(backend, product, allowed, lookups)
+        if values:
+            template.write(values)
+        if product.has_variants:
+            self._add_missing_values(template, variants, lookups)
+        item.created = False
+        Binding = self.env["shop.sync.binding"]
+        for record, external_id, ref in [(template, product.external_id, product.sku or variants[0].sku),
+                                         *self._sync_variants(backend, item, allowed)]:
+            Binding._bind(backend, record, external_id, ref)
+
+    @api.model
+    def _template_values(self, backend, product, allowed, lookups):
         values = {}
         price = product.price if product.price is not None else next(
             (variant.price for variant in product.variants if variant.price is not None), None)
@@ -94,47 +193,56 @@ class ShopSyncProductImporter(models.AbstractModel):
         if "price" in allowed and price is not None:
             values["list_price"] = float(price)
         if "category" in allowed and product.category:
-            values["categ_id"] = self._category(product.category).id
+            values["categ_id"] = self._category(product.category, lookups).id
         if "published" in allowed:
             values["sale_ok"] = bool(product.published)
         return values
 
     @api.model
-    def _category(self, name):
-        Category = self.env["product.category"]
-        return Category.search([("name", "=", name)], limit=1) or Category.create({"name": name})
+    def _category(self, name, lookups):
+        categories = lookups.setdefault("categories", {})
+        if name not in categories:
+            Category = self.env["product.category"]
+            categories[name] = Category.search([("name", "=", name)], limit=1) or Category.create({"name": name})
+        return categories[name]
 
     @api.model
-    def _attribute_lines(self, variants):
+    def _attribute_lines(self, variants, lookups):
         lines = []
-        for attribute, values in self._options(variants).items():
+        for attribute, values in self._options(variants, lookups).items():
             lines.append(Command.create({"attribute_id": attribute.id, "value_ids": [Command.set(values.ids)]}))
         return lines
 
     @api.model
-    def _options(self, variants):
-        """{product.attribute: product.attribute.value recordset} for the options of ``variants``."""
+    def _options(self, variants, lookups):
+        """{product.attribute: product.attribute.value recordset} for the options of ``variants``;
+        attributes and their values are read once per batch (``lookups``) and created when missing."""
         Attribute = self.env["product.attribute"]
         Value = self.env["product.attribute.value"]
+        attributes = lookups.setdefault("attributes", {})  # name -> (attribute, {value name: value})
         options = {}
         for variant in variants:
             for name, value_name in variant.options.items():
                 options.setdefault(name, []).append(str(value_name))
         result = {}
         for name, value_names in options.items():
-            attribute = Attribute.search([("name", "=", name)], limit=1) or Attribute.create(
-                {"name": name, "create_variant": "always"})
+            if name not in attributes:
+                attribute = Attribute.search([("name", "=", name)], limit=1) or Attribute.create(
+                    {"name": name, "create_variant": "always"})
+                attributes[name] = (attribute, {value.name: value for value in reversed(attribute.value_ids)})
+            attribute, known = attributes[name]
             values = Value
             for value_name in dict.fromkeys(value_names):
-                values |= attribute.value_ids.filtered(lambda v, n=value_name: v.name == n) or Value.create(
-                    {"attribute_id": attribute.id, "name": value_name})
+                if value_name not in known:
+                    known[value_name] = Value.create({"attribute_id": attribute.id, "name": value_name})
+                values |= known[value_name]
             result[attribute] = values
         return result
 
     @api.model
-    def _add_missing_values(self, template, variants):
+    def _add_missing_values(self, template, variants, lookups):
         """A variant added in the shop: extend the template's attribute lines with its values."""
-        for attribute, values in self._options(variants).items():
+        for attribute, values in self._options(variants, lookups).items():
             line = template.attribute_line_ids.filtered(lambda l, a=attribute: l.attribute_id == a)
             if not line:
                 template.write({"attribute_line_ids": [Command.create(
@@ -143,17 +251,18 @@ class ShopSyncProductImporter(models.AbstractModel):
                 line.value_ids = [Command.link(value.id) for value in values - line.value_ids]
 
     @api.model
-    def _sync_variants(self, backend, template, product, variants, created):
-        """Match each shop variant to an Odoo variant (SKU first, then options) and write its fields."""
-        Binding = self.env["shop.sync.binding"]
-        allowed = self.env["shop.sync.field.rule"]._allowed_fields(backend, "product", "import", creating=created)
+    def _sync_variants(self, backend, item, allowed):
+        """Match each shop variant to an Odoo variant (SKU first, then options) and write its fields;
+        return ``(variant, external id, SKU)`` of the variants to bind."""
+        product, template = item.product, item.template
         odoo_variants = template.with_context(active_test=False).product_variant_ids
         by_sku = {variant.default_code: variant for variant in odoo_variants if variant.default_code}
         by_options = {
             frozenset((ptav.attribute_id.name, ptav.name) for ptav in variant.product_template_attribute_value_ids):
             variant for variant in odoo_variants}
         matched = self.env["product.product"]
-        for shop_variant in variants:
+        to_bind = []
+        for shop_variant in item.with_sku:
             variant = by_sku.get(shop_variant.sku) or by_options.get(
                 frozenset((name, str(value)) for name, value in shop_variant.options.items()))
             if not variant:
@@ -168,10 +277,11 @@ class ShopSyncProductImporter(models.AbstractModel):
                 variant.write(values)
             matched |= variant
             if shop_variant.external_id:
-                Binding._bind(backend, variant, shop_variant.external_id, shop_variant.sku)
-        if created:
+                to_bind.append((variant, shop_variant.external_id, shop_variant.sku))
+        if item.created:
             # combinations Odoo generated that the shop does not sell
             (odoo_variants - matched).write({"active": False})
+        return to_bind
 
     @api.model
     def _create_from_order_line(self, backend, line):
@@ -181,3 +291,17 @@ class ShopSyncProductImporter(models.AbstractModel):
         if "price" in allowed:
             values["list_price"] = float(line.unit_price)
         return self.env["product.product"].create(values)
+
+
+class _Item:
+    """One product of a batch and what became of it."""
+
+    def __init__(self, product, event):
+        self.product = product
+        self.common = {"ref": product.sku or product.name, "external_id": product.external_id, "event": event}
+        variants = product.variants or []
+        self.with_sku = [variant for variant in variants if variant.sku]
+        self.without_sku = [variant for variant in variants if not variant.sku]
+        self.template = None  # product.template (empty: new) once looked up
+        self.created = None  # True: created, False: updated, None: not (yet) imported
+        self.error = None  # message when the import failed

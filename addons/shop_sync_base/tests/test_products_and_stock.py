@@ -67,6 +67,45 @@ class TestProductImport(ShopSyncCase):
         template = self.env["product.template"].browse(log.res_id)
         self.assertEqual(sorted(template.product_variant_ids.mapped("default_code")), ["TEE-L", "TEE-M", "TEE-S"])
 
+    def test_batch_creates_new_products_together_and_updates_known_ones(self):
+        self._import(product_payload())
+        batch = [product_payload(price="249"),
+                 product_payload(name="Cap", id="p2", sku="CAP", variants=[
+                     {"id": "v21", "sku": "CAP-S", "options": {"Size": "S"}},
+                     {"id": "v22", "sku": "CAP-XL", "options": {"Size": "XL"}}]),
+                 product_payload(name="Mug", id="p3", sku="MUGX", variants=[{"id": "v31", "sku": "MUGX"}]),
+                 product_payload(name="Nameless", id="p4", variants=[{"id": "v41", "sku": ""}])]
+        logs = self.env["shop.sync.product.importer"]._import_batch(
+            self.backend, [self.adapter.parse_product(payload) for payload in batch])
+        self.assertEqual([(log.state, log.message) for log in logs[:3]],
+                         [("done", "Updated."), ("done", "Created."), ("done", "Created.")])
+        self.assertEqual((logs[3].state, logs[3].reason), ("error", "Product without SKU"))
+        tee, cap, mug = (self.env["product.template"].browse(log.res_id) for log in logs[:3])
+        self.assertEqual(tee.list_price, 249)
+        self.assertEqual(sorted(cap.product_variant_ids.mapped("default_code")), ["CAP-S", "CAP-XL"])
+        self.assertEqual(mug.product_variant_ids.default_code, "MUGX")
+        Binding = self.env["shop.sync.binding"]
+        self.assertEqual(Binding._for_record(self.backend, cap).external_id, "p2")
+        self.assertEqual(Binding._for_record(
+            self.backend, cap.product_variant_ids.filtered(lambda v: v.default_code == "CAP-XL")).external_id, "v22")
+        size = self.env["product.attribute"].search([("name", "=", "Size")])
+        self.assertEqual(len(size), 1, "the batch reuses the attribute of the first import")
+        self.assertEqual(sorted(size.value_ids.mapped("name")), ["M", "S", "XL"])
+
+    def test_one_bad_product_does_not_stop_its_batch(self):
+        batch = [product_payload(name="Cap", id="p2", sku="CAP", variants=[
+                     {"id": "v21", "sku": "CAP-1", "barcode": "5700000000028"}]),
+                 product_payload(name="Hat", id="p3", sku="HAT", variants=[
+                     {"id": "v31", "sku": "HAT-1", "barcode": "5700000000028"}]),
+                 product_payload(name="Bag", id="p4", sku="BAG", variants=[{"id": "v41", "sku": "BAG-1"}])]
+        logs = self.env["shop.sync.product.importer"]._import_batch(
+            self.backend, [self.adapter.parse_product(payload) for payload in batch])
+        self.assertEqual([log.state for log in logs], ["done", "error", "done"])
+        self.assertIn("5700000000028", logs[1].message)
+        self.assertEqual(self.env["product.product"].search([("default_code", "in", ["CAP-1", "HAT-1", "BAG-1"])])
+                         .mapped("default_code"), ["BAG-1", "CAP-1"])
+        self.assertFalse(self.env["shop.sync.binding"].search([("external_id", "in", ["p3", "v31"])]))
+
 
 class TestStockExport(ShopSyncCase):
     @classmethod
