@@ -45,7 +45,7 @@ class CcvClient:
         self.public_key = public_key
         self.secret_key = secret_key
         self.page_size = page_size
-        self.http = HttpClient(base_url.rstrip("/") + API_PREFIX, secrets=(secret_key,),
+        self.http = HttpClient(base_url.rstrip("/") + API_PREFIX, secrets=(public_key, secret_key),
                                error_message=error_message, sleep=sleep, **http_options)
         self._origin = urlsplit(self.http.base_url)
 
