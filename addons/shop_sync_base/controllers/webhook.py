@@ -1,5 +1,6 @@
 import json
 import logging
+import re
 
 from odoo import http
 from odoo.http import request
@@ -10,6 +11,19 @@ from ..services.signatures import same
 _logger = logging.getLogger(__name__)
 
 MAX_PAYLOAD = 2 * 1024 * 1024  # bytes; real order/product payloads are far smaller
+TOKEN_IN_PATH = re.compile(r"(/shop_sync/webhook/\d+/)[^\s/?\"]+")
+
+
+class HideWebhookToken(logging.Filter):
+    """The endpoint's path carries the backend's secret token: mask it in the HTTP request log."""
+
+    def filter(self, record):
+        if "/shop_sync/webhook/" in record.getMessage():
+            record.msg, record.args = TOKEN_IN_PATH.sub(r"\1***", record.getMessage()), ()
+        return True
+
+
+logging.getLogger("werkzeug").addFilter(HideWebhookToken())
 
 
 class ShopSyncWebhook(http.Controller):

@@ -6,6 +6,7 @@ errors (:class:`RemoteError`) whose text ends up in the sync log.  Credentials a
 of an error or an excerpt: headers are not logged and known secret values are redacted.
 """
 
+import base64
 import email.utils
 import json
 import logging
@@ -13,6 +14,7 @@ import threading
 import time
 
 import requests
+import requests.auth
 
 _logger = logging.getLogger(__name__)
 
@@ -67,6 +69,10 @@ class HttpClient:
         self.max_backoff = max_backoff
         self.min_interval = min_interval
         self.secrets = [secret for secret in secrets if secret]
+        if isinstance(auth, requests.auth.HTTPBasicAuth) and auth.username and auth.password:
+            # the Authorization header carries both in base64: a remote echoing it must not leak them
+            pair = f"{auth.username}:{auth.password}".encode("latin1", errors="replace")
+            self.secrets.append(base64.b64encode(pair).decode())
         self._error_message = error_message or default_error_message
         self.sleep = sleep
         self.stats = {"requests": 0, "retries": 0, "throttled": 0}

@@ -1,7 +1,10 @@
 """The one HTTP service: retries with backoff on 5xx/429 honouring Retry-After, no blind repeat of
 a POST whose answer was lost, structured errors without secrets."""
 
+import base64
+
 import pytest
+from requests.auth import HTTPBasicAuth
 from werkzeug.routing import Map, Rule
 
 from odoo.addons.shop_sync_base.services.http import HttpClient, RemoteError, parse_retry_after
@@ -96,3 +99,9 @@ def test_retry_after_parsing():
     assert parse_retry_after(None) is None
     assert parse_retry_after("soon") is None
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+
+
+def test_basic_auth_credentials_are_redacted_also_in_base64():
+    http = HttpClient("http://127.0.0.1:9", auth=HTTPBasicAuth("ck_KEY", "cs_SECRET"))
+    header = "Basic " + base64.b64encode(b"ck_KEY:cs_SECRET").decode()
+    assert http.redact(f"echo: {header}") == "echo: Basic ***"

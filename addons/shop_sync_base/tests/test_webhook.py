@@ -1,4 +1,5 @@
 import json
+import logging
 from unittest.mock import patch
 
 from odoo.tests import HttpCase
@@ -62,3 +63,12 @@ class TestWebhook(HttpCase):
     def test_ping_is_acknowledged_without_event(self):
         self.assertEqual(self.post({"ping": True}).status_code, 200)
         self.assertFalse(self.events())
+
+    def test_request_log_hides_the_token(self):
+        token = self.backend.webhook_token
+        line = f'"POST /shop_sync/webhook/{self.backend.id}/{token} HTTP/1.1" 200 -'
+        record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, "%s - - [%s] %s",
+                                   ("127.0.0.1", "23/Nov/2026 14:00:00", line), None)
+        self.assertTrue(logging.getLogger("werkzeug").filter(record))
+        self.assertNotIn(token, record.getMessage())
+        self.assertIn(f"/shop_sync/webhook/{self.backend.id}/*** HTTP/1.1", record.getMessage())
