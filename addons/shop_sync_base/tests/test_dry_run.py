@@ -12,8 +12,8 @@ class TestDryRun(ShopSyncCase):
     def footprint(self):
         """Everything an import could leave behind."""
         env = self.env
-        sequence = env["ir.sequence"].search([("code", "=", "sale.order"), ("company_id", "in", (False, self.company.id))],
-                                             limit=1)
+        sequence = env["ir.sequence"].search(
+            [("code", "=", "sale.order"), ("company_id", "in", (False, self.company.id))], limit=1)
         return {
             "sales": env["sale.order"].search_count([]), "partners": env["res.partner"].with_context(
                 active_test=False).search_count([]),
@@ -21,7 +21,8 @@ class TestDryRun(ShopSyncCase):
             "logs": env["shop.sync.log"].search_count([]), "events": env["shop.sync.event"].search_count([]),
             "bindings": env["shop.sync.binding"].search_count([]), "jobs": env["queue.job"].search_count([]),
             "watermarks": (self.backend.orders_synced_until, self.backend.products_synced_until),
-            "sequence": sequence.number_next_actual, "rules": {rule.id: rule.on_update for rule in self.backend.field_rule_ids},
+            "sequence": sequence.number_next_actual,
+            "rules": {rule.id: rule.on_update for rule in self.backend.field_rule_ids},
         }
 
     def dry_run(self, objects="orders", user=None, **values):

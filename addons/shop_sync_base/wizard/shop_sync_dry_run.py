@@ -3,7 +3,7 @@ import logging
 import os
 from datetime import UTC, timedelta
 
-from odoo import _, api, fields, models
+from odoo import _, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import html2plaintext
 
@@ -44,7 +44,7 @@ class ShopSyncDryRun(models.TransientModel):
                                "Import", required=True, default="orders")
     limit = fields.Integer("At most", default=20, required=True, help="Records fetched per object.")
     since = fields.Datetime("Changes since", readonly=True,
-                            help="The watermark minus the overlap window, as the next poll asks.")
+                            help="The watermark minus the overlap window, as the next poll asks (first object).")
     line_ids = fields.One2many("shop.sync.dry.run.line", "wizard_id", readonly=True)
     summary = fields.Char(readonly=True)
 
@@ -57,10 +57,12 @@ class ShopSyncDryRun(models.TransientModel):
                               "at once and could write to remote systems."))
         backend = self.backend_id
         # the pipeline runs as in a job (superuser); nothing it does survives the rollback
-        dry = self.sudo().with_company(backend.company_id).with_context(shop_sync_dry_run=True, queue_job__no_delay=False, job_uuid=False,
-                                       tracking_disable=True, mail_notrack=True, mail_create_nolog=True)
+        dry = self.sudo().with_company(backend.company_id).with_context(
+            shop_sync_dry_run=True, queue_job__no_delay=False, job_uuid=False, tracking_disable=True,
+            mail_notrack=True, mail_create_nolog=True)
         objects = ("order", "product") if self.objects == "both" else (self.objects[:-1],)
         self.line_ids.unlink()
+        self.since = False
         results = []
         backend = backend.with_env(dry.env)
         adapter = backend._get_adapter()
@@ -76,7 +78,7 @@ class ShopSyncDryRun(models.TransientModel):
         """Line values per fetched record of ``object_name`` (a list of lists)."""
         watermark = backend.orders_synced_until if object_name == "order" else backend.products_synced_until
         since = watermark - timedelta(minutes=backend.poll_overlap) if watermark else None
-        self.since = since
+        self.since = self.since or since
         fetch = adapter.fetch_orders if object_name == "order" else adapter.fetch_products
         try:
             payloads = list(itertools.islice(fetch(since and since.replace(tzinfo=UTC)), self.limit))
@@ -148,8 +150,9 @@ class ShopSyncDryRun(models.TransientModel):
                 for field_name, _rule in SHOWN_FIELDS[model]:
                     before, after = old.get(field_name, ""), new.get(field_name, "")
                     if field_name in kept and shop.get(field_name, before) != before:
-                        lines.append({**base, "action": "kept", "record": label, "field": self._label(model, field_name),
-                                      "old_value": before, "new_value": shop[field_name],
+                        lines.append({**base, "action": "kept", "record": label,
+                                      "field": self._label(model, field_name), "old_value": before,
+                                      "new_value": shop[field_name],
                                       "reason": _("Not written on update (field rule): Odoo keeps its value.")})
                     elif before != after:
                         lines.append({**base, "action": "update" if record else "create", "record": label,

@@ -20,7 +20,8 @@ class TestShopifyWebhookHealth(ShopifyCase):
         self.backend.action_register_webhooks()
         subscriptions = {item["topic"]: item for item in self.sim.webhook_subscriptions.values()}
         del self.sim.webhook_subscriptions[subscriptions["ORDERS_CREATE"]["id"]]
-        subscriptions["PRODUCTS_UPDATE"]["callback_url"] = "https://old-odoo.example.com/shop_sync/webhook/1/secret-token"
+        moved = "https://old-odoo.example.com/shop_sync/webhook/1/secret-token"
+        subscriptions["PRODUCTS_UPDATE"]["callback_url"] = moved
         self.backend.action_check_webhooks()
         health = self.health()
         self.assertEqual(health["orders/create"], ("missing", ""))

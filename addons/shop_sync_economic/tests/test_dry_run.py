@@ -1,0 +1,25 @@
+from datetime import date
+from unittest.mock import patch
+
+from odoo.addons.shop_sync_base.tests.common import MemoryShopAdapter, order_payload
+
+from .common import EconomicCase
+
+
+class TestDryRunWithAccounting(EconomicCase):
+    """The invoice job an import queues is rolled back with the dry-run, never run inline."""
+
+    def test_dry_run_queues_and_sends_nothing(self):
+        self.accounting.economic_invoice_from = date(2026, 1, 1)
+        adapter = MemoryShopAdapter({})
+        adapter.orders["o6001"] = order_payload(6001)
+        Backend = type(self.env["shop.sync.backend"])
+        self.startPatcher(patch.object(Backend, "_get_adapter", lambda backend: adapter))
+        jobs = self.env["queue.job"].search_count([])
+        wizard = self.env["shop.sync.dry.run"].with_context(queue_job__no_delay=True).create(
+            {"backend_id": self.shop.id, "objects": "orders"})
+        wizard.action_run()
+        self.assertEqual(set(wizard.line_ids.mapped("action")), {"create"})
+        self.assertEqual(self.env["queue.job"].search_count([]), jobs)
+        self.assertFalse(self.env["sale.order"].search([("shop_order_number", "=", "6001")]))
+        self.assertFalse(self.sim.journal, "nothing reached e-conomic")
