@@ -78,3 +78,27 @@ class TestReconciliation(ShopSyncCase):
     def test_without_accounting_nothing_is_missing_there(self):
         self.assertEqual(self.sale_for(4004)._shop_sync_accounting_status(), {self.sale_for(4004).id: None})
         self.assertNotIn("missing_accounting", self.compare().problem_ids.mapped("problem"))
+
+    def test_unreadable_shop_order_is_reported_and_can_be_stored(self):
+        parse = self.adapter.parse_order
+
+        def parse_or_fail(payload):
+            if payload["number"] == "4003":
+                raise KeyError("customer")
+            return parse(payload)
+        self.adapter.parse_order = parse_or_fail
+        line = self.problems(self.compare())["unreadable", "4003"]
+        self.assertIn("KeyError", line.reason)
+        line.action_retry()
+        self.assertEqual((line.event_id.source, line.event_id.state), ("manual", "error"))
+        self.assertEqual(line.event_id.message, "Payload not understood")
+
+    def test_views_open_for_a_shop_sync_user(self):
+        user = new_test_user(self.env, "viewer", groups="shop_sync_base.group_shop_sync_user")
+        for model in ("shop.sync.reconciliation", "shop.sync.dry.run", "shop.sync.backend"):
+            views = self.env[model].with_user(user).get_views([(False, "form")])
+            self.assertIn("form", views["views"], model)
+        views = self.env["shop.sync.reconciliation"].with_user(user).get_views([(False, "form")])
+        self.assertNotIn('name="action_retry"', views["views"]["form"]["arch"], "retry is for managers")
+        menu = self.env.ref("shop_sync_base.menu_shop_sync_reconciliation").with_user(user)
+        self.assertTrue(menu._filter_visible_menus())
