@@ -1,15 +1,66 @@
 #!/usr/bin/env bash
 # Benchmarks: numbers and ratios measured in one run (see bench/*.py for what and how much).
-#   SHOP_SYNC_BENCH_DB  database (default shopsync_bench; created with the addons when missing)
+#   SHOP_SYNC_BENCH_DB       database of the pipeline benchmarks (default shopsync_bench; created with
+#                            shop_sync_base when missing; nothing stays in it)
+#   SHOP_SYNC_BENCH_LIVE_DB  database of the benchmarks against a running server (default <bench db>_live;
+#                            created with the WooCommerce and e-conomic connectors when missing)
+#   BENCH_PIPELINE=0         skip the pipeline benchmarks (bench_pipeline.py)
+#   BENCH_LIVE=0             skip the benchmarks against a running server (webhook latency, e-conomic push)
+# Sizes: BENCH_ORDERS, BENCH_PRODUCTS, BENCH_VARIANTS (bench_pipeline.py), BENCH_WEBHOOKS,
+# BENCH_WEBHOOK_RATE (bench_latency.py), BENCH_INVOICES, BENCH_ECONOMIC_RPS (bench_economic.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 DB=${SHOP_SYNC_BENCH_DB:-shopsync_bench}
+LIVE_DB=${SHOP_SYNC_BENCH_LIVE_DB:-${DB}_live}
 scripts/setup.sh
 scripts/pg.sh start
 if ! db_exists "$DB"; then
     scripts/odoo.sh -d "$DB" -i shop_sync_base --stop-after-init --workers=0 --log-level=warn
 fi
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(python3 --version 2>&1), $(uname -m)"
-"$VENV/bin/odoo" shell -c odoo.conf "${ODOO_DB_ARGS[@]}" -d "$DB" --no-http --log-level=warn \
-    < bench/bench_pipeline.py
+# the repository root on the path: bench scripts import the simulators
+shell() { PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" "$VENV/bin/odoo" shell -c odoo.conf "${ODOO_DB_ARGS[@]}" --no-http --log-level=warn "$@"; }
+[ "${BENCH_PIPELINE:-1}" = 0 ] || shell -d "$DB" < bench/bench_pipeline.py
+[ "${BENCH_LIVE:-1}" = 0 ] && exit 0
+
+# -- against a running server: Odoo with its HTTP workers and queue_job runner, on free ports --
+modules=shop_sync_woocommerce,shop_sync_economic
+if db_exists "$LIVE_DB"; then
+    scripts/odoo.sh -d "$LIVE_DB" -u "$modules" --stop-after-init --workers=0 --log-level=warn
+else
+    scripts/odoo.sh -d "$LIVE_DB" -i "$modules" --stop-after-init --workers=0 --log-level=warn
+fi
+# jobs left by an interrupted run must not compete with this one
+db_psql -d "$LIVE_DB" -qc "UPDATE queue_job SET state = 'cancelled'
+    WHERE state IN ('wait_dependencies', 'pending', 'enqueued', 'started')"
+read -r HTTP_PORT GEVENT_PORT < <("$VENV/bin/python" -c '
+import socket
+sockets = [socket.socket() for _ in range(2)]
+for s in sockets:
+    s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in sockets))')
+SERVER_LOG=.state/bench-server.log
+rm -f "$SERVER_LOG"
+# own process group (setsid), so that stopping it stops the HTTP workers and the job runner too
+setsid "$VENV/bin/odoo" server -c odoo.conf "${ODOO_DB_ARGS[@]}" -d "$LIVE_DB" --db-filter="^$LIVE_DB\$" \
+    --http-port "$HTTP_PORT" --gevent-port "$GEVENT_PORT" --max-cron-threads 0 --log-level=warn \
+    --logfile "$SERVER_LOG" &
+SERVER=$!
+stop_server() {
+    kill -TERM -- "-$SERVER" 2>/dev/null || return 0
+    for _ in $(seq 50); do kill -0 -- "-$SERVER" 2>/dev/null || return 0; sleep 0.2; done
+    kill -KILL -- "-$SERVER" 2>/dev/null || true
+}
+trap stop_server EXIT
+export BENCH_ODOO_URL=http://127.0.0.1:$HTTP_PORT
+for _ in $(seq 120); do
+    curl -sf "$BENCH_ODOO_URL/web/health" >/dev/null && break
+    kill -0 "$SERVER" 2>/dev/null || { echo "bench: the Odoo server stopped, see $SERVER_LOG" >&2; exit 1; }
+    sleep 0.5
+done
+curl -sf "$BENCH_ODOO_URL/web/health" >/dev/null || { echo "bench: no answer from $BENCH_ODOO_URL" >&2; exit 1; }
+echo "live: Odoo $BENCH_ODOO_URL on $LIVE_DB, $(awk -F' *= *' '/^workers/ {print $2}' odoo.conf) HTTP workers," \
+     "queue_job $(awk -F' *= *' '/^channels/ {print $2}' odoo.conf); server log $SERVER_LOG"
+shell -d "$LIVE_DB" < bench/bench_latency.py
+shell -d "$LIVE_DB" < bench/bench_economic.py

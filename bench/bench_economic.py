@@ -1,0 +1,165 @@
+"""e-conomic push of imported shop orders as draft invoices under a simulated rate limit.
+
+Run by scripts/bench.sh through ``odoo shell`` on the live bench database while that script's
+server runs with its queue_job workers.  An e-conomic simulator limited to BENCH_ECONOMIC_RPS
+requests per second (429 with Retry-After beyond) is served from this process.  BENCH_INVOICES
+shop orders (200 buyers, 4 in 5 Danish and 1 in 5 German, two products and shipping each) are
+imported through the order importer of a fresh shop backend, untimed; then one invoice job per
+order is queued at once and the server's job workers push them through the real invoice exporter
+(customers, products, draft invoice; Retry-After honoured with real sleeps).  Timed from the
+commit of the queued jobs to the last job done.  An order whose retries ran out stays waiting;
+the scheduled pass (``_economic_export_pending``) is then run once and counted.  The backends
+are archived at the end.
+  BENCH_INVOICES       orders to invoice (default 1000)
+  BENCH_ECONOMIC_RPS   the simulator's limit in requests per second (default 25)
+  BENCH_TIMEOUT        seconds to wait for the jobs of one pass (default 600)
+"""
+# ruff: noqa: F821 - `env` is given by odoo shell
+
+import os
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from odoo.sql_db import db_connect
+
+from odoo.addons.shop_sync_base.services import records
+
+from simulators.common import SimulatorServer
+from simulators.economic import AGREEMENT_GRANT_TOKEN, APP_SECRET_TOKEN, EconomicSimulator
+
+INVOICES = int(os.environ.get("BENCH_INVOICES", 1000))
+RPS = int(os.environ.get("BENCH_ECONOMIC_RPS", 25))
+TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", 600))
+BENCH_PREFIX = "Bench "
+ACTIVE_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
+BUYERS = 200
+
+
+def prepare(url):
+    """Company, taxes, products and a shop invoiced in a fresh e-conomic backend (invoicing off for now)."""
+    company = env.company
+    company.write({"country_id": env.ref("base.dk").id, "currency_id": env.ref("base.DKK").id})
+    env.ref("base.EUR").active = True
+    Tax = env["account.tax"]
+    for rate in (25, 19):
+        name = f"Bench VAT {rate}% (incl.)"
+        if not Tax.search_count([("name", "=", name), ("company_id", "=", company.id)]):
+            Tax.create({"name": name, "amount": rate, "amount_type": "percent", "type_tax_use": "sale",
+                        "price_include_override": "tax_included", "company_id": company.id})
+    Product = env["product.product"]
+    for index in range(20):
+        if not Product.search_count([("default_code", "=", f"BENCH-ECO-{index}")]):
+            Product.create({"name": f"Bench article {index}", "default_code": f"BENCH-ECO-{index}", "type": "consu",
+                            "list_price": 100 + index})
+    Backend = env["shop.sync.backend"]
+    Backend.search([("name", "=like", f"{BENCH_PREFIX}%")]).active = False
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+    accounting = Backend.create({
+        "name": f"{BENCH_PREFIX}e-conomic {stamp}", "kind": "economic", "api_url": url,
+        "economic_app_secret_token": APP_SECRET_TOKEN, "economic_agreement_grant_token": AGREEMENT_GRANT_TOKEN,
+        "economic_invoice_orders": False})
+    accounting.action_economic_load_options()
+    shop = Backend.create({"name": f"{BENCH_PREFIX}shop {stamp}", "confirm_orders": False, "sync_orders": False,
+                           "accounting_backend_id": accounting.id})
+    env["shop.sync.order.state"].create([
+        {"backend_id": shop.id, "code": "paid", "name": "Paid", "allowed": True, "accounting_paid": True}])
+    return accounting, shop
+
+
+def import_orders(shop):
+    Importer = env["shop.sync.order.importer"]
+    created = datetime.now(UTC)
+    sales = env["sale.order"]
+    for index in range(INVOICES):
+        buyer = index % BUYERS
+        country, currency, rate = ("DE", "EUR", Decimal(19)) if buyer % 5 == 4 else ("DK", "DKK", Decimal(25))
+        email = f"buyer{buyer}@example.{country.lower()}"
+        address = records.Address(name=f"Buyer {buyer}", street=f"Street {buyer}", zip="8000", city="Aarhus",
+                                   country_code=country, email=email)
+        lines = [records.OrderLine(kind="product", name=f"Bench article {sku}", sku=f"BENCH-ECO-{sku}",
+                                   quantity=Decimal(1 + index % 3), unit_price=Decimal(100 + sku), tax_rate=rate)
+                 for sku in (index % 20, (index + 7) % 20)]
+        lines.append(records.OrderLine(kind="shipping", name="GLS", quantity=Decimal(1), unit_price=Decimal(39),
+                                       tax_rate=rate))
+        order = records.Order(
+            external_id=f"eco{index}", number=str(700000 + index), state="paid", created_at=created,
+            currency=currency, total=sum(line.quantity * line.unit_price for line in lines),
+            customer=records.Customer(email=email, first_name="Buyer", last_name=str(buyer)),
+            billing=address, shipping=address, lines=lines, payment_method="card")
+        log = Importer._import(shop, order)
+        if log.state != "done":
+            raise RuntimeError(f"order {order.number} not imported: {log.reason} {log.message}")
+        sales |= env["sale.order"].browse(log.res_id)
+    env.cr.commit()
+    return sales
+
+
+def wait_for_jobs(accounting):
+    """Seconds until no invoice job of ``accounting`` is waiting or running; job counts by state."""
+    started = time.perf_counter()
+    with db_connect(env.cr.dbname).cursor() as cr:
+        while True:
+            cr.execute("SELECT state, count(*) FROM queue_job WHERE identity_key LIKE %s GROUP BY state",
+                       (f"economic-invoice-{accounting.id}-%",))
+            states = dict(cr.fetchall())
+            cr.rollback()
+            if not any(states.get(state) for state in ACTIVE_JOB_STATES):
+                return time.perf_counter() - started, states
+            if time.perf_counter() - started > TIMEOUT:
+                raise TimeoutError(f"invoice jobs still running after {TIMEOUT:.0f} s: {states}")
+            time.sleep(0.05)
+
+
+def refresh():
+    env.cr.rollback()
+    env.invalidate_all()
+
+
+def main():
+    env.cr.commit()
+    sim = EconomicSimulator(requests_per_second=RPS)
+    server = SimulatorServer(sim).start()
+    backends = env["shop.sync.backend"]
+    try:
+        accounting, shop = prepare(server.url)
+        backends = accounting | shop
+        env.cr.commit()
+        sales = import_orders(shop)
+        sim.journal.clear()
+        accounting.economic_invoice_orders = True
+        for sale in sales:
+            accounting._economic_enqueue_invoice(sale)
+        sales.economic_invoice_state = "pending"
+        env.cr.commit()
+        seconds, jobs = wait_for_jobs(accounting)
+        refresh()
+        waiting = sales.filtered(lambda sale: sale.economic_invoice_state == "pending")
+        if waiting:  # retries ran out under the limit: what the scheduled pass does next
+            accounting._economic_export_pending()
+            env.cr.commit()
+            more, _jobs = wait_for_jobs(accounting)
+            seconds += more
+            refresh()
+        states = Counter(sales.mapped("economic_invoice_state"))
+        references = Counter(draft["references"]["other"] for draft in sim.drafts.values())
+        duplicates = sum(count - 1 for count in references.values())
+        throttled = sum(1 for _method, _path, status in sim.journal if status == 429)
+        errors = Counter(env["shop.sync.log"].search([("backend_id", "=", accounting.id),
+                                                       ("state", "=", "error")]).mapped("reason"))
+        print(f"e-conomic: {len(sim.drafts)}/{INVOICES} draft invoices in {seconds:.1f} s "
+              f"({len(sim.drafts) / seconds:.1f} invoices/s); {duplicates} duplicate drafts, "
+              f"{states.get('draft', 0)} orders marked draft, {states.get('error', 0)} in error; "
+              f"limit {RPS} requests/s: {len(sim.journal)} requests, {throttled} answered 429; "
+              f"{len(waiting)} orders left to the scheduled pass, {jobs.get('failed', 0)} jobs failed; "
+              f"errors logged: {dict(errors) or 'none'}")
+    finally:
+        server.stop()
+        refresh()
+        backends.exists().active = False
+        env.cr.commit()
+
+
+print(f'{{"invoices": {INVOICES}, "economic_requests_per_second": {RPS}}}')
+main()

@@ -1,0 +1,199 @@
+"""Webhook received -> sale order committed, against a running Odoo server with queue_job workers.
+
+Run by scripts/bench.sh through ``odoo shell`` on the live bench database while that script's
+server (BENCH_ODOO_URL) runs.  A WooCommerce simulator is served from this process; a fresh
+WooCommerce backend imports its products and registers its webhooks (the simulator's pings go
+to the server).  Then, twice, the simulator places BENCH_WEBHOOKS orders and their signed
+``order.created`` deliveries are posted to the server: first paced at BENCH_WEBHOOK_RATE per
+second (steady load: latency), then one after the other as fast as they are answered, like the
+shop's single delivery queue (burst: throughput).  A separate connection polls ``sale_order``
+every 20 ms.  Latency runs from the moment a webhook request is sent to the moment its sale order
+is visible (committed) in PostgreSQL; throughput is orders committed per second from the first
+request sent to the last order committed.  Only order webhooks are posted (not the
+product.updated ones the stock reduction fires).  The backend is archived at the end.
+  BENCH_WEBHOOKS       orders per series (default 200)
+  BENCH_WEBHOOK_RATE   webhooks per second of the paced series (default 1)
+  BENCH_TIMEOUT        seconds to wait for the last sale order (default 600)
+"""
+# ruff: noqa: F821 - `env` is given by odoo shell
+
+import dataclasses
+import json
+import math
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+
+from odoo.sql_db import db_connect
+
+from simulators.common import SimulatorServer
+from simulators.seed import COUNTRIES, generate
+from simulators.woocommerce import CONSUMER_KEY, CONSUMER_SECRET, STATE_TO_STATUS, WooCommerceSimulator
+
+WEBHOOKS = int(os.environ.get("BENCH_WEBHOOKS", 200))
+RATE = float(os.environ.get("BENCH_WEBHOOK_RATE", 1))
+TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", 600))
+ODOO_URL = os.environ["BENCH_ODOO_URL"]
+POLL_INTERVAL = 0.02
+BENCH_PREFIX = "Bench "
+
+
+def prepare_company():
+    """Danish company, the seed countries' currencies and price-included sales taxes (idempotent)."""
+    company = env.company
+    company.write({"country_id": env.ref("base.dk").id, "currency_id": env.ref("base.DKK").id})
+    for _rate, currency in COUNTRIES.values():
+        env.ref(f"base.{currency}").active = True
+    Tax = env["account.tax"]
+    for rate in sorted({rate for rate, _currency in COUNTRIES.values()}):
+        name = f"Bench VAT {rate}% (incl.)"
+        if not Tax.search_count([("name", "=", name), ("company_id", "=", company.id)]):
+            Tax.create({"name": name, "amount": float(rate), "amount_type": "percent", "type_tax_use": "sale",
+                        "price_include_override": "tax_included", "company_id": company.id})
+    # backends of earlier runs point at simulators that are gone
+    env["shop.sync.backend"].search([("name", "=like", f"{BENCH_PREFIX}%")]).active = False
+    env["ir.config_parameter"].set_param("web.base.url", ODOO_URL)
+
+
+def make_backend(shop, url):
+    warehouse = env["stock.warehouse"].search([("company_id", "=", env.company.id)], limit=1)
+    backend = env["shop.sync.backend"].create({
+        "name": f"{BENCH_PREFIX}WooCommerce {time.strftime('%Y-%m-%d %H:%M:%S')}", "kind": "woocommerce",
+        "api_url": url, "woo_consumer_key": CONSUMER_KEY, "woo_consumer_secret": CONSUMER_SECRET,
+        "warehouse_id": warehouse.id, "sync_orders": False})
+    backend.action_load_order_states()
+    backend.with_context(queue_job__no_delay=True)._import_products(full=True)
+    env.cr.commit()
+    backend.action_register_webhooks()
+    env.cr.commit()
+    shop.flush_webhooks()
+    pings = [delivery.get("status") for delivery in shop.webhooks.deliveries if delivery["topic"] == "ping"]
+    if not pings or pings != [200] * len(pings):
+        raise RuntimeError(f"webhook registration pings not acknowledged by {ODOO_URL}: {pings}")
+    return backend
+
+
+def place_orders(shop, catalogue, first_number):
+    """Place BENCH_WEBHOOKS orders in the shop; return their signed order.created deliveries (url, body, headers)."""
+    held = []
+    shop.deliver_webhook = lambda url, topic, body, headers: held.append((url, topic, body, headers))
+    paid = [order for order in catalogue.orders if STATE_TO_STATUS[order.state] == "processing"]
+    for index in range(WEBHOOKS):
+        shop.add_order(dataclasses.replace(paid[index % len(paid)], number=str(first_number + index)))
+    return [(url, body, headers) for url, topic, body, headers in held if topic == "order.created"]
+
+
+class CommitWatcher(threading.Thread):
+    """Polls sale_order of the backend on its own connection; notes when each expected order number shows up."""
+
+    def __init__(self, backend_id, expected):
+        super().__init__(name="bench-watcher", daemon=True)
+        self.backend_id = backend_id
+        self.expected = set(expected)
+        self.seen = {}  # order number -> perf_counter() when first visible
+        self.stop = threading.Event()
+
+    def run(self):
+        # by order number, not by id: ids are taken at insert, so a later id may commit first
+        with db_connect(env.cr.dbname).cursor() as cr:
+            while not self.stop.is_set() and len(self.seen) < len(self.expected):
+                cr.execute("SELECT shop_order_number FROM sale_order WHERE shop_sync_backend_id = %s "
+                           "AND shop_order_number = ANY(%s)", (self.backend_id, list(self.expected - set(self.seen))))
+                moment = time.perf_counter()
+                for (number,) in cr.fetchall():
+                    self.seen[number] = moment
+                cr.rollback()  # next poll in a new snapshot
+                time.sleep(POLL_INTERVAL)
+
+
+def send_all(deliveries, rate):
+    """POST each delivery at its slot of the schedule (``rate`` per second; 0: one after the other);
+    returns {order number: (sent at, answered at, status)}."""
+    sent = {}
+    senders = 16 if rate else 1
+    session = requests.Session()
+    session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=senders))
+    lock = threading.Lock()
+
+    def post(slot, url, body, headers):
+        if rate:
+            time.sleep(max(0.0, start + slot / rate - time.perf_counter()))
+        number = json.loads(body)["number"]
+        started = time.perf_counter()
+        try:
+            status = session.post(url, data=body, headers=headers, timeout=60).status_code
+        except requests.RequestException as exc:
+            status = type(exc).__name__
+        with lock:
+            sent[number] = (started, time.perf_counter(), status)
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=senders) as pool:
+        for slot, (url, body, headers) in enumerate(deliveries):
+            pool.submit(post, slot, url, body, headers)
+    return sent
+
+
+def percentile(values, share):
+    """Nearest-rank percentile of a non-empty list."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def measure(shop, backend, catalogue, first_number, rate):
+    """One series of orders delivered at ``rate``: prints latency percentiles and throughput."""
+    Log = env["shop.sync.log"]
+    last_log = Log.search([], order="id desc", limit=1).id
+    deliveries = place_orders(shop, catalogue, first_number)
+    watcher = CommitWatcher(backend.id, (json.loads(body)["number"] for _url, body, _headers in deliveries))
+    watcher.start()
+    sent = send_all(deliveries, rate)
+    watcher.join(TIMEOUT)
+    watcher.stop.set()
+    watcher.join()
+    seen = dict(watcher.seen)
+    env.cr.rollback()
+    errors = Log.search_count([("backend_id", "=", backend.id), ("state", "=", "error"), ("id", ">", last_log)])
+    refused = sum(1 for _started, _answered, status in sent.values() if status != 200)
+    pace = f"{rate:g}/s" if rate else "back to back"
+    latencies = [1000 * (seen[number] - sent[number][0]) for number in sent if number in seen]
+    if not latencies:
+        print(f"webhook latency ({pace}): 0/{len(sent)} sale orders committed within {TIMEOUT:.0f} s; "
+              f"{refused} webhooks refused, {errors} sync errors")
+        return
+    answers = [1000 * (answered - started) for started, answered, _status in sent.values()]
+    span = max(seen.values()) - min(started for started, _answered, _status in sent.values())
+    print(f"webhook latency ({pace}): {len(latencies)}/{len(sent)} sale orders committed; webhook sent -> "
+          f"sale order committed p50 {percentile(latencies, 0.5):.0f} ms, p95 {percentile(latencies, 0.95):.0f} ms, "
+          f"max {max(latencies):.0f} ms; webhook answered p50 {percentile(answers, 0.5):.0f} ms, "
+          f"p95 {percentile(answers, 0.95):.0f} ms; throughput {len(latencies) / span:.1f} orders/s; "
+          f"{refused} refused, {errors} sync errors")
+
+
+def main():
+    env.cr.commit()  # nothing of the shell's own transaction is held while the server works
+    prepare_company()
+    env.cr.commit()
+    catalogue = generate(products=20, customers=40, orders=60)
+    shop = WooCommerceSimulator(CONSUMER_KEY, CONSUMER_SECRET)
+    server = SimulatorServer(shop).start()
+    backend = None
+    try:
+        shop.site_url = f"{server.url}/"
+        shop.seed(catalogue)
+        backend = make_backend(shop, server.url)
+        measure(shop, backend, catalogue, 900000, RATE)
+        measure(shop, backend, catalogue, 950000, 0)
+    finally:
+        server.stop()
+        env.cr.rollback()
+        if backend:
+            backend.active = False
+        env.cr.commit()
+
+
+print(f'{{"webhooks": {WEBHOOKS}, "webhook_rate": {RATE:g}}}')
+main()
