@@ -137,6 +137,7 @@ class OdooServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = None
+        self._uid = None
 
     def start(self, timeout=60):
         command = [
@@ -179,9 +180,10 @@ class OdooServer:
 
     def rpc(self, model, method, *args, **kwargs):
         """``execute_kw`` as admin through XML-RPC."""
-        common = xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/common")
-        uid = common.authenticate(self.db, "admin", "admin", {})
-        assert uid, "admin / admin cannot log in"
+        if not self._uid:
+            common = xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/common")
+            self._uid = common.authenticate(self.db, "admin", "admin", {})
+            assert self._uid, "admin / admin cannot log in"
         models = xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/object", allow_none=True)
-        return models.execute_kw(self.db, uid, "admin", model, method, list(args), kwargs)
+        return models.execute_kw(self.db, self._uid, "admin", model, method, list(args), kwargs)
 
