@@ -1,0 +1,28 @@
+from odoo.tests import freeze_time
+
+from odoo.addons.shop_sync_shopify.tests.common import START, ShopifyCase
+
+ALLOWED = ("paid", "shipped", "completed")  # seed states whose Shopify code is PAID
+
+
+class TestShopifyReconciliation(ShopifyCase):
+    """The reconciliation reads the shop's orders through the Admin API and matches the imported ones."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.backend._import_products(full=True)
+
+    @freeze_time(START)
+    def test_polled_shop_reconciles_to_the_cent(self):
+        self.env.user.tz = "UTC"
+        self.backend._poll_orders()
+        days = sorted(order.created_at.date() for order in self.catalogue.orders)
+        wizard = self.env["shop.sync.reconciliation"].create(
+            {"backend_id": self.backend.id, "date_from": days[0], "date_to": days[-1]})
+        wizard.action_compare()
+        self.assertEqual(sum(wizard.day_ids.mapped("shop_count")), len(self.catalogue.orders))
+        skipped = sorted(f"#{order.number}" for order in self.catalogue.orders if order.state not in ALLOWED)
+        self.assertEqual(sorted(wizard.problem_ids.mapped("order_number")), skipped)
+        self.assertEqual(set(wizard.problem_ids.mapped("problem")), {"missing_odoo"})
+        self.assertEqual(sum(wizard.day_ids.mapped("odoo_count")), len(self.catalogue.orders) - len(skipped))
