@@ -151,3 +151,25 @@ class TestInboxAndPoll(ShopSyncCase):
         event.action_process_now()
         self.assertEqual((event.state, event.log_ids.reason), ("error", "Remote error"))
         self.assertIn("HTTP 401", event.log_ids.message)
+
+    def test_bad_line_or_total_leaves_nothing_half_written_and_the_event_replays(self):
+        counts = lambda: {model: self.env[model].search_count([])  # noqa: E731
+                          for model in ("sale.order", "sale.order.line", "res.partner", "shop.sync.binding")}
+        before = counts()
+        good = {"name": "Mug", "sku": "MUG-1", "qty": "1", "price": "100", "rate": "25"}
+        untaxed = {"name": "Mug", "sku": "MUG-1", "qty": "1", "price": "100", "rate": "19"}
+        Event = self.env["shop.sync.event"]
+        bad_tax = Event._store(self.backend, "webhook", "order", order_payload(31, email="new31@example.com",
+                                                                              lines=[good, untaxed]),
+                               adapter=self.adapter)
+        bad_total = Event._store(self.backend, "webhook", "order", order_payload(
+            32, email="new32@example.com", lines=[good], total="99.99"), adapter=self.adapter)
+        (bad_tax | bad_total)._process()
+        self.assertEqual((bad_tax.state, bad_total.state), ("error", "error"))
+        self.assertIn("No sales tax of 19", bad_tax.log_ids.message)
+        self.assertIn("Totals differ", bad_total.log_ids.message, "raised after the sale order was created")
+        self.assertEqual(counts(), before, "no order, line, customer or binding of a failed import is left")
+        sale_tax(self.env, 19)
+        bad_tax.log_ids.action_retry()
+        self.assertEqual(bad_tax.state, "done")
+        self.assertEqual(len(self.sale_for(31).order_line), 2, "the kept event imports the whole order")
