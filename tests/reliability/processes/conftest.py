@@ -20,6 +20,7 @@ from .harness import Database, OdooServer, copy_database, drop_database, odoo_sh
 from .shop import Shop
 
 HERE = os.path.dirname(__file__)
+MODULES = {"shop_sync_base", "shop_sync_shopify", "shop_sync_economic"}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -41,6 +42,14 @@ def template_db(request):
     name = name or os.environ.get("SHOP_SYNC_TEST_DB")
     if not name:
         pytest.skip("needs the test database with every addon (--odoo-database, see scripts/test.sh)")
+    db = Database(name)
+    try:
+        installed = {module for (module,) in db.all(
+            "SELECT name FROM ir_module_module WHERE state = 'installed' AND name = ANY(%s)", (list(MODULES),))}
+    finally:
+        db.close()
+    if installed != MODULES:
+        pytest.skip(f"needs {', '.join(sorted(MODULES - installed))} installed in {name}")
     return name
 
 
