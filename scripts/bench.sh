@@ -18,7 +18,7 @@ scripts/pg.sh start
 if ! db_exists "$DB"; then
     scripts/odoo.sh -d "$DB" -i shop_sync_base --stop-after-init --workers=0 --log-level=warn
 fi
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(python3 --version 2>&1), $(uname -m)"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(python3 --version 2>&1), $(uname -m), load $(cut -d' ' -f1-3 /proc/loadavg)"
 # the repository root on the path: bench scripts import the simulators
 shell() { PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" "$VENV/bin/odoo" shell -c odoo.conf "${ODOO_DB_ARGS[@]}" --no-http --log-level=warn "$@"; }
 [ "${BENCH_PIPELINE:-1}" = 0 ] || shell -d "$DB" < bench/bench_pipeline.py
@@ -26,11 +26,10 @@ shell() { PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" "$VENV/bin/odoo" shell -c
 
 # -- against a running server: Odoo with its HTTP workers and queue_job runner, on free ports --
 modules=shop_sync_woocommerce,shop_sync_economic
-if db_exists "$LIVE_DB"; then
-    scripts/odoo.sh -d "$LIVE_DB" -u "$modules" --stop-after-init --workers=0 --log-level=warn
-else
-    scripts/odoo.sh -d "$LIVE_DB" -i "$modules" --stop-after-init --workers=0 --log-level=warn
-fi
+install_log=.state/odoo-install-$LIVE_DB.log
+if db_exists "$LIVE_DB"; then action=-u; else action=-i; fi
+scripts/odoo.sh -d "$LIVE_DB" "$action" "$modules" --stop-after-init --workers=0 --log-level=warn >"$install_log" 2>&1 \
+    || { tail -n 40 "$install_log"; echo "bench: ERROR: installing the addons in $LIVE_DB failed (log: $install_log)" >&2; exit 1; }
 # jobs left by an interrupted run must not compete with this one
 db_psql -d "$LIVE_DB" -qc "UPDATE queue_job SET state = 'cancelled'
     WHERE state IN ('wait_dependencies', 'pending', 'enqueued', 'started')"
@@ -40,6 +39,15 @@ sockets = [socket.socket() for _ in range(2)]
 for s in sockets:
     s.bind(("127.0.0.1", 0))
 print(*(s.getsockname()[1] for s in sockets))')
+SERVER=
+stop_server() {
+    [ -n "$SERVER" ] && kill -TERM -- "-$SERVER" 2>/dev/null || return 0
+    for _ in $(seq 50); do kill -0 -- "-$SERVER" 2>/dev/null || return 0; sleep 0.2; done
+    kill -KILL -- "-$SERVER" 2>/dev/null || true
+}
+trap stop_server EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 SERVER_LOG=.state/bench-server.log
 rm -f "$SERVER_LOG"
 # own process group (setsid), so that stopping it stops the HTTP workers and the job runner too
@@ -47,19 +55,15 @@ setsid "$VENV/bin/odoo" server -c odoo.conf "${ODOO_DB_ARGS[@]}" -d "$LIVE_DB" -
     --http-port "$HTTP_PORT" --gevent-port "$GEVENT_PORT" --max-cron-threads 0 --log-level=warn \
     --logfile "$SERVER_LOG" &
 SERVER=$!
-stop_server() {
-    kill -TERM -- "-$SERVER" 2>/dev/null || return 0
-    for _ in $(seq 50); do kill -0 -- "-$SERVER" 2>/dev/null || return 0; sleep 0.2; done
-    kill -KILL -- "-$SERVER" 2>/dev/null || true
-}
-trap stop_server EXIT
 export BENCH_ODOO_URL=http://127.0.0.1:$HTTP_PORT
+healthy() { "$VENV/bin/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)' \
+    "$BENCH_ODOO_URL/web/health" 2>/dev/null; }
 for _ in $(seq 120); do
-    curl -sf "$BENCH_ODOO_URL/web/health" >/dev/null && break
+    healthy && break
     kill -0 "$SERVER" 2>/dev/null || { echo "bench: the Odoo server stopped, see $SERVER_LOG" >&2; exit 1; }
     sleep 0.5
 done
-curl -sf "$BENCH_ODOO_URL/web/health" >/dev/null || { echo "bench: no answer from $BENCH_ODOO_URL" >&2; exit 1; }
+healthy || { echo "bench: no answer from $BENCH_ODOO_URL, see $SERVER_LOG" >&2; exit 1; }
 echo "live: Odoo $BENCH_ODOO_URL on $LIVE_DB, $(awk -F' *= *' '/^workers/ {print $2}' odoo.conf) HTTP workers," \
      "queue_job $(awk -F' *= *' '/^channels/ {print $2}' odoo.conf); server log $SERVER_LOG"
 shell -d "$LIVE_DB" < bench/bench_latency.py
