@@ -7,9 +7,10 @@ shop orders (200 buyers, 4 in 5 Danish and 1 in 5 German, two products and shipp
 imported through the order importer of a fresh shop backend, untimed; then one invoice job per
 order is queued at once and the server's job workers push them through the real invoice exporter
 (customers, products, draft invoice; Retry-After honoured with real sleeps).  Timed from the
-commit of the queued jobs to the last job done.  An order whose retries ran out stays waiting;
-the scheduled pass (``_economic_export_pending``) is then run once and counted.  The backends
-are archived at the end.
+commit of the queued jobs to the last job done.  An order left waiting (its retries ran out, or
+its job failed) gets what the scheduler does next, one pass of ``_economic_export_pending``,
+timed too and counted.  Exactly once: no two drafts with the same order reference and no draft
+that no order is bound to.  The backends are archived at the end.
   BENCH_INVOICES       orders to invoice (default 1000)
   BENCH_ECONOMIC_RPS   the simulator's limit in requests per second (default 25)
   BENCH_TIMEOUT        seconds to wait for the jobs of one pass (default 600)
@@ -145,11 +146,12 @@ def main():
         states = Counter(sales.mapped("economic_invoice_state"))
         references = Counter(draft["references"]["other"] for draft in sim.drafts.values())
         duplicates = sum(count - 1 for count in references.values())
+        unbound = len(set(sim.drafts) - set(sales.mapped("economic_draft_number")))
         throttled = sum(1 for _method, _path, status in sim.journal if status == 429)
         errors = Counter(env["shop.sync.log"].search([("backend_id", "=", accounting.id),
                                                        ("state", "=", "error")]).mapped("reason"))
         print(f"e-conomic: {len(sim.drafts)}/{INVOICES} draft invoices in {seconds:.1f} s "
-              f"({len(sim.drafts) / seconds:.1f} invoices/s); {duplicates} duplicate drafts, "
+              f"({len(sim.drafts) / seconds:.1f} invoices/s); {duplicates} duplicate and {unbound} unbound drafts, "
               f"{states.get('draft', 0)} orders marked draft, {states.get('error', 0)} in error; "
               f"limit {RPS} requests/s: {len(sim.journal)} requests, {throttled} answered 429; "
               f"{len(waiting)} orders left to the scheduled pass, {jobs.get('failed', 0)} jobs failed; "

@@ -18,9 +18,13 @@ scripts/pg.sh start
 if ! db_exists "$DB"; then
     scripts/odoo.sh -d "$DB" -i shop_sync_base --stop-after-init --workers=0 --log-level=warn
 fi
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(python3 --version 2>&1), $(uname -m), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(python3 --version 2>&1), $(uname -m)," \
+     "load $(cut -d' ' -f1-3 /proc/loadavg)"
 # the repository root on the path: bench scripts import the simulators
-shell() { PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" "$VENV/bin/odoo" shell -c odoo.conf "${ODOO_DB_ARGS[@]}" --no-http --log-level=warn "$@"; }
+shell() {
+    PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" \
+        "$VENV/bin/odoo" shell -c odoo.conf "${ODOO_DB_ARGS[@]}" --no-http --log-level=warn "$@"
+}
 [ "${BENCH_PIPELINE:-1}" = 0 ] || shell -d "$DB" < bench/bench_pipeline.py
 [ "${BENCH_LIVE:-1}" = 0 ] && exit 0
 
@@ -28,8 +32,11 @@ shell() { PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" "$VENV/bin/odoo" shell -c
 modules=shop_sync_woocommerce,shop_sync_economic
 install_log=.state/odoo-install-$LIVE_DB.log
 if db_exists "$LIVE_DB"; then action=-u; else action=-i; fi
-scripts/odoo.sh -d "$LIVE_DB" "$action" "$modules" --stop-after-init --workers=0 --log-level=warn >"$install_log" 2>&1 \
-    || { tail -n 40 "$install_log"; echo "bench: ERROR: installing the addons in $LIVE_DB failed (log: $install_log)" >&2; exit 1; }
+if ! scripts/odoo.sh -d "$LIVE_DB" "$action" "$modules" --stop-after-init --workers=0 --log-level=warn \
+        >"$install_log" 2>&1; then
+    tail -n 40 "$install_log"
+    echo "bench: ERROR: installing the addons in $LIVE_DB failed (log: $install_log)" >&2; exit 1
+fi
 # jobs left by an interrupted run must not compete with this one
 db_psql -d "$LIVE_DB" -qc "UPDATE queue_job SET state = 'cancelled'
     WHERE state IN ('wait_dependencies', 'pending', 'enqueued', 'started')"
