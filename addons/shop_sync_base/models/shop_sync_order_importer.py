@@ -5,6 +5,7 @@ from psycopg2 import errors as pg_errors
 
 from odoo import Command, _, api, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 _logger = logging.getLogger(__name__)
 
@@ -40,6 +41,10 @@ class ShopSyncOrderImporter(models.AbstractModel):
         except pg_errors.UniqueViolation:
             return Log._record(backend, "order_import", "skipped", reason=_("Order already imported"),
                                message=_("Imported meanwhile by a concurrent delivery."), **common)
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            # a concurrent transaction changed the same rows (e.g. imported this order and reserved its
+            # stock): not the order's fault; the whole transaction is retried (queue_job, Odoo's RPC)
+            raise
         except (UserError, ValidationError) as exc:
             return Log._record(backend, "order_import", "error", reason=_("Order not imported"),
                                message=str(exc), **common)

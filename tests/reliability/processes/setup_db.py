@@ -4,7 +4,7 @@ prints one JSON line ``RELIABILITY {...}`` with the ids and the webhook token, a
 
 The company sells from Denmark; sale taxes (included in price) exist for every seed rate; a Shopify
 backend on the Shopify simulator invoices its orders in an e-conomic backend on the e-conomic
-simulator; the shop's products are imported.  The order watermark is "now": polls see only the
+simulator; the shop's products are imported and in stock.  The order watermark is "now": polls see only the
 orders the tests place.
 """
 # ruff: noqa: F821 - `env` is given by odoo shell
@@ -37,6 +37,12 @@ shop = Backend.create({
 shop.action_load_order_states()
 shop.with_context(queue_job__no_delay=True)._import_products(full=True)
 shop.orders_synced_until = fields.Datetime.now()
+# stock on hand: confirming an imported order reserves it (concurrent imports touch the same quants)
+stock = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1).lot_stock_id
+for binding in env["shop.sync.binding"].search([("backend_id", "=", shop.id), ("model", "=", "product.product")]):
+    product = env["product.product"].browse(binding.res_id)
+    if product.is_storable:
+        env["stock.quant"]._update_available_quantity(product, stock, 1000)
 env.cr.commit()
 print("RELIABILITY " + json.dumps({"shop": shop.id, "accounting": accounting.id, "token": shop.webhook_token,
                                    "products": env["shop.sync.binding"].search_count(
