@@ -14,10 +14,12 @@ that no order is bound to.  The backends are archived at the end.
   BENCH_INVOICES       orders to invoice (default 1000)
   BENCH_ECONOMIC_RPS   the simulator's limit in requests per second (default 25)
   BENCH_TIMEOUT        seconds to wait for the jobs of one pass (default 600)
+  BENCH_SERVER_LOG     the server's log file, where the HTTP client logs each retry and its delay
 """
 # ruff: noqa: F821 - `env` is given by odoo shell
 
 import os
+import re
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -113,6 +115,16 @@ def wait_for_jobs(accounting):
             time.sleep(0.05)
 
 
+def client_retries(url):
+    """(retries, seconds slept) the server's HTTP clients logged for ``url`` (services/http.py)."""
+    path = os.environ.get("BENCH_SERVER_LOG")
+    if not path or not os.path.exists(path):
+        return None, None
+    with open(path, encoding="utf-8", errors="replace") as log:
+        delays = [float(delay) for delay in re.findall(rf"retrying {re.escape(url)} in ([0-9.]+)s", log.read())]
+    return len(delays), sum(delays)
+
+
 def refresh():
     env.cr.rollback()
     env.invalidate_all()
@@ -148,12 +160,15 @@ def main():
         duplicates = sum(count - 1 for count in references.values())
         unbound = len(set(sim.drafts) - set(sales.mapped("economic_draft_number")))
         throttled = sum(1 for _method, _path, status in sim.journal if status == 429)
+        retries, slept = client_retries(server.url)
+        client = f"the clients retried {retries} times after sleeping {slept:.0f} s in all" if retries is not None \
+            else "client retries not logged"
         errors = Counter(env["shop.sync.log"].search([("backend_id", "=", accounting.id),
                                                        ("state", "=", "error")]).mapped("reason"))
         print(f"e-conomic: {len(sim.drafts)}/{INVOICES} draft invoices in {seconds:.1f} s "
               f"({len(sim.drafts) / seconds:.1f} invoices/s); {duplicates} duplicate and {unbound} unbound drafts, "
               f"{states.get('draft', 0)} orders marked draft, {states.get('error', 0)} in error; "
-              f"limit {RPS} requests/s: {len(sim.journal)} requests, {throttled} answered 429; "
+              f"limit {RPS} requests/s: {len(sim.journal)} requests, {throttled} answered 429, {client}; "
               f"{len(waiting)} orders left to the scheduled pass, {jobs.get('failed', 0)} jobs failed; "
               f"errors logged: {dict(errors) or 'none'}")
     finally:

@@ -57,12 +57,13 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 SERVER_LOG=.state/bench-server.log
 rm -f "$SERVER_LOG"
-# own process group (setsid), so that stopping it stops the HTTP workers and the job runner too
+# own process group (setsid), so that stopping it stops the HTTP workers and the job runner too;
+# the HTTP client's retries are logged (bench_economic.py counts them)
 setsid "$VENV/bin/odoo" server -c odoo.conf "${ODOO_DB_ARGS[@]}" -d "$LIVE_DB" --db-filter="^$LIVE_DB\$" \
     --http-port "$HTTP_PORT" --gevent-port "$GEVENT_PORT" --max-cron-threads 0 --log-level=warn \
-    --logfile "$SERVER_LOG" &
+    --log-handler odoo.addons.shop_sync_base.services.http:INFO --logfile "$SERVER_LOG" &
 SERVER=$!
-export BENCH_ODOO_URL=http://127.0.0.1:$HTTP_PORT
+export BENCH_ODOO_URL=http://127.0.0.1:$HTTP_PORT BENCH_SERVER_LOG=$SERVER_LOG
 healthy() { "$VENV/bin/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)' \
     "$BENCH_ODOO_URL/web/health" 2>/dev/null; }
 for _ in $(seq 120); do
