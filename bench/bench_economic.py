@@ -13,7 +13,7 @@ timed too and counted.  Exactly once: no two drafts with the same order referenc
 that no order is bound to.  The backends are archived at the end.
   BENCH_INVOICES       orders to invoice (default 1000)
   BENCH_ECONOMIC_RPS   the simulator's limit in requests per second (default 25)
-  BENCH_TIMEOUT        seconds to wait for the jobs of one pass (default 600)
+  BENCH_TIMEOUT        seconds to wait for the jobs of one pass (default 1800)
   BENCH_SERVER_LOG     the server's log file, where the HTTP client logs each retry and its delay
 """
 # ruff: noqa: F821 - `env` is given by odoo shell
@@ -34,7 +34,7 @@ from simulators.economic import AGREEMENT_GRANT_TOKEN, APP_SECRET_TOKEN, Economi
 
 INVOICES = int(os.environ.get("BENCH_INVOICES", 1000))
 RPS = int(os.environ.get("BENCH_ECONOMIC_RPS", 25))
-TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", 600))
+TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", 1800))
 BENCH_PREFIX = "Bench "
 ACTIVE_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
 BUYERS = 200
@@ -169,7 +169,7 @@ def main():
               f"({len(sim.drafts) / seconds:.1f} invoices/s); {duplicates} duplicate and {unbound} unbound drafts, "
               f"{states.get('draft', 0)} orders marked draft, {states.get('error', 0)} in error; "
               f"limit {RPS} requests/s: {len(sim.journal)} requests, {throttled} answered 429, {client}; "
-              f"{len(waiting)} orders left to the scheduled pass, {jobs.get('failed', 0)} jobs failed; "
+              f"{len(waiting)} orders left to the scheduled pass, {jobs.get('failed', 0)} failed jobs; "
               f"errors logged: {dict(errors) or 'none'}")
     finally:
         server.stop()
