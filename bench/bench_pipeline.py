@@ -54,6 +54,11 @@ def _now():
     return datetime.now(UTC)
 
 
+def _rss_mib():
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+
+
 def timed(function):
     started = time.perf_counter()
     result = function()
@@ -137,6 +142,8 @@ def bench_products(backend, adapter):
     if TRACEMALLOC:
         tracemalloc.start()
 
+    fifths, rss_trend = [PRODUCTS * k // 5 for k in range(1, 6)], []  # RSS stays flat when memory is bounded
+
     def batches():
         states = []
         for start in range(0, PRODUCTS, BATCH):
@@ -144,6 +151,8 @@ def bench_products(backend, adapter):
                 backend, [product(i) for i in range(start, min(start + BATCH, PRODUCTS))])]
             env.flush_all()
             env.invalidate_all()
+            if len(rss_trend) < 5 and len(states) >= fifths[len(rss_trend)]:
+                rss_trend.append(_rss_mib())
         return states
 
     queries = env.cr.sql_log_count
@@ -154,7 +163,8 @@ def bench_products(backend, adapter):
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"products (batches of {BATCH}): {states.count('done')}/{PRODUCTS} products, {PRODUCTS * VARIANTS} "
           f"variants in {seconds:.1f} s ({1000 * seconds / PRODUCTS:.1f} ms/product); "
-          f"{queries / PRODUCTS:.0f} SQL queries/product; {peak}peak RSS of the process {rss:.0f} MiB")
+          f"{queries / PRODUCTS:.0f} SQL queries/product; {peak}peak RSS of the process {rss:.0f} MiB "
+          f"(RSS along the run: {', '.join(f'{mib:.0f}' for mib in rss_trend)} MiB)")
 
     sample = min(PRODUCTS, SAMPLE)
 
