@@ -75,18 +75,14 @@ def economic():
 
 
 @pytest.fixture(scope="session")
-def database(template_db, shopify, economic):
-    """A configured copy of the test database: yields (Database, ids from setup_db.py)."""
+def database(template_db):
+    """A copy of the test database, dropped at the end."""
     name = f"{template_db}_rel_{uuid.uuid4().hex[:8]}"
     copy_database(template_db, name)
     db = None
     try:
-        output = odoo_shell(name, os.path.join(HERE, "setup_db.py"), env={
-            "RELIABILITY_SHOPIFY_URL": shopify.url, "RELIABILITY_ECONOMIC_URL": economic.url})
-        ids = shell_result(output)
-        assert ids["products"], "the shop's products were imported"
         db = Database(name)
-        yield db, ids
+        yield db
     finally:
         if db:
             db.close()
@@ -94,16 +90,21 @@ def database(template_db, shopify, economic):
 
 
 @pytest.fixture(scope="session")
-def odoo_server(database, tmp_path_factory):
-    db, _ids = database
-    server = OdooServer(db.name, tmp_path_factory.mktemp("odoo") / "server.log")
+def odoo_server(database, shopify, economic, tmp_path_factory):
+    """The server on the copy, started while ``setup_db.py`` configures it; yields (server, ids)."""
+    server = OdooServer(database.name, tmp_path_factory.mktemp("odoo") / "server.log")
     try:
-        yield server.start()
+        server.launch()
+        output = odoo_shell(database.name, os.path.join(HERE, "setup_db.py"), env={
+            "RELIABILITY_SHOPIFY_URL": shopify.url, "RELIABILITY_ECONOMIC_URL": economic.url})
+        ids = shell_result(output)
+        assert ids["products"], "the shop's products were imported"
+        yield server.wait_ready(), ids
     finally:
         server.stop()
 
 
 @pytest.fixture(scope="session")
 def shop(shopify, economic, catalogue, database, odoo_server):
-    db, ids = database
-    return Shop(shopify, economic, catalogue, db, ids, odoo_server)
+    server, ids = odoo_server
+    return Shop(shopify, economic, catalogue, database, ids, server)

@@ -140,6 +140,10 @@ class OdooServer:
         self._uid = None
 
     def start(self, timeout=60):
+        return self.launch().wait_ready(timeout)
+
+    def launch(self):
+        """Start the server without waiting for it (see ``wait_ready``)."""
         command = [
             str(ODOO), "server", "-c", "odoo.conf", *odoo_db_args(), "-d", self.db, "--db-filter", f"^{self.db}$",
             "--workers", str(self.workers), "--max-cron-threads", "0", "--http-interface", "127.0.0.1",
@@ -149,6 +153,10 @@ class OdooServer:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
                                             start_new_session=True)
+        return self
+
+    def wait_ready(self, timeout=60):
+        """Wait until the HTTP workers answer and queue_job's runner is connected."""
         wait_for(self._healthy, timeout, interval=0.2, message=f"Odoo on port {self.port} (log {self.log_path})")
         wait_for(lambda: "database connections ready" in self.log(), timeout, interval=0.2,
                  message="queue_job's runner")
