@@ -80,3 +80,20 @@ def test_invoice_export_survives_a_storm_and_a_longer_storm_loses_nothing(shop, 
     _sync(shop, shop.ids["accounting"])  # the accounting backend's next run sends what is pending
     wait_for(lambda: shop.sale_orders(name)[0][1] == "draft", timeout=30, message="the draft invoice")
     assert len(shop.drafts(name)) == 1
+
+
+def test_webhook_order_the_shop_cannot_give_is_retried_by_its_job(shop):
+    """A storm while the adapter re-fetches a webhook's order: 'Remote error' logged (in its own
+    transaction), the job retried after the shop's Retry-After, then the order is imported."""
+    gid, name = shop.place_order()
+    shop.sim.faults.add("rate_limit", retry_after=0.1, count=5)  # one more than the client retries
+    assert shop.post_webhook(gid).status_code == 200
+    wait_for(lambda: shop.events(gid)[0][2] == "done", timeout=30, message="the retried import")
+    ((event_id, *_rest),) = shop.events(gid)
+    logs = shop.db.all("SELECT state, reason, message FROM shop_sync_log WHERE event_id = %s ORDER BY id",
+                       (event_id,))
+    assert [(state, reason) for state, reason, _message in logs] == [("error", "Remote error"), ("done", None)], logs
+    assert "HTTP 429" in logs[0][2] and "the job tries again later (attempt 1 of" in logs[0][2]
+    assert shop.db.one("SELECT state, retry FROM queue_job WHERE uuid = %s",
+                       (shop.jobs("_process", event_id)[0][2],)) == ("done", 2)
+    assert len(shop.sale_orders(name)) == 1
