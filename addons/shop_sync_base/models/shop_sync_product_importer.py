@@ -128,14 +128,14 @@ class ShopSyncProductImporter(models.AbstractModel):
             if not item.template:
                 unbound.append(item)
         if unbound:
-            by_sku = {variant.default_code: variant.product_tmpl_id for variant in
-                      self._variants_by_sku(backend, [v.sku for item in unbound for v in item.with_sku])}
+            matches = self._variants_by_sku(backend, [v.sku for item in unbound for v in item.with_sku])
             for item in unbound:
-                templates = self.env["product.template"].union(
-                    *(by_sku[v.sku] for v in item.with_sku if v.sku in by_sku))
+                skus = {v.sku for v in item.with_sku}
+                templates = matches.filtered(lambda p, skus=skus: p.default_code in skus).product_tmpl_id
                 if len(templates) > 1:
                     item.error = _("The SKUs of '%s' belong to several Odoo products.", item.product.name)
-                item.template = templates[:1] if len(templates) == 1 else templates.browse()
+                    templates = templates.browse()
+                item.template = templates
 
     @api.model
     def _variants_by_sku(self, backend, skus):

@@ -51,6 +51,13 @@ class TestProductImport(ShopSyncCase):
         self.assertEqual(log.res_id, existing.product_tmpl_id.id)
         self.assertEqual(self.env["product.product"].search_count([("default_code", "=", "POSTER-1")]), 1)
 
+    def test_skus_of_several_odoo_products_are_an_error(self):
+        self.env["product.product"].create([{"name": "Small tee", "default_code": "TEE-S"},
+                                            {"name": "Medium tee", "default_code": "TEE-M"}])
+        log = self._import(product_payload())
+        self.assertEqual((log.state, log.reason), ("error", "Product not imported"))
+        self.assertIn("belong to several Odoo products", log.message)
+
     def test_product_and_variants_without_sku_are_errors(self):
         log = self._import(product_payload(variants=[{"id": "v1", "sku": ""}]))
         self.assertEqual((log.state, log.reason), ("error", "Product without SKU"))
