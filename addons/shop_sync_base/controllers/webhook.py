@@ -2,7 +2,7 @@ import json
 import logging
 import re
 
-from odoo import http
+from odoo import _, http
 from odoo.http import request
 
 from ..services.adapter import WebhookRejected
@@ -42,22 +42,22 @@ class ShopSyncWebhook(http.Controller):
         headers = dict(request.httprequest.headers)
         acknowledged = adapter.webhook_ack(headers, params)
         if acknowledged:
-            Log._record(backend, "webhook", "done", reason="Ping", message=acknowledged)
+            Log._record(backend, "webhook", "done", reason=_("Ping"), message=acknowledged)
             return self._answer(200, "pong")
         length = request.httprequest.content_length or 0
         if length > MAX_PAYLOAD:
-            Log._record(backend, "webhook", "error", reason="Payload too large",
+            Log._record(backend, "webhook", "error", reason=_("Payload too large"),
                         message=f"{length} bytes refused (limit {MAX_PAYLOAD}).")
             return self._answer(413, "payload too large")
-        body = request.httprequest.get_data()
+        body = request.httprequest.get_data()  # without a Content-Length (chunked): Odoo's 128 MiB cap
         if len(body) > MAX_PAYLOAD:
-            Log._record(backend, "webhook", "error", reason="Payload too large",
+            Log._record(backend, "webhook", "error", reason=_("Payload too large"),
                         message=f"More than {MAX_PAYLOAD} bytes refused.")
             return self._answer(413, "payload too large")
         try:
             adapter.verify_webhook(headers, body)
         except WebhookRejected as exc:
-            Log._record(backend, "webhook", "error", reason="Signature rejected", message=str(exc))
+            Log._record(backend, "webhook", "error", reason=_("Signature rejected"), message=str(exc))
             return self._answer(401, "invalid signature")
         text = body.decode("utf-8", errors="replace")
         try:
@@ -67,7 +67,7 @@ class ShopSyncWebhook(http.Controller):
             event = env["shop.sync.event"]._store(backend, "webhook", "order", text,
                                                   topic=adapter.webhook_topic(headers))
             event.write({"state": "error", "message": f"Malformed JSON: {exc}"})
-            Log._record(backend, "webhook", "error", event=event, reason="Malformed payload", message=str(exc),
+            Log._record(backend, "webhook", "error", event=event, reason=_("Malformed payload"), message=str(exc),
                         request=text)
             return self._answer(400, "malformed JSON")
         classified = adapter.webhook_event(headers, payload) if isinstance(payload, dict) else None

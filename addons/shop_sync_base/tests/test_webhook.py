@@ -60,6 +60,14 @@ class TestWebhook(HttpCase):
         self.assertEqual(response.status_code, 413)
         self.assertEqual(len(self.logs("Payload too large")), 1)
 
+    def test_oversized_payload_without_length_is_refused_while_read(self):
+        chunks = (b"x" * 65536 for _chunk in range(MAX_PAYLOAD // 65536 + 2))  # chunked: no Content-Length
+        response = self.url_open(self.backend.webhook_url.replace(self.base_url(), ""), data=chunks,
+                                 headers={"Content-Type": "application/json", "X-Signature": "unchecked"})
+        self.assertEqual(response.status_code, 413)
+        self.assertEqual(self.logs("Payload too large").message, f"More than {MAX_PAYLOAD} bytes refused.")
+        self.assertFalse(self.logs("Signature rejected"), "refused before anything else is looked at")
+
     def test_ping_is_acknowledged_without_event(self):
         self.assertEqual(self.post({"ping": True}).status_code, 200)
         self.assertFalse(self.events())
