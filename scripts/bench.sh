@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Benchmarks: numbers and ratios measured in one run (see bench/*.py for what and how much).
 #   SHOP_SYNC_BENCH_DB       database of the pipeline benchmarks (default shopsync_bench; created with
-#                            shop_sync_base when missing; nothing stays in it)
+#                            shop_sync_base when missing, updated otherwise; nothing stays in it)
 #   SHOP_SYNC_BENCH_LIVE_DB  database of the benchmarks against a running server (default <bench db>_live;
-#                            created with the WooCommerce and e-conomic connectors when missing)
+#                            created with the WooCommerce and e-conomic connectors when missing, updated
+#                            otherwise)
 #   BENCH_PIPELINE=0         skip the pipeline benchmarks (bench_pipeline.py)
 #   BENCH_LIVE=0             skip the benchmarks against a running server (webhook latency, e-conomic push)
 # Sizes: BENCH_ORDERS, BENCH_PRODUCTS, BENCH_VARIANTS (bench_pipeline.py), BENCH_WEBHOOKS,
@@ -15,9 +16,15 @@ DB=${SHOP_SYNC_BENCH_DB:-shopsync_bench}
 LIVE_DB=${SHOP_SYNC_BENCH_LIVE_DB:-${DB}_live}
 scripts/setup.sh
 scripts/pg.sh start
-if ! db_exists "$DB"; then
-    scripts/odoo.sh -d "$DB" -i shop_sync_base --stop-after-init --workers=0 --log-level=warn
-fi
+# install the addons in a new database, update them in an existing one (their code may have changed)
+prepare_db() {
+    local db=$1 modules=$2 action=-u log=.state/odoo-install-$1.log
+    db_exists "$db" || action=-i
+    if ! scripts/odoo.sh -d "$db" "$action" "$modules" --stop-after-init --workers=0 --log-level=warn >"$log" 2>&1; then
+        tail -n 40 "$log"
+        echo "bench: ERROR: installing $modules in $db failed (log: $log)" >&2; exit 1
+    fi
+}
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(python3 --version 2>&1), $(uname -m)," \
      "load $(cut -d' ' -f1-3 /proc/loadavg)"
 # the repository root on the path: bench scripts import the simulators
@@ -25,18 +32,14 @@ shell() {
     PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" \
         "$VENV/bin/odoo" shell -c odoo.conf "${ODOO_DB_ARGS[@]}" --no-http --log-level=warn "$@"
 }
-[ "${BENCH_PIPELINE:-1}" = 0 ] || shell -d "$DB" < bench/bench_pipeline.py
+if [ "${BENCH_PIPELINE:-1}" != 0 ]; then
+    prepare_db "$DB" shop_sync_base
+    shell -d "$DB" < bench/bench_pipeline.py
+fi
 [ "${BENCH_LIVE:-1}" = 0 ] && exit 0
 
 # -- against a running server: Odoo with its HTTP workers and queue_job runner, on free ports --
-modules=shop_sync_woocommerce,shop_sync_economic
-install_log=.state/odoo-install-$LIVE_DB.log
-if db_exists "$LIVE_DB"; then action=-u; else action=-i; fi
-if ! scripts/odoo.sh -d "$LIVE_DB" "$action" "$modules" --stop-after-init --workers=0 --log-level=warn \
-        >"$install_log" 2>&1; then
-    tail -n 40 "$install_log"
-    echo "bench: ERROR: installing the addons in $LIVE_DB failed (log: $install_log)" >&2; exit 1
-fi
+prepare_db "$LIVE_DB" shop_sync_woocommerce,shop_sync_economic
 # jobs left by an interrupted run must not compete with this one
 db_psql -d "$LIVE_DB" -qc "UPDATE queue_job SET state = 'cancelled'
     WHERE state IN ('wait_dependencies', 'pending', 'enqueued', 'started')"
