@@ -110,10 +110,11 @@ def drop_database(name):
 
 def odoo_shell(db, script, env=None, timeout=120):
     """Run ``script`` (a path) through ``odoo shell`` on ``db``; return its stdout."""
-    result = subprocess.run(
-        [str(ODOO), "shell", "-c", "odoo.conf", *odoo_db_args(), "-d", db, "--no-http", "--log-level=warn"],
-        stdin=open(script), capture_output=True, text=True, cwd=ROOT, timeout=timeout,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+    with open(script) as stdin:
+        result = subprocess.run(
+            [str(ODOO), "shell", "-c", "odoo.conf", *odoo_db_args(), "-d", db, "--no-http", "--log-level=warn"],
+            stdin=stdin, capture_output=True, text=True, cwd=ROOT, timeout=timeout,
+            env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
     if result.returncode:
         raise RuntimeError(f"odoo shell failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result.stdout
@@ -138,9 +139,6 @@ class OdooServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = None
         self._uid = None
-
-    def start(self, timeout=60):
-        return self.launch().wait_ready(timeout)
 
     def launch(self):
         """Start the server without waiting for it (see ``wait_ready``)."""

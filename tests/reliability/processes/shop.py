@@ -30,14 +30,13 @@ class Shop:
         gid = self.sim.add_order(dataclasses.replace(seed, number=str(next(_numbers))))
         return gid, self.sim.orders[gid]["name"]
 
-    def post_webhook(self, gid, topic="orders/create", signature=None, body=None):
-        """POST the order as Shopify does (REST payload, HMAC of the body) to the backend's endpoint."""
-        if body is None:
-            with self.sim.lock:
-                body = json.dumps(self.sim.rest.order(self.sim.orders[gid])).encode()
-        headers = {"Content-Type": "application/json", "X-Shopify-Topic": topic,
+    def post_webhook(self, gid):
+        """POST orders/create as Shopify does (REST payload, HMAC of the body) to the backend's endpoint."""
+        with self.sim.lock:
+            body = json.dumps(self.sim.rest.order(self.sim.orders[gid])).encode()
+        headers = {"Content-Type": "application/json", "X-Shopify-Topic": "orders/create",
                    "X-Shopify-Shop-Domain": SHOP_DOMAIN, "X-Shopify-API-Version": "2025-01",
-                   "X-Shopify-Hmac-Sha256": signature or webhook_signature(API_SECRET, body)}
+                   "X-Shopify-Hmac-Sha256": webhook_signature(API_SECRET, body)}
         url = f"{self.server.url}/shop_sync/webhook/{self.ids['shop']}/{self.ids['token']}"
         return requests.post(url, data=body, headers=headers, timeout=30)
 
