@@ -2,8 +2,9 @@
 
 One backend of every connector kind, each credential field holding a unique value, talks to a
 remote that refuses everything with an error body echoing the whole request (URL, headers, body):
-the connection tests and polls fail and are logged.  A Shop Sync User then reads every field of
-every record of every shop.sync.* model: no credential value may appear anywhere.
+the connection tests and polls fail and are logged, and the user's own dry-runs show the fetch
+failures.  The Shop Sync User then reads every field of every record of every shop.sync.* model: no
+credential value may appear anywhere.
 """
 
 import base64
@@ -78,7 +79,10 @@ class TestCredentialsStayWithManagers(TransactionCase):
         self.assertGreaterEqual(len(logs), len(kinds), "the failures are logged")
 
         user = new_test_user(self.env, login="shop_sync_reader", groups="shop_sync_base.group_shop_sync_user")
-        read = []
+        if "shop.sync.dry.run" in self.env:  # the user's own dry-runs show fetch failures
+            for backend in Backend.search([("name", "like", " with secrets"), ("role", "=", "shop")]):
+                self.env["shop.sync.dry.run"].with_user(user).create({"backend_id": backend.id}).action_run()
+        read = {}
         for model_name in sorted(self.env.registry):
             Model = self.env[model_name].with_user(user)
             if not model_name.startswith("shop.sync.") or Model._abstract or not Model.has_access("read"):
@@ -88,8 +92,10 @@ class TestCredentialsStayWithManagers(TransactionCase):
                 self.assertNotIn(name, fields, f"{model_name}.{name} is offered to a Shop Sync User")
             records = Model.search([])
             text = repr(records.read(list(fields)))
-            read.append(model_name)
+            read[model_name] = text
             for secret in secrets:
                 self.assertNotIn(secret, text, f"a credential is readable in {model_name}")
         self.assertIn("shop.sync.backend", read)
-        self.assertIn("shop.sync.log", read)
+        self.assertIn("Connection failed", read["shop.sync.log"])
+        if "shop.sync.dry.run" in self.env:
+            self.assertIn("Fetching failed", read["shop.sync.dry.run.line"])
