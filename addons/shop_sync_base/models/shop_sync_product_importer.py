@@ -4,6 +4,7 @@ from psycopg2 import errors as pg_errors
 
 from odoo import Command, _, api, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import html2plaintext
 
 _logger = logging.getLogger(__name__)
@@ -55,6 +56,8 @@ class ShopSyncProductImporter(models.AbstractModel):
             try:
                 with self.env.cr.savepoint():
                     self._create_all(backend, [items[index] for index in new], lookups)
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                raise  # a concurrent transaction: the whole transaction is retried (as for orders)
             except Exception as exc:  # noqa: BLE001 - each product is retried alone below, with its own log
                 _logger.info("batch of %s new products of backend %s failed, importing them one by one: %s",
                              len(new), backend.id, exc)
@@ -80,6 +83,8 @@ class ShopSyncProductImporter(models.AbstractModel):
                     self._update(backend, item, lookups)
                 else:
                     self._create_all(backend, [item], lookups)
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            raise
         except (UserError, ValidationError, pg_errors.UniqueViolation) as exc:
             item.error, item.created = str(exc), None
             lookups.clear()  # what they hold may have been rolled back
