@@ -6,7 +6,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.addons.shop_sync_base.services.http import RemoteError
 
 from ..services.client import eq
-from ..services.mapper import split_line
+from ..services.mapper import balance_nets, split_line
 
 _logger = logging.getLogger(__name__)
 
@@ -182,13 +182,15 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
     @api.model
     def _lines(self, backend, client, sale, country):
         """Every order line (products, shipping, fees, discounts as negative lines) with its net
-        amount exactly as Odoo computed it."""
+        amount as Odoo computed it, adding up to the order's untaxed total to the cent."""
         Products = self.env["shop.sync.economic.product.exporter"]
+        order_lines = sale.order_line.filtered(lambda l: not l.display_type)
+        nets = balance_nets(order_lines.mapped("price_subtotal"), sale.amount_untaxed)
         lines = []
-        for line in sale.order_line.filtered(lambda l: not l.display_type):
+        for line, net in zip(order_lines, nets):
             number = Products._ensure(backend, client, line.product_id, country)
             description = (line.name or line.product_id.display_name)[:2500]
-            for quantity, unit_price in split_line(line.product_uom_qty, line.price_subtotal):
+            for quantity, unit_price in split_line(line.product_uom_qty, net):
                 lines.append({"sortKey": len(lines) + 1, "product": {"productNumber": number},
                               "description": description, "quantity": float(quantity),
                               "unitNetPrice": float(unit_price)})

@@ -36,6 +36,22 @@ def split_line(quantity, net_total):
     return [(rest, unit), (Decimal(1), net_total - unit * rest)]
 
 
+def balance_nets(nets, total):
+    """Line net amounts that add up exactly to ``total``.
+
+    With taxes rounded globally, Odoo rounds an order's untaxed total apart from its line subtotals
+    (e.g. 104 + 111 + 39 gross at 19 % makes subtotals of 213.44 but an untaxed total of 213.45); the
+    cents of difference are carried by the largest lines, one cent each."""
+    nets = [money(net) for net in nets]
+    if not nets:
+        return nets
+    cents = int((money(total) - sum(nets, Decimal(0))) / CENT)
+    by_size = sorted(range(len(nets)), key=lambda index: abs(nets[index]), reverse=True)
+    for step in range(abs(cents)):
+        nets[by_size[step % len(by_size)]] += CENT if cents > 0 else -CENT
+    return nets
+
+
 def reference_body(document):
     """A nested reference reduced to its identifier (``{"layoutNumber": 19}``)."""
     keys = [key for key in document if key.endswith("Number") or key == "code"]

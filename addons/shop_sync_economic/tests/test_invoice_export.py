@@ -71,6 +71,21 @@ class TestInvoiceExport(EconomicCase):
                          [(2.0, 26.66), (1.0, 26.67)])
         self.assertEqual((draft["netAmount"], draft["grossAmount"]), (79.99, 99.99))
 
+    def test_net_lines_add_up_to_the_globally_rounded_untaxed_total(self):
+        self.company.tax_calculation_rounding_method = "round_globally"
+        sale = self.import_order(1006, [("product", "Mug", "MUG-1", "1", "104", "19"),
+                                        ("product", "Mug", "MUG-1", "1", "111", "19"),
+                                        ("shipping", "GLS", "", "1", "39", "19")],
+                                 country="DE", currency="EUR", email="max@example.de")
+        subtotals = sum(sale.order_line.mapped("price_subtotal"))
+        self.assertAlmostEqual(sale.amount_untaxed - subtotals, 0.01, msg="the case: Odoo's totals differ")
+        log = self.export(sale)
+        self.assertEqual(log.state, "done", log.message)
+        draft = self.sim.drafts[sale.economic_draft_number]
+        self.assertEqual(draft["netAmount"], 213.45)
+        self.assertEqual([line["unitNetPrice"] for line in draft["lines"]], [87.39, 93.29, 32.77],
+                         "the cent is carried by the largest line")
+
     def test_export_twice_creates_one_draft(self):
         sale = self.import_order(1003)
         self.assertEqual(self.export(sale).state, "done")
