@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from odoo import Command
 
 from .common import EconomicCase
@@ -128,6 +130,20 @@ class TestProducts(EconomicCase):
         self.export_products(self.mug)
         self.assertEqual(self.logs("product_export")[0].reason, "Unchanged")
         self.assertEqual(len(self.journal("PUT", "/products/MUG-1")), 2)
+
+    def test_product_bound_meanwhile_by_a_concurrent_job_is_used_as_it_is(self):
+        """Two invoice jobs meet the same new product: the second one's snapshot cannot see the binding
+        the first committed, so its insert hits the unique key; that must not fail the invoice."""
+        self.export_products(self.mug)
+        Binding = type(self.env["shop.sync.binding"])
+        unseen = patch.multiple(Binding, _for_record=lambda self, *args: self.browse(),
+                                _find=lambda self, *args: self.browse())
+        with unseen:
+            number = self.env["shop.sync.economic.product.exporter"]._ensure(
+                self.accounting, self.accounting._economic_client(), self.mug)
+        self.assertEqual(number, "MUG-1")
+        self.assertEqual(len(self.journal("POST", "/products")), 1, "the product is not created twice")
+        self.assertEqual(self.env["shop.sync.binding"]._for_record(self.accounting, self.mug).external_id, "MUG-1")
 
     def test_product_without_sku_is_a_clear_error(self):
         nameless = self.env["product.product"].create({"name": "No SKU"})
