@@ -19,7 +19,7 @@ trap 'kill $SIMULATORS 2>/dev/null || true' EXIT
 if ! db_exists "$DB"; then
     echo "run: creating database $DB with $modules (takes a minute or two)" >&2
     scripts/odoo.sh -d "$DB" -i "$modules" --stop-after-init --workers=0 --log-level=warn
-    "$VENV/bin/odoo" shell -c odoo.conf "${ODOO_DB_ARGS[@]}" -d "$DB" --no-http --log-level=warn \
+    PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" "$VENV/bin/odoo" shell -c odoo.conf "${ODOO_DB_ARGS[@]}" -d "$DB" --no-http --log-level=warn \
         < scripts/demo_setup.py
 else
     scripts/odoo.sh -d "$DB" -u "$modules" --stop-after-init --workers=0 --log-level=warn
