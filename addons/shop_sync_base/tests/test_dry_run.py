@@ -67,7 +67,7 @@ class TestDryRun(ShopSyncCase):
         for payload in payloads:
             self.adapter.orders[payload["id"]] = payload
         self.env["shop.sync.event"]._store(self.backend, "poll", "order", payloads[0], adapter=self.adapter)
-        wizard = self.dry_run(limit=2)
+        wizard = self.dry_run(record_limit=2)
         self.assertEqual(set(wizard.line_ids.mapped("external_ref")), {"2001", "2002"})
         [unchanged] = self.lines(wizard, "2001")
         self.assertEqual(unchanged.action, "skip")

@@ -42,13 +42,13 @@ class ShopSyncDryRun(models.TransientModel):
                                  domain=[("role", "=", "shop")])
     objects = fields.Selection([("orders", "Orders"), ("products", "Products"), ("both", "Orders and products")],
                                "Import", required=True, default="orders")
-    limit = fields.Integer("At most", default=20, required=True, help="Records fetched per object.")
+    record_limit = fields.Integer("At most", default=20, required=True, help="Records fetched per object.")
     since = fields.Datetime("Changes since", readonly=True,
                             help="The watermark minus the overlap window, as the next poll asks (first object).")
     line_ids = fields.One2many("shop.sync.dry.run.line", "wizard_id", readonly=True)
     summary = fields.Char(readonly=True)
 
-    _limit_positive = models.Constraint("CHECK(limit > 0)", "Fetch at least one record.")
+    _limit_positive = models.Constraint("CHECK(record_limit > 0)", "Fetch at least one record.")
 
     def action_run(self):
         self.ensure_one()
@@ -81,7 +81,7 @@ class ShopSyncDryRun(models.TransientModel):
         self.since = self.since or since
         fetch = adapter.fetch_orders if object_name == "order" else adapter.fetch_products
         try:
-            payloads = list(itertools.islice(fetch(since and since.replace(tzinfo=UTC)), self.limit))
+            payloads = list(itertools.islice(fetch(since and since.replace(tzinfo=UTC)), self.record_limit))
         except RemoteError as exc:
             return [[{"object": object_name, "action": "error", "reason": _("Fetching failed: %s", exc)}]]
         outcomes, touched = self._run_rolled_back(backend, adapter, object_name, payloads)

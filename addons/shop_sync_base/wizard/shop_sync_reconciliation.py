@@ -221,7 +221,7 @@ class ShopSyncReconciliationLine(models.TransientModel):
     shop_total = fields.Float(digits=(16, 2))
     odoo_total = fields.Float(digits=(16, 2))
     sale_ids = fields.Many2many("sale.order", string="Sale orders", groups="sales_team.group_sale_salesman")
-    sale_names = fields.Char("Sale orders", compute="_compute_sale_names", compute_sudo=True)
+    sale_names = fields.Char("Sale order names", compute="_compute_sale_names", compute_sudo=True)
     event_id = fields.Many2one("shop.sync.event", "Inbox event", ondelete="set null")
     payload = fields.Text(help="The order as the shop returned it, stored as a manual event on retry.")
     reason = fields.Text()

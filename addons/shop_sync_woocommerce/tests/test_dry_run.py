@@ -21,7 +21,7 @@ class TestWooCommerceDryRun(WooCommerceMixin, TransactionCase):
         self.shop.journal.clear()
         Sale, Log, Event = self.env["sale.order"], self.env["shop.sync.log"], self.env["shop.sync.event"]
         counts = (Sale.search_count([]), Log.search_count([]), Event.search_count([]))
-        wizard = self.env["shop.sync.dry.run"].create({"backend_id": self.backend.id, "objects": "both", "limit": 5})
+        wizard = self.env["shop.sync.dry.run"].create({"backend_id": self.backend.id, "objects": "both", "record_limit": 5})
         wizard.action_run()
         orders = wizard.line_ids.filtered(lambda line: line.object == "order")
         self.assertEqual(len(set(orders.mapped("external_ref"))), 5)
