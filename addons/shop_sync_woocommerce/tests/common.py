@@ -1,5 +1,7 @@
 """A WooCommerce backend talking to the wc/v3 simulator served on a local port."""
 
+from odoo.tests import HttpCase, TransactionCase
+
 from odoo.addons.shop_sync_base.tests.common import sale_tax
 from simulators.common import SimulatorServer
 from simulators.seed import COUNTRIES, generate
@@ -15,7 +17,16 @@ class WooCommerceMixin:
     shop (the ids are the same after every reset)."""
 
     @classmethod
-    def setup_woocommerce(cls):
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_woocommerce()
+
+    def setUp(self):
+        super().setUp()
+        self.reseed()
+
+    @classmethod
+    def _setup_woocommerce(cls):
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, queue_job__no_delay=True))
         cls.shop = WooCommerceSimulator(CONSUMER_KEY, CONSUMER_SECRET)
         cls.server = SimulatorServer(cls.shop).start()
@@ -56,3 +67,11 @@ class WooCommerceMixin:
     def requests_to(self, method, path_prefix):
         return [entry for entry in self.shop.journal
                 if entry[0] == method and entry[1].startswith(f"/wp-json/wc/v3/{path_prefix}")]
+
+
+class WooCommerceCase(WooCommerceMixin, TransactionCase):
+    pass
+
+
+class WooCommerceHttpCase(WooCommerceMixin, HttpCase):
+    pass

@@ -1,19 +1,8 @@
-from odoo.tests import TransactionCase
-
-from .common import WooCommerceMixin
+from .common import WooCommerceCase
 
 
-class TestWooCommerceDryRun(WooCommerceMixin, TransactionCase):
+class TestWooCommerceDryRun(WooCommerceCase):
     """A dry-run against the simulator reads the shop and writes nowhere."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.setup_woocommerce()
-
-    def setUp(self):
-        super().setUp()
-        self.reseed()
 
     def test_dry_run_reads_only(self):
         self.import_products()

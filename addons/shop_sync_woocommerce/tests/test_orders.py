@@ -1,26 +1,20 @@
 from decimal import Decimal
 
-from odoo.tests import TransactionCase
 
 from simulators.woocommerce import STATE_TO_STATUS
 
-from .common import CATALOGUE, WooCommerceMixin
+from .common import CATALOGUE, WooCommerceCase
 
 ALLOWED = ("processing", "completed")
 
 
-class TestWooCommerceOrders(WooCommerceMixin, TransactionCase):
+class TestWooCommerceOrders(WooCommerceCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.setup_woocommerce()
         cls.backend._import_products(full=True)
         cls.non_product_lines = (cls.backend.shipping_product_id | cls.backend.fee_product_id
                                  | cls.backend.discount_product_id)
-
-    def setUp(self):
-        super().setUp()
-        self.reseed()
 
     def test_connection_ok(self):
         self.backend.action_test_connection()

@@ -1,19 +1,9 @@
 from odoo import Command
-from odoo.tests import TransactionCase
 
-from .common import CATALOGUE, WooCommerceMixin
+from .common import CATALOGUE, WooCommerceCase
 
 
-class TestWooCommerceProducts(WooCommerceMixin, TransactionCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.setup_woocommerce()
-
-    def setUp(self):
-        super().setUp()
-        self.reseed()
-
+class TestWooCommerceProducts(WooCommerceCase):
     def variant(self, sku):
         return self.env["product.product"].with_context(active_test=False).search([("default_code", "=", sku)])
 
@@ -74,18 +64,13 @@ class TestWooCommerceProducts(WooCommerceMixin, TransactionCase):
         self.assertEqual(sorted(v.sku for v in record.variants), sorted(v.sku for v in variable.variants))
 
 
-class TestWooCommerceStockAndExport(WooCommerceMixin, TransactionCase):
+class TestWooCommerceStockAndExport(WooCommerceCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.setup_woocommerce()
         cls.backend._import_products(full=True)
         cls.simple = next(p for p in CATALOGUE.products if not p.has_variants)
         cls.variable = next(p for p in CATALOGUE.products if p.has_variants)
-
-    def setUp(self):
-        super().setUp()
-        self.reseed()
 
     def variant(self, sku):
         return self.env["product.product"].with_context(active_test=False).search([("default_code", "=", sku)])

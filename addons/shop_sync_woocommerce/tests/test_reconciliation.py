@@ -1,24 +1,21 @@
 from collections import Counter
 
-from odoo.tests import TransactionCase
 
-from .common import CATALOGUE, WooCommerceMixin
+from .common import CATALOGUE, WooCommerceCase
 
 ALLOWED = ("processing", "completed")
 
 
-class TestWooCommerceReconciliation(WooCommerceMixin, TransactionCase):
+class TestWooCommerceReconciliation(WooCommerceCase):
     """The reconciliation reads the simulator's orders of the period and matches every imported one."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.setup_woocommerce()
         cls.backend._import_products(full=True)
 
     def setUp(self):
         super().setUp()
-        self.reseed()
         self.env.user.tz = "UTC"
 
     def test_polled_shop_reconciles(self):

@@ -1,21 +1,14 @@
 from unittest.mock import patch
 
-from odoo.tests import TransactionCase
 
-from .common import WooCommerceMixin
+from .common import WooCommerceCase
 
 
-class TestWooCommerceWebhookHealth(WooCommerceMixin, TransactionCase):
+class TestWooCommerceWebhookHealth(WooCommerceCase):
     """"Check webhooks" reads GET /webhooks (every status) and compares it with the hub's topics."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.setup_woocommerce()
 
     def setUp(self):
         super().setUp()
-        self.reseed()
         # registration pings the delivery URL: nobody listens in this test
         self.startPatcher(patch.object(self.shop, "deliver_webhook", lambda *delivery: None))
 

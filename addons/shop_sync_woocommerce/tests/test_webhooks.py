@@ -3,29 +3,26 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import fields
-from odoo.tests import HttpCase
 
 from odoo.addons.shop_sync_base.services.signatures import hmac_base64
 
 from simulators.woocommerce import STATE_TO_STATUS
 
-from .common import CATALOGUE, WooCommerceMixin
+from .common import CATALOGUE, WooCommerceHttpCase
 
 
-class TestWooCommerceWebhooks(WooCommerceMixin, HttpCase):
+class TestWooCommerceWebhooks(WooCommerceHttpCase):
     """Deliveries of the simulator go through Odoo's real HTTP server and webhook controller."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.setup_woocommerce()
         cls.env["ir.config_parameter"].set_param("web.base.url", cls.base_url())
         cls.backend._import_products(full=True)
         cls.backend.webhook_secret = False
 
     def setUp(self):
         super().setUp()
-        self.reseed()
         # hold the simulator's deliveries until the test lets requests in (see deliver())
         self.held = []
         self.startPatcher(patch.object(self.shop, "deliver_webhook", lambda *delivery: self.held.append(delivery)))
