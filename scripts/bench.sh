@@ -25,7 +25,7 @@ prepare_db() {
         echo "bench: ERROR: installing $modules in $db failed (log: $log)" >&2; exit 1
     fi
 }
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(python3 --version 2>&1), $(uname -m)," \
+echo "machine:$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(python3 --version 2>&1), $(uname -m)," \
      "load $(cut -d' ' -f1-3 /proc/loadavg)"
 # the repository root on the path: bench scripts import the simulators
 shell() {
