@@ -13,6 +13,7 @@ _logger = logging.getLogger(__name__)
 OBJECTS = [("order", "Order"), ("product", "Product")]
 PROCESSORS = {"order": "shop.sync.order.importer", "product": "shop.sync.product.importer"}
 CHANNELS = {"order": "root.shop_sync.orders", "product": "root.shop_sync.products"}
+PRODUCT_BATCH = 50  # product events per job
 
 
 class ShopSyncEvent(models.Model):
@@ -60,11 +61,22 @@ class ShopSyncEvent(models.Model):
         })
 
     def _enqueue(self):
-        for event in self:
+        """Queue the processing: one job per order; products in chunks of ``PRODUCT_BATCH`` per job
+        and backend, which the product pipeline imports together (a full import is thousands)."""
+        products = self.filtered(lambda event: event.object == "product")
+        for event in self - products:
             event.with_delay(
                 channel=CHANNELS[event.object],
                 description=_("Process %(object)s %(ref)s", object=event.object, ref=event.external_ref or event.id),
             )._process()
+        for backend in products.backend_id:
+            mine = products.filtered(lambda event, backend=backend: event.backend_id == backend)
+            for start in range(0, len(mine), PRODUCT_BATCH):
+                chunk = mine[start:start + PRODUCT_BATCH]
+                chunk.with_delay(channel=CHANNELS["product"], description=_(
+                    "Process %(count)s products of %(backend)s: %(refs)s", count=len(chunk), backend=backend.name,
+                    refs=", ".join(chunk[:3].mapped(lambda event: event.external_ref or str(event.id)))
+                    + (", ..." if len(chunk) > 3 else "")))._process()
 
     def action_replay(self):
         self.write({"state": "pending"})
@@ -78,34 +90,58 @@ class ShopSyncEvent(models.Model):
         return True
 
     def _process(self):
-        """Job: turn each event into Odoo records through the base pipelines; every outcome is logged."""
+        """Job: turn each event into Odoo records through the base pipelines; every outcome is logged.
+        Several product events are imported together (``_import_products``)."""
+        products = self.filtered(lambda event: event.object == "product")
+        logs = products._import_products() if len(products) > 1 else {}
         for event in self:
-            log = event._process_one()
+            log = logs.get(event) or event._process_one()
             event.write({"state": log.state, "message": log.reason or log.message,
                          "processed_at": fields.Datetime.now()})
         return True
 
     def _process_one(self):
+        record, log = self._parse()
+        return log or self.env[PROCESSORS[self.object]]._import(self.backend_id, record, event=self)
+
+    def _import_products(self):
+        """Import the readable product events through one batch per backend: ``{event: log}``."""
+        logs, readable = {}, []
+        for event in self:
+            record, log = event._parse()
+            if log:
+                logs[event] = log
+            else:
+                readable.append((event, record))
+        Importer = self.env[PROCESSORS["product"]]
+        for backend in self.backend_id:
+            batch = [(event, record) for event, record in readable if event.backend_id == backend]
+            if batch:
+                events, products = zip(*batch)
+                logs.update(zip(events, Importer._import_batch(backend, list(products), list(events))))
+        return logs
+
+    def _parse(self):
+        """``(canonical record, None)``, or ``(None, error log)`` when the payload cannot be read."""
         backend = self.backend_id
         Log = self.env["shop.sync.log"]
         flow = f"{self.object}_import"
         try:
             payload = json.loads(self.payload)
         except ValueError as exc:
-            return Log._record(backend, flow, "error", ref=self.external_ref, event=self,
-                               reason=_("Malformed payload"), message=str(exc), request=self.payload)
+            return None, Log._record(backend, flow, "error", ref=self.external_ref, event=self,
+                                     reason=_("Malformed payload"), message=str(exc), request=self.payload)
         adapter = backend._get_adapter()
         parse = adapter.parse_order if self.object == "order" else adapter.parse_product
         try:
-            record = parse(payload)
+            return parse(payload), None
         except RemoteError as exc:
-            return self._remote_failure(flow, exc)
+            return None, self._remote_failure(flow, exc)
         except Exception as exc:  # noqa: BLE001 - any mapper failure is a payload problem to log
             _logger.info("cannot read %s payload of event %s: %s", self.object, self.id, exc)
-            return Log._record(backend, flow, "error", ref=self.external_ref, external_id=self.external_id,
-                               event=self, reason=_("Payload not understood"),
-                               message=f"{type(exc).__name__}: {exc}", request=self.payload)
-        return self.env[PROCESSORS[self.object]]._import(backend, record, event=self)
+            return None, Log._record(backend, flow, "error", ref=self.external_ref, external_id=self.external_id,
+                                     event=self, reason=_("Payload not understood"),
+                                     message=f"{type(exc).__name__}: {exc}", request=self.payload)
 
     def _remote_failure(self, flow, exc):
         """The remote failed while the adapter read the record (e.g. re-fetched a webhook's order):

@@ -1,3 +1,6 @@
+from unittest.mock import patch
+
+from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.shop_sync_base.tests.common import ShopSyncCase
 
 
@@ -112,6 +115,27 @@ class TestProductImport(ShopSyncCase):
         self.assertEqual(self.env["product.product"].search([("default_code", "in", ["CAP-1", "HAT-1", "BAG-1"])])
                          .mapped("default_code"), ["BAG-1", "CAP-1"])
         self.assertFalse(self.env["shop.sync.binding"].search([("external_id", "in", ["p3", "v31"])]))
+
+
+class TestProductJobs(ShopSyncCase):
+    def test_polled_products_are_imported_in_batches_of_one_job_each(self):
+        for index in range(5):
+            self.adapter.products[f"p{index}"] = product_payload(
+                name=f"Cap {index}", id=f"p{index}", sku=f"CAP{index}", variants=[{"id": f"v{index}", "sku": f"CAP{index}-1"}])
+        self.adapter.products["p2"]["price"] = "not a price"  # unreadable: its own error, the others go through
+        with patch("odoo.addons.shop_sync_base.models.shop_sync_event.PRODUCT_BATCH", 2), trap_jobs() as trap:
+            self.backend.with_context(queue_job__no_delay=False)._import_products(full=True)
+            trap.assert_jobs_count(3)
+            self.assertEqual([len(job.recordset) for job in trap.enqueued_jobs], [2, 2, 1])
+            trap.perform_enqueued_jobs()
+        events = self.env["shop.sync.event"].search([("backend_id", "=", self.backend.id)])
+        self.assertEqual(sorted((event.external_id, event.state) for event in events),
+                         [("p0", "done"), ("p1", "done"), ("p2", "error"), ("p3", "done"), ("p4", "done")])
+        self.assertEqual(events.filtered(lambda event: event.external_id == "p2").message, "Payload not understood")
+        self.assertEqual(sorted(self.env["product.product"].search([("default_code", "=like", "CAP%")])
+                                .mapped("default_code")), ["CAP0-1", "CAP1-1", "CAP3-1", "CAP4-1"])
+        for event in events.filtered(lambda event: event.state == "done"):
+            self.assertEqual(event.log_ids.mapped("state"), ["done"], "one log per product, tied to its event")
 
 
 class TestStockExport(ShopSyncCase):
