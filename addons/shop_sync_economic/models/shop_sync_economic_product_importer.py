@@ -4,6 +4,7 @@ from decimal import Decimal
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.shop_sync_base.models.shop_sync_event import PRODUCT_BATCH
 from odoo.addons.shop_sync_base.services.http import RemoteError
 
 from ..services.client import gt
@@ -26,15 +27,21 @@ class ShopSyncEconomicProductImporter(models.AbstractModel):
         watermark = None if full else backend.products_synced_until
         since = watermark - timedelta(minutes=backend.poll_overlap) if watermark else None
         factor = self._price_factor(backend)
-        imported = 0
+        batch, imported, failure = [], 0, None
         try:
             for document in backend._economic_client().iterate(
                     "products", filter=gt("lastUpdated", since) if since else None):
-                Importer._import(backend, product_record(document, factor))
-                imported += 1
+                batch.append(product_record(document, factor))
+                if len(batch) == PRODUCT_BATCH:
+                    imported += len(Importer._import_batch(backend, batch))
+                    batch = []
         except (RemoteError, UserError) as exc:
-            Log._record(backend, "product_import", "error", reason=_("Product import stopped"), message=str(exc),
-                        response=getattr(exc, "body", None))
+            failure = exc
+        if batch:  # what was read before the end (or the failure) is imported
+            imported += len(Importer._import_batch(backend, batch))
+        if failure:
+            Log._record(backend, "product_import", "error", reason=_("Product import stopped"), message=str(failure),
+                        response=getattr(failure, "body", None))
             return imported
         backend.products_synced_until = started
         Log._record(backend, "product_import", "done", reason=_("Poll"),

@@ -1,7 +1,10 @@
 from datetime import datetime
+from unittest.mock import patch
 
 from odoo.exceptions import UserError
 
+from ..models import shop_sync_economic_product_importer as importer
+from ..services import mapper
 from .common import EconomicCase
 
 T0 = 1_767_614_400.0  # 2026-01-05T12:00:00Z
@@ -103,3 +106,22 @@ class TestProductImport(EconomicCase):
         self.assertEqual(self.env["product.product"].search_count([("default_code", "=", "MUG-1")]), 1)
         self.assertEqual(self.env["shop.sync.binding"]._for_record(self.accounting, new).external_id, "ECO-1")
         self.assertTrue(self.accounting.products_synced_until)
+
+    def test_products_read_before_a_failure_are_imported_and_the_watermark_stays(self):
+        for number in ("ECO-1", "ECO-2"):
+            self.sim.products[number] = {
+                "productNumber": number, "name": f"e-conomic {number}", "salesPrice": 80.0, "costPrice": 0.0,
+                "recommendedPrice": 0.0, "productGroup": {"productGroupNumber": 1}, "inventory": {},
+                "lastUpdated": "2026-01-05T12:00:00Z"}
+
+        def product_record(document, factor):
+            if document["productNumber"] == "ECO-2":
+                raise UserError("ECO-2 cannot be read")
+            return mapper.product_record(document, factor)
+
+        with patch.object(importer, "product_record", product_record):
+            self.assertEqual(self.accounting._economic_import_products(full=True), 1)
+        self.assertTrue(self.env["product.product"].search([("default_code", "=", "ECO-1")]))
+        log = self.logs("product_import")[0]
+        self.assertEqual((log.state, log.reason, log.message), ("error", "Product import stopped", "ECO-2 cannot be read"))
+        self.assertFalse(self.accounting.products_synced_until, "the next run reads them again")
