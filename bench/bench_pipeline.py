@@ -6,7 +6,7 @@ Prints numbers and ratios; writes nothing that stays (the transaction is rolled 
                   each: the full import of 10,000 products / 30,000 variants; about 10 minutes)
   BENCH_VARIANTS  variants per product (default 3)
   BENCH_BATCH     products per import batch (default 50)
-  BENCH_SAMPLE    products also imported one by one, as one inbox event per job does (default 200)
+  BENCH_SAMPLE    products also imported one by one, as a single product webhook is (default 200)
   BENCH_TRACEMALLOC=1  also report the peak of Python allocations (slows the product import down)
 """
 # ruff: noqa: F821 - `env` is given by odoo shell
@@ -186,7 +186,7 @@ def bench_products(backend, adapter):
     queries = env.cr.sql_log_count
     seconds, states = timed(one_by_one)
     queries = env.cr.sql_log_count - queries
-    print(f"products (one by one, as one inbox event per job): {states.count('done')}/{sample} products in "
+    print(f"products (one by one, as a single product webhook): {states.count('done')}/{sample} products in "
           f"{seconds:.1f} s ({1000 * seconds / sample:.1f} ms/product); {queries / sample:.0f} SQL queries/product")
 
 
