@@ -1,4 +1,4 @@
-# Sourced by the scripts: database settings. DB_* (or libpq's PG*) point at an existing server;
+# Sourced by the scripts: database settings and the vendor specs. DB_* (or libpq's PG*) point at an existing server;
 # by default the private cluster of scripts/pg.sh (matching odoo.conf).
 # decided once, before the defaults below are exported to child scripts
 if [ -z "${EXTERNAL_DB:-}" ]; then
@@ -15,3 +15,9 @@ ODOO_DB_ARGS=(--db_host "$DB_HOST" --db_port "$DB_PORT" --db_user "$DB_USER")
 [ -n "$DB_PASSWORD" ] && ODOO_DB_ARGS+=(--db_password "$DB_PASSWORD")
 db_psql() { PGPASSWORD=$DB_PASSWORD psql -h "$DB_HOST" -p "$DB_PORT" -U "$DB_USER" "$@"; }
 db_exists() { [ "$(db_psql -d postgres -qtAc "SELECT 1 FROM pg_database WHERE datname='$1'")" = 1 ]; }
+# the vendor specs the simulators follow: read-only, beside the repository (../shared/specs)
+export SHOP_SYNC_SPECS=${SHOP_SYNC_SPECS:-$(dirname "$PWD")/shared/specs}
+require_specs() {
+    [ -d "$SHOP_SYNC_SPECS" ] || { echo "ERROR: the vendor specs the simulators follow are not at $SHOP_SYNC_SPECS" \
+                                        "(set SHOP_SYNC_SPECS)" >&2; exit 1; }
+}

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 DB=${SHOP_SYNC_DEMO_DB:-shopsync_demo}
 
+require_specs
 scripts/setup.sh
 scripts/pg.sh start
 modules=$(cd addons && ls -d */ | tr -d / | paste -sd,)

@@ -12,6 +12,7 @@ DB=${SHOP_SYNC_TEST_DB:-shopsync_test}
 started=$SECONDS
 install_log=.state/odoo-install-$DB.log
 
+require_specs
 scripts/setup.sh
 scripts/pg.sh start
 modules=${SHOP_SYNC_MODULES:-$(cd addons && ls -d */ | tr -d / | paste -sd,)}

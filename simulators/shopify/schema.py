@@ -37,7 +37,11 @@ def specs_dir():
 @lru_cache(maxsize=1)
 def admin_schema():
     """The client schema built from Shopify's introspection result."""
-    with gzip.open(specs_dir() / SCHEMA_FILE) as handle:
+    path = specs_dir() / SCHEMA_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"Shopify's Admin GraphQL schema is missing at {path}: every document is validated "
+                                "against it. Set SHOP_SYNC_SPECS to the vendor specs folder.")
+    with gzip.open(path) as handle:
         introspection = json.load(handle)
     schema = build_client_schema(introspection.get("data", introspection))
     # graphql-core refuses schemas where an implementation deprecates a field its interface does not
