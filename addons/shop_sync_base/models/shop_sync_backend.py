@@ -129,8 +129,7 @@ class ShopSyncBackend(models.Model):
         Log = self.env["shop.sync.log"].sudo()
         since = fields.Datetime.now() - timedelta(hours=24)
         flows = dict(Log._fields["flow"].selection)
-        backlog = self.env["queue.job"].sudo().search_count(
-            [("channel", "=like", f"{CHANNEL}%"), ("state", "in", ("pending", "enqueued", "started"))])
+        jobs = self._job_counts()
         last = {(backend.id, flow, state): date for backend, flow, state, date in Log._read_group(
             [("backend_id", "in", self.ids)], ["backend_id", "flow", "state"], ["create_date:max"])}
         recent = {(backend.id, flow): count for backend, flow, count in Log._read_group(
@@ -143,9 +142,31 @@ class ShopSyncBackend(models.Model):
             ran = {flow for backend_id, flow, _state in last if backend_id == backend.id}
             rows = ((label, last.get((backend.id, flow, "done")) or "-", last.get((backend.id, flow, "error")) or "-",
                      recent.get((backend.id, flow), 0)) for flow, label in flows.items() if flow in ran)
-            backend.cockpit_html = Markup("<p>%s</p>") % _("Queued Shop Sync jobs (all backends): %s", backlog) + \
+            queued, failed = jobs.get(backend.id, (0, 0))
+            backend.cockpit_html = Markup("<p>%s</p>") % _(
+                "Jobs of this backend: %(queued)s queued or running, %(failed)s failed.", queued=queued, failed=failed) + \
                 _html_table((_("Flow"), _("Last success"), _("Last error"), _("Errors (24 h)")), rows) + \
                 backend._webhook_health_html()
+
+    def _job_counts(self):
+        """``{backend id: (queued or running, failed)}``: queue jobs of the backends themselves and of
+        their inbox events (queue_job stores a job's records as a JSON text in a jsonb column)."""
+        self.env["queue.job"].flush_model(["model_name", "records", "state"])
+        self.env.cr.execute("""
+            SELECT backend_id, count(*) FILTER (WHERE state != 'failed'), count(*) FILTER (WHERE state = 'failed')
+              FROM (SELECT DISTINCT job.id, job.state,
+                           CASE WHEN job.model_name = 'shop.sync.backend' THEN rec.id::int ELSE event.backend_id END
+                           AS backend_id
+                      FROM queue_job job
+                      CROSS JOIN LATERAL jsonb_array_elements_text((job.records #>> '{}')::jsonb -> 'ids') AS rec(id)
+                      LEFT JOIN shop_sync_event event
+                             ON job.model_name = 'shop.sync.event' AND event.id = rec.id::int
+                     WHERE job.model_name IN ('shop.sync.backend', 'shop.sync.event')
+                       AND job.state IN ('wait_dependencies', 'pending', 'enqueued', 'started', 'failed')) jobs
+             WHERE backend_id = ANY(%s)
+             GROUP BY backend_id
+        """, [self.ids])
+        return {backend_id: (queued, failed) for backend_id, queued, failed in self.env.cr.fetchall()}
 
     def _webhook_health_html(self):
         """The webhook section of the overview: state of the last check and its rows per topic."""

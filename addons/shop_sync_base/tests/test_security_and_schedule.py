@@ -4,7 +4,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import new_test_user
 
 from odoo.addons.queue_job.tests.common import trap_jobs
-from odoo.addons.shop_sync_base.tests.common import ShopSyncCase
+from odoo.addons.shop_sync_base.tests.common import ShopSyncCase, order_payload
 
 
 class TestSecurity(ShopSyncCase):
@@ -81,3 +81,16 @@ class TestSchedule(ShopSyncCase):
         self.assertIn("Order import", html)
         self.assertIn("<td>1</td></tr>", html, "one error in the last 24 h")
         self.assertNotIn("Stock export", html, "flows never run are not listed")
+
+    def test_overview_counts_the_jobs_of_its_backend(self):
+        other = self.env["shop.sync.backend"].create({"name": "Other shop"}).with_context(queue_job__no_delay=False)
+        self.adapter.orders["o1"] = order_payload(1)
+        self.adapter.orders["o2"] = order_payload(2)
+        polled = self.backend.with_context(queue_job__no_delay=False)
+        polled._poll_orders()  # two event jobs queued
+        polled.with_delay()._export_stock()
+        other.with_delay()._export_stock()
+        self.env["queue.job"].search([("model_name", "=", "shop.sync.event")], limit=1).state = "failed"
+        (self.backend | other).invalidate_recordset(["cockpit_html"])
+        self.assertIn("Jobs of this backend: 2 queued or running, 1 failed.", str(self.backend.cockpit_html))
+        self.assertIn("Jobs of this backend: 1 queued or running, 0 failed.", str(other.cockpit_html))
