@@ -1,4 +1,11 @@
+import logging
+
+from psycopg2 import errors as pg_errors
+
 from odoo import api, fields, models
+from odoo.tools import mute_logger
+
+_logger = logging.getLogger(__name__)
 
 
 class ShopSyncBinding(models.Model):
@@ -64,6 +71,18 @@ class ShopSyncBinding(models.Model):
         return self.create([{"backend_id": backend.id, "model": record._name, "res_id": record.id,
                              "external_id": str(external_id), "external_ref": external_ref, "sync_date": now}
                             for record, external_id, external_ref in bindings])
+
+    @api.model
+    def _bind_once(self, backend, record, external_id, external_ref=None):
+        """Bind ``record``, found unbound by this transaction, unless a concurrent job bound it
+        meanwhile (committed after this transaction's snapshot): that binding then stands."""
+        try:
+            with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+                return self._bind(backend, record, external_id, external_ref)
+        except pg_errors.UniqueViolation:
+            _logger.info("%s %s of backend %s was bound meanwhile by another job", record._name, external_id,
+                         backend.id)
+            return self.browse()
 
     def _record(self):
         """The bound Odoo record (empty if it was deleted); None on an empty binding recordset."""

@@ -138,10 +138,11 @@ class ShopSyncEconomicCustomerExporter(models.AbstractModel):
 
     @api.model
     def _bind(self, backend, partner, number, email):
-        """Bind unless another partner holds this customer already (same e-mail twice in Odoo)."""
+        """Bind unless another partner holds this customer already (same e-mail twice in Odoo), or a
+        concurrent invoice job bound it meanwhile."""
         Binding = self.env["shop.sync.binding"]
         if not Binding._find(backend, "res.partner", number):
-            Binding._bind(backend, partner, number, email or partner.name)
+            Binding._bind_once(backend, partner, number, email or partner.name)
 
     @api.model
     def _log(self, backend, state, message, number, common, request=None):

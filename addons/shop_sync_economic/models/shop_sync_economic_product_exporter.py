@@ -1,8 +1,5 @@
-import logging
 import os
 import re
-
-from psycopg2 import errors as pg_errors
 
 from odoo import _, api, models
 from odoo.exceptions import UserError
@@ -10,8 +7,6 @@ from odoo.exceptions import UserError
 from odoo.addons.shop_sync_base.services.http import RemoteError
 
 from ..services.mapper import apply_update_rules, money, writable
-
-_logger = logging.getLogger(__name__)
 
 MAX_NUMBER = 25  # productNumber length in e-conomic
 # product export rule -> e-conomic properties it decides
@@ -185,14 +180,8 @@ class ShopSyncEconomicProductExporter(models.AbstractModel):
     @api.model
     def _bind(self, backend, product, number):
         Binding = self.env["shop.sync.binding"]
-        if Binding._for_record(backend, product) or Binding._find(backend, "product.product", number):
-            return
-        try:
-            with self.env.cr.savepoint():
-                Binding._bind(backend, product, number, number)
-        except pg_errors.UniqueViolation:
-            # bound by a concurrent job that committed after this transaction's snapshot: same product, same number
-            _logger.info("product %s of backend %s was bound meanwhile by another job", number, backend.id)
+        if not Binding._for_record(backend, product) and not Binding._find(backend, "product.product", number):
+            Binding._bind_once(backend, product, number, number)
 
     @api.model
     def _log_error(self, backend, exc, common):

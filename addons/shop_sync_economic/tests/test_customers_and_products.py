@@ -79,6 +79,20 @@ class TestCustomers(EconomicCase):
         self.assertEqual(len(self.sim.customers), 1)
 
 
+    def test_customer_bound_meanwhile_by_a_concurrent_job_is_kept(self):
+        """As for products: a binding committed after this job's snapshot is not seen, the insert hits
+        the unique key; the binding of the other job stands and this invoice goes on."""
+        partner = self.env["res.partner"].create({"name": "Anna Jensen", "email": "anna@example.com"})
+        Binding = self.env["shop.sync.binding"]
+        Binding._bind(self.accounting, partner, "7", "anna@example.com")
+        unseen = patch.multiple(type(Binding), _for_record=lambda self, *args: self.browse(),
+                                _find=lambda self, *args: self.browse())
+        with unseen:
+            self.env["shop.sync.economic.customer.exporter"]._bind(self.accounting, partner, "7", "anna@example.com")
+        self.assertEqual(Binding.search([("backend_id", "=", self.accounting.id), ("model", "=", "res.partner")])
+                         .mapped("external_id"), ["7"])
+
+
 class TestProducts(EconomicCase):
     @classmethod
     def setUpClass(cls):
