@@ -2,7 +2,8 @@
 
 The company sells from Denmark in DKK; sale taxes (included in price) exist for the seed
 countries; one backend per installed connector points at its simulator (python -m simulators, already
-running) and has imported the shop's products.
+running); the shops have imported their products and invoice their orders as draft invoices in the
+e-conomic backend.
 """
 # ruff: noqa: F821 - `env` is given by odoo shell
 
@@ -20,16 +21,17 @@ for rate in (25, 21, 19, 0):
 
 Backend = env["shop.sync.backend"]
 kinds = dict(Backend._fields["kind"].selection)
-settings = {
+settings = {  # e-conomic first: the shops invoice their orders there
+    "economic": {"economic_app_secret_token": "APP_SECRET_TOKEN",
+                 "economic_agreement_grant_token": "AGREEMENT_GRANT_TOKEN"},
     "shopify": {"shopify_access_token": "ACCESS_TOKEN", "webhook_secret": "API_SECRET"},
     "woocommerce": {"woo_consumer_key": "CONSUMER_KEY", "woo_consumer_secret": "CONSUMER_SECRET"},
     "ccv": {"ccv_public_key": "PUBLIC_KEY", "ccv_secret_key": "SECRET_KEY"},
-    "economic": {"economic_app_secret_token": "APP_SECRET_TOKEN",
-                 "economic_agreement_grant_token": "AGREEMENT_GRANT_TOKEN"},
 }
 modules = {"shopify": "simulators.shopify", "woocommerce": "simulators.woocommerce", "ccv": "simulators.ccv",
            "economic": "simulators.economic"}
 warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
+accounting = Backend
 for kind, fields in settings.items():
     if kind not in kinds:
         continue
@@ -37,8 +39,16 @@ for kind, fields in settings.items():
     values = {"name": f"{kinds[kind]} (simulator)", "kind": kind, "api_url": f"http://127.0.0.1:{sims.port(kind)}",
               "warehouse_id": warehouse.id}
     values.update({field: getattr(module, constant) for field, constant in fields.items() if field in Backend._fields})
+    if accounting:
+        values["accounting_backend_id"] = accounting.id
     backend = Backend.create(values)
-    if backend.role == "shop":
+    if backend.role == "accounting":
+        try:
+            backend.action_economic_load_options()  # layouts, payment terms, VAT zones... from e-conomic
+            accounting = backend
+        except Exception as exc:  # noqa: BLE001 - the shops still work without accounting
+            print(f"{backend.name}: options not loaded, orders are not invoiced ({exc})")
+    else:
         try:
             backend.action_load_order_states()
             # one-time full product import, processed inline, so the first order sync finds the SKUs
