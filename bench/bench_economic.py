@@ -31,6 +31,7 @@ from odoo.addons.shop_sync_base.services import records
 
 from simulators.common import SimulatorServer
 from simulators.economic import AGREEMENT_GRANT_TOKEN, APP_SECRET_TOKEN, EconomicSimulator
+from simulators.seed import prepare_odoo_company
 
 INVOICES = int(os.environ.get("BENCH_INVOICES", 1000))
 RPS = int(os.environ.get("BENCH_ECONOMIC_RPS", 25))
@@ -42,15 +43,7 @@ BUYERS = 200
 
 def prepare(url):
     """Company, taxes, products and a shop invoiced in a fresh e-conomic backend (invoicing off for now)."""
-    company = env.company
-    company.write({"country_id": env.ref("base.dk").id, "currency_id": env.ref("base.DKK").id})
-    env.ref("base.EUR").active = True
-    Tax = env["account.tax"]
-    for rate in (25, 19):
-        name = f"Bench VAT {rate}% (incl.)"
-        if not Tax.search_count([("name", "=", name), ("company_id", "=", company.id)]):
-            Tax.create({"name": name, "amount": rate, "amount_type": "percent", "type_tax_use": "sale",
-                        "price_include_override": "tax_included", "company_id": company.id})
+    prepare_odoo_company(env)
     Product = env["product.product"]
     for index in range(20):
         if not Product.search_count([("default_code", "=", f"BENCH-ECO-{index}")]):

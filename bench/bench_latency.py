@@ -30,7 +30,7 @@ import requests
 from odoo.sql_db import db_connect
 
 from simulators.common import SimulatorServer
-from simulators.seed import COUNTRIES, generate
+from simulators.seed import generate, prepare_odoo_company
 from simulators.woocommerce import CONSUMER_KEY, CONSUMER_SECRET, STATE_TO_STATUS, WooCommerceSimulator
 
 WEBHOOKS = int(os.environ.get("BENCH_WEBHOOKS", 200))
@@ -43,16 +43,7 @@ BENCH_PREFIX = "Bench "
 
 def prepare_company():
     """Danish company, the seed countries' currencies and price-included sales taxes (idempotent)."""
-    company = env.company
-    company.write({"country_id": env.ref("base.dk").id, "currency_id": env.ref("base.DKK").id})
-    for _rate, currency in COUNTRIES.values():
-        env.ref(f"base.{currency}").active = True
-    Tax = env["account.tax"]
-    for rate in sorted({rate for rate, _currency in COUNTRIES.values()}):
-        name = f"Bench VAT {rate}% (incl.)"
-        if not Tax.search_count([("name", "=", name), ("company_id", "=", company.id)]):
-            Tax.create({"name": name, "amount": float(rate), "amount_type": "percent", "type_tax_use": "sale",
-                        "price_include_override": "tax_included", "company_id": company.id})
+    prepare_odoo_company(env)
     # backends of earlier runs point at simulators that are gone
     env["shop.sync.backend"].search([("name", "=like", f"{BENCH_PREFIX}%")]).active = False
     env["ir.config_parameter"].set_param("web.base.url", ODOO_URL)

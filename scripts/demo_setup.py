@@ -8,16 +8,10 @@ e-conomic backend.
 # ruff: noqa: F821 - `env` is given by odoo shell
 
 from simulators import __main__ as sims
+from simulators.seed import prepare_odoo_company
 
-company = env.company
-company.write({"country_id": env.ref("base.dk").id, "currency_id": env.ref("base.DKK").id})
+company = prepare_odoo_company(env)
 env["ir.config_parameter"].set_param("web.base.url", "http://localhost:8069")
-for code in ("EUR", "SEK", "NOK", "USD"):
-    env.ref(f"base.{code}").active = True
-for rate in (25, 21, 19, 0):
-    env["account.tax"].create({
-        "name": f"Sales VAT {rate}% (incl.)", "amount": rate, "amount_type": "percent", "type_tax_use": "sale",
-        "price_include_override": "tax_included", "company_id": company.id})
 
 Backend = env["shop.sync.backend"]
 kinds = dict(Backend._fields["kind"].selection)

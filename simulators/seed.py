@@ -24,6 +24,23 @@ COUNTRIES = {
     "NO": (Decimal("0"), "NOK"),
 }
 
+def prepare_odoo_company(env):
+    """Make ``env``'s company ready for seeded orders (for the ``odoo shell`` scripts of the demo, the
+    benchmarks and the reliability tests): Danish, in DKK, the seed countries' currencies active and
+    one price-included sales tax per seed VAT rate (created once)."""
+    company = env.company
+    company.write({"country_id": env.ref("base.dk").id, "currency_id": env.ref("base.DKK").id})
+    for _rate, currency in COUNTRIES.values():
+        env.ref(f"base.{currency}").active = True
+    Tax = env["account.tax"]
+    for rate in sorted({rate for rate, _currency in COUNTRIES.values()}):
+        name = f"Sales VAT {rate}% (incl.)"
+        if not Tax.search_count([("name", "=", name), ("company_id", "=", company.id)]):
+            Tax.create({"name": name, "amount": float(rate), "amount_type": "percent", "type_tax_use": "sale",
+                        "price_include_override": "tax_included", "company_id": company.id})
+    return company
+
+
 # neutral order states; every simulator maps them to its own status vocabulary
 ORDER_STATES = ("pending", "paid", "shipped", "completed", "cancelled", "refunded")
 

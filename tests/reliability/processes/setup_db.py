@@ -15,17 +15,10 @@ import os
 from odoo import fields
 
 from simulators.economic import AGREEMENT_GRANT_TOKEN, APP_SECRET_TOKEN
-from simulators.seed import COUNTRIES
+from simulators.seed import prepare_odoo_company
 from simulators.shopify import ACCESS_TOKEN, API_SECRET
 
-company = env.company
-company.write({"country_id": env.ref("base.dk").id, "currency_id": env.ref("base.DKK").id})
-for _rate, currency in COUNTRIES.values():
-    env.ref(f"base.{currency}").active = True
-for rate in sorted({rate for rate, _currency in COUNTRIES.values() if rate}):
-    env["account.tax"].create({
-        "name": f"Reliability VAT {rate}% (incl.)", "amount": float(rate), "amount_type": "percent",
-        "type_tax_use": "sale", "price_include_override": "tax_included", "company_id": company.id})
+company = prepare_odoo_company(env)
 Backend = env["shop.sync.backend"].with_context(tracking_disable=True)
 accounting = Backend.create({
     "name": "e-conomic (reliability)", "kind": "economic", "api_url": os.environ["RELIABILITY_ECONOMIC_URL"],
