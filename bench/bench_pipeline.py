@@ -5,7 +5,7 @@ Prints numbers and ratios; writes nothing that stays (the transaction is rolled 
   BENCH_PRODUCTS  products imported through the product pipeline (default 10000, with 3 variants
                   each: the full import of 10,000 products / 30,000 variants; about 10 minutes)
   BENCH_VARIANTS  variants per product (default 3)
-  BENCH_BATCH     products per import batch (default 50)
+  BENCH_BATCH     products per import batch (default: PRODUCT_BATCH, what a product job imports)
   BENCH_SAMPLE    products also imported one by one, as a single product webhook is (default 200)
   BENCH_TRACEMALLOC=1  also report the peak of Python allocations (slows the product import down)
 """
@@ -20,13 +20,14 @@ from decimal import Decimal
 
 from odoo import Command
 
+from odoo.addons.shop_sync_base.models.shop_sync_event import PRODUCT_BATCH
 from odoo.addons.shop_sync_base.services import records
 from odoo.addons.shop_sync_base.services.adapter import ShopAdapter
 
 ORDERS = int(os.environ.get("BENCH_ORDERS", 1000))
 PRODUCTS = int(os.environ.get("BENCH_PRODUCTS", 10000))
 VARIANTS = int(os.environ.get("BENCH_VARIANTS", 3))
-BATCH = int(os.environ.get("BENCH_BATCH", 50))
+BATCH = int(os.environ.get("BENCH_BATCH", PRODUCT_BATCH))
 SAMPLE = int(os.environ.get("BENCH_SAMPLE", 200))
 TRACEMALLOC = os.environ.get("BENCH_TRACEMALLOC") == "1"
 ANALYZE_EVERY = 1000  # products
