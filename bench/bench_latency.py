@@ -42,7 +42,7 @@ BENCH_PREFIX = "Bench "
 
 
 def prepare_company():
-    """Danish company, the seed countries' currencies and price-included sales taxes (idempotent)."""
+    """Danish company (Danish chart, OSS taxes), the seed countries' currencies (idempotent)."""
     prepare_odoo_company(env)
     # backends of earlier runs point at simulators that are gone
     env["shop.sync.backend"].search([("name", "=like", f"{BENCH_PREFIX}%")]).active = False

@@ -33,13 +33,13 @@ shell() {
         "$VENV/bin/odoo" shell -c odoo.conf "${ODOO_DB_ARGS[@]}" --no-http --log-level=warn "$@"
 }
 if [ "${BENCH_PIPELINE:-1}" != 0 ]; then
-    prepare_db "$DB" shop_sync_base
+    prepare_db "$DB" "shop_sync_base,$LOCALISATION_MODULES"
     shell -d "$DB" < bench/bench_pipeline.py
 fi
 [ "${BENCH_LIVE:-1}" = 0 ] && exit 0
 
 # -- against a running server: Odoo with its HTTP workers and queue_job runner, on free ports --
-prepare_db "$LIVE_DB" shop_sync_woocommerce,shop_sync_economic
+prepare_db "$LIVE_DB" "shop_sync_woocommerce,shop_sync_economic,$LOCALISATION_MODULES"
 # jobs left by an interrupted run must not compete with this one
 db_psql -d "$LIVE_DB" -qc "UPDATE queue_job SET state = 'cancelled'
     WHERE state IN ('wait_dependencies', 'pending', 'enqueued', 'started')"

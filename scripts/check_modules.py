@@ -1,11 +1,13 @@
 """Refuse to go on if the modules we install depend, directly or not, on an Enterprise module.
 
-Reads the manifests of our addons and of every addons directory in odoo.conf (``.state/links``)
-without importing Odoo, follows ``depends`` transitively and fails on any ``OEEL-1`` licence or
-on a dependency that cannot be found.
+Checks our addons and the localisation the demo and the tests install with them (``LOCALISATION_MODULES``,
+comma-separated, exported by scripts/env.sh).  Reads the manifests of our addons and of every addons
+directory in odoo.conf (``.state/links``) without importing Odoo, follows ``depends`` transitively and
+fails on any ``OEEL-1`` licence or on a dependency that cannot be found.
 """
 
 import ast
+import os
 import sys
 from pathlib import Path
 
@@ -23,6 +25,7 @@ def manifest(name):
 
 def main():
     todo = [path.parent.name for path in (ROOT / "addons").glob("*/__manifest__.py")]
+    todo += [name for name in os.environ.get("LOCALISATION_MODULES", "").split(",") if name]
     seen, problems = set(), []
     while todo:
         name = todo.pop()

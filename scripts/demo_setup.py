@@ -1,9 +1,9 @@
 """Configure a fresh demo database (run through ``odoo shell``, see scripts/run.sh).
 
-The company sells from Denmark in DKK; sale taxes (included in price) exist for the seed
-countries; one backend per installed connector points at its simulator (python -m simulators, already
-running); the shops have imported their products and invoice their orders as draft invoices in the
-e-conomic backend.
+The company sells from Denmark in DKK on Odoo's Danish chart with the EU One-Stop-Shop taxes and
+fiscal positions (``prepare_odoo_company``); one backend per installed connector points at its
+simulator (python -m simulators, already running); the shops have imported their products and invoice
+their orders as draft invoices in the e-conomic backend.
 """
 # ruff: noqa: F821 - `env` is given by odoo shell
 

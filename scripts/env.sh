@@ -21,3 +21,8 @@ require_specs() {
     [ -d "$SHOP_SYNC_SPECS" ] || { echo "ERROR: the vendor specs the simulators follow are not at $SHOP_SYNC_SPECS" \
                                         "(set SHOP_SYNC_SPECS)" >&2; exit 1; }
 }
+# the Odoo localisation the demo, the tests and the benchmarks run on: a Danish company on the Danish chart with
+# the EU One-Stop-Shop taxes and fiscal positions (both LGPL). Not a dependency of the addons: they serve any country.
+export LOCALISATION_MODULES=l10n_dk,l10n_eu_oss
+# every shop-sync addon, comma-separated
+addon_names() { (cd addons && ls -d */ | tr -d / | paste -sd,); }

@@ -11,7 +11,7 @@ DB=${SHOP_SYNC_DEMO_DB:-shopsync_demo}
 require_specs
 scripts/setup.sh
 scripts/pg.sh start
-modules=$(cd addons && ls -d */ | tr -d / | paste -sd,)
+modules=$(addon_names),$LOCALISATION_MODULES
 
 "$VENV/bin/python" -m simulators &
 SIMULATORS=$!

@@ -3,7 +3,8 @@
 # addons through pytest-odoo against a database with the addons installed.
 #   SHOP_SYNC_TEST_DB  database name (default shopsync_test); recreated on each run unless
 #   KEEP_DB=1          reuses it (updating the addons) for a quicker edit-test loop.
-#   SHOP_SYNC_MODULES  comma-separated addons to install (default: every addon in addons/).
+#   SHOP_SYNC_MODULES  comma-separated addons to install (default: every addon in addons/); the localisation
+#                      (LOCALISATION_MODULES of scripts/env.sh) is always installed with them.
 #   Extra arguments go to pytest, e.g. scripts/test.sh -k order -x
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +16,7 @@ install_log=.state/odoo-install-$DB.log
 require_specs
 scripts/setup.sh
 scripts/pg.sh start
-modules=${SHOP_SYNC_MODULES:-$(cd addons && ls -d */ | tr -d / | paste -sd,)}
+modules=${SHOP_SYNC_MODULES:-$(addon_names)},$LOCALISATION_MODULES
 
 if [ "${KEEP_DB:-0}" = 1 ] && db_exists "$DB"; then
     echo "test: updating $modules in existing database $DB" >&2
@@ -27,6 +28,11 @@ else
     scripts/odoo.sh -d "$DB" -i "$modules" --stop-after-init --log-level=warn --workers=0 >"$install_log" 2>&1 \
         || { tail -n 40 "$install_log"; echo "test: ERROR: installing the addons failed (log: $install_log)" >&2; exit 1; }
 fi
+# the tests' company is a Danish webshop, as the demo's (simulators/seed.py; quick when done already)
+echo "from simulators.seed import prepare_odoo_company; prepare_odoo_company(env); env.cr.commit()" |
+    PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" "$VENV/bin/odoo" shell -c odoo.conf "${ODOO_DB_ARGS[@]}" -d "$DB" \
+        --no-http --log-level=warn >>"$install_log" 2>&1 \
+    || { tail -n 40 "$install_log"; echo "test: ERROR: preparing the company failed (log: $install_log)" >&2; exit 1; }
 if grep -E " (ERROR|CRITICAL) " "$install_log"; then
     echo "test: ERROR: Odoo logged errors while installing the addons (log: $install_log)" >&2; exit 1
 fi

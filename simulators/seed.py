@@ -25,19 +25,29 @@ COUNTRIES = {
 }
 
 def prepare_odoo_company(env):
-    """Make ``env``'s company ready for seeded orders (for the ``odoo shell`` scripts of the demo, the
-    benchmarks and the reliability tests): Danish, in DKK, the seed countries' currencies active and
-    one price-included sales tax per seed VAT rate (created once)."""
+    """Make ``env``'s company ready for seeded orders, for the demo, the benchmarks, the
+    reliability tests and the Odoo tests: a Danish webshop on Odoo's Danish chart (``l10n_dk``) with the
+    EU One-Stop-Shop taxes and fiscal positions (``l10n_eu_oss``), in DKK, in Copenhagen time, rounding taxes
+    per line as the shops do, the seed countries' currencies active.  The chart's taxes include VAT in the
+    price (shops show gross prices), each with a twin that excludes it, for shops that send net prices.
+    Needs those two modules installed; loads the chart once per company."""
     company = env.company
-    company.write({"country_id": env.ref("base.dk").id, "currency_id": env.ref("base.DKK").id})
     for _rate, currency in COUNTRIES.values():
         env.ref(f"base.{currency}").active = True
+    company.partner_id.tz = "Europe/Copenhagen"
+    if company.chart_template != "dk":
+        company.write({"country_id": env.ref("base.dk").id, "currency_id": env.ref("base.DKK").id,
+                       "account_price_include": "tax_included"})
+        env["account.chart.template"].try_loading("dk", company, install_demo=False)
+    company.tax_calculation_rounding_method = "round_per_line"
+    company._map_eu_taxes()
     Tax = env["account.tax"]
-    for rate in sorted({rate for rate, _currency in COUNTRIES.values()}):
-        name = f"Sales VAT {rate}% (incl.)"
-        if not Tax.search_count([("name", "=", name), ("company_id", "=", company.id)]):
-            Tax.create({"name": name, "amount": float(rate), "amount_type": "percent", "type_tax_use": "sale",
-                        "price_include_override": "tax_included", "company_id": company.id})
+    for tax in Tax.search([("company_id", "=", company.id), ("type_tax_use", "=", "sale"),
+                           ("amount_type", "=", "percent"), ("amount", "!=", 0), ("price_include", "=", True)]):
+        name = f"{tax.name} (excl.)"
+        if not Tax.search_count([("company_id", "=", company.id), ("name", "=", name)]):
+            tax.copy({"name": name, "price_include_override": "tax_excluded", "fiscal_position_ids": [],
+                      "original_tax_ids": []})
     return company
 
 

@@ -2,7 +2,7 @@
 ``odoo shell``, see harness.configure_database).  Reads the simulators' URLs from the environment,
 prints one JSON line ``RELIABILITY {...}`` with the ids and the webhook token, and commits.
 
-The company sells from Denmark; sale taxes (included in price) exist for every seed rate; a Shopify
+The company sells from Denmark on Odoo's Danish chart with the EU One-Stop-Shop taxes; a Shopify
 backend on the Shopify simulator invoices its orders in an e-conomic backend on the e-conomic
 simulator; the shop's products are imported and in stock.  The order watermark is "now": polls see only the
 orders the tests place.
