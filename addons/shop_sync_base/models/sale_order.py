@@ -10,6 +10,19 @@ class SaleOrder(models.Model):
     shop_order_number = fields.Char("Shop order number", readonly=True, index="btree_not_null", copy=False)
     shop_order_state = fields.Char("Shop order state", readonly=True, copy=False)
     shop_payment_method = fields.Char("Shop payment method", readonly=True, copy=False)
+    shop_accounting_date = fields.Date(
+        "Accounting date", readonly=True, copy=False,
+        help="The date the accounting document of this shop order carries (its VAT period): the shop's order "
+             "date, or the date it was paid when the backend says so, in the company's time zone.")
+
+    def _prepare_confirmation_values(self):
+        """Shop orders keep the shop's order date when confirmed: Odoo would stamp the confirmation time
+        (the import's) over it. Other orders of ``self`` get Odoo's date as usual."""
+        values = super()._prepare_confirmation_values()
+        shop_orders = self.filtered("shop_sync_backend_id")
+        if shop_orders and "date_order" in values:
+            (self - shop_orders).write({"date_order": values.pop("date_order")})
+        return values
 
     def _shop_sync_imported(self):
         """Hook called once a shop order was imported (e.g. to queue its invoice in accounting)."""

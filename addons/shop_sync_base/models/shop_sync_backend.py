@@ -85,6 +85,14 @@ class ShopSyncBackend(models.Model):
         "product.product", default=lambda self: self.env.ref("shop_sync_base.product_shop_fee", False))
     discount_product_id = fields.Many2one(
         "product.product", default=lambda self: self.env.ref("shop_sync_base.product_shop_discount", False))
+    accounting_date_source = fields.Selection(
+        [("order", "Order date"), ("paid", "Payment date")], "Accounting date", default="order", required=True,
+        help="Which date of a shop order dates its accounting document (and so its VAT period), in the company's "
+             "time zone: when it was placed, or when the shop recorded its payment (the order date when the shop "
+             "sends none).")
+    tax_rounding_warning = fields.Char(
+        compute="_compute_tax_rounding_warning",
+        help="Set when Odoo rounds taxes otherwise than the shop: order totals would then differ by cents.")
 
     # products and stock
     field_rule_ids = fields.One2many("shop.sync.field.rule", "backend_id", "Field rules", copy=True)
@@ -109,6 +117,37 @@ class ShopSyncBackend(models.Model):
     def _compute_role(self):
         for backend in self:
             backend.role = "shop"
+
+    @api.depends("kind", "company_id.tax_calculation_rounding_method")
+    def _compute_tax_rounding_warning(self):
+        for backend in self:
+            backend.tax_rounding_warning = backend._tax_rounding_problem()
+
+    def _tax_rounding_problem(self):
+        """Why Odoo's totals may differ from the shop's by cents (the company rounds taxes otherwise than
+        the shop), or False."""
+        self.ensure_one()
+        shop = self._shop_tax_rounding()
+        odoo = self.company_id.tax_calculation_rounding_method
+        if not shop or shop == odoo:
+            return False
+        methods = dict(self.env["res.company"]._fields["tax_calculation_rounding_method"]._description_selection(
+            self.env))
+        return _("Company %(company)s rounds taxes '%(odoo)s' but %(shop)s rounds '%(shop_method)s', so totals "
+                 "differ by cents: set Invoicing settings → Taxes → Rounding method '%(shop_method)s'.",
+                 company=self.company_id.name, odoo=methods.get(odoo, odoo), shop_method=methods.get(shop, shop),
+                 shop=dict(self._fields["kind"]._description_selection(self.env)).get(self.kind, self.kind))
+
+    def _shop_tax_rounding(self):
+        """How the shop rounds taxes, in Odoo's terms ('round_per_line' or 'round_globally'); None when the
+        connector does not say."""
+        self.ensure_one()
+        if self.role != "shop":
+            return None
+        try:
+            return self._get_adapter().TAX_ROUNDING
+        except UserError:
+            return None
 
     def _compute_webhook_url(self):
         base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")

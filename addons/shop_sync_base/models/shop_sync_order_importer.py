@@ -1,5 +1,7 @@
 import logging
 from datetime import UTC
+from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from psycopg2 import errors as pg_errors
 
@@ -15,7 +17,8 @@ class ShopSyncOrderImporter(models.AbstractModel):
 
     The decisions live here once for every shop: allowed states, skip-if-exists (binding, its
     unique constraint and a lock per external id), partner match by e-mail, product match by
-    SKU, shipping/fee/discount lines, taxes through the mappings, and a total check to the cent.
+    SKU, shipping/fee/discount lines, taxes by destination (the buyer's fiscal position, checked
+    against the rate the shop charged), the accounting date, and a total check to the cent.
     """
 
     _name = "shop.sync.order.importer"
@@ -52,9 +55,11 @@ class ShopSyncOrderImporter(models.AbstractModel):
             _logger.exception("order %s of backend %s failed", order.number, backend.id)
             return Log._record(backend, "order_import", "error", reason=_("Order not imported"),
                                message=f"{type(exc).__name__}: {exc}", **common)
-        return Log._record(backend, "order_import", "done", record=sale,
-                           message=_("Sale order %(name)s created (%(total)s %(currency)s).", name=sale.name,
-                                     total=sale.amount_total, currency=sale.currency_id.name), **common)
+        message = _("Sale order %(name)s created (%(total)s %(currency)s).", name=sale.name,
+                    total=sale.amount_total, currency=sale.currency_id.name)
+        if backend.accounting_date_source == "paid" and not order.paid_at:
+            message += " " + _("The shop sent no payment date: its accounting date is the order date.")
+        return Log._record(backend, "order_import", "done", record=sale, message=message, **common)
 
     @api.model
     def _already_imported(self, backend, binding, order, common):
@@ -73,28 +78,34 @@ class ShopSyncOrderImporter(models.AbstractModel):
     @api.model
     def _create_sale_order(self, backend, order):
         company = backend.company_id
-        customer, invoice, delivery = self.env["shop.sync.partner.matcher"]._match(backend, order)
         currency = self.env["res.currency"].with_context(active_test=False).search(
             [("name", "=", (order.currency or "").upper())], limit=1)
         if not currency.active:
             raise UserError(_("Currency %s is not active in Odoo.", order.currency or "?"))
-        country = self.env["res.country"].search([("code", "=", (order.country_code or "").upper())], limit=1)
+        country = self._country(order)
+        self._check_vat_number(order, country)
+        customer, invoice, delivery = self.env["shop.sync.partner.matcher"]._match(backend, order)
+        fiscal_position = self.env["account.fiscal.position"].with_company(company)._get_fiscal_position(
+            invoice, delivery)
         payment = self.env["shop.sync.mapping"]._lookup(backend, "payment_method", code=order.payment_method)
         values = {
             "company_id": company.id,
             "partner_id": customer.id,
             "partner_invoice_id": invoice.id,
             "partner_shipping_id": delivery.id,
+            "fiscal_position_id": fiscal_position.id,
             "client_order_ref": order.number,
             "origin": f"{backend.name}: {order.number}",
             "date_order": order.created_at.astimezone(UTC).replace(tzinfo=None),
+            "shop_accounting_date": self._accounting_date(backend, order),
             "pricelist_id": self._pricelist(company, currency).id,
             "shop_sync_backend_id": backend.id,
             "shop_order_number": order.number,
             "shop_order_state": order.state,
             "shop_payment_method": order.payment_method or False,
             "note": order.note or False,
-            "order_line": [Command.create(values) for values in self._lines_values(backend, order, country)],
+            "order_line": [Command.create(values)
+                           for values in self._lines_values(backend, order, country, fiscal_position)],
         }
         if payment.payment_term_id:
             values["payment_term_id"] = payment.payment_term_id.id
@@ -102,13 +113,56 @@ class ShopSyncOrderImporter(models.AbstractModel):
             values["warehouse_id"] = backend.warehouse_id.id
         sale = self.env["sale.order"].with_company(company).create(values)
         if currency.compare_amounts(sale.amount_total, float(order.total)):
-            raise UserError(_("Totals differ: the shop says %(shop)s, Odoo computes %(odoo)s %(currency)s. "
-                              "Check the tax mappings.", shop=order.total, odoo=sale.amount_total,
-                              currency=currency.name))
+            raise UserError(_("Totals differ: the shop says %(shop)s, Odoo computes %(odoo)s %(currency)s. %(cause)s",
+                              shop=order.total, odoo=sale.amount_total, currency=currency.name,
+                              cause=backend._tax_rounding_problem() or _("Check the tax mappings.")))
         if backend.confirm_orders:
             sale.action_confirm()
         sale._shop_sync_imported()
         return sale
+
+    @api.model
+    def _country(self, order):
+        """The Odoo country of the order's destination; an unknown code is refused (its VAT cannot be decided)."""
+        code = (order.country_code or "").upper()
+        country = self.env["res.country"].search([("code", "=", code)], limit=1) if code else self.env["res.country"]
+        if code and not country:
+            raise UserError(_("Order %(order)s is delivered to country code '%(code)s', which Odoo does not know: "
+                              "its VAT cannot be decided.", order=order.number, code=order.country_code))
+        return country
+
+    @api.model
+    def _check_vat_number(self, order, country):
+        """A company buyer's VAT number must pass Odoo's format check (``base_vat`` when installed):
+        an invalid one must not get reverse charge, nor be written on a partner."""
+        vat = "".join((order.customer.vat or "").split())
+        if not vat:
+            return
+        buyer_country = self._country_of(order.billing.country_code) or country
+        try:
+            self.env["res.partner"]._run_vat_checks(buyer_country, vat, partner_name=order.customer.company
+                                                    or order.customer.name)
+        except ValidationError as exc:
+            raise UserError(_("Order %(order)s: the buyer's VAT number %(vat)s is not valid for %(country)s, so the "
+                              "order cannot be booked as reverse charge. Correct it in the shop, then retry.\n%(why)s",
+                              order=order.number, vat=vat, country=buyer_country.name or "?", why=exc)) from exc
+
+    @api.model
+    def _country_of(self, code):
+        return self.env["res.country"].search([("code", "=", code.upper())], limit=1) if code else None
+
+    @api.model
+    def _accounting_date(self, backend, order):
+        """The date of the order's accounting document: the order date, or the payment date when the backend
+        says so and the shop sent one, as a date in the company's time zone (its partner's; the user's, then
+        UTC, when the company has none) - the VAT period is the company's, not the server's or the buyer's."""
+        moment = order.paid_at if backend.accounting_date_source == "paid" and order.paid_at else order.created_at
+        name = backend.company_id.partner_id.tz or self.env.user.tz or "UTC"
+        try:
+            zone = ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = UTC
+        return moment.astimezone(zone).date()
 
     @api.model
     def _pricelist(self, company, currency):
@@ -119,11 +173,11 @@ class ShopSyncOrderImporter(models.AbstractModel):
                                               "currency_id": currency.id, "company_id": company.id})
 
     @api.model
-    def _lines_values(self, backend, order, country):
-        """Values of the order's lines.  Products (by SKU) and taxes (by rate) are looked up once
-        per order, not once per line."""
+    def _lines_values(self, backend, order, country, fiscal_position):
+        """Values of the order's lines.  Products (by SKU) and taxes (by rate and product taxes) are looked up
+        once per order, not once per line."""
         products = self._products_by_sku(backend, {line.sku for line in order.lines if line.kind == "product"})
-        taxes = {}
+        taxes_by_key = {}
         result = []
         for line in order.lines:
             product = self._line_product(backend, line, products)
@@ -134,10 +188,11 @@ class ShopSyncOrderImporter(models.AbstractModel):
                 "product_uom_qty": float(line.quantity),
                 "price_unit": sign * float(line.unit_price),
             }
-            if line.tax_rate not in taxes:
-                taxes[line.tax_rate] = self._taxes(backend, order, line, country)
-            if taxes[line.tax_rate] is not None:
-                values["tax_ids"] = [Command.set(taxes[line.tax_rate].ids)]
+            key = (line.tax_rate, tuple(product.taxes_id.ids))
+            if key not in taxes_by_key:
+                taxes_by_key[key] = self._taxes(backend, order, line, product, country, fiscal_position)
+            if taxes_by_key[key] is not None:
+                values["tax_ids"] = [Command.set(taxes_by_key[key].ids)]
             result.append(values)
         return result
 
@@ -186,19 +241,56 @@ class ShopSyncOrderImporter(models.AbstractModel):
         return products[line.sku]
 
     @api.model
-    def _taxes(self, backend, order, line, country):
-        """Odoo taxes of a line: the backend's tax mapping for (country, rate) first, else a sales tax
-        of that rate with the order's price-includes-tax setting. None: no tax information."""
+    def _taxes(self, backend, order, line, product, country, fiscal_position):
+        """Odoo taxes of a line, of exactly the rate the shop charged on it; None: no tax information.
+
+        The backend's tax mapping for (country, rate) wins.  Else the product's sales tax (the company's
+        default one when it has none) goes through the buyer's fiscal position - Odoo's destination rules:
+        domestic, OSS per EU country for private buyers, reverse charge for EU companies with a VAT number,
+        export outside the EU - and must carry the shop's rate; when it does not (e.g. a reduced rate),
+        a tax of the position with that rate is used.  No such tax is an error naming the order, the
+        country, the position and the rates.  A line the shop did not tax stays untaxed.  Without a
+        fiscal position (a company without localisation) a sales tax of that rate is used."""
         if line.tax_rate is None:
             return None
         mapping = self.env["shop.sync.mapping"]._lookup(backend, "tax", country=country, rate=line.tax_rate)
         if mapping.tax_id:
             return mapping.tax_id
+        company = backend.company_id
+        Tax = self.env["account.tax"]
+        domestic = product.taxes_id.filtered(lambda tax: tax.company_id == company) or company.account_sale_tax_id
+        taxes = fiscal_position.map_tax(domestic)
+        if self._rate_of(taxes) != line.tax_rate and line.tax_rate and fiscal_position:
+            # a product without a tax of this category: the position's own tax of the shop's rate
+            taxes = fiscal_position.tax_ids.filtered(
+                lambda tax: tax.type_tax_use == "sale" and tax.amount_type == "percent"
+                and self._rate_of(tax) == line.tax_rate).sorted(
+                lambda tax: (tax.price_include != order.prices_include_tax, tax.sequence, tax.id))[:1] or taxes
+        if self._rate_of(taxes) == line.tax_rate:
+            as_sent = self._price_included_as_sent(taxes, order)
+            if as_sent is not None:
+                return as_sent
+            if fiscal_position:
+                tax = next(tax for tax in taxes if tax.amount and tax.price_include != order.prices_include_tax)
+                raise UserError(_(
+                    "Order %(order)s: the shop sends prices %(shop)s, but Odoo's tax '%(tax)s' (fiscal position "
+                    "'%(position)s') is %(odoo)s and has no twin with the same accounts that is %(shop)s. Create "
+                    "one (a copy of it with 'Included in price' changed), then retry.",
+                    order=order.number, tax=tax.display_name, position=fiscal_position.display_name,
+                    shop=_("including tax") if order.prices_include_tax else _("excluding tax"),
+                    odoo=_("including tax") if tax.price_include else _("excluding tax")))
+        elif line.tax_rate and fiscal_position:
+            raise UserError(_(
+                "Order %(order)s: the shop charged %(rate)s%% VAT for %(country)s but Odoo's fiscal position "
+                "'%(position)s' maps the product's tax to %(odoo)s%%. Correct the rate in the shop, the fiscal "
+                "position in Odoo, or add a tax mapping on the backend.",
+                order=order.number, rate=line.tax_rate, country=country.name or order.country_code or "?",
+                position=fiscal_position.display_name, odoo=self._rate_of(taxes)))
         if not line.tax_rate:
-            return self.env["account.tax"]
-        tax = self.env["account.tax"].search([
+            return Tax
+        tax = Tax.search([
             ("type_tax_use", "=", "sale"), ("amount_type", "=", "percent"), ("amount", "=", float(line.tax_rate)),
-            ("price_include", "=", order.prices_include_tax), ("company_id", "=", backend.company_id.id),
+            ("price_include", "=", order.prices_include_tax), ("company_id", "=", company.id),
         ], order="sequence, id", limit=1)
         if not tax:
             raise UserError(_(
@@ -206,3 +298,36 @@ class ShopSyncOrderImporter(models.AbstractModel):
                 rate=line.tax_rate, country=country.name or order.country_code or "?",
                 incl=_("included in price") if order.prices_include_tax else _("excluded from price")))
         return tax
+
+    @staticmethod
+    def _rate_of(taxes):
+        """Total percent rate of percent taxes, comparable with the shop's ``Decimal`` rate."""
+        return Decimal(str(round(sum(taxes.filtered(lambda tax: tax.amount_type == "percent").mapped("amount")), 4))
+                       ).normalize()
+
+    @api.model
+    def _price_included_as_sent(self, taxes, order):
+        """``taxes`` with the shop's price-includes-tax setting, or None when one has no twin: a tax that
+        charges VAT but includes it otherwise is replaced by its twin - same rate, tax group and distribution
+        (accounts, tax grids), the other 'Included in price' - so Odoo reads the shop's prices as meant."""
+        result = self.env["account.tax"]
+        for tax in taxes:
+            if not tax.amount or tax.price_include == order.prices_include_tax:
+                result |= tax
+                continue
+            twin = self.env["account.tax"].search([
+                ("company_id", "=", tax.company_id.id), ("type_tax_use", "=", tax.type_tax_use),
+                ("amount_type", "=", tax.amount_type), ("amount", "=", tax.amount),
+                ("tax_group_id", "=", tax.tax_group_id.id), ("country_id", "=", tax.country_id.id),
+                ("price_include", "=", order.prices_include_tax), ("id", "!=", tax.id),
+            ], order="sequence, id").filtered(lambda candidate: _distribution(candidate) == _distribution(tax))[:1]
+            if not twin:
+                return None
+            result |= twin
+        return result
+
+
+def _distribution(tax):
+    """What a tax books: its repartition lines' kind, share, account and tax grids."""
+    return sorted((line.document_type, line.repartition_type, line.factor_percent, line.account_id.id,
+                   tuple(sorted(line.tag_ids.ids))) for line in tax.repartition_line_ids)

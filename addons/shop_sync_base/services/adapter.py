@@ -26,6 +26,9 @@ class ShopAdapter:
     FIELD_MAPPING = ()
     #: the webhook topics ``register_webhooks`` subscribes, named as it returns them
     WEBHOOK_TOPICS = ()
+    #: how the shop rounds taxes, in Odoo's terms ('round_per_line' or 'round_globally'); None: unknown.
+    #: Odoo's company setting must agree, else its totals differ from the shop's by cents.
+    TAX_ROUNDING = None
 
     def __init__(self, backend_config):
         """``backend_config``: a dict of the backend's connection settings (url, credentials...)."""

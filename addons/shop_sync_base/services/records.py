@@ -78,6 +78,7 @@ class Order:
     prices_include_tax: bool = True
     payment_method: str = ""
     paid: bool = False
+    paid_at: datetime | None = None  # when the shop recorded the payment (aware); None: not paid or not told
     updated_at: datetime | None = None
     note: str = ""
 

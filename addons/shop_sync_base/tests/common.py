@@ -10,6 +10,8 @@ from odoo.addons.shop_sync_base.services import records
 from odoo.addons.shop_sync_base.services.adapter import ShopAdapter, WebhookRejected
 from odoo.addons.shop_sync_base.services.signatures import hmac_base64, same
 
+from simulators.seed import prepare_odoo_company
+
 
 class MemoryShopAdapter(ShopAdapter):
     """A shop whose payloads are canonical-ish dicts kept in memory (no HTTP)."""
@@ -48,13 +50,14 @@ class MemoryShopAdapter(ShopAdapter):
             created_at=_datetime(payload["created_at"]), currency=payload.get("currency", "DKK"),
             total=Decimal(payload["total"]),
             customer=records.Customer(email=customer["email"], first_name=customer["name"],
-                                      company=customer.get("company", "")),
+                                      company=customer.get("company", ""), vat=customer.get("vat", "")),
             billing=address, shipping=payload.get("shipping") or address,
             lines=[records.OrderLine(kind=line.get("kind", "product"), name=line["name"], sku=line.get("sku", ""),
                                      quantity=Decimal(line["qty"]), unit_price=Decimal(line["price"]),
                                      tax_rate=None if line.get("rate") is None else Decimal(line["rate"]))
                    for line in payload["lines"]],
-            payment_method=payload.get("payment", ""),
+            payment_method=payload.get("payment", ""), prices_include_tax=payload.get("prices_include_tax", True),
+            paid_at=payload.get("paid_at") and _datetime(payload["paid_at"]),
         )
 
     def parse_product(self, payload):
@@ -90,6 +93,13 @@ def sale_tax(env, rate, name=None):
         "type_tax_use": "sale", "price_include_override": "tax_included", "company_id": env.company.id})
 
 
+def assert_destination_tax(case, line, rate):
+    """``line`` carries one tax of ``rate`` percent, a tax of its order's fiscal position (the buyer's
+    destination: domestic, OSS, EU reverse charge or export)."""
+    case.assertEqual(line.tax_ids.mapped("amount"), [float(rate)], line.name)
+    case.assertIn(line.order_id.fiscal_position_id, line.tax_ids.fiscal_position_ids, line.name)
+
+
 def _datetime(value):
     """Payloads go through JSON in the inbox: datetimes come back as ISO strings."""
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
@@ -110,16 +120,18 @@ def order_payload(number, state="paid", email="anna@example.com", lines=None, to
 
 
 class ShopSyncCase(TransactionCase):
-    """A company-ready backend using :class:`MemoryShopAdapter`."""
+    """A backend using :class:`MemoryShopAdapter` of a Danish webshop company: Odoo's Danish chart and the
+    EU One-Stop-Shop taxes and fiscal positions, prepared as the demo prepares its company (scripts/test.sh
+    prepares the test database's company once; here it is only checked)."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, queue_job__no_delay=True))
-        cls.company = cls.env.company
-        cls.env.ref("base.DKK").active = True
-        cls.env.ref("base.EUR").active = True
-        cls.tax25 = sale_tax(cls.env, 25)
+        cls.company = prepare_odoo_company(cls.env)
+        cls.fiscal_positions = {position.name: position for position in cls.env["account.fiscal.position"].search(
+            [("company_id", "=", cls.company.id)])}
+        cls.tax25 = cls.company.account_sale_tax_id  # Danish VAT, included in the price
         cls.tax21 = sale_tax(cls.env, 21)
         cls.backend = cls.env["shop.sync.backend"].create({
             "name": "Memory shop", "webhook_secret": "s3cret", "confirm_orders": False})
@@ -142,4 +154,5 @@ class ShopSyncCase(TransactionCase):
     def sale_for(self, number):
         return self.env["sale.order"].search([("shop_sync_backend_id", "=", self.backend.id),
                                               ("shop_order_number", "=", str(number))])
+
 

@@ -52,7 +52,7 @@ class TestDryRun(ShopSyncCase):
         fields = dict(zip(created.mapped("field"), created.mapped("new_value"), strict=True))
         self.assertEqual(fields["Sales Order: Total"], "200.00")
         self.assertEqual(fields["Contact: Email"], "new.buyer@example.com")
-        self.assertEqual(fields["Line 1"], "MUG-1 × 2 @ 100.00 VAT 25% incl.")
+        self.assertEqual(fields["Line 1"], f"MUG-1 × 2 @ 100.00 {self.tax25.name}")
         self.assertRegex(fields["Sales Order: Order Reference"], r"^S\d+$")
         [skipped] = self.lines(wizard, "1002")
         self.assertEqual(skipped.action, "skip")

@@ -71,6 +71,8 @@ class TestInboxAndPoll(ShopSyncCase):
         event._process()
         self.assertEqual(event.state, "error")
         tax19 = sale_tax(self.env, 19)
+        self.env["shop.sync.mapping"].create({"backend_id": self.backend.id, "mapping_type": "tax", "tax_rate": 19,
+                                              "tax_id": tax19.id})
         event.log_ids.action_retry()
         self.assertEqual(event.state, "done")
         self.assertEqual(self.sale_for(6).order_line.tax_ids, tax19)
@@ -166,10 +168,11 @@ class TestInboxAndPoll(ShopSyncCase):
             32, email="new32@example.com", lines=[good], total="99.99"), adapter=self.adapter)
         (bad_tax | bad_total)._process()
         self.assertEqual((bad_tax.state, bad_total.state), ("error", "error"))
-        self.assertIn("No sales tax of 19", bad_tax.log_ids.message)
+        self.assertIn("the shop charged 19% VAT for Denmark", bad_tax.log_ids.message)
         self.assertIn("Totals differ", bad_total.log_ids.message, "raised after the sale order was created")
         self.assertEqual(counts(), before, "no order, line, customer or binding of a failed import is left")
-        sale_tax(self.env, 19)
+        self.env["shop.sync.mapping"].create({"backend_id": self.backend.id, "mapping_type": "tax", "tax_rate": 19,
+                                              "tax_id": sale_tax(self.env, 19).id})
         bad_tax.log_ids.action_retry()
         self.assertEqual(bad_tax.state, "done")
         self.assertEqual(len(self.sale_for(31).order_line), 2, "the kept event imports the whole order")

@@ -52,7 +52,8 @@ class TestOrderImport(ShopSyncCase):
         lines = [{"name": "Mug", "sku": "MUG-1", "qty": "1", "price": "100", "rate": "19"}]
         log = self.import_order(order_payload(1006, lines=lines))
         self.assertEqual(log.state, "error")
-        self.assertIn("No sales tax of 19", log.message)
+        self.assertIn("the shop charged 19% VAT for Denmark but Odoo's fiscal position 'Denmark (Company)' maps "
+                      "the product's tax to 25%", log.message)
 
     def test_tax_mapping_per_country_wins(self):
         self.env["shop.sync.mapping"].create({
@@ -142,12 +143,12 @@ class TestOrderImport(ShopSyncCase):
 
     def test_company_buyer_matched_by_vat_before_name(self):
         Partner = self.env["res.partner"]
-        by_vat = Partner.create({"name": "Hygge Holding ApS", "is_company": True, "vat": "DK12345678"})
+        by_vat = Partner.create({"name": "Hygge Holding ApS", "is_company": True, "vat": "DK12345674"})
         Partner.create({"name": "Hygge ApS", "is_company": True})
         payload = order_payload(1018, email="buyer@hygge.dk")
         payload["customer"]["company"] = "Hygge ApS"
         record = self.adapter.parse_order(payload)
-        record.customer.vat = "dk 1234 5678"
+        record.customer.vat = "dk 1234 5674"
         log = self.env["shop.sync.order.importer"]._import(self.backend, record)
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(self.sale_for(1018).partner_id.parent_id, by_vat)

@@ -19,6 +19,9 @@ Prices
     (``Order.prices_include_tax``).  Product prices are converted to prices excluding VAT with the
     product's ``vatrate`` (``Product.price_includes_tax`` False), because Odoo's ``list_price``
     excludes tax with the default tax settings; exported prices are converted back.
+    An order row carries its VAT rate (``tax``), not tax amounts, so a row's rate is what CCV charged;
+    CCV does not document how it rounds VAT (``TAX_ROUNDING`` stays unknown) nor when an order was
+    paid (``Order.paid_at`` stays empty: the order date dates it).
 
 Variant ids
     A CCV variant is an attribute combination; a product without combinations is its own only

@@ -4,11 +4,10 @@ from datetime import UTC, datetime
 
 from odoo.tests import HttpCase, TransactionCase
 
-from odoo.addons.shop_sync_base.tests.common import sale_tax
 
 from simulators.ccv import PUBLIC_KEY, SECRET_KEY, CcvSimulator
 from simulators.common import SimulatorServer
-from simulators.seed import COUNTRIES, generate
+from simulators.seed import COUNTRIES, generate, prepare_odoo_company
 
 from ..services.adapter import CcvAdapter
 
@@ -42,8 +41,7 @@ class CcvMixin:
         cls.app.seed(cls.catalogue)
         for rate, currency in COUNTRIES.values():
             cls.env.ref(f"base.{currency}").active = True
-        rates = {rate for rate, _currency in COUNTRIES.values() if rate}
-        cls.taxes = {rate: sale_tax(cls.env, rate) for rate in rates}
+        prepare_odoo_company(cls.env)
         cls.warehouse = cls.env["stock.warehouse"].search([("company_id", "=", cls.env.company.id)], limit=1)
         cls.backend = cls.env["shop.sync.backend"].create({
             "name": "CCV test shop", "kind": "ccv", "api_url": cls.server.url, "ccv_public_key": PUBLIC_KEY,

@@ -1,5 +1,7 @@
 from decimal import Decimal
 
+from odoo.addons.shop_sync_base.tests.common import assert_destination_tax
+
 from .common import ALLOWED_SEED_STATES, CcvCase
 
 
@@ -46,8 +48,7 @@ class TestCcvOrders(CcvCase):
             for line in seed.lines:
                 product_line = sale.order_line.filtered(lambda l, sku=line.sku: l.product_id.default_code == sku)
                 self.assertAlmostEqual(product_line.price_unit, float(line.unit_price))
-                expected_tax = self.taxes.get(line.tax_rate) or self.env["account.tax"]
-                self.assertEqual(product_line.tax_ids, expected_tax)
+                assert_destination_tax(self, product_line, line.tax_rate)
             expected_extra = {
                 self.backend.shipping_product_id: seed.shipping_amount,
                 self.backend.fee_product_id: seed.fee_amount,
@@ -99,20 +100,21 @@ class TestCcvOrders(CcvCase):
                    "housenumber": 12, "housenumber_suffix": "a", "zipcode": "3511", "city": "Utrecht",
                    "country_code": "NL", "telephone": "+31 30 123"}
         created = client.post("/orders", {
-            "customer": {"email": "eva@fiets.example", "customertype": "b2b", "btw": "NL123456789B01",
+            "customer": {"email": "eva@fiets.example", "customertype": "b2b", "btw": "NL123456782B90",
                          "billingaddress": address,
                          "deliveryaddress": {**address, "street": "Lange Nieuwstraat", "housenumber": 3,
                                              "housenumber_suffix": ""}},
-            "orderrows": [{"product_id": product["id"], "count": 3, "price": 121.0, "discount": 12.1, "tax": 21}],
+            # an EU company with a VAT number buys from a Danish shop: reverse charge, no VAT
+            "orderrows": [{"product_id": product["id"], "count": 3, "price": 121.0, "discount": 12.1, "tax": 0}],
             "status": 2, "paid": True, "currency": "EUR", "total_shipping": 6.05, "paymethod_costs": 1.21,
             "extra_costs": 2.42, "extra_costs_description": "Gift wrapping",
         })
-        self.app.orders[created["id"]]["total_discounts"] = 3.63
+        self.app.orders[created["id"]].update(total_discounts=3.63, shipping_tax_percentage=0.0)
         self.app._recalculate(self.app.orders[created["id"]])
         order = self.adapter().parse_order({"id": created["id"], "href": created["href"]})
         self.assertEqual(order.number, str(created["ordernumber"]))
         self.assertEqual(order.customer.company, "Fiets BV")
-        self.assertEqual(order.customer.vat, "NL123456789B01")
+        self.assertEqual(order.customer.vat, "NL123456782B90")
         self.assertEqual(order.billing.street, "Oudegracht 12a")
         self.assertEqual(order.shipping.street, "Lange Nieuwstraat 3")
         self.assertTrue(order.paid)
@@ -122,7 +124,7 @@ class TestCcvOrders(CcvCase):
         self.assertEqual(by_kind["product"][0].unit_price, Decimal("108.9"))
         self.assertEqual(by_kind["product"][0].sku, product["productnumber"])
         self.assertEqual([(line.unit_price, line.tax_rate) for line in by_kind["shipping"]],
-                         [(Decimal("6.05"), Decimal("25"))])
+                         [(Decimal("6.05"), Decimal("0"))])
         self.assertEqual(sorted(line.unit_price for line in by_kind["fee"]), [Decimal("1.21"), Decimal("2.42")])
         self.assertEqual(by_kind["discount"][0].unit_price, Decimal("3.63"))
         log = self.env["shop.sync.order.importer"]._import(self.backend, order)

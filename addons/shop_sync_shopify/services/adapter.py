@@ -69,7 +69,9 @@ FIELD_MAPPING = (
     ("lineItems.sku, quantity", "Order line product (by Internal reference), quantity", ""),
     ("lineItems.discountedUnitPriceSet.presentmentMoney", "Order line unit price",
      "VAT included when Order.taxesIncluded"),
-    ("lineItems.taxLines.ratePercentage", "Order line taxes", "through the tax mapping or a sales tax of that rate"),
+    ("lineItems.taxLines.ratePercentage", "Order line taxes",
+     "the buyer's fiscal position, checked against this rate; or the tax mapping"),
+    ("Order.processedAt (paid orders)", "Accounting date", "when the backend dates by payment"),
     ("lineItems without variant and SKU", "Fee line", "e.g. gift wrapping, custom items"),
     ("shippingLines.code / title, originalPriceSet", "Shipping line", "shipping method mapping"),
     ("totalDiscountsSet minus line-level discounts", "Discount lines", "one per VAT rate"),
@@ -100,6 +102,7 @@ class ShopifyAdapter(ShopAdapter):
 
     FIELD_MAPPING = FIELD_MAPPING
     WEBHOOK_TOPICS = tuple(_topic_name(topic) for topic in WEBHOOK_TOPICS)
+    TAX_ROUNDING = "round_per_line"  # each line's tax lines are rounded on their own
     #: how the client waits for the throttle bucket and Retry-After; tests replace it (a staticmethod)
     sleep = staticmethod(time.sleep)
 
@@ -184,6 +187,9 @@ class ShopifyAdapter(ShopAdapter):
             prices_include_tax=bool(node["taxesIncluded"]),
             payment_method=(node.get("paymentGatewayNames") or [""])[0] or "",
             paid=node["displayFinancialStatus"] in PAID_STATES, note=node.get("note") or "",
+            # Shopify processes an order when its payment is taken; unpaid orders have no payment date
+            paid_at=_datetime(node["processedAt"]) if node["displayFinancialStatus"] in PAID_STATES
+            and node.get("processedAt") else None,
         )
 
     def _order_lines(self, node):

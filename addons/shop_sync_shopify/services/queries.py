@@ -37,7 +37,7 @@ fragment LineItemFields on LineItem {{
 
 _ORDER = f"""
 fragment OrderFields on Order {{
-  id name createdAt updatedAt cancelledAt displayFinancialStatus
+  id name createdAt updatedAt processedAt cancelledAt displayFinancialStatus
   email phone note taxesIncluded presentmentCurrencyCode paymentGatewayNames discountCodes
   customAttributes {{ key value }}
   customer {{ id email firstName lastName phone defaultAddress {{ company }} }}

@@ -5,10 +5,9 @@ from unittest.mock import patch
 
 from odoo.tests import TransactionCase
 
-from odoo.addons.shop_sync_base.tests.common import sale_tax
 from odoo.addons.shop_sync_shopify.services.adapter import ShopifyAdapter
 from simulators.common import ManualClock, SimulatorServer
-from simulators.seed import COUNTRIES, generate
+from simulators.seed import COUNTRIES, generate, prepare_odoo_company
 from simulators.shopify import ACCESS_TOKEN, API_SECRET, ShopifySimulator
 
 START = datetime(2026, 1, 6, 12, 0, tzinfo=UTC)  # after every seeded order
@@ -45,8 +44,7 @@ class ShopifyCase(TransactionCase):
         cls.startClassPatcher(patch.object(ShopifyAdapter, "sleep", staticmethod(cls.clock.sleep)))
         for currency in {currency for _rate, currency in COUNTRIES.values()}:
             cls.env.ref(f"base.{currency}").active = True
-        rates = sorted({rate for rate, _currency in COUNTRIES.values() if rate})
-        cls.taxes = {rate: sale_tax(cls.env, rate) for rate in rates}
+        prepare_odoo_company(cls.env)
         cls.backend = cls.env["shop.sync.backend"].create({
             "name": "Shopify demo", "kind": "shopify", "api_url": cls.server.url,
             "shopify_access_token": ACCESS_TOKEN, "webhook_secret": API_SECRET, "confirm_orders": False})

@@ -6,7 +6,9 @@ cent: product lines at their price before coupons (``(subtotal + subtotal_tax) /
 ``subtotal / quantity`` without tax), shipping and fee lines at ``total (+ total_tax)``, and the
 coupon reduction (``subtotal - total`` of the lines, which is what ``coupon_lines`` add up to) as
 one discount line per tax rate.  The rate of a line comes from ``tax_lines[].rate_percent`` of
-the rate ids in the line's ``taxes``.
+the rate ids in the line's own ``taxes`` that carry an amount: WooCommerce lists a rate id with
+empty amounts on a line it did not tax (e.g. a custom shipping method without tax).  WooCommerce
+rounds tax per line (unless "round tax at subtotal level" is set, which the REST API does not show).
 
 Catalogue prices.  ``regular_price`` is the Odoo sales price one to one, without tax conversion:
 WooCommerce's "prices entered with tax" and the Odoo product's sales tax (price included or not)
@@ -83,10 +85,12 @@ class WooCommerceAdapter(ShopAdapter):
     """One WooCommerce shop behind its REST API (wc/v3)."""
 
     WEBHOOK_TOPICS = WEBHOOK_TOPICS
+    TAX_ROUNDING = "round_per_line"
     FIELD_MAPPING = (
         ("order.number", "Sale order: Customer reference, Shop order number", ""),
         ("order.status", "Sale order: Shop order state", "checked against the allowed states"),
-        ("order.date_created_gmt", "Sale order: Order date", ""),
+        ("order.date_created_gmt", "Sale order: Order date", "the accounting date in the company's time zone"),
+        ("order.date_paid_gmt", "Sale order: Accounting date", "when the backend dates by payment"),
         ("order.currency", "Sale order: Pricelist currency", "the currency must be active"),
         ("order.payment_method", "Sale order: Shop payment method", "payment method mapping"),
         ("order.customer_note", "Sale order: Terms and conditions / note", ""),
@@ -100,8 +104,8 @@ class WooCommerceAdapter(ShopAdapter):
         ("line_items[].quantity", "Order line: Quantity", ""),
         ("line_items[].subtotal + subtotal_tax", "Order line: Unit price × quantity",
          "net subtotal when prices_include_tax is false"),
-        ("line_items[].taxes → tax_lines[].rate_percent", "Order line: Taxes",
-         "tax mapping or a sales tax of that rate"),
+        ("line_items[].taxes (with an amount) → tax_lines[].rate_percent", "Order line: Taxes",
+         "the buyer's fiscal position, checked against this rate; or the tax mapping"),
         ("shipping_lines[].method_id", "Shipping line: Product", "shipping method mapping, else the shipping product"),
         ("shipping_lines[].total + total_tax", "Shipping line: Unit price", ""),
         ("fee_lines[].name, total + total_tax", "Fee line: Description, Unit price", "gift wrapping, payment fees"),
@@ -201,7 +205,7 @@ class WooCommerceAdapter(ShopAdapter):
                 external_id=str(customer_id) if customer_id else ""),
             billing=self._address(billing), shipping=self._address(shipping),
             lines=lines, prices_include_tax=include_tax, payment_method=payload.get("payment_method") or "",
-            paid=bool(payload.get("date_paid_gmt") or payload.get("date_paid")),
+            paid=bool(payload.get("date_paid_gmt") or payload.get("date_paid")), paid_at=_gmt(payload, "date_paid"),
             note=payload.get("customer_note") or "",
         )
 
@@ -213,9 +217,11 @@ class WooCommerceAdapter(ShopAdapter):
 
     @staticmethod
     def _rate(item, rates, net, tax):
-        """Percent rate of a line: its tax rate ids looked up in the order's tax lines (summed when a
-        line has several); derived from the line's own amounts when the shop did not send the rate."""
-        rate_ids = [str(tax_item["id"]) for tax_item in item.get("taxes") or []]
+        """Percent rate the shop charged on a line: the rates of the line's own ``taxes`` entries that carry
+        an amount (summed when a line has several); derived from the line's amounts when the order's tax
+        lines do not give a rate. A rate id listed with empty amounts charged nothing."""
+        rate_ids = [str(tax_item["id"]) for tax_item in item.get("taxes") or []
+                    if _amount(tax_item.get("total")) or _amount(tax_item.get("subtotal"))]
         if not rate_ids:
             return ZERO
         if all(rate_id in rates for rate_id in rate_ids):

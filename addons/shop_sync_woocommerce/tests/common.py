@@ -2,9 +2,8 @@
 
 from odoo.tests import HttpCase, TransactionCase
 
-from odoo.addons.shop_sync_base.tests.common import sale_tax
 from simulators.common import SimulatorServer
-from simulators.seed import COUNTRIES, generate
+from simulators.seed import COUNTRIES, generate, prepare_odoo_company
 from simulators.woocommerce import CONSUMER_KEY, CONSUMER_SECRET, WooCommerceSimulator
 
 CATALOGUE = generate(products=12, customers=6, orders=24)  # has a taxed order with fee + coupon
@@ -35,7 +34,7 @@ class WooCommerceMixin:
         cls.shop.seed(CATALOGUE)
         for currency in CURRENCIES:
             cls.env.ref(f"base.{currency}").active = True
-        cls.taxes = {rate: sale_tax(cls.env, rate) for rate in sorted({rate for rate, _currency in COUNTRIES.values() if rate})}
+        prepare_odoo_company(cls.env)
         cls.warehouse = cls.env["stock.warehouse"].search([("company_id", "=", cls.env.company.id)], limit=1)
         cls.backend = cls.env["shop.sync.backend"].create({
             "name": "Woo", "kind": "woocommerce", "api_url": cls.server.url, "woo_consumer_key": CONSUMER_KEY,
