@@ -4,13 +4,18 @@
 persons in several countries) and orders in mixed states.  Each simulator translates these
 records into its own wire shapes in its ``seed()`` method, so the same scenario can be replayed
 against every shop.  Amounts are ``Decimal`` with two places; prices are *including* VAT, as
-shops show them, with the VAT rate of the buyer's country.
+shops show them.  The shop is Danish and charges VAT by destination (``vat_rate``): Danish VAT at
+home, the buyer's country's rate to private buyers elsewhere in the EU (One-Stop-Shop), none to EU
+companies with a VAT number (reverse charge) nor outside the EU (export).  Companies' VAT numbers pass
+the format check of their country (python-stdnum, which Odoo's ``base_vat`` uses too).
 """
 
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+
+from stdnum.eu import vat as eu_vat
 
 CENT = Decimal("0.01")
 
@@ -23,6 +28,26 @@ COUNTRIES = {
     "US": (Decimal("0"), "USD"),
     "NO": (Decimal("0"), "NOK"),
 }
+EU = frozenset({"DK", "DE", "NL", "SE"})  # the seed countries in the EU VAT area
+# digits of a VAT number after the country code: a format with the digits drawn in its place
+VAT_FORMATS = {"DK": "{:08d}", "DE": "{:09d}", "NL": "{:09d}B01", "SE": "{:010d}01"}
+
+
+def vat_rate(customer):
+    """The VAT rate in percent the Danish shop charges ``customer`` (see the module's docstring)."""
+    country = customer.address.country
+    if country not in EU or (country != "DK" and customer.company and customer.vat_number):
+        return Decimal(0)
+    return COUNTRIES[country][0]
+
+
+def _vat_number(country, drawn):
+    """The first valid VAT number of ``country`` from the ``drawn`` digits on (None outside the EU)."""
+    if country not in VAT_FORMATS:
+        return None
+    while not eu_vat.is_valid(number := country + VAT_FORMATS[country].format(drawn)):
+        drawn += 1
+    return number
 
 def prepare_odoo_company(env):
     """Make ``env``'s company ready for seeded orders, for the demo, the benchmarks, the
@@ -203,14 +228,14 @@ def _customer(rnd, index):
     return SeedCustomer(
         email=f"{first.lower()}.{last.lower().replace(' ', '')}{index}@example.com",
         first_name=first, last_name=last, company=company,
-        vat_number=f"{country}{rnd.randint(10**7, 10**8 - 1)}" if company else None,
+        vat_number=_vat_number(country, rnd.randint(10**7, 10**8 - 1)) if company else None,
         phone=f"+45 {rnd.randint(10**7, 10**8 - 1)}",
         address=SeedAddress(street=f"{rnd.choice(_NOUNS)}vej {index + 1}", city=city, zip=zip_code, country=country),
     )
 
 
 def _order(rnd, index, customer, sellable, created):
-    rate, currency = COUNTRIES[customer.address.country]
+    rate, currency = vat_rate(customer), COUNTRIES[customer.address.country][1]
     lines = []
     for item in rnd.sample(sellable, rnd.randint(1, 3)):
         name = getattr(item, "title", None) or item.sku
