@@ -105,7 +105,7 @@ class ShopSyncOrderImporter(models.AbstractModel):
             "shop_payment_method": order.payment_method or False,
             "note": order.note or False,
             "order_line": [Command.create(values)
-                           for values in self._lines_values(backend, order, country, fiscal_position)],
+                           for values in self._lines_values(backend, order, country, fiscal_position, currency)],
         }
         if payment.payment_term_id:
             values["payment_term_id"] = payment.payment_term_id.id
@@ -173,7 +173,7 @@ class ShopSyncOrderImporter(models.AbstractModel):
                                               "currency_id": currency.id, "company_id": company.id})
 
     @api.model
-    def _lines_values(self, backend, order, country, fiscal_position):
+    def _lines_values(self, backend, order, country, fiscal_position, currency):
         """Values of the order's lines.  Products (by SKU) and taxes (by rate and product taxes) are looked up
         once per order, not once per line."""
         products = self._products_by_sku(backend, {line.sku for line in order.lines if line.kind == "product"})
@@ -193,8 +193,30 @@ class ShopSyncOrderImporter(models.AbstractModel):
                 taxes_by_key[key] = self._taxes(backend, order, line, product, country, fiscal_position)
             if taxes_by_key[key] is not None:
                 values["tax_ids"] = [Command.set(taxes_by_key[key].ids)]
+                if line.kind == "discount" and line.tax_amount is not None and len(taxes_by_key[key]) == 1:
+                    values["extra_tax_data"] = self._shop_tax_data(backend, order, line, values, taxes_by_key[key],
+                                                                   currency)
             result.append(values)
         return result
+
+    @api.model
+    def _shop_tax_data(self, backend, order, line, values, tax, currency):
+        """Odoo's manual tax amounts (``extra_tax_data``, kept on the invoice) giving a discount line the tax the
+        shop charged on it, so the order's tax equals the shop's to the cent."""
+        company = backend.company_id
+        rate = self.env["res.currency"]._get_conversion_rate(company.currency_id, currency, company,
+                                                             order.created_at.astimezone(UTC).date())
+        amount = values["price_unit"] * values["product_uom_qty"]
+        tax_amount = -float(line.tax_amount)
+        net = currency.round(amount - tax_amount if tax.price_include else amount)
+        net_company, tax_company = (company.currency_id.round(value / rate) for value in (net, tax_amount))
+        return {
+            "currency_id": currency.id, "price_unit": values["price_unit"], "discount": 0.0,
+            "quantity": values["product_uom_qty"], "rate": rate,
+            "manual_total_excluded_currency": net, "manual_total_excluded": net_company,
+            "manual_tax_amounts": {str(tax.id): {"tax_amount_currency": tax_amount, "tax_amount": tax_company,
+                                                 "base_amount_currency": net, "base_amount": net_company}},
+        }
 
     @api.model
     def _products_by_sku(self, backend, skus):

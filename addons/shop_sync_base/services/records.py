@@ -57,6 +57,9 @@ class OrderLine:
     sku: str = ""
     code: str = ""  # shipping method / fee code, used by the shipping-method mapping
     external_id: str = ""
+    # the tax the shop charged on a discount line (positive, subtracted like the price) when it says: a
+    # coupon's tax is the difference of its lines' rounded taxes, which Odoo cannot recompute from its amount
+    tax_amount: Decimal | None = None
 
     def __post_init__(self):
         if self.kind not in LINE_KINDS:

@@ -5,7 +5,8 @@ over the same way, so the hub picks matching Odoo taxes and its total equals Woo
 cent: product lines at their price before coupons (``(subtotal + subtotal_tax) / quantity``, or
 ``subtotal / quantity`` without tax), shipping and fee lines at ``total (+ total_tax)``, and the
 coupon reduction (``subtotal - total`` of the lines, which is what ``coupon_lines`` add up to) as
-one discount line per tax rate.  The rate of a line comes from ``tax_lines[].rate_percent`` of
+one discount line per tax rate, with the coupon's tax as WooCommerce computed it (``subtotal_tax -
+total_tax``: the difference of rounded line taxes).  The rate of a line comes from ``tax_lines[].rate_percent`` of
 the rate ids in the line's own ``taxes`` that carry an amount: WooCommerce lists a rate id with
 empty amounts on a line it did not tax (e.g. a custom shipping method without tax).  WooCommerce
 rounds tax per line (unless "round tax at subtotal level" is set, which the REST API does not show).
@@ -169,7 +170,7 @@ class WooCommerceAdapter(ShopAdapter):
         include_tax = bool(payload.get("prices_include_tax"))
         rates = {str(tax["rate_id"]): _amount(tax["rate_percent"]) for tax in payload.get("tax_lines") or []
                  if tax.get("rate_percent") not in (None, "")}
-        lines, reductions = [], defaultdict(Decimal)
+        lines, reductions, reduction_taxes = [], defaultdict(Decimal), defaultdict(Decimal)
         for item in payload.get("line_items") or []:
             quantity = _amount(item.get("quantity"))
             subtotal, subtotal_tax = _amount(item.get("subtotal")), _amount(item.get("subtotal_tax"))
@@ -181,6 +182,7 @@ class WooCommerceAdapter(ShopAdapter):
                 unit_price=amount / quantity if quantity else amount, tax_rate=rate,
                 sku=item.get("sku") or "", external_id=str(item.get("id") or "")))
             reductions[rate] += amount - (total + total_tax if include_tax else total)
+            reduction_taxes[rate] += subtotal_tax - total_tax
         for shipping in payload.get("shipping_lines") or []:
             lines.append(self._amount_line("shipping", shipping.get("method_title") or shipping.get("method_id") or "",
                                            shipping, rates, include_tax, code=shipping.get("method_id") or ""))
@@ -190,7 +192,8 @@ class WooCommerceAdapter(ShopAdapter):
         for rate, amount in sorted(reductions.items()):
             if amount:
                 lines.append(records.OrderLine(kind="discount", name=f"Coupon {codes}" if codes else "Discount",
-                                               quantity=Decimal(1), unit_price=amount, tax_rate=rate))
+                                               quantity=Decimal(1), unit_price=amount, tax_rate=rate,
+                                               tax_amount=reduction_taxes[rate]))
         billing, shipping = payload.get("billing") or {}, payload.get("shipping") or {}
         customer_id = payload.get("customer_id") or 0
         return records.Order(

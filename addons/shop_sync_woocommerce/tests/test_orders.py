@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from odoo.addons.shop_sync_base.tests.common import assert_destination_tax
+from simulators.seed import EU, generate
 from simulators.woocommerce import STATE_TO_STATUS
 
 from .common import CATALOGUE, WooCommerceCase
@@ -59,6 +60,34 @@ class TestWooCommerceOrders(WooCommerceCase):
             products = sale.order_line.product_id - self.non_product_lines
             self.assertEqual(sorted(products.mapped("default_code")), skus)
         self.assertEqual(len(by_number), sum(1 for woo in self.shop.orders.values() if woo["status"] in ALLOWED))
+
+    def test_seeded_orders_book_the_shops_total_and_tax_by_destination(self):
+        """The demo's orders (simulators' seed): sold to Denmark, to private buyers elsewhere in the EU (OSS),
+        to EU companies with a VAT number (reverse charge) and outside the EU (export); Odoo's total and tax
+        equal the shop's to the cent, through the fiscal position of the buyer's destination."""
+        self.backend._poll_orders()
+        for sale in self.sales():
+            woo = self._woo(sale)
+            self.assertEqual((f"{sale.amount_total:.2f}", f"{sale.amount_tax:.2f}"), (woo["total"], woo["total_tax"]),
+                             f"order {woo['number']} to {woo['shipping']['country']}")
+            self.assertEqual(sale.fiscal_position_id.name, self._destination(woo), woo["number"])
+        demo = generate().orders  # the seed of make run (python -m simulators)
+        self.assertEqual({self._destination_of(order.customer.address.country, order.customer.vat_number)
+                          for order in demo if order.state in ("paid", "shipped", "completed")},
+                         {"Denmark (Company)", "OSS B2C Germany", "OSS B2C Netherlands", "EU countries (Company)",
+                          "3rd countries (Company / Private)"}, "make run's shops sell to every destination")
+
+    def _destination(self, woo):
+        vat = next((meta["value"] for meta in woo["meta_data"] if meta["key"] == "_billing_vat_number"), None)
+        return self._destination_of(woo["shipping"]["country"], vat)
+
+    def _destination_of(self, country_code, vat):
+        """The fiscal position of a buyer of the Danish shop: domestic, OSS, EU reverse charge or export."""
+        if country_code == "DK":
+            return "Denmark (Company)"
+        if country_code not in EU:
+            return "3rd countries (Company / Private)"
+        return "EU countries (Company)" if vat else f"OSS B2C {self.env.ref(f'base.{country_code.lower()}').name}"
 
     def test_company_and_private_customers(self):
         self.backend._poll_orders()
