@@ -20,7 +20,9 @@ modules=${SHOP_SYNC_MODULES:-$(addon_names)},$LOCALISATION_MODULES
 
 if [ "${KEEP_DB:-0}" = 1 ] && db_exists "$DB"; then
     echo "test: updating $modules in existing database $DB" >&2
-    scripts/odoo.sh -d "$DB" -u "$modules" --stop-after-init --log-level=warn --workers=0 >"$install_log" 2>&1 \
+    # -i: a database made before the localisation was added gets it; installed modules are only updated
+    scripts/odoo.sh -d "$DB" -i "$LOCALISATION_MODULES" -u "$modules" --stop-after-init --log-level=warn --workers=0 \
+        >"$install_log" 2>&1 \
         || { tail -n 40 "$install_log"; echo "test: ERROR: updating the addons failed (log: $install_log)" >&2; exit 1; }
 else
     echo "test: creating database $DB with $modules" >&2
