@@ -196,13 +196,18 @@ class ShopifyAdapter(ShopAdapter):
         lines = []
         line_level = Decimal(0)  # discounts already inside discountedUnitPriceSet
         allocated = {}  # VAT rate -> order-level discount allocated to lines of that rate
+        allocated_tax = {}  # VAT rate -> the tax that discount took off those lines (taxed per line)
+        included = bool(node["taxesIncluded"])
         for item in node["lineItems"]["nodes"]:
             quantity = Decimal(item["quantity"])
             unit_price = _money(item["discountedUnitPriceSet"])
             in_price = (_money(item["originalUnitPriceSet"]) - unit_price) * quantity
             rate = _rate(item["taxLines"])
             line_level += in_price
-            allocated[rate] = allocated.get(rate, Decimal(0)) + max(_allocated(item) - in_price, Decimal(0))
+            share = max(_allocated(item) - in_price, Decimal(0))
+            allocated[rate] = allocated.get(rate, Decimal(0)) + share
+            allocated_tax[rate] = allocated_tax.get(rate, Decimal(0)) + _reduced_tax(
+                unit_price * quantity, share, rate, included)
             lines.append(records.OrderLine(
                 kind="product" if item.get("variant") or item.get("sku") else "fee", name=item["name"],
                 quantity=quantity, unit_price=unit_price, tax_rate=rate, sku=item.get("sku") or "",
@@ -210,6 +215,8 @@ class ShopifyAdapter(ShopAdapter):
         for item in node["shippingLines"]["nodes"]:
             rate = _rate(item["taxLines"])
             allocated[rate] = allocated.get(rate, Decimal(0)) + _allocated(item)
+            allocated_tax[rate] = allocated_tax.get(rate, Decimal(0)) + _reduced_tax(
+                _money(item["originalPriceSet"]), _allocated(item), rate, included)
             lines.append(records.OrderLine(
                 kind="shipping", name=item["title"] or item["code"] or "Shipping", quantity=Decimal(1),
                 unit_price=_money(item["originalPriceSet"]), tax_rate=rate, code=item["code"] or item["title"] or "",
@@ -217,7 +224,7 @@ class ShopifyAdapter(ShopAdapter):
         discount = _money(node["totalDiscountsSet"]) - line_level
         if discount > 0:
             label = " ".join(["Discount", *(node.get("discountCodes") or [])])
-            lines += _discount_lines(discount, allocated, lines, label)
+            lines += _discount_lines(discount, allocated, lines, label, allocated_tax)
         return lines
 
     # -- products -----------------------------------------------------------------------------
@@ -563,8 +570,17 @@ def _rate(tax_lines):
     return sum((Decimal(str(line["ratePercentage"])) for line in tax_lines or []), Decimal(0)).normalize()
 
 
-def _discount_lines(amount, allocated, lines, label="Discount"):
-    """Discount lines for ``amount``, one per VAT rate in proportion to the allocations."""
+def _reduced_tax(amount, reduction, rate, included):
+    """The tax ``reduction`` takes off a line of ``amount``: Shopify taxes each line after its discounts, rounded
+    per line, so the discount's tax is the difference of two rounded line taxes (not the tax of the discount)."""
+    def tax(value):
+        return (value * rate / (100 + rate) if included else value * rate / 100).quantize(CENT)
+    return tax(amount) - tax(amount - reduction)
+
+
+def _discount_lines(amount, allocated, lines, label="Discount", allocated_tax=None):
+    """Discount lines for ``amount``, one per VAT rate in proportion to the allocations; a line that takes
+    exactly its rate's allocation carries the tax that allocation took off (``allocated_tax``)."""
     weights = {rate: value for rate, value in allocated.items() if value > 0}
     if not weights:  # no allocation to go by: the rate of the largest line
         largest = max((line for line in lines if line.kind != "shipping"), default=None,
@@ -576,7 +592,8 @@ def _discount_lines(amount, allocated, lines, label="Discount"):
         share = rest if index == len(weights) - 1 else (amount * weight / total).quantize(CENT)
         shares[rate], rest = share, rest - share
     return [records.OrderLine(kind="discount", name=label if len(shares) == 1 else f"{label} ({rate}% VAT)",
-                              quantity=Decimal(1), unit_price=share, tax_rate=rate)
+                              quantity=Decimal(1), unit_price=share, tax_rate=rate,
+                              tax_amount=(allocated_tax or {}).get(rate) if share == allocated.get(rate) else None)
             for rate, share in shares.items() if share]
 
 

@@ -9,6 +9,7 @@ from odoo.addons.shop_sync_base.tests.common import assert_destination_tax
 from odoo.addons.shop_sync_shopify.services import queries
 from odoo.addons.shop_sync_shopify.tests.common import START, ShopifyCase
 from simulators.shopify import ACCESS_TOKEN
+from simulators.shopify.pricing import order_totals
 from simulators.shopify.state import GATEWAYS
 
 ALLOWED = ("paid", "shipped", "completed")  # seed states whose Shopify code is PAID
@@ -63,6 +64,9 @@ class TestOrderPoll(ShopifyCase):
             self.assertEqual(sale.currency_id.name, seed.currency)
             self.assertFalse(sale.currency_id.compare_amounts(sale.amount_total, float(seed.total)),
                              f"#{seed.number}: {sale.amount_total} != {seed.total}")
+            shop_order = next(order for order in self.sim.state.orders.values() if order["name"] == f"#{seed.number}")
+            self.assertEqual(f"{sale.amount_tax:.2f}", f"{order_totals(shop_order)['tax']:.2f}",
+                             f"#{seed.number}: the shop's VAT to the cent (issue 15: #1021, #1009 a cent off)")
             self.assertEqual(sale.shop_order_state, "PAID")
             self.assertEqual(sale.partner_id.email, seed.customer.email)
             self.assertEqual(sale.partner_id.parent_id.name or False, seed.customer.company or False)
