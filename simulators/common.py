@@ -4,9 +4,9 @@ A simulator is a stateful WSGI application (:class:`SimulatorApp`) that speaks o
 protocol.  This module gives every simulator the same plumbing:
 
 * routing with werkzeug rules whose endpoint names map to ``on_<endpoint>`` methods;
-* fault injection (:class:`FaultPlan`): latency, 5xx, 429 and a connection dropped *after* the
-  request was applied, so clients can be tested against "the remote write succeeded but we never
-  heard back";
+* fault injection (:class:`FaultPlan`): latency, 5xx, 429, an HTML page answered with 200, and a
+  connection dropped *after* the request was applied, so clients can be tested against "the remote
+  write succeeded but we never heard back";
 * outbound webhooks delivered by a background thread (``flush_webhooks`` waits for them);
 * a request journal and an HTTP control API under ``/_sim/`` (state, faults, reset) used by the
   demo and by out-of-process tests; in-process tests use the Python objects directly;
@@ -32,7 +32,10 @@ from werkzeug.wrappers import Request, Response
 
 _logger = logging.getLogger(__name__)
 
-FAULT_KINDS = ("latency", "error", "rate_limit", "drop_after_write")
+FAULT_KINDS = ("latency", "error", "rate_limit", "drop_after_write", "html_page")
+# what a shop's address answers with 200 when its REST routes are not reached (WordPress without
+# pretty permalinks serves its home page for /wp-json/..., a proxy or security plug-in its own page)
+HTML_PAGE = "<!DOCTYPE html>\n<html><head><title>My Shop</title></head><body><h1>Welcome</h1></body></html>\n"
 
 
 @dataclass
@@ -191,7 +194,9 @@ class SimulatorApp:
         return response(environ, start_response)
 
     def _dispatch(self, request):
-        fault = self.faults.take(request, ("latency", "error", "rate_limit"))
+        fault = self.faults.take(request, ("latency", "error", "rate_limit", "html_page"))
+        if fault and fault.kind == "html_page":
+            return Response(HTML_PAGE, status=200, content_type="text/html; charset=UTF-8")
         if fault and fault.kind == "latency":
             time.sleep(fault.seconds)
         elif fault and fault.kind == "error":

@@ -1,4 +1,3 @@
-import json
 import logging
 import re
 
@@ -6,6 +5,7 @@ from odoo import _, http
 from odoo.http import request
 
 from ..services.adapter import WebhookRejected
+from ..services.payloads import NestedTooDeeply, loads
 from ..services.signatures import same
 
 _logger = logging.getLogger(__name__)
@@ -26,13 +26,27 @@ class HideWebhookToken(logging.Filter):
 logging.getLogger("werkzeug").addFilter(HideWebhookToken())
 
 
+def _body_limit(_controller):
+    """The route's ``max_content_length``, set before anything reads the body.  A body without
+    Content-Length (chunked) is then read by werkzeug in 64 KiB steps and no further than one byte
+    over the cap, so a huge one is refused at 2 MiB instead of buffered up to Odoo's 128 MiB.  A
+    declared Content-Length keeps Odoo's limit: ``receive`` refuses it (with a log) unread."""
+    length = request.httprequest.content_length
+    return MAX_PAYLOAD + 1 if length is None else request.httprequest.max_content_length
+
+
 class ShopSyncWebhook(http.Controller):
     """One endpoint per backend: check token and signature, store the payload in the inbox,
     queue its processing, answer quickly.  Every refusal is logged."""
 
     @http.route("/shop_sync/webhook/<int:backend_id>/<string:token>", type="http", auth="none",
-                methods=["POST"], csrf=False, save_session=False, readonly=False)
+                methods=["POST"], csrf=False, save_session=False, readonly=False, max_content_length=_body_limit)
     def receive(self, backend_id, token, **params):
+        """A signed body that is not readable JSON is stored in the inbox in error, with its log, so
+        nothing the shop sent is lost.  Malformed JSON is answered 400: a body cut short may come
+        whole on the shop's redelivery.  JSON nested too deeply is answered 200: it is complete and
+        signed, a redelivery brings the same bytes, and shops disable a subscription that keeps
+        failing (WooCommerce after 5 non-2xx answers in a row), which would stop every delivery."""
         env = request.env(su=True)
         backend = env["shop.sync.backend"].browse(backend_id).exists()
         if not backend or not backend.active or not same(backend.webhook_token, token):
@@ -49,7 +63,7 @@ class ShopSyncWebhook(http.Controller):
             Log._record(backend, "webhook", "error", reason=_("Payload too large"),
                         message=f"{length} bytes refused (limit {MAX_PAYLOAD}).")
             return self._answer(413, "payload too large")
-        body = request.httprequest.get_data()  # without a Content-Length (chunked): Odoo's 128 MiB cap
+        body = request.httprequest.get_data()  # without a Content-Length: at most MAX_PAYLOAD + 1 (_body_limit)
         if len(body) > MAX_PAYLOAD:
             Log._record(backend, "webhook", "error", reason=_("Payload too large"),
                         message=f"More than {MAX_PAYLOAD} bytes refused.")
@@ -61,14 +75,12 @@ class ShopSyncWebhook(http.Controller):
             return self._answer(401, "invalid signature")
         text = body.decode("utf-8", errors="replace")
         try:
-            payload = json.loads(text)
+            payload = loads(text)
+        except NestedTooDeeply as exc:
+            self._keep_unreadable(backend, adapter, headers, text, _("Payload nested too deeply"), exc)
+            return self._answer(200, "stored, not readable")
         except ValueError as exc:
-            # keep the body: nothing received is lost, even when it cannot be read
-            event = env["shop.sync.event"]._store(backend, "webhook", "order", text,
-                                                  topic=adapter.webhook_topic(headers))
-            event.write({"state": "error", "message": f"Malformed JSON: {exc}"})
-            Log._record(backend, "webhook", "error", event=event, reason=_("Malformed payload"), message=str(exc),
-                        request=text)
+            self._keep_unreadable(backend, adapter, headers, text, _("Malformed payload"), exc)
             return self._answer(400, "malformed JSON")
         classified = adapter.webhook_event(headers, payload) if isinstance(payload, dict) else None
         if not classified:
@@ -78,6 +90,15 @@ class ShopSyncWebhook(http.Controller):
                                               external_ref=external_ref, topic=adapter.webhook_topic(headers))
         event._enqueue()
         return self._answer(200, "queued")
+
+    @staticmethod
+    def _keep_unreadable(backend, adapter, headers, text, reason, error):
+        """Store a signed body that cannot be read as an inbox event in error, with its log."""
+        event = backend.env["shop.sync.event"]._store(backend, "webhook", "order", text,
+                                                      topic=adapter.webhook_topic(headers))
+        event.write({"state": "error", "message": f"{reason}: {error}"})
+        backend.env["shop.sync.log"]._record(backend, "webhook", "error", event=event, reason=reason,
+                                             message=str(error), request=text)
 
     @staticmethod
     def _answer(status, text):

@@ -402,6 +402,10 @@ class ShopSyncBackend(models.Model):
                           "product_import")
 
     def _poll(self, object_name, watermark_field, fetch, flow):
+        """Store what ``fetch`` yields in the inbox, queue it, then move the watermark.  A request
+        that fails, or an answer the adapter cannot walk (HTML instead of JSON, a page without its
+        keys), fails the poll: logged, the watermark stays so the next run asks again.  A record
+        that cannot be identified is kept in error by ``_store`` (its own log); the others go on."""
         started = fields.Datetime.now()
         watermark = self[watermark_field]
         since = watermark - timedelta(minutes=self.poll_overlap) if watermark else None
@@ -416,13 +420,20 @@ class ShopSyncBackend(models.Model):
             # keep what was stored; the watermark stays so the next run asks again
             self.env["shop.sync.log"]._record(self, flow, "error", reason=_("Polling failed"), message=str(exc),
                                                response=exc.body)
-            events._enqueue()
+            events._poll_enqueue()
             return False
-        events._enqueue()
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+            _logger.exception("polling %s of backend %s failed", object_name, self.id)
+            self.env["shop.sync.log"]._record(self, flow, "error", reason=_("Polling failed"), message=_(
+                "The shop's answer could not be read: %s", f"{type(exc).__name__}: {exc}"))
+            events._poll_enqueue()
+            return False
+        unreadable = events._poll_enqueue()
         self[watermark_field] = started
-        self.env["shop.sync.log"]._record(
-            self, flow, "done", reason=_("Poll"),
-            message=_("%(fetched)s fetched, %(new)s new or changed.", fetched=fetched, new=len(events)))
+        message = _("%(fetched)s fetched, %(new)s new or changed.", fetched=fetched, new=len(events) - unreadable)
+        if unreadable:
+            message += " " + _("%s not understood (each has its error log).", unreadable)
+        self.env["shop.sync.log"]._record(self, flow, "done", reason=_("Poll"), message=message)
         return len(events)
 
     def _export_stock(self, products=None):

@@ -7,6 +7,7 @@ from odoo import _, api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..services.http import RemoteError
+from ..services.payloads import loads
 
 _logger = logging.getLogger(__name__)
 
@@ -45,20 +46,35 @@ class ShopSyncEvent(models.Model):
     def _store(self, backend, source, object_name, payload, *, adapter=None, topic=None,
                external_id=None, external_ref=None):
         """Store one payload (dict or raw text); return the new event, or an empty recordset when
-        the very same payload of the same record is stored already (a poll overlap re-read)."""
+        the very same payload of the same record is stored already (a poll overlap re-read).
+
+        A payload the adapter cannot identify (a record without its id...) is stored all the same
+        (once), in error with its log, to be replayed once the adapter reads it: one bad record of
+        a poll neither stops the others nor is dropped."""
         raw = payload if isinstance(payload, str) else json.dumps(payload, sort_keys=True, default=str)
+        unreadable = None
         if external_id is None and adapter is not None and not isinstance(payload, str):
-            external_id, external_ref = adapter.identify(object_name, payload)
+            try:
+                external_id, external_ref = adapter.identify(object_name, payload)
+            except (KeyError, ValueError, TypeError, AttributeError) as exc:
+                unreadable = f"{type(exc).__name__}: {exc}"
         digest = hashlib.sha256(raw.encode()).hexdigest()
-        if external_id and self.search_count([
+        if (external_id or unreadable) and self.search_count([
                 ("backend_id", "=", backend.id), ("object", "=", object_name),
-                ("external_id", "=", str(external_id)), ("payload_hash", "=", digest)], limit=1):
+                ("external_id", "=", external_id and str(external_id)), ("payload_hash", "=", digest)], limit=1):
             return self.browse()
-        return self.sudo().create({
+        event = self.sudo().create({
             "backend_id": backend.id, "source": source, "object": object_name, "topic": topic,
             "external_id": external_id and str(external_id), "external_ref": external_ref,
             "payload": raw, "payload_hash": digest,
         })
+        if unreadable:
+            log = self.env["shop.sync.log"]._record(
+                backend, f"{object_name}_import", "error", event=event, reason=_("Payload not understood"),
+                message=_("The %(object)s could not be identified: %(error)s", object=object_name, error=unreadable),
+                request=raw)
+            event.write({"state": "error", "message": log.reason})
+        return event
 
     def _enqueue(self):
         """Queue the processing: one job per order; products in chunks of ``PRODUCT_BATCH`` per job
@@ -77,6 +93,13 @@ class ShopSyncEvent(models.Model):
                     "Process %(count)s products of %(backend)s: %(refs)s", count=len(chunk), backend=backend.name,
                     refs=", ".join(chunk[:3].mapped(lambda event: event.external_ref or str(event.id)))
                     + (", ..." if len(chunk) > 3 else "")))._process()
+
+    def _poll_enqueue(self):
+        """Queue the events a poll stored, except those already in error (not understood, see
+        ``_store``); return how many those are."""
+        readable = self.filtered(lambda event: event.state == "pending")
+        readable._enqueue()
+        return len(self - readable)
 
     def action_replay(self):
         self.write({"state": "pending"})
@@ -127,7 +150,7 @@ class ShopSyncEvent(models.Model):
         Log = self.env["shop.sync.log"]
         flow = f"{self.object}_import"
         try:
-            payload = json.loads(self.payload)
+            payload = loads(self.payload)
         except ValueError as exc:
             return None, Log._record(backend, flow, "error", ref=self.external_ref, event=self,
                                      reason=_("Malformed payload"), message=str(exc), request=self.payload)

@@ -143,6 +143,19 @@ class HttpClient:
     def delete(self, path, **kwargs):
         return self.request("DELETE", path, **kwargs)
 
+    def json(self, response):
+        """The decoded JSON of a 2xx ``response``.  Anything else, typically an HTML page answered
+        with 200 (the shop's home page when its REST routes are off, a proxy's or a security
+        plug-in's page), is a RemoteError with an excerpt: the request failed, not a record in it."""
+        try:
+            return response.json()
+        except (ValueError, RecursionError) as exc:
+            text = response.text or ""
+            found = "HTML" if text.lstrip()[:1] == "<" else "something else"
+            raise RemoteError(
+                f"The remote answered {response.request.method} {self.redact(response.url)} with {found} "
+                "instead of JSON.", status=response.status_code, body=self.excerpt(text)) from exc
+
     def redact(self, text):
         for secret in self.secrets:
             text = text.replace(secret, "***")

@@ -56,6 +56,44 @@ class TestInboxAndPoll(ShopSyncCase):
         self.assertIn("503", log.message)
         self.assertEqual(len(self.sale_for(7)), 1, "what was fetched before the failure is kept")
 
+    def test_a_record_that_cannot_be_identified_is_kept_in_error_and_the_others_go_on(self):
+        unidentified = {"number": "13", "state": "paid", "updated_at": "2026-01-05T10:00:00+00:00"}  # no id
+        self.adapter.orders = {"bad": unidentified, "o14": order_payload(14)}
+        self.backend.orders_synced_until = "2026-01-01 00:00:00"
+        with freeze_time("2026-01-05 12:00:00"):
+            self.backend._poll_orders()
+        self.assertEqual(self.backend.orders_synced_until, datetime(2026, 1, 5, 12, 0))
+        self.assertEqual(len(self.sale_for(14)), 1)
+        bad = self._events().filtered(lambda event: not event.external_id)
+        self.assertEqual((bad.state, bad.message), ("error", "Payload not understood"))
+        self.assertEqual(json.loads(bad.payload), unidentified, "kept for a replay")
+        self.assertIn("KeyError", bad.log_ids.message)
+        poll = self.env["shop.sync.log"].search([("backend_id", "=", self.backend.id), ("reason", "=", "Poll")])
+        self.assertEqual(poll.message, "2 fetched, 1 new or changed. 1 not understood (each has its error log).")
+        with freeze_time("2026-01-05 12:05:00"):
+            self.backend._poll_orders()  # met again in the overlap window: stored and logged once
+        self.assertEqual(len(self._events()), 2)
+        self.assertEqual(len(bad.log_ids), 1)
+
+    def test_an_answer_the_adapter_cannot_walk_fails_the_poll_not_the_job(self):
+        def page_without_cursor(since):
+            yield order_payload(15)
+            raise KeyError("endCursor")
+        self.adapter.fetch_orders = page_without_cursor
+        self.backend.orders_synced_until = "2026-01-01 00:00:00"
+        self.assertFalse(self.backend._poll_orders())
+        self.assertEqual(self.backend.orders_synced_until, datetime(2026, 1, 1), "the next run asks again")
+        log = self.env["shop.sync.log"].search([("backend_id", "=", self.backend.id), ("state", "=", "error")])
+        self.assertEqual((log.reason, log.message),
+                         ("Polling failed", "The shop's answer could not be read: KeyError: 'endCursor'"))
+        self.assertEqual(len(self.sale_for(15)), 1, "what was read before is kept")
+
+    def test_a_payload_nested_too_deeply_is_an_error_log_of_its_event(self):
+        event = self.env["shop.sync.event"]._store(self.backend, "webhook", "order", "[" * 100_000, external_id="x")
+        event._process()
+        self.assertEqual((event.state, event.log_ids.reason), ("error", "Malformed payload"))
+        self.assertIn("nested too deeply", event.log_ids.message)
+
     def test_replaying_an_event_never_creates_a_second_order(self):
         event = self.env["shop.sync.event"]._store(self.backend, "manual", "order", order_payload(5),
                                                    adapter=self.adapter)

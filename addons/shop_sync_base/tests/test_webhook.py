@@ -1,7 +1,11 @@
+import io
 import json
 import logging
 from unittest.mock import patch
 
+from werkzeug.test import EnvironBuilder
+
+from odoo.http import root
 from odoo.tests import HttpCase
 
 from odoo.addons.shop_sync_base.controllers.webhook import MAX_PAYLOAD
@@ -68,6 +72,31 @@ class TestWebhook(HttpCase):
         self.assertEqual(self.logs("Payload too large").message, f"More than {MAX_PAYLOAD} bytes refused.")
         self.assertFalse(self.logs("Signature rejected"), "refused before anything else is looked at")
 
+    def test_a_huge_body_without_length_is_refused_once_the_cap_is_read(self):
+        """Through Odoo's WSGI application itself: the test server would read the rest of a refused
+        body after answering (to let the client see the 413), which hides what the endpoint read."""
+        body = EndlessBody()
+        environ = EnvironBuilder(path=self.backend.webhook_url.replace(self.base_url(), ""), method="POST",
+                                 headers={"Content-Type": "application/json", "X-Signature": "unchecked"}).get_environ()
+        environ.pop("CONTENT_LENGTH", None)  # chunked, from a server that dechunks (as werkzeug's does)
+        environ.update({"wsgi.input": body, "wsgi.input_terminated": True})
+        answer = []
+        with self.allow_requests(all_requests=True):
+            b"".join(root(environ, lambda status, headers, exc_info=None: answer.append(status)))
+        self.assertEqual(answer, ["413 REQUEST ENTITY TOO LARGE"])
+        self.assertLessEqual(body.served, MAX_PAYLOAD + 64 * 1024, "read no further than the cap (and a chunk)")
+        self.assertEqual(self.logs("Payload too large").message, f"More than {MAX_PAYLOAD} bytes refused.")
+
+    def test_json_nested_too_deeply_is_stored_and_logged_not_a_500(self):
+        body = b"[" * 100_000
+        response = self.post(body)
+        self.assertEqual(response.status_code, 200, "signed and complete: accepted, so the shop keeps delivering")
+        event = self.events()
+        self.assertEqual((event.state, event.payload), ("error", body.decode()))
+        log = self.logs("Payload nested too deeply")
+        self.assertEqual((log.state, log.event_id), ("error", event))
+        self.assertIn("nested too deeply", log.message)
+
     def test_ping_is_acknowledged_without_event(self):
         self.assertEqual(self.post({"ping": True}).status_code, 200)
         self.assertFalse(self.events())
@@ -80,3 +109,19 @@ class TestWebhook(HttpCase):
         self.assertTrue(logging.getLogger("werkzeug").filter(record))
         self.assertNotIn(token, record.getMessage())
         self.assertIn(f"/shop_sync/webhook/{self.backend.id}/*** HTTP/1.1", record.getMessage())
+
+
+class EndlessBody(io.RawIOBase):
+    """A request body that never ends (1 GiB), counting the bytes read from it."""
+
+    def __init__(self, size=1 << 30):
+        self.size, self.served = size, 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        count = min(len(buffer), self.size - self.served)
+        buffer[:count] = b" " * count
+        self.served += count
+        return count

@@ -76,13 +76,7 @@ class CcvClient:
         """Signed call; return the decoded JSON answer (None for an empty one) once verified."""
         response = self._verify(self.http.request(method, path, params=params, json_body=json_body,
                                                   prepare=self._sign))
-        if not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise RemoteError(f"The answer to {method} {path} is not JSON", status=response.status_code,
-                              body=self.http.excerpt(response.text)) from exc
+        return self.http.json(response) if response.content else None
 
     def get(self, path, params=None):
         return self.request("GET", path, params=params)

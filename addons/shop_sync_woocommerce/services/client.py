@@ -52,7 +52,7 @@ class WooClient:
 
     def request(self, method, path, params=None, json_body=None):
         response = self.http.request(method, path, params=params, json_body=json_body)
-        return response.json() if response.content.strip() else None
+        return self.http.json(response) if response.content.strip() else None
 
     def get(self, path, params=None):
         return self.request("GET", path, params=params)
@@ -74,7 +74,11 @@ class WooClient:
         page = 1
         response = self.http.get(path, params={**params, "page": page})
         while True:
-            records = response.json()
+            records = self.http.json(response)
+            if not isinstance(records, list):
+                raise RemoteError(f"The shop answered the page of {path} with a JSON {type(records).__name__} instead "
+                                  "of a list of records.", status=response.status_code,
+                                  body=self.http.excerpt(response.text))
             yield from records
             next_url = response.links.get("next", {}).get("url")
             if not records or page >= int(response.headers.get("X-WP-TotalPages") or 0):

@@ -65,6 +65,15 @@ class TestWooClient(BaseCase):
             self.client().get("orders/999999")
         self.assertIn("[woocommerce_rest_shop_order_invalid_id]", str(caught.exception))
 
+    def test_an_html_page_answered_with_200_is_a_remote_error(self):
+        self.shop.faults.add("html_page")
+        with self.assertRaises(RemoteError) as caught:
+            list(self.client().paginate("orders"))
+        self.assertEqual(caught.exception.status, 200)
+        self.assertIn(f"answered GET {self.server.url}/wp-json/wc/v3/orders?per_page=100&page=1 with HTML instead "
+                      "of JSON.", caught.exception.message)
+        self.assertTrue(caught.exception.body.startswith("<!DOCTYPE html>"))
+
     def test_batch_is_sent_in_chunks_of_100(self):
         items = [{"id": 900000 + index, "manage_stock": True, "stock_quantity": 1} for index in range(230)]
         answered = self.client().batch("products", "update", items)

@@ -157,6 +157,18 @@ class TestWooCommerceOrders(WooCommerceCase):
         self.assertEqual(self.sales().filtered(lambda s: s.shop_order_number == woo["number"]).shop_order_state,
                          "completed")
 
+    def test_an_html_page_answered_with_200_fails_the_poll_until_the_shop_answers_again(self):
+        self.shop.faults.add("html_page", path="/wp-json/wc/v3/orders")
+        self.assertFalse(self.backend._poll_orders())
+        log = self.logs("order_import", state="error", reason="Polling failed")
+        self.assertIn("with HTML instead of JSON", log.message)
+        self.assertIn("<!DOCTYPE html>", log.response_excerpt)
+        self.assertFalse(self.backend.orders_synced_until, "the watermark stays")
+        self.assertFalse(self.sales())
+        self.backend._poll_orders()
+        self.assertTrue(self.backend.orders_synced_until)
+        self.assertTrue(self.sales())
+
     def test_order_reaching_an_allowed_state_later_is_imported(self):
         seed = next(order for order in CATALOGUE.orders if STATE_TO_STATUS[order.state] == "pending")
         self.backend._poll_orders()
