@@ -1,4 +1,5 @@
 import logging
+from datetime import UTC
 
 from psycopg2 import errors as pg_errors
 
@@ -27,6 +28,10 @@ class ShopSyncBinding(models.Model):
     external_ref = fields.Char("External reference", index=True, help="Order number, SKU or product number.")
     sync_date = fields.Datetime(default=fields.Datetime.now)
     last_value = fields.Char(help="Last value pushed (e.g. stock quantity), to push only changes.")
+    remote_updated_at = fields.Datetime(
+        "Remote version", readonly=True, copy=False,
+        help="When the remote last changed the record, as of the version imported last; a delivery of an "
+             "older version (webhooks can arrive out of order) is skipped.")
 
     _external_unique = models.Constraint(
         "UNIQUE(backend_id, model, external_id)",
@@ -66,11 +71,25 @@ class ShopSyncBinding(models.Model):
     @api.model
     def _bind_new(self, backend, bindings):
         """Bind records just created (so not bound yet), from ``(record, external id, external ref)``
-        triples, in one create."""
+        triples, in one create; a fourth item, when given, is the remote's ``updated_at`` of the
+        version imported (see ``_applied``)."""
         now = fields.Datetime.now()
         return self.create([{"backend_id": backend.id, "model": record._name, "res_id": record.id,
-                             "external_id": str(external_id), "external_ref": external_ref, "sync_date": now}
-                            for record, external_id, external_ref in bindings])
+                             "external_id": str(external_id), "external_ref": external_ref, "sync_date": now,
+                             "remote_updated_at": naive_utc(version[0]) if version and version[0] else False}
+                            for record, external_id, external_ref, *version in bindings])
+
+    def _outdated_by(self, updated_at):
+        """Whether a remote version changed at ``updated_at`` (aware datetime, None: unknown) is older
+        than the version this binding imported last: a delivery that arrived out of order."""
+        return bool(self and self.remote_updated_at and updated_at
+                    and naive_utc(updated_at) < self.remote_updated_at)
+
+    def _applied(self, updated_at):
+        """Remember that the remote version changed at ``updated_at`` is imported (None: unknown,
+        the remembered version stays)."""
+        if updated_at and naive_utc(updated_at) != self.remote_updated_at:
+            self.remote_updated_at = naive_utc(updated_at)
 
     @api.model
     def _bind_once(self, backend, record, external_id, external_ref=None):
@@ -95,3 +114,8 @@ class ShopSyncBinding(models.Model):
         self.ensure_one()
         return {"type": "ir.actions.act_window", "res_model": self.model, "res_id": self.res_id,
                 "view_mode": "form", "target": "current"}
+
+
+def naive_utc(moment):
+    """An aware datetime as Odoo stores it (naive UTC); a naive one is taken as UTC already."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment

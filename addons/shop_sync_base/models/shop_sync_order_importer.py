@@ -9,6 +9,8 @@ from odoo import Command, _, api, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
+from .shop_sync_binding import naive_utc
+
 _logger = logging.getLogger(__name__)
 
 
@@ -40,7 +42,7 @@ class ShopSyncOrderImporter(models.AbstractModel):
         try:
             with self.env.cr.savepoint():
                 sale = self._create_sale_order(backend, order)
-                Binding._bind_new(backend, [(sale, order.external_id, order.number)])
+                Binding._bind_new(backend, [(sale, order.external_id, order.number, order.updated_at)])
         except pg_errors.UniqueViolation:
             return Log._record(backend, "order_import", "skipped", reason=_("Order already imported"),
                                message=_("Imported meanwhile by a concurrent delivery."), **common)
@@ -63,7 +65,17 @@ class ShopSyncOrderImporter(models.AbstractModel):
 
     @api.model
     def _already_imported(self, backend, binding, order, common):
+        """Follow the shop state of an imported order, unless this version is older than the one
+        imported last (deliveries arrive out of order): then nothing is rolled back."""
         sale = binding._record()
+        if binding._outdated_by(order.updated_at):
+            return self.env["shop.sync.log"]._record(
+                backend, "order_import", "skipped", reason=_("Older than the version already imported"),
+                message=_("Imported as %(name)s from the shop's version of %(applied)s (UTC); this one is of "
+                          "%(version)s (shop state %(state)s) and changes nothing.", name=sale.name or binding.res_id,
+                          applied=binding.remote_updated_at, version=naive_utc(order.updated_at), state=order.state),
+                record=sale or None, **common)
+        binding._applied(order.updated_at)
         message = _("Already imported as %s.", sale.name or binding.res_id)
         if sale and sale.shop_order_state != order.state:
             allowed = order.state in backend.order_state_ids.filtered("allowed").mapped("code")

@@ -7,6 +7,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import html2plaintext
 
+from .shop_sync_binding import naive_utc
+
 _logger = logging.getLogger(__name__)
 
 
@@ -79,7 +81,9 @@ class ShopSyncProductImporter(models.AbstractModel):
                     self._find_templates(backend, [item])
                 if item.error is not None:
                     return
-                if item.template:
+                if item.template and item.binding._outdated_by(item.product.updated_at):
+                    item.outdated = True
+                elif item.template:
                     self._update(backend, item, lookups)
                 else:
                     self._create_all(backend, [item], lookups)
@@ -99,6 +103,12 @@ class ShopSyncProductImporter(models.AbstractModel):
         if item.error is not None:
             return Log._record(backend, "product_import", "error", reason=_("Product not imported"),
                                message=item.error, **item.common)
+        if item.outdated:
+            return Log._record(backend, "product_import", "skipped", record=item.template,
+                               reason=_("Older than the version already imported"), message=_(
+                                   "The shop's version of %(applied)s (UTC) is imported already; this one is of "
+                                   "%(version)s and changes nothing.", applied=item.binding.remote_updated_at,
+                                   version=naive_utc(item.product.updated_at)), **item.common)
         if item.without_sku:
             names = ", ".join(" / ".join(map(str, v.options.values())) or item.product.name
                               for v in item.without_sku)
@@ -118,17 +128,18 @@ class ShopSyncProductImporter(models.AbstractModel):
     # -- matching ---------------------------------------------------------------------------
     @api.model
     def _find_templates(self, backend, items):
-        """Set ``item.template``: the bound template, else the template of the variants with the
-        item's SKUs (empty when new); an item whose SKUs belong to several templates gets an error
-        instead."""
+        """Set ``item.template``: the bound template (and ``item.binding``), else the template of the
+        variants with the item's SKUs (empty when new); an item whose SKUs belong to several templates
+        gets an error instead."""
         Binding = self.env["shop.sync.binding"]
         bindings = Binding.search([("backend_id", "=", backend.id), ("model", "=", "product.template"),
                                    ("external_id", "in", [str(item.product.external_id) for item in items])])
-        bound = {binding.external_id: binding.res_id for binding in bindings}
-        existing = set(self.env["product.template"].browse(bound.values()).exists().ids)
+        bound = {binding.external_id: binding for binding in bindings}
+        existing = set(self.env["product.template"].browse(bindings.mapped("res_id")).exists().ids)
         unbound = []
         for item in items:
-            template_id = bound.get(str(item.product.external_id))
+            item.binding = bound.get(str(item.product.external_id), Binding)
+            template_id = item.binding.res_id
             item.template = self.env["product.template"].browse(template_id if template_id in existing else [])
             if not item.template:
                 unbound.append(item)
@@ -167,7 +178,8 @@ class ShopSyncProductImporter(models.AbstractModel):
         bindings = []
         for item, template in zip(items, templates):
             item.template, item.created = template, True
-            bindings.append((template, item.product.external_id, item.product.sku or item.with_sku[0].sku))
+            bindings.append((template, item.product.external_id, item.product.sku or item.with_sku[0].sku,
+                             item.product.updated_at))
             bindings += self._sync_variants(backend, item, allowed)
         self.env["shop.sync.binding"]._bind_new(backend, bindings)
 
@@ -182,8 +194,9 @@ class ShopSyncProductImporter(models.AbstractModel):
             self._add_missing_values(template, variants, lookups)
         item.created = False
         Binding = self.env["shop.sync.binding"]
-        for record, external_id, ref in [(template, product.external_id, product.sku or variants[0].sku),
-                                         *self._sync_variants(backend, item, allowed)]:
+        Binding._bind(backend, template, product.external_id, product.sku or variants[0].sku)._applied(
+            product.updated_at)
+        for record, external_id, ref in self._sync_variants(backend, item, allowed):
             Binding._bind(backend, record, external_id, ref)
 
     @api.model
@@ -308,5 +321,7 @@ class _Item:
         self.with_sku = [variant for variant in variants if variant.sku]
         self.without_sku = [variant for variant in variants if not variant.sku]
         self.template = None  # product.template (empty: new) once looked up
+        self.binding = None  # its binding to this product (empty: not bound yet) once looked up
+        self.outdated = False  # True: older than the version imported already, skipped
         self.created = None  # True: created, False: updated, None: not (yet) imported
         self.error = None  # message when the import failed

@@ -82,7 +82,7 @@ class Order:
     payment_method: str = ""
     paid: bool = False
     paid_at: datetime | None = None  # when the shop recorded the payment (aware); None: not paid or not told
-    updated_at: datetime | None = None
+    updated_at: datetime | None = None  # the shop's last change: the version; an older one is skipped
     note: str = ""
 
     @property
@@ -117,7 +117,7 @@ class Product:
     category: str = ""
     published: bool = True
     variants: list = field(default_factory=list)
-    updated_at: datetime | None = None
+    updated_at: datetime | None = None  # the shop's last change: the version; an older one is skipped
 
     @property
     def has_variants(self):

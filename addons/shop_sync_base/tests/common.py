@@ -58,6 +58,7 @@ class MemoryShopAdapter(ShopAdapter):
                    for line in payload["lines"]],
             payment_method=payload.get("payment", ""), prices_include_tax=payload.get("prices_include_tax", True),
             paid_at=payload.get("paid_at") and _datetime(payload["paid_at"]),
+            updated_at=payload.get("updated_at") and _datetime(payload["updated_at"]),
         )
 
     def parse_product(self, payload):
@@ -68,7 +69,8 @@ class MemoryShopAdapter(ShopAdapter):
             published=payload.get("published", True),
             variants=[records.Variant(sku=v.get("sku", ""), options=v.get("options", {}), external_id=v["id"],
                                       barcode=v.get("barcode", ""), price=Decimal(payload["price"]))
-                      for v in payload["variants"]])
+                      for v in payload["variants"]],
+            updated_at=payload.get("updated_at") and _datetime(payload["updated_at"]))
 
     def push_stock(self, levels):
         self.stock_pushes.append(levels)

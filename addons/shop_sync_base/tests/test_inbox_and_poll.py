@@ -94,6 +94,18 @@ class TestInboxAndPoll(ShopSyncCase):
         self.assertEqual((event.state, event.log_ids.reason), ("error", "Malformed payload"))
         self.assertIn("nested too deeply", event.log_ids.message)
 
+    def test_an_order_delivered_after_a_newer_version_changes_nothing(self):
+        self.import_order(order_payload(16, updated_at="2026-01-05T10:00:00+00:00"))
+        newer = order_payload(16, state="cancelled", updated_at="2026-01-05T10:30:00+00:00")
+        older = order_payload(16, state="paid", updated_at="2026-01-05T10:20:00+00:00")
+        self.assertIn("changed from paid to cancelled", self.import_order(newer).message)
+        log = self.import_order(older)
+        self.assertEqual((log.state, log.reason), ("skipped", "Older than the version already imported"))
+        self.assertIn("version of 2026-01-05 10:30:00 (UTC); this one is of 2026-01-05 10:20:00", log.message)
+        self.assertEqual(self.sale_for(16).shop_order_state, "cancelled", "not rolled back")
+        binding = self.env["shop.sync.binding"]._find(self.backend, "sale.order", "o16")
+        self.assertEqual(binding.remote_updated_at, datetime(2026, 1, 5, 10, 30))
+
     def test_replaying_an_event_never_creates_a_second_order(self):
         event = self.env["shop.sync.event"]._store(self.backend, "manual", "order", order_payload(5),
                                                    adapter=self.adapter)

@@ -116,6 +116,23 @@ class TestProductImport(ShopSyncCase):
                          .mapped("default_code"), ["BAG-1", "CAP-1"])
         self.assertFalse(self.env["shop.sync.binding"].search([("external_id", "in", ["p3", "v31"])]))
 
+    def test_a_version_older_than_the_one_imported_changes_nothing(self):
+        log = self._import(product_payload(updated_at="2026-01-05T10:00:00+00:00"))
+        template = self.env["product.template"].browse(log.res_id)
+        batch = [product_payload(price="249", updated_at="2026-01-05T11:00:00+00:00"),  # newest first
+                 product_payload(price="219", updated_at="2026-01-05T10:30:00+00:00")]
+        logs = self.env["shop.sync.product.importer"]._import_batch(
+            self.backend, [self.adapter.parse_product(payload) for payload in batch])
+        self.assertEqual([(log.state, log.reason) for log in logs],
+                         [("done", False), ("skipped", "Older than the version already imported")])
+        self.assertEqual(logs[1].res_id, template.id)
+        self.assertEqual(template.list_price, 249, "the older price does not come back")
+        self.assertEqual(self._import(product_payload(price="219", updated_at="2026-01-05T10:30:00+00:00")).state,
+                         "skipped", "nor in a later job")
+        self.assertEqual(self._import(product_payload(price="259", updated_at="2026-01-05T11:00:01+00:00")).state,
+                         "done")
+        self.assertEqual(template.list_price, 259)
+
 
 class TestProductJobs(ShopSyncCase):
     def test_polled_products_are_imported_in_batches_of_one_job_each(self):

@@ -14,6 +14,11 @@ Orders
     A polled order has no rows: ``parse_order`` fetches ``/orders/{id}/orderrows``; a webhook
     body is only a notification (``{id, href, ...}``), so the full order is fetched first.
 
+    CCV orders carry no modification date (only ``create_date``), so ``Order.updated_at`` stays
+    None and the hub cannot tell an older version from a newer one; a webhook notification reads
+    the order as it is when processed, so late deliveries bring the current state.  Products carry
+    ``modifydate``: ``Product.updated_at``.
+
 Prices
     CCV prices include VAT (``order_row_taxes_included``).  Orders keep gross amounts
     (``Order.prices_include_tax``).  Product prices are converted to prices excluding VAT with the

@@ -84,4 +84,6 @@ class TestCcvProducts(CcvCase):
         calls = [path for method, path, _status in self.app.journal if method == "GET"]
         self.assertEqual(len(calls), 2, "one page of products, the combinations of the changed one")
         self.assertIn("orderby=modifydate_desc", calls[0])
+        self.assertEqual(self.adapter().parse_product(changed[0]).updated_at,
+                         datetime.fromisoformat(shop_product["modifydate"]), "modifydate, the version")
         self.assertTrue(calls[0].startswith(API_PREFIX + "/products"))

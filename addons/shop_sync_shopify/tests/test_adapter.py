@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -95,6 +96,7 @@ def test_updated_since_asks_only_for_changes(adapter, sim, clock):
     changed = list(adapter.fetch_orders(START))
     assert [node["name"] for node in changed] == ["#1004"]
     assert adapter.parse_order(changed[0]).state == "PAID"
+    assert adapter.parse_order(changed[0]).updated_at == START + timedelta(seconds=3600), "updatedAt, the version"
 
 
 def test_long_orders_are_read_completely(adapter, sim, catalogue):

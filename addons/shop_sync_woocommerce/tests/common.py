@@ -47,6 +47,7 @@ class WooCommerceMixin:
         self.shop.reset()
         self.shop.faults.clear()
         self.shop.journal.clear()
+        self.shop.webhooks.deliveries.clear()
         self.shop.seed(CATALOGUE)
 
     def logs(self, flow=None, **values):

@@ -56,6 +56,7 @@ class TestWooCommerceAdapter(BaseCase):
         self.assertEqual(gross, record.total)
         self.assertEqual((record.customer.vat, record.customer.is_company, record.paid), ("DK123", False, True))
         self.assertEqual(record.created_at.isoformat(), "2026-01-05T10:00:00+00:00")
+        self.assertEqual(record.updated_at.isoformat(), "2026-01-05T11:00:00+00:00", "date_modified_gmt")
 
     def test_prices_including_tax_give_gross_lines(self):
         record = self.adapter.parse_order(order(prices_include_tax=True))

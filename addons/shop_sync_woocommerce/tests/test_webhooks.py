@@ -1,4 +1,5 @@
 import dataclasses
+import time
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -84,6 +85,35 @@ class TestWooCommerceWebhooks(WooCommerceHttpCase):
                          "1 fetched, 0 new or changed.", "the poll meets the order, the inbox knows it already")
         self.assertEqual(len(self.sales()), 1)
         self.assertEqual(len(self.logs("order_import", external_ref="9001", reason="Order already imported")), 1)
+
+    def test_deliveries_newest_first_keep_the_newest_state_and_price(self):
+        """WooCommerce delivers webhooks in the background: the order of arrival is not the order of
+        the changes.  ``date_modified_gmt`` tells which is newer."""
+        self.register()
+        seed = next(order for order in CATALOGUE.orders if STATE_TO_STATUS[order.state] == "processing")
+        self.shop.add_order(dataclasses.replace(seed, number="9002"))
+        self.deliver()
+        self.events(object="order")._process()
+        product = next(product for product in self.shop.products.values() if product["type"] == "simple")
+        template = self.env["shop.sync.binding"]._find(self.backend, "product.template", str(product["id"]))._record()
+        clock = [time.time() + 60]
+        self.startPatcher(patch.object(self.shop, "clock", lambda: clock[0]))
+        self.shop.set_order_status("9002", "completed")
+        self.shop.update_product(product["id"], regular_price="111.00")
+        clock[0] += 60
+        self.shop.set_order_status("9002", "cancelled")
+        self.shop.update_product(product["id"], regular_price="122.00")
+        self.held.reverse()  # the newest changes arrive first
+        self.deliver()
+        for event in self.events(topic="order.updated").sorted("id") | self.events(object="product").sorted("id"):
+            event._process()  # in the order of arrival
+        self.assertEqual(self.sales().filtered(lambda sale: sale.shop_order_number == "9002").shop_order_state,
+                         "cancelled")
+        self.assertEqual(template.list_price, 122)
+        self.assertEqual(self.events(topic="order.updated").sorted("id").mapped("message"),
+                         ["Order already imported", "Older than the version already imported"])
+        [stale_price] = self.events(object="product").filtered(lambda event: '"111.00"' in event.payload)
+        self.assertEqual((stale_price.state, stale_price.message), ("skipped", "Older than the version already imported"))
 
     def test_bad_signature_is_refused_and_logged(self):
         self.backend.webhook_secret = "whsec-test"
