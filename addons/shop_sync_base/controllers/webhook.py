@@ -44,9 +44,10 @@ class ShopSyncWebhook(http.Controller):
     def receive(self, backend_id, token, **params):
         """A signed body that is not readable JSON is stored in the inbox in error, with its log, so
         nothing the shop sent is lost.  Malformed JSON is answered 400: a body cut short may come
-        whole on the shop's redelivery.  JSON nested too deeply is answered 200: it is complete and
-        signed, a redelivery brings the same bytes, and shops disable a subscription that keeps
-        failing (WooCommerce after 5 non-2xx answers in a row), which would stop every delivery."""
+        whole on the shop's redelivery.  JSON nested too deeply, or of a shape the adapter cannot
+        classify, is answered 200: it is complete and signed, a redelivery brings the same bytes, and
+        shops disable a subscription that keeps failing (WooCommerce after 5 non-2xx answers in a
+        row), which would stop every delivery."""
         env = request.env(su=True)
         backend = env["shop.sync.backend"].browse(backend_id).exists()
         if not backend or not backend.active or not same(backend.webhook_token, token):
@@ -82,7 +83,12 @@ class ShopSyncWebhook(http.Controller):
         except ValueError as exc:
             self._keep_unreadable(backend, adapter, headers, text, _("Malformed payload"), exc)
             return self._answer(400, "malformed JSON")
-        classified = adapter.webhook_event(headers, payload) if isinstance(payload, dict) else None
+        try:
+            classified = adapter.webhook_event(headers, payload) if isinstance(payload, dict) else None
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:  # JSON, not of the expected shape
+            self._keep_unreadable(backend, adapter, headers, text, _("Payload not understood"),
+                                  f"{type(exc).__name__}: {exc}")
+            return self._answer(200, "stored, not understood")
         if not classified:
             return self._answer(200, "ignored")
         object_name, external_id, external_ref = classified

@@ -97,6 +97,13 @@ class TestWebhook(HttpCase):
         self.assertEqual((log.state, log.event_id), ("error", event))
         self.assertIn("nested too deeply", log.message)
 
+    def test_json_of_an_unexpected_shape_is_stored_and_logged_not_a_500(self):
+        response = self.post({"number": "80"})  # no id: the adapter cannot classify it
+        self.assertEqual(response.status_code, 200)
+        event = self.events()
+        self.assertEqual((event.state, json.loads(event.payload)), ("error", {"number": "80"}))
+        self.assertEqual(self.logs("Payload not understood").message, "KeyError: 'id'")
+
     def test_ping_is_acknowledged_without_event(self):
         self.assertEqual(self.post({"ping": True}).status_code, 200)
         self.assertFalse(self.events())
