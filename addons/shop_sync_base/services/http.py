@@ -116,8 +116,12 @@ class HttpClient:
         while True:
             attempt += 1
             self._respect_interval()
-            prepared = self.session.prepare_request(
-                requests.Request(method, self.url(path), params=params, data=data, headers=headers))
+            try:
+                prepared = self.session.prepare_request(
+                    requests.Request(method, self.url(path), params=params, data=data, headers=headers))
+            except (requests.RequestException, ValueError) as exc:  # its text may quote the URL or a header
+                raise RemoteError(self.redact(f"The request to {self.base_url} could not be built: "
+                                              f"{type(exc).__name__}: {exc}")) from None
             if prepare:
                 prepare(prepared)
                 self._refuse_unsafe_headers(prepared.headers)
@@ -133,6 +137,9 @@ class HttpClient:
                     self._wait(attempt, None)
                     continue
                 raise error from exc
+            except requests.RequestException as exc:
+                raise RemoteError(self.redact(f"Request to {prepared.url} failed: {type(exc).__name__}: {exc}"),
+                                  attempts=attempt) from None
             if response.is_redirect:
                 raise self._redirect_error(response, attempt)
             if response.ok:

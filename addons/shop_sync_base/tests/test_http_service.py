@@ -232,6 +232,14 @@ def test_header_with_a_line_break_is_refused_before_sending_without_its_value(se
     assert server.app.seen_headers == [], "nothing was sent"
 
 
+def test_other_request_failures_are_remote_errors_without_secrets():
+    http = HttpClient("ftp://SECRET-TOKEN@shop.example", secrets=["SECRET-TOKEN"])
+    with pytest.raises(RemoteError) as caught:
+        http.get("/items")
+    assert "InvalidSchema" in str(caught.value) and "SECRET-TOKEN" not in str(caught.value)
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__, "no chained text either"
+
+
 def test_header_added_by_a_signing_hook_is_checked_too(server):
     http, _sleeps = client(server)
     with pytest.raises(RemoteError) as caught:
