@@ -240,14 +240,15 @@ def create_once(create, find, attempts=2):
     ``create()`` sends the create and returns its answer; when that answer is uncertain (a 5xx or
     a lost connection after sending: RemoteError.uncertain), ``find()`` looks the record up and
     its truthy result is returned instead; only when it is absent is the create sent again, at
-    most ``attempts`` times in all.  Any other error, or the last uncertain one, is raised.
+    most ``attempts`` times in all.  Any other error, or the last uncertain one, is raised; so is
+    an uncertain one when ``find`` is None (the record cannot be looked up: never sent blindly).
     """
     attempt = 1
     while True:
         try:
             return create()
         except RemoteError as exc:
-            if not exc.uncertain:
+            if not exc.uncertain or find is None:
                 raise
             found = find()
             if found:

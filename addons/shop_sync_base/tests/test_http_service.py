@@ -12,7 +12,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
 
 from odoo.addons.shop_sync_base.services.http import (
-    MAX_RETRY_AFTER, HttpClient, RemoteError, parse_retry_after, same_origin)
+    MAX_RETRY_AFTER, HttpClient, RemoteError, create_once, parse_retry_after, same_origin)
 from odoo.addons.shop_sync_base.services.jobs import retryable_job_error
 from simulators.common import SimulatorApp, SimulatorServer
 
@@ -127,6 +127,39 @@ def test_post_answered_5xx_after_applying_is_uncertain_and_not_repeated(server, 
     assert (caught.value.status, caught.value.uncertain, caught.value.retryable) == (status, True, True)
     assert server.app.posts == 1, "applied once remotely, never sent twice"
     assert sleeps == []
+
+
+@pytest.mark.parametrize("fault", [{"kind": "error_after_write", "status": 502}, {"kind": "drop_after_write"}])
+def test_create_once_finds_what_an_uncertain_post_applied(server, fault):
+    server.app.faults.add(**fault, method="POST")
+    http, _sleeps = client(server)
+    found = create_once(lambda: http.post("/items", json_body={}).json(),
+                        lambda: http.get("/items").json() if server.app.posts else None)
+    assert found == {"posts": 1} and server.app.posts == 1
+
+
+def test_create_once_sends_again_what_was_not_applied(server):
+    server.app.faults.add("error", status=503, method="POST")  # refused before applying
+    http, _sleeps = client(server)
+    lookups = []
+    created = create_once(lambda: http.post("/items", json_body={}).json(), lambda: lookups.append(1))
+    assert (created, lookups) == ({"posts": 1}, [1])
+
+
+def test_create_once_without_a_look_up_never_sends_twice(server):
+    server.app.faults.add("error_after_write", status=504, method="POST", count=None)
+    http, _sleeps = client(server)
+    with pytest.raises(RemoteError) as caught:
+        create_once(lambda: http.post("/items", json_body={}), None)
+    assert caught.value.uncertain and server.app.posts == 1
+
+
+def test_create_once_gives_up_after_its_attempts(server):
+    server.app.faults.add("error", status=503, method="POST", count=None)
+    http, _sleeps = client(server)
+    with pytest.raises(RemoteError):
+        create_once(lambda: http.post("/items", json_body={}), lambda: None, attempts=3)
+    assert [entry[0] for entry in server.app.journal] == ["POST"] * 3
 
 
 def test_put_answered_5xx_is_retried_as_it_is_idempotent(server):

@@ -343,7 +343,7 @@ class CcvAdapter(ShopAdapter):
         """POST the product; after an uncertain answer it is looked up by product number and sent
         again only when absent (a product without a number cannot be looked up: the error stays)."""
         return str(create_once(lambda: self.client.post("/products", values)["id"],
-                               lambda: sku and self._product_numbered(sku)))
+                               (lambda: self._product_numbered(sku)) if sku else None))
 
     def _product_values(self, product, rate, creating):
         """CCV product fields of a canonical product (only those it carries)."""

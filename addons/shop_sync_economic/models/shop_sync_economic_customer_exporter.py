@@ -84,7 +84,9 @@ class ShopSyncEconomicCustomerExporter(models.AbstractModel):
             "vatZone": {"vatZoneNumber": backend._economic_vat_zone(country)},
         })
         # an uncertain answer (5xx, lost): the customer may exist; find it by e-mail before sending again
-        created = create_once(lambda: client.post("customers", body), lambda: self._find_by_email(client, email))
+        # (without an e-mail it cannot be found: the error stays, for someone to check e-conomic)
+        created = create_once(lambda: client.post("customers", body),
+                              (lambda: self._find_by_email(client, email)) if email else None)
         number = created["customerNumber"]
         self._log(backend, "done", _("Customer %s created.", number), number, common, request=body)
         return number

@@ -312,9 +312,12 @@ class WooCommerceAdapter(ShopAdapter):
             body.update({"type": "variable", **({"sku": product.sku} if product.sku else {}), "attributes": [
                 {"name": name, "position": position, "visible": True, "variation": True, "options": options}
                 for position, (name, options) in enumerate(attributes.items())]})
-        # an uncertain answer: the product found is the one just sent (no variations yet)
+        # an uncertain answer: the product found is the one just sent (no variations yet); a variable
+        # product with neither a SKU nor a name cannot be found, so it is never sent twice blindly
+        findable = product.sku or product.name or not product.has_variants
         product_id = create_once(lambda: str(self.client.post("products", body)["id"]),
-                                 lambda: self._find_by_sku(product) or self._find_created(product))
+                                 (lambda: self._find_by_sku(product) or self._find_created(product)) if findable
+                                 else None)
         if not product.has_variants:
             return {"": product_id, body["sku"]: product_id}
         return {"": product_id, **self._write_variations(int(product_id), [], product.variants)}
