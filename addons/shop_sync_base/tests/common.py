@@ -159,7 +159,6 @@ class ShopSyncCase(TransactionCase):
                                               ("shop_order_number", "=", str(number))])
 
 
-
 # the simulators' faults that apply a request and then fail its answer
 AFTER_WRITE_FAULTS = ({"kind": "error_after_write", "status": 502}, {"kind": "drop_after_write"})
 
