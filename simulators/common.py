@@ -4,8 +4,9 @@ A simulator is a stateful WSGI application (:class:`SimulatorApp`) that speaks o
 protocol.  This module gives every simulator the same plumbing:
 
 * routing with werkzeug rules whose endpoint names map to ``on_<endpoint>`` methods;
-* fault injection (:class:`FaultPlan`): latency, 5xx, 429, an HTML page answered with 200, and a
-  connection dropped *after* the request was applied, so clients can be tested against "the remote
+* fault injection (:class:`FaultPlan`): faults that refuse a request (latency, 5xx, 429, an HTML
+  page answered with 200) and faults that apply it and then fail (``error_after_write``: a 5xx
+  answer, ``drop_after_write``: a dropped connection), so clients can be tested against "the remote
   write succeeded but we never heard back";
 * outbound webhooks delivered by a background thread (``flush_webhooks`` waits for them);
 * a request journal and an HTTP control API under ``/_sim/`` (state, faults, reset) used by the
@@ -32,7 +33,9 @@ from werkzeug.wrappers import Request, Response
 
 _logger = logging.getLogger(__name__)
 
-FAULT_KINDS = ("latency", "error", "rate_limit", "drop_after_write", "html_page")
+FAULT_KINDS = ("latency", "error", "rate_limit", "drop_after_write", "error_after_write", "html_page")
+# faults that let the request be applied, then fail its answer
+AFTER_WRITE_KINDS = ("drop_after_write", "error_after_write")
 # what a shop's address answers with 200 when its REST routes are not reached (WordPress without
 # pretty permalinks serves its home page for /wp-json/..., a proxy or security plug-in its own page)
 HTML_PAGE = "<!DOCTYPE html>\n<html><head><title>My Shop</title></head><body><h1>Welcome</h1></body></html>\n"
@@ -46,14 +49,15 @@ class Fault:
     count: int | None = 1
     path: str | None = None  # prefix of the request path to match, None = any
     method: str | None = None  # HTTP method to match, None = any
-    status: int = 503  # for kind "error"
+    contains: str | None = None  # text the request body must contain (a GraphQL mutation's name), None = any
+    status: int = 503  # for kinds "error" and "error_after_write"
     retry_after: float = 1  # seconds, for kind "rate_limit"
     seconds: float = 0.0  # for kind "latency"
 
     def matches(self, request):
         return (self.path is None or request.path.startswith(self.path)) and (
             self.method is None or request.method == self.method.upper()
-        )
+        ) and (self.contains is None or self.contains in request.get_data(cache=True, as_text=True))
 
 
 @dataclass
@@ -187,8 +191,12 @@ class SimulatorApp:
         if request.path.startswith("/_sim/"):
             return self._control(request)(environ, start_response)
         response = self._dispatch(request)
+        applied = 200 <= response.status_code < 300
+        fault = self.faults.take(request, AFTER_WRITE_KINDS) if applied else None
+        if fault and fault.kind == "error_after_write":
+            response = self.error_response(fault.status, "Injected server error after applying the request")
         self.journal.append((request.method, request.full_path.rstrip("?"), response.status_code))
-        if 200 <= response.status_code < 300 and self.faults.take(request, ("drop_after_write",)):
+        if fault and fault.kind == "drop_after_write":
             _drop_connection(environ)
             return []
         return response(environ, start_response)

@@ -346,7 +346,9 @@ class WooCommerceSimulator(SimulatorApp):
     ``customers`` and ``registered_webhooks`` (which also hold their write-only ``secret``).
 
     ``site_url`` is the shop's home URL used in webhook payloads and ``X-WC-Webhook-Source``
-    (API responses link to the host they were requested on); ``timezone`` is the site timezone of
+    (API responses link to the host they were requested on, unless ``links_url`` is set: WordPress
+    builds ``Link`` headers from its own configured address, which may differ from the one a client
+    uses); ``timezone`` is the site timezone of
     the non-``_gmt`` dates; ``requests_per_minute`` enables a host-style rate limit (429).
     """
 
@@ -368,6 +370,7 @@ class WooCommerceSimulator(SimulatorApp):
         self.timezone = ZoneInfo(timezone)
         self.currency = currency
         self.requests_per_minute = requests_per_minute
+        self.links_url = None
         super().__init__()
 
     # -- SimulatorApp contract --------------------------------------------------------------
@@ -517,7 +520,8 @@ class WooCommerceSimulator(SimulatorApp):
         links = {"prev": min(page - 1, total_pages), "next": page + 1 if total_pages > page else 0}
         for rel, target in links.items():
             if target > 0:
-                url = f"{request.base_url}?{urlencode(params + [('page', target)])}"
+                base = f"{self.links_url.rstrip('/')}{request.path}" if self.links_url else request.base_url
+                url = f"{base}?{urlencode(params + [('page', target)])}"
                 response.headers.add("Link", f'<{url}>; rel="{rel}"')
         return response
 

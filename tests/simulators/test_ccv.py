@@ -307,6 +307,14 @@ def test_drop_after_write_creates_product_but_client_sees_connection_error(shop)
     assert [p["name"] for p in app.products.values() if p["productnumber"] == "LOST-1"] == ["Lost reply"]
 
 
+def test_error_after_write_creates_product_and_answers_503(shop):
+    app, client = shop
+    app.faults.add("error_after_write", status=503, path=PRODUCTS, method="POST")
+    response = client.request("POST", PRODUCTS, {"name": "Half reply", "price": 5, "productnumber": "HALF-1"})
+    assert response.status_code == 503 and response.json()["status"] == 503
+    assert [p["name"] for p in app.products.values() if p["productnumber"] == "HALF-1"] == ["Half reply"]
+
+
 def test_error_body_shape_on_404(shop):
     _, client = shop
     response = client.get(f"{ORDERS}/999999")

@@ -307,6 +307,15 @@ def test_drop_after_write_leaves_the_draft_created(app, shop, api):
     assert found["pagination"]["results"] == 1 and len(app.drafts) == 1
 
 
+def test_error_after_write_leaves_the_draft_created_and_answers_504(app, shop, api):
+    app.faults.add("error_after_write", status=504, path="/invoices/drafts", method="POST")
+    response = api.post(f"{shop}/invoices/drafts", json=draft_body(reference="order-2002"))
+    assert response.status_code == 504 and set(response.json()) >= {"message", "httpStatusCode"}
+    found = api.get(f"{shop}/invoices/drafts", params={"filter": "references.other$eq:order-2002"}).json()
+    assert found["pagination"]["results"] == 1 and len(app.drafts) == 1
+    assert not app.faults.faults, "used once"
+
+
 # -- products and inventory -----------------------------------------------------------------
 def test_products_inventory_and_self_link_encoding(app, shop, api, clock):
     clock.now += 3600

@@ -469,6 +469,14 @@ def test_drop_after_write_applies_the_mutation_but_loses_the_answer(server, app)
     assert [s["topic"] for s in app.webhook_subscriptions.values()] == ["PRODUCTS_UPDATE"]
 
 
+def test_error_after_write_applies_only_the_matching_mutation(server, app):
+    app.faults.add("error_after_write", status=503, path=GRAPHQL_PATH, contains="webhookSubscriptionCreate")
+    assert post(server, "{ shop { name } }").status_code == 200, "a document not containing the text is untouched"
+    response = post(server, SUBSCRIBE, {"topic": "PRODUCTS_UPDATE", "url": "https://example.com/hooks"})
+    assert response.status_code == 503
+    assert [s["topic"] for s in app.webhook_subscriptions.values()] == ["PRODUCTS_UPDATE"]
+
+
 def test_rate_limit_fault_answers_429(server, app):
     app.faults.add("rate_limit", retry_after=2)
     response = post(server, "{ shop { name } }")

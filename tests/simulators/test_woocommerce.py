@@ -317,6 +317,23 @@ def test_drop_after_write_creates_the_product_but_loses_the_answer(shop, api):
     assert [(product["name"], product["price"]) for product in found] == [("Ghost", "9.95")]
 
 
+def test_error_after_write_creates_the_product_and_answers_500(shop, api):
+    shop.faults.add("error_after_write", status=500, path=f"{API_ROOT}/products", method="POST")
+    response = requests.post(f"{api}/products", auth=AUTH, json={"name": "Half", "sku": "HALF-1", "regular_price": "5"})
+    assert response.status_code == 500 and response.json()["data"] == {"status": 500}
+    assert [product["name"] for product in get_all(f"{api}/products", sku="HALF-1")] == ["Half"]
+
+
+def test_faults_after_write_over_the_control_api(shop, api, server):
+    root = server.url
+    added = requests.post(f"{root}/_sim/faults", json={"kind": "error_after_write", "status": 502,
+                                                       "path": f"{API_ROOT}/products", "method": "POST"})
+    assert added.json() == {"faults": 1}
+    response = requests.post(f"{api}/products", auth=AUTH, json={"name": "Remote", "sku": "REMOTE-1"})
+    assert response.status_code == 502
+    assert [product["sku"] for product in get_all(f"{api}/products", sku="REMOTE-1")] == ["REMOTE-1"]
+
+
 def test_injected_503_answers_the_error_body(shop, api):
     shop.faults.add("error", status=503, path=f"{API_ROOT}/orders")
     response = requests.get(f"{api}/orders", auth=AUTH)

@@ -4,9 +4,8 @@ import logging
 
 from odoo import _, api, fields, models
 
-from odoo.addons.queue_job.exception import RetryableJobError
-
 from ..services.http import RemoteError
+from ..services.jobs import retryable_job_error
 from ..services.payloads import loads
 
 _logger = logging.getLogger(__name__)
@@ -181,7 +180,7 @@ class ShopSyncEvent(models.Model):
                 "%(error)s The record could not be read from %(backend)s; the job tries again later "
                 "(attempt %(attempt)s of %(max)s).", error=exc, backend=backend.name, attempt=attempt,
                 max=job.max_retries or "∞"), **common)
-            raise RetryableJobError(str(exc), seconds=exc.retry_after)
+            raise retryable_job_error(exc) from exc
         return Log._record(backend, flow, "error", reason=_("Remote error"), message=_(
             "%(error)s The record could not be read from %(backend)s (attempt %(attempt)s). The event is kept: "
             "use Retry once the remote answers again.", error=exc, backend=backend.name, attempt=attempt), **common)

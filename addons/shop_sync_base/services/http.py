@@ -1,17 +1,23 @@
 """The one HTTP service every remote call goes through.
 
-Timeouts, retries with exponential backoff on 5xx / 429 / connection errors (honouring
-``Retry-After``), an optional minimum interval between calls (rate budget), and structured
-errors (:class:`RemoteError`) whose text ends up in the sync log.  Credentials are never part
-of an error or an excerpt: headers are not logged and known secret values are redacted.
+Timeouts, retries with short exponential backoff on 429, on 5xx of requests that are safe to
+repeat and on lost connections (honouring ``Retry-After`` up to ``max_backoff``; a longer wait
+leaves the worker as a retryable :class:`RemoteError` carrying ``retry_after``), an optional
+minimum interval between calls (rate budget), and structured errors whose text ends up in the
+sync log.  Credentials are never part of an error or an excerpt: headers are not logged, known
+secret values are redacted, a header value with a line break is refused before sending, and
+redirects are not followed (the credentials go to the configured host only).
 """
 
 import base64
 import email.utils
 import json
 import logging
+import math
+import re
 import threading
 import time
+from urllib.parse import urlsplit
 
 import requests
 import requests.auth
@@ -20,9 +26,13 @@ _logger = logging.getLogger(__name__)
 
 EXCERPT_SIZE = 2000
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-# Methods safe to repeat after a lost connection; a POST may have been applied remotely, so the
-# caller (who knows how to look it up) decides instead.
+# Methods safe to repeat (RFC 9110 9.2.2).  A POST or PATCH answered 5xx or left unanswered may
+# have been applied remotely: it is "uncertain" and the caller (who knows how to look the record
+# up) decides instead.  429 is a refusal, so it is retried for every method.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+# The longest wait a remote may ask for (Retry-After); a job is postponed by at most this much.
+MAX_RETRY_AFTER = 3600
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 class RemoteError(Exception):
@@ -30,8 +40,9 @@ class RemoteError(Exception):
 
     ``status`` is the HTTP status (None when no answer arrived); ``message`` the remote's own
     error text when it gave one; ``retryable`` tells whether trying later may succeed;
-    ``uncertain`` is True when the request may have been applied remotely (connection lost
-    after sending a non-idempotent request); ``attempts`` counts the tries made, retries included.
+    ``uncertain`` is True when the request may have been applied remotely (a request not safe to
+    repeat answered 5xx or left unanswered); ``retry_after`` the seconds the remote asked to wait
+    (capped at MAX_RETRY_AFTER); ``attempts`` counts the tries made, retries included.
     """
 
     def __init__(self, message, status=None, body="", retryable=False, uncertain=False, retry_after=None,
@@ -54,12 +65,15 @@ class HttpClient:
     """A ``requests`` session bound to one remote system.
 
     ``error_message(response)`` may be overridden (or passed) to extract the vendor's error text;
-    ``secrets`` are redacted from excerpts.  ``sleep`` is injectable so tests need not wait.
+    ``secrets`` are redacted from excerpts.  ``sleep`` is injectable so tests need not wait;
+    ``max_backoff`` is the longest sleep in a worker: a remote asking for a longer wait gets a
+    retryable RemoteError instead (the job layer postpones the job, see ``jobs.retryable_job_error``).
     """
 
     def __init__(self, base_url, headers=None, auth=None, timeout=30, retries=4, backoff=0.5,
-                 max_backoff=60, min_interval=0.0, secrets=(), error_message=None, sleep=time.sleep):
+                 max_backoff=10, min_interval=0.0, secrets=(), error_message=None, sleep=time.sleep):
         self.base_url = base_url.rstrip("/")
+        self.origin = _origin(self.base_url)
         self.session = requests.Session()
         self.session.headers.update(headers or {})
         self.session.auth = auth
@@ -86,9 +100,10 @@ class HttpClient:
                 prepare=None, retry_uncertain=None):
         """Send a request and return the ``requests.Response`` of a 2xx answer.
 
-        ``prepare(prepared_request)`` may sign the final request (CCV).  A POST whose connection
-        dropped is not repeated unless ``retry_uncertain`` is True; RemoteError.uncertain tells
-        the caller to check the remote side before trying again.
+        ``prepare(prepared_request)`` may sign the final request (CCV).  A POST or PATCH answered
+        5xx or whose connection dropped is not repeated unless ``retry_uncertain`` is True (the
+        caller knows it is safe, e.g. a GraphQL query); RemoteError.uncertain tells the caller to
+        look the record up before creating it again.
         """
         method = method.upper()
         if retry_uncertain is None:
@@ -96,37 +111,54 @@ class HttpClient:
         if json_body is not None:
             data = json.dumps(json_body, separators=(",", ":"))
             headers = {"Content-Type": "application/json", **(headers or {})}
+        self._refuse_unsafe_headers({**self.session.headers, **(headers or {})})
         attempt = 0
         while True:
             attempt += 1
             self._respect_interval()
-            prepared = self.session.prepare_request(
-                requests.Request(method, self.url(path), params=params, data=data, headers=headers))
+            try:
+                prepared = self.session.prepare_request(
+                    requests.Request(method, self.url(path), params=params, data=data, headers=headers))
+            except (requests.RequestException, ValueError) as exc:  # its text may quote the URL or a header
+                raise RemoteError(self.redact(f"The request to {self.base_url} could not be built: "
+                                              f"{type(exc).__name__}: {exc}")) from None
             if prepare:
                 prepare(prepared)
+                self._refuse_unsafe_headers(prepared.headers)
             self.stats["requests"] += 1
             try:
-                response = self.session.send(prepared, timeout=self.timeout)
+                # never follow a redirect: it would carry the credentials to wherever it points
+                response = self.session.send(prepared, timeout=self.timeout, allow_redirects=False)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 error = RemoteError(
                     f"No answer from {self.redact(prepared.url)}: {type(exc).__name__}",
-                    retryable=True, uncertain=method not in IDEMPOTENT_METHODS, attempts=attempt)
+                    retryable=True, uncertain=not retry_uncertain, attempts=attempt)
                 if retry_uncertain and attempt <= self.retries:
                     self._wait(attempt, None)
                     continue
                 raise error from exc
+            except requests.RequestException as exc:
+                raise RemoteError(self.redact(f"Request to {prepared.url} failed: {type(exc).__name__}: {exc}"),
+                                  attempts=attempt) from None
+            if response.is_redirect:
+                raise self._redirect_error(response, attempt)
             if response.ok:
                 return response
+            status = response.status_code
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            if response.status_code == 429:
+            if status == 429:
                 self.stats["throttled"] += 1
-            if response.status_code in RETRY_STATUSES and attempt <= self.retries:
+            repeatable = status in RETRY_STATUSES and (status == 429 or retry_uncertain)
+            too_long = retry_after is not None and retry_after > self.max_backoff
+            if repeatable and not too_long and attempt <= self.retries:
                 self._wait(attempt, retry_after)
                 continue
+            message = self.redact(self._error_message(response))
+            if repeatable and too_long:
+                message = f"{message} (the remote asks to wait {retry_after:.0f}s)"
             raise RemoteError(
-                self.redact(self._error_message(response)), status=response.status_code,
-                body=self.excerpt(response.text), retryable=response.status_code in RETRY_STATUSES,
-                retry_after=retry_after, attempts=attempt)
+                message, status=status, body=self.excerpt(response.text), retryable=status in RETRY_STATUSES,
+                uncertain=status >= 500 and not retry_uncertain, retry_after=retry_after, attempts=attempt)
 
     def get(self, path, **kwargs):
         return self.request("GET", path, **kwargs)
@@ -164,6 +196,27 @@ class HttpClient:
     def excerpt(self, text):
         return self.redact(text or "")[:EXCERPT_SIZE]
 
+    def _redirect_error(self, response, attempt):
+        """A redirect is reported, not followed: the credentials are only sent to our own origin."""
+        target = urlsplit(requests.compat.urljoin(response.url, response.headers.get("Location", "")))
+        where = f"{target.scheme}://{target.hostname or '?'}" + (f":{target.port}" if target.port else "")
+        same = _origin(where) == self.origin
+        return RemoteError(
+            f"The remote answered with a redirect to {self.redact(where)}"
+            + ("" if same else f", another host than {self.origin[1]}")
+            + ": not followed, so the credentials stay with the configured address. Correct the API URL.",
+            status=response.status_code, attempts=attempt)
+
+    def _refuse_unsafe_headers(self, headers):
+        """A header value with a line break or another control character (a pasted token with a
+        newline) would split the request or end up, value included, in an exception text: refuse
+        it before sending, naming the header only."""
+        for name, value in headers.items():
+            text = value.decode("latin1") if isinstance(value, bytes) else str(value)
+            if _CONTROL_CHARACTERS.search(text):
+                raise RemoteError(f"The {name} header contains a line break or another control character "
+                                  "(check the credentials for a stray newline): request not sent.")
+
     def _wait(self, attempt, retry_after):
         self.stats["retries"] += 1
         delay = retry_after if retry_after is not None else self.backoff * 2 ** (attempt - 1)
@@ -181,18 +234,61 @@ class HttpClient:
             self._last_call = time.monotonic()
 
 
-def parse_retry_after(value):
-    """Seconds from a Retry-After header (delta-seconds or HTTP date); None when absent/invalid."""
+def create_once(create, find, attempts=2):
+    """Create a remote record exactly once, for remotes without an idempotency key.
+
+    ``create()`` sends the create and returns its answer; when that answer is uncertain (a 5xx or
+    a lost connection after sending: RemoteError.uncertain), ``find()`` looks the record up and
+    its truthy result is returned instead; only when it is absent is the create sent again, at
+    most ``attempts`` times in all.  Any other error, or the last uncertain one, is raised; so is
+    an uncertain one when ``find`` is None (the record cannot be looked up: never sent blindly).
+    """
+    attempt = 1
+    while True:
+        try:
+            return create()
+        except RemoteError as exc:
+            if not exc.uncertain or find is None:
+                raise
+            found = find()
+            if found:
+                _logger.info("an uncertain create was applied after all: found it (attempt %s)", attempt)
+                return found
+            if attempt >= attempts:
+                raise
+            attempt += 1
+            _logger.info("an uncertain create was not applied: sending it again")
+
+
+def parse_retry_after(value, now=time.time):
+    """Seconds from a Retry-After header (delta-seconds or HTTP date), between 0 and
+    MAX_RETRY_AFTER; None when absent or invalid (NaN included).  A remote asking for years (or
+    ``inf``) must neither postpone a job for ever nor overflow a date computation."""
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
-    try:
-        return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
+        try:
+            moment = email.utils.parsedate_to_datetime(value)
+            seconds = moment.timestamp() - now()
+        except (TypeError, ValueError, OverflowError):
+            return None
+    if math.isnan(seconds):
         return None
+    return min(max(0.0, seconds), float(MAX_RETRY_AFTER))
+
+
+def _origin(url):
+    """(scheme, host, port) of an URL, the port defaulted by scheme: what "same place" means."""
+    parts = urlsplit(url)
+    scheme = (parts.scheme or "").lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or {"http": 80, "https": 443}.get(scheme)
+
+
+def same_origin(url, base_url):
+    """True when ``url`` is on the scheme, host and port of ``base_url`` (relative URLs are)."""
+    return not urlsplit(url).netloc or _origin(url) == _origin(base_url)
 
 
 def default_error_message(response):

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from unittest.mock import patch
 
+from odoo import Command
 from odoo.tests import TransactionCase
 
 from odoo.addons.shop_sync_base.services import records
@@ -158,3 +159,70 @@ class ShopSyncCase(TransactionCase):
                                               ("shop_order_number", "=", str(number))])
 
 
+# the simulators' faults that apply a request and then fail its answer
+AFTER_WRITE_FAULTS = ({"kind": "error_after_write", "status": 502}, {"kind": "drop_after_write"})
+
+
+class ProductCreateExactlyOnceMixin:
+    """Flow-3 product creation in a shop under the faults that apply the create and then fail
+    (a 5xx answer, a dropped connection): exactly one remote product, one binding per record.
+
+    A shop's case provides ``backend``, ``fault_plan`` (its simulator's FaultPlan),
+    ``product_create_match()`` (fault options selecting the product create request) and
+    ``remote_products(sku)`` (ids of the remote products holding ``sku``, on them or a variant).
+    """
+
+    def export_under_fault(self, template, fault, match):
+        self.fault_plan.add(**fault, **match)
+        exported = self.env["shop.sync.product.exporter"]._export(self.backend, template)
+        self.assertFalse(self.fault_plan.faults, "the fault hit the create")
+        errors = self.env["shop.sync.log"].search([("backend_id", "=", self.backend.id), ("state", "=", "error")])
+        self.assertEqual(exported, 1, errors.mapped("message"))
+
+    def assert_bound_once(self, record, external_id=None):
+        bindings = self.env["shop.sync.binding"].search([
+            ("backend_id", "=", self.backend.id), ("model", "=", record._name), ("res_id", "=", record.id)])
+        self.assertEqual(len(bindings), 1, f"one binding of {record.display_name}")
+        if external_id is not None:
+            self.assertEqual(bindings.external_id, external_id)
+
+    def test_product_create_applied_then_failed_makes_one_product(self):
+        for index, fault in enumerate(AFTER_WRITE_FAULTS):
+            with self.subTest(fault=fault["kind"]):
+                sku = f"EXACTLY-ONCE-{index}"
+                template = self.env["product.template"].create({
+                    "name": f"Exactly once {index}", "default_code": sku, "list_price": 10.0, "type": "consu"})
+                self.export_under_fault(template, fault, self.product_create_match())
+                remote = self.remote_products(sku)
+                self.assertEqual(len(remote), 1, f"one product with SKU {sku} in the shop")
+                self.assert_bound_once(template, remote[0])
+
+
+class VariantCreateExactlyOnceMixin(ProductCreateExactlyOnceMixin):
+    """The same for a product with variants, the fault on the product create or on the variants
+    create; the case also provides ``variant_create_match()`` and ``remote_variant_count(sku)``."""
+
+    def variable_template(self, name):
+        size = self.env["product.attribute"].create({"name": f"Size {name}", "value_ids": [
+            Command.create({"name": "S"}), Command.create({"name": "M"})]})
+        template = self.env["product.template"].create({
+            "name": name, "list_price": 20.0, "type": "consu", "attribute_line_ids": [
+                Command.create({"attribute_id": size.id, "value_ids": [Command.set(size.value_ids.ids)]})]})
+        for variant in template.product_variant_ids:
+            variant.default_code = f"{name}-{variant.product_template_attribute_value_ids.name}"
+        return template
+
+    def test_variable_product_create_applied_then_failed_makes_one_product(self):
+        steps = (("product", self.product_create_match()), ("variants", self.variant_create_match()))
+        cases = [(step, match, fault) for step, match in steps for fault in AFTER_WRITE_FAULTS]
+        for index, (step, match, fault) in enumerate(cases):
+            with self.subTest(step=step, fault=fault["kind"]):
+                template = self.variable_template(f"EXACT-SHIRT-{index}")
+                self.export_under_fault(template, fault, match)
+                products = {sku: self.remote_products(sku) for sku in template.product_variant_ids.mapped("default_code")}
+                self.assertEqual(len(set(map(tuple, products.values()))), 1, products)
+                self.assertEqual([len(ids) for ids in products.values()], [1, 1], "one product holds both SKUs")
+                for variant in template.product_variant_ids:
+                    self.assertEqual(self.remote_variant_count(variant.default_code), 1)
+                    self.assert_bound_once(variant)
+                self.assert_bound_once(template, next(iter(products.values()))[0])

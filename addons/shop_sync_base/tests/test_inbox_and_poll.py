@@ -6,7 +6,7 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo.addons.queue_job.exception import RetryableJobError
-from odoo.addons.shop_sync_base.services.http import RemoteError
+from odoo.addons.shop_sync_base.services.http import MAX_RETRY_AFTER, RemoteError
 from odoo.addons.shop_sync_base.tests.common import ShopSyncCase, order_payload, sale_tax
 
 
@@ -163,8 +163,8 @@ class TestInboxAndPoll(ShopSyncCase):
         self.adapter.parse_order = refused
         return event, parse
 
-    def test_remote_error_while_reading_is_retried_by_the_job(self):
-        event, _parse = self._unreachable_shop(21, retry_after=7)
+    def _process_in_job(self, event):
+        """Run ``event``'s job once; return (the job, the RetryableJobError it raised)."""
         event.with_context(queue_job__no_delay=False)._enqueue()
         job = self.env["queue.job"].search([("model_name", "=", "shop.sync.event"), ("method_name", "=", "_process"),
                                             ("state", "=", "pending")], order="id desc", limit=1)
@@ -175,14 +175,24 @@ class TestInboxAndPoll(ShopSyncCase):
             try:
                 event.with_context(job_uuid=job.uuid)._process()
             except RetryableJobError as exc:
-                self.assertEqual(exc.seconds, 7, "the remote's Retry-After is the delay")
-            else:
-                self.fail("the job is not retried")
+                return job, exc
+        self.fail("the job is not retried")
+
+    def test_remote_error_while_reading_is_retried_by_the_job(self):
+        event, _parse = self._unreachable_shop(21, retry_after=7)
+        job, retry = self._process_in_job(event)
+        self.assertEqual(retry.seconds, 7, "the remote's Retry-After is the delay")
         self.assertEqual(event.state, "pending")
         log = self.env["shop.sync.log"].search([("event_id", "=", event.id)])
         self.assertEqual((log.state, log.reason), ("error", "Remote error"))
         self.assertIn("HTTP 503: Service unavailable", log.message)
         self.assertIn(f"attempt 1 of {job.max_retries}", log.message)
+
+    def test_a_remote_asking_to_wait_for_ever_postpones_the_job_by_the_cap(self):
+        event, _parse = self._unreachable_shop(23, status=429, retry_after=float("inf"))
+        _job, retry = self._process_in_job(event)
+        self.assertEqual(retry.seconds, MAX_RETRY_AFTER, "an hour at most, and no OverflowError")
+        self.assertEqual(event.state, "pending")
 
     def test_remote_error_on_the_last_try_keeps_the_event_for_a_retry(self):
         event, parse = self._unreachable_shop(22)

@@ -41,7 +41,7 @@ from urllib.parse import urlsplit
 
 from odoo.addons.shop_sync_base.services import records
 from odoo.addons.shop_sync_base.services.adapter import ShopAdapter, WebhookRejected
-from odoo.addons.shop_sync_base.services.http import RemoteError
+from odoo.addons.shop_sync_base.services.http import RemoteError, create_once
 from odoo.addons.shop_sync_base.services.signatures import hmac_hex, same
 
 from .client import CcvClient
@@ -314,8 +314,7 @@ class CcvAdapter(ShopAdapter):
         twice.  Attribute combinations cannot be created through the API: the variants are
         matched by ``sku_number`` with the combinations the shop already has.  Never deletes."""
         if not external_id and product.sku:
-            existing = self.client.get("/products", params={"productnumber": product.sku})["items"]
-            external_id = str(existing[0]["id"]) if existing else None
+            external_id = self._product_numbered(product.sku)
         if external_id:
             current = self.client.get(f"/products/{int(external_id)}")
             values = self._product_values(product, _decimal(current.get("vatrate")), creating=False)
@@ -324,7 +323,7 @@ class CcvAdapter(ShopAdapter):
         else:
             values = self._product_values(product, self.vat_rate, creating=True)
             values["active"] = bool(publish and product.published)
-            external_id = str(self.client.post("/products", values)["id"])
+            external_id = self._create_product(values, product.sku)
         ids = {"": str(external_id)}
         skus = {variant.sku for variant in product.variants if variant.sku}
         if product.has_variants:
@@ -334,6 +333,17 @@ class CcvAdapter(ShopAdapter):
         else:
             ids.update({sku: f"{PRODUCT_PATH}/{external_id}" for sku in skus})
         return ids
+
+    def _product_numbered(self, sku):
+        """Id of the shop's product with ``productnumber`` ``sku``, or None."""
+        existing = self.client.get("/products", params={"productnumber": sku})["items"]
+        return str(existing[0]["id"]) if existing else None
+
+    def _create_product(self, values, sku):
+        """POST the product; after an uncertain answer it is looked up by product number and sent
+        again only when absent (a product without a number cannot be looked up: the error stays)."""
+        return str(create_once(lambda: self.client.post("/products", values)["id"],
+                               (lambda: self._product_numbered(sku)) if sku else None))
 
     def _product_values(self, product, rate, creating):
         """CCV product fields of a canonical product (only those it carries)."""

@@ -72,10 +72,11 @@ class CcvClient:
         return response
 
     # -- calls ----------------------------------------------------------------------------------
-    def request(self, method, path, params=None, json_body=None):
-        """Signed call; return the decoded JSON answer (None for an empty one) once verified."""
+    def request(self, method, path, params=None, json_body=None, repeatable=None):
+        """Signed call; return the decoded JSON answer (None for an empty one) once verified.
+        ``repeatable``: safe to send again after a 5xx or a lost answer (HttpClient decides by method)."""
         response = self._verify(self.http.request(method, path, params=params, json_body=json_body,
-                                                  prepare=self._sign))
+                                                  prepare=self._sign, retry_uncertain=repeatable))
         return self.http.json(response) if response.content else None
 
     def get(self, path, params=None):
@@ -85,7 +86,8 @@ class CcvClient:
         return self.request("POST", path, json_body=body)
 
     def patch(self, path, body):
-        return self.request("PATCH", path, json_body=body)
+        """The hub's PATCHes set absolute values (fields, stock levels): repeating one is harmless."""
+        return self.request("PATCH", path, json_body=body, repeatable=True)
 
     def collection(self, path, params=None):
         """Yield every item of a collection, page by page (``start``/``size``), following ``next``

@@ -79,11 +79,23 @@ class TestCcvClient(CcvCase):
         self.app.seed(self.catalogue)
         return clock
 
-    def test_rate_limit_of_the_shop_is_waited_out(self):
-        """429.10 (2 GET a minute on /orders): the client waits the Retry-After the shop computes
-        from its 60 s window, and every page arrives once."""
+    def test_rate_limit_beyond_the_short_wait_leaves_the_worker(self):
+        """429.10 (2 GET a minute on /orders): the shop asks to wait for the rest of its 60 s window,
+        longer than a worker may sleep, so the client sleeps nothing and raises a retryable error
+        carrying the wait (the job layer postpones the job by it)."""
         clock = self.limit_shop(get_limit=2)
         adapter = self.adapter(page_size=5, sleep=clock.sleep)
+        with self.assertRaises(RemoteError) as caught:
+            list(adapter.fetch_orders(None))
+        self.assertEqual((caught.exception.status, caught.exception.retryable), (429, True))
+        self.assertTrue(10 < caught.exception.retry_after <= 60, caught.exception.retry_after)
+        self.assertEqual(clock.slept, [])
+
+    def test_rate_limit_of_the_shop_is_waited_out_when_allowed(self):
+        """The same shop with a client allowed to sleep a minute: it waits the Retry-After the shop
+        computes from its window, and every page arrives once."""
+        clock = self.limit_shop(get_limit=2)
+        adapter = self.adapter(page_size=5, sleep=clock.sleep, max_backoff=60)
         orders = list(adapter.fetch_orders(None))
         self.assertEqual(sorted(order["id"] for order in orders), sorted(self.app.orders))
         self.assertEqual(adapter.client.http.stats["throttled"], 2)

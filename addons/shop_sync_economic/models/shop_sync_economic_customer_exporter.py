@@ -1,7 +1,7 @@
 from odoo import _, api, models
 from odoo.exceptions import UserError
 
-from odoo.addons.shop_sync_base.services.http import RemoteError
+from odoo.addons.shop_sync_base.services.http import RemoteError, create_once
 
 from ..services.client import eq, sort_by
 from ..services.mapper import apply_update_rules, writable
@@ -83,13 +83,10 @@ class ShopSyncEconomicCustomerExporter(models.AbstractModel):
             "paymentTerms": {"paymentTermsNumber": backend._economic_required("economic_payment_terms_id")},
             "vatZone": {"vatZoneNumber": backend._economic_vat_zone(country)},
         })
-        try:
-            created = client.post("customers", body)
-        except RemoteError as exc:
-            # the connection dropped after sending: the customer may exist; find it by e-mail
-            created = exc.uncertain and self._find_by_email(client, email)
-            if not created:
-                raise
+        # an uncertain answer (5xx, lost): the customer may exist; find it by e-mail before sending again
+        # (without an e-mail it cannot be found: the error stays, for someone to check e-conomic)
+        created = create_once(lambda: client.post("customers", body),
+                              (lambda: self._find_by_email(client, email)) if email else None)
         number = created["customerNumber"]
         self._log(backend, "done", _("Customer %s created.", number), number, common, request=body)
         return number

@@ -1,14 +1,10 @@
-import logging
-
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from odoo.addons.shop_sync_base.services.http import RemoteError
+from odoo.addons.shop_sync_base.services.http import RemoteError, create_once
 
 from ..services.client import eq
 from ..services.mapper import balance_nets, split_line
-
-_logger = logging.getLogger(__name__)
 
 REFERENCE = "SHOPSYNC:{backend}:{number}"
 DRAFTS, BOOKED = "invoices/drafts", "invoices/booked"
@@ -111,17 +107,14 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
 
     @api.model
     def _create(self, client, payload, reference):
-        try:
-            return client.post(DRAFTS, payload)
-        except RemoteError as exc:
-            if not exc.uncertain:
-                raise
-            # the answer was lost: e-conomic may have the draft; never POST blindly again
-            document, kind = self._find(client, reference)
-            if kind != "draft":
-                raise
-            _logger.info("draft %s found after a lost answer", document.get("draftInvoiceNumber"))
-            return document
+        """POST the draft; an uncertain answer (5xx, lost) is followed by the look-up by reference,
+        and the draft is sent again only when e-conomic does not have it."""
+        return create_once(lambda: client.post(DRAFTS, payload), lambda: self._find_draft(client, reference))
+
+    @api.model
+    def _find_draft(self, client, reference):
+        document, kind = self._find(client, reference)
+        return document if kind == "draft" else None
 
     @api.model
     def _adopt(self, backend, sale, document, kind, reference, common):

@@ -4,7 +4,7 @@ import re
 from odoo import _, api, models
 from odoo.exceptions import UserError
 
-from odoo.addons.shop_sync_base.services.http import RemoteError
+from odoo.addons.shop_sync_base.services.http import RemoteError, create_once
 
 from ..services.mapper import apply_update_rules, money, writable
 
@@ -123,12 +123,8 @@ class ShopSyncEconomicProductExporter(models.AbstractModel):
                 "productGroup": {"productGroupNumber": backend._economic_product_group(product, country)}}
         if backend.economic_unit_id:
             body["unit"] = {"unitNumber": backend.economic_unit_id.number}
-        try:
-            client.post("products", body)
-        except RemoteError as exc:
-            # the connection dropped after sending: the product may exist now
-            if not (exc.uncertain and client.get_or_none(client.product_path(number))):
-                raise
+        # an uncertain answer (5xx, lost): the product may exist; look its number up before sending again
+        create_once(lambda: client.post("products", body), lambda: client.get_or_none(client.product_path(number)))
         self.env["shop.sync.log"]._record(backend, "product_export", "done", external_id=number, request=body,
                                            message=_("Product %s created.", number), **common)
 

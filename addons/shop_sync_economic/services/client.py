@@ -4,8 +4,9 @@ Token headers (redacted from every message and excerpt), JSON bodies, collection
 ``skippages``/``pagesize`` by following ``pagination.nextPage``, ``filter``/``sort`` helpers with
 the documented escaping, product self-link encoding and error bodies (``message``, ``errorCode``,
 ``developerHint`` and the annotated ``errors`` tree) turned into one readable message that names
-every failing property.  429 and 5xx are retried by HttpClient (honouring ``Retry-After``; 429s
-are counted in ``stats["throttled"]``).
+every failing property.  429, and 5xx of GET/PUT/DELETE, are retried by HttpClient (honouring a
+short ``Retry-After``; 429s are counted in ``stats["throttled"]``); a POST answered 5xx is uncertain
+and the exporters look the record up before creating it again.
 """
 
 from datetime import UTC, datetime

@@ -24,13 +24,16 @@ from decimal import ROUND_DOWN, Decimal
 
 from odoo.addons.shop_sync_base.services import records
 from odoo.addons.shop_sync_base.services.adapter import ShopAdapter, WebhookRejected
-from odoo.addons.shop_sync_base.services.http import RemoteError
+from odoo.addons.shop_sync_base.services.http import RemoteError, create_once
 from odoo.addons.shop_sync_base.services.signatures import hmac_base64, same
 
 from . import queries
 from .client import ShopifyClient
 
 CENT = Decimal("0.01")
+# stamped on each product the hub creates: after an uncertain productCreate (no SKU yet, the
+# variants come next) it is how the product is found again
+CREATED_TAG = "shop-sync:{sku}"
 ORDER_STATES = [
     ("PENDING", "Payment pending"),
     ("AUTHORIZED", "Payment authorized"),
@@ -292,30 +295,55 @@ class ShopifyAdapter(ShopAdapter):
         return next((node["product"]["id"] for node in nodes if node["sku"] in skus), None)
 
     def _create_product(self, product, variants, publish):
+        """productCreate, then the variants; an uncertain answer to either step is looked up (the
+        product by its creation tag, the variants by SKU) and repeated only when it was not applied."""
         options = _options(variants)
-        product_input = {"title": product.name, "status": "ACTIVE" if publish else "DRAFT",
+        tag = CREATED_TAG.format(sku=next((variant.sku for variant in variants if variant.sku), ""))
+        product_input = {"title": product.name, "status": "ACTIVE" if publish else "DRAFT", "tags": [tag],
                          **_product_fields(product)}
         if options:
             product_input["productOptions"] = [
                 {"name": name, "values": [{"name": value} for value in values]} for name, values in options.items()]
-        result = self._mutate(queries.PRODUCT_CREATE, "productCreate", {"product": product_input})
-        product_id = result["product"]["id"]
+        created = create_once(
+            lambda: self._mutate(queries.PRODUCT_CREATE, "productCreate", {"product": product_input})["product"],
+            lambda: self._product_tagged(tag))
+        product_id = created["id"]
         if options:
-            created = self._mutate(queries.PRODUCT_VARIANTS_BULK_CREATE, "productVariantsBulkCreate", {
-                "productId": product_id, "strategy": "REMOVE_STANDALONE_VARIANT",
-                "variants": [self._variant_input(variant, create=True) for variant in variants]})
-        else:  # Shopify made the default variant: give it the SKU, price...
-            standalone = result["product"]["variants"]["nodes"][0]["id"]
-            created = self._mutate(queries.PRODUCT_VARIANTS_BULK_UPDATE, "productVariantsBulkUpdate", {
-                "productId": product_id, "variants": [{"id": standalone, **self._variant_input(variants[0])}]})
-        return {**_inventory_items(created["productVariants"]), "": product_id}
+            inputs = [self._variant_input(variant, create=True) for variant in variants]
+            items = self._create_variants(product_id, variants, inputs, "REMOVE_STANDALONE_VARIANT")
+        else:  # Shopify made the default variant: give it the SKU, price... (an update by id: repeatable)
+            standalone = created["variants"]["nodes"][0]["id"]
+            items = _inventory_items(self._mutate(queries.PRODUCT_VARIANTS_BULK_UPDATE, "productVariantsBulkUpdate", {
+                "productId": product_id, "variants": [{"id": standalone, **self._variant_input(variants[0])}]},
+                repeatable=True)["productVariants"])
+        return {**items, "": product_id}
+
+    def _product_tagged(self, tag):
+        """The product carrying the creation tag ``tag`` (id and first variant), or None."""
+        nodes = self.client.execute(queries.PRODUCTS_BY_TAG_QUERY,
+                                    {"query": f"tag:{_search_value(tag)}"})["products"]["nodes"]
+        return next((node for node in nodes if tag in node["tags"]), None)
+
+    def _create_variants(self, product_id, variants, inputs, strategy):
+        """productVariantsBulkCreate; after an uncertain answer the product's variants are read and
+        the mutation repeated only if its SKUs are not there.  Returns ``{sku: inventory item gid}``."""
+        variables = {"productId": product_id, "variants": inputs, "strategy": strategy}
+        skus = {variant.sku for variant in variants if variant.sku}
+
+        def find():
+            found = _inventory_items((self.fetch_product(product_id) or {"variants": {"nodes": []}})["variants"]["nodes"])
+            return found if skus <= set(found) else None
+
+        return create_once(lambda: _inventory_items(self._mutate(
+            queries.PRODUCT_VARIANTS_BULK_CREATE, "productVariantsBulkCreate", variables)["productVariants"]), find)
 
     def _update_product(self, product, variants, product_id):
         product_input = _product_fields(product)
         if product.name:
             product_input["title"] = product.name
         if product_input:
-            self._mutate(queries.PRODUCT_UPDATE, "productUpdate", {"product": {"id": product_id, **product_input}})
+            self._mutate(queries.PRODUCT_UPDATE, "productUpdate", {"product": {"id": product_id, **product_input}},
+                         repeatable=True)
         node = self.fetch_product(product_id)
         if not node:
             raise RemoteError(f"Product {product_id} no longer exists in Shopify.")
@@ -326,11 +354,10 @@ class ShopifyAdapter(ShopAdapter):
         new = [self._variant_input(variant, create=True) for variant in variants if variant.sku not in existing]
         if updates:
             self._mutate(queries.PRODUCT_VARIANTS_BULK_UPDATE, "productVariantsBulkUpdate",
-                         {"productId": product_id, "variants": updates})
+                         {"productId": product_id, "variants": updates}, repeatable=True)
         if new:
-            created = self._mutate(queries.PRODUCT_VARIANTS_BULK_CREATE, "productVariantsBulkCreate",
-                                   {"productId": product_id, "variants": new, "strategy": "DEFAULT"})
-            ids.update(_inventory_items(created["productVariants"]))
+            ids.update(self._create_variants(product_id, [v for v in variants if v.sku not in existing], new,
+                                             "DEFAULT"))
         return {**{variant.sku: ids[variant.sku] for variant in variants if variant.sku in ids}, "": product_id}
 
     def _variant_input(self, variant, create=False):
@@ -351,9 +378,9 @@ class ShopifyAdapter(ShopAdapter):
         data["inventoryItem"] = item
         return data
 
-    def _mutate(self, document, name, variables):
-        """Run a mutation; its userErrors become a RemoteError."""
-        result = self.client.execute(document, variables)[name]
+    def _mutate(self, document, name, variables, repeatable=False):
+        """Run a mutation (``repeatable``: safe to send again after a 5xx); userErrors become a RemoteError."""
+        result = self.client.execute(document, variables, repeatable=repeatable)[name]
         errors = result.get("userErrors") or []
         if errors:
             raise RemoteError("; ".join(_user_error(error) for error in errors), status=200)

@@ -66,11 +66,18 @@ class ShopifyClient:
         self.waited = []  # seconds slept for the bucket (pacing and THROTTLED), for diagnostics
 
     # -- requests --------------------------------------------------------------------------------
-    def execute(self, query, variables=None):
-        """Send a document; return its ``data``.  Raise RemoteError on any GraphQL error."""
+    def execute(self, query, variables=None, repeatable=None):
+        """Send a document; return its ``data``.  Raise RemoteError on any GraphQL error.
+
+        Every document is a POST: a query (or a mutation the caller declares ``repeatable``, e.g.
+        an update by id) is retried on 5xx and lost connections; any other mutation answered so is
+        uncertain (RemoteError.uncertain) for the caller to look up."""
+        if repeatable is None:
+            repeatable = not is_mutation(query)
         for _attempt in range(THROTTLE_RETRIES + 1):
             self._pace(query)
-            response = self.http.post(self.path, json_body={"query": query, "variables": variables or {}})
+            response = self.http.post(self.path, json_body={"query": query, "variables": variables or {}},
+                                      retry_uncertain=repeatable)
             try:
                 body = response.json()
             except ValueError:
@@ -157,6 +164,13 @@ class ShopifyClient:
             status = self.throttle_status[0]
             restored = min(float(status["maximumAvailable"]), available + seconds * float(status["restoreRate"]))
             self.throttle_status = ({**status, "currentlyAvailable": restored}, self.monotonic())
+
+
+def is_mutation(document):
+    """True for a GraphQL mutation document (its first operation, comments skipped)."""
+    lines = (line.strip() for line in document.splitlines())
+    first = next((line for line in lines if line and not line.startswith("#")), "")
+    return first.startswith("mutation")
 
 
 def _dig(data, path):

@@ -160,6 +160,14 @@ query VariantsBySku($query: String!) {
 }
 """
 
+PRODUCTS_BY_TAG_QUERY = """
+query ProductsByTag($query: String!) {
+  products(first: 5, query: $query) {
+    nodes { id tags variants(first: 1) { nodes { id } } }
+  }
+}
+"""
+
 INVENTORY_LEVELS_QUERY = """
 query InventoryLevels($ids: [ID!]!, $locationId: ID!) {
   nodes(ids: $ids) {

@@ -27,7 +27,7 @@ from decimal import Decimal
 
 from odoo.addons.shop_sync_base.services import records
 from odoo.addons.shop_sync_base.services.adapter import ShopAdapter, WebhookRejected
-from odoo.addons.shop_sync_base.services.http import RemoteError
+from odoo.addons.shop_sync_base.services.http import RemoteError, create_once
 from odoo.addons.shop_sync_base.services.signatures import hmac_base64, same
 
 from .client import WooClient
@@ -43,6 +43,9 @@ ORDER_STATES = [
 ]
 WEBHOOK_TOPICS = ("order.created", "order.updated", "product.created", "product.updated")
 IMPORTED_TYPES = ("simple", "variable")
+# meta entry on each product the hub creates (value: its first SKU), to find it again after an
+# uncertain create when it has no SKU of its own (a variable product's SKUs are its variations')
+CREATED_META = "shop_sync_created"
 VARIATIONS_KEY = "shop_sync_variations"  # full variations embedded in a polled variable product
 VAT_META_KEYS = ("_billing_vat_number", "_vat_number", "vat_number", "_billing_vat")
 ZERO = Decimal(0)
@@ -294,24 +297,46 @@ class WooCommerceAdapter(ShopAdapter):
         """Create (status draft, or publish when asked and the product is sellable) or update with
         the given fields only; never deletes.  A product found by SKU is updated, not duplicated."""
         if not external_id:
-            external_id = self._find_by_sku(product)
+            external_id = self._find_by_sku(product) or (
+                product.has_variants and not product.sku and self._find_created(product))
         if external_id:
             return self._update_product(product, str(external_id))
-        body = {**self._product_fields(product), "status": "publish" if publish and product.published else "draft"}
+        body = {**self._product_fields(product), "status": "publish" if publish and product.published else "draft",
+                "meta_data": [{"key": CREATED_META, "value": self._created_ref(product)}]}
         if not product.has_variants:
             variant = product.variants[0] if product.variants else records.Variant(sku=product.sku)
             sku = product.sku or variant.sku
-            created = self.client.post("products", {**body, "type": "simple", "sku": sku,
-                                                    **self._catalog_fields(variant)})
-            return {"": str(created["id"]), sku: str(created["id"])}
-        attributes = self._attributes(product.variants)
-        created = self.client.post("products", {
-            **body, "type": "variable", **({"sku": product.sku} if product.sku else {}),
-            "attributes": [{"name": name, "position": position, "visible": True, "variation": True,
-                            "options": options} for position, (name, options) in enumerate(attributes.items())]})
-        ids = {"": str(created["id"])}
-        ids.update(self._write_variations(created["id"], [], product.variants))
-        return ids
+            body.update({"type": "simple", "sku": sku, **self._catalog_fields(variant)})
+        else:
+            attributes = self._attributes(product.variants)
+            body.update({"type": "variable", **({"sku": product.sku} if product.sku else {}), "attributes": [
+                {"name": name, "position": position, "visible": True, "variation": True, "options": options}
+                for position, (name, options) in enumerate(attributes.items())]})
+        # an uncertain answer: the product found is the one just sent (no variations yet); a variable
+        # product with neither a SKU nor a name cannot be found, so it is never sent twice blindly
+        findable = product.sku or product.name or not product.has_variants
+        product_id = create_once(lambda: str(self.client.post("products", body)["id"]),
+                                 (lambda: self._find_by_sku(product) or self._find_created(product)) if findable
+                                 else None)
+        if not product.has_variants:
+            return {"": product_id, body["sku"]: product_id}
+        return {"": product_id, **self._write_variations(int(product_id), [], product.variants)}
+
+    @staticmethod
+    def _created_ref(product):
+        return product.sku or next((variant.sku for variant in product.variants if variant.sku), "")
+
+    def _find_created(self, product):
+        """Id of the product the hub created for ``product`` (its ``CREATED_META``), found by name:
+        a variable product without a parent SKU has no SKU of its own until its variations exist."""
+        if not product.name:
+            return None
+        ref = self._created_ref(product)
+        for candidate in self.client.get("products", {"search": product.name, "per_page": 100}) or []:
+            if any(meta.get("key") == CREATED_META and meta.get("value") == ref
+                   for meta in candidate.get("meta_data") or []):
+                return str(candidate["id"])
+        return None
 
     def _find_by_sku(self, product):
         """Id of the shop product holding the product's (or a variant's) SKU, if any (check-before-create)."""
@@ -340,9 +365,10 @@ class WooCommerceAdapter(ShopAdapter):
             self.client.put(f"products/{external_id}", body)
         return {"": external_id, **self._write_variations(int(external_id), existing, product.variants)}
 
-    def _write_variations(self, product_id, existing, variants):
+    def _write_variations(self, product_id, existing, variants, looked_up=False):
         """Update matched variations (by SKU, then options) and create the others; return
-        ``{sku: variant id}``.  A variation the shop refused raises RemoteError naming it."""
+        ``{sku: variant id}``.  A variation the shop refused raises RemoteError naming it; an
+        uncertain create is looked up once (``looked_up``) before creating what is missing."""
         by_sku = {variation["sku"]: variation for variation in existing if variation.get("sku")}
         by_options = {frozenset((a["name"], a["option"]) for a in variation.get("attributes") or []): variation
                       for variation in existing}
@@ -360,7 +386,14 @@ class WooCommerceAdapter(ShopAdapter):
         path = f"products/{product_id}/variations"
         ids, refused = {}, []
         for section, pending in (("update", updates), ("create", creates)):
-            answered = self.client.batch(path, section, [item for _variant, item in pending]) if pending else []
+            try:
+                answered = self.client.batch(path, section, [item for _variant, item in pending]) if pending else []
+            except RemoteError as exc:
+                if not (exc.uncertain and section == "create" and not looked_up):
+                    raise
+                # some variations may exist now: read them and create only the missing ones
+                existing = list(self.client.paginate(path))
+                return {**ids, **self._write_variations(product_id, existing, variants, looked_up=True)}
             for (variant, _item), answer in zip(pending, answered):
                 if answer.get("error"):
                     refused.append(f"{variant.sku}: {self._error_text(answer['error'])}")

@@ -2,17 +2,19 @@
 
 Authentication is HTTP Basic with the consumer key and secret (WooCommerce's documented way over
 HTTPS).  Collections are paged with ``page``/``per_page``; the client follows ``Link: rel="next"``
-and stops at ``X-WP-TotalPages``.  WordPress errors ``{code, message, data: {status}}`` become
+(only on the configured shop's scheme, host and port: the key and secret go with it) and stops at
+``X-WP-TotalPages``.  WordPress errors ``{code, message, data: {status}}`` become
 :class:`RemoteError` messages ending in the WooCommerce code.  Batch endpoints take at most 100
 objects per request, so :meth:`WooClient.batch` sends chunks.  Retries on 429/5xx are
 HttpClient's.
 """
 
 import time
+from urllib.parse import urlsplit
 
 from requests.auth import HTTPBasicAuth
 
-from odoo.addons.shop_sync_base.services.http import HttpClient, RemoteError, default_error_message
+from odoo.addons.shop_sync_base.services.http import HttpClient, RemoteError, default_error_message, same_origin
 
 API_PREFIX = "/wp-json/wc/v3"
 PAGE_SIZE = 100  # WordPress' maximum per_page
@@ -50,15 +52,16 @@ class WooClient:
                                headers={"Accept": "application/json"}, secrets=(consumer_key, consumer_secret),
                                error_message=error_message, sleep=sleep, **http_options)
 
-    def request(self, method, path, params=None, json_body=None):
-        response = self.http.request(method, path, params=params, json_body=json_body)
+    def request(self, method, path, params=None, json_body=None, repeatable=None):
+        """``repeatable``: the caller knows a POST is safe to send again after a 5xx (a batch update)."""
+        response = self.http.request(method, path, params=params, json_body=json_body, retry_uncertain=repeatable)
         return self.http.json(response) if response.content.strip() else None
 
     def get(self, path, params=None):
         return self.request("GET", path, params=params)
 
-    def post(self, path, json_body):
-        return self.request("POST", path, json_body=json_body)
+    def post(self, path, json_body, repeatable=None):
+        return self.request("POST", path, json_body=json_body, repeatable=repeatable)
 
     def put(self, path, json_body):
         return self.request("PUT", path, json_body=json_body)
@@ -84,13 +87,25 @@ class WooClient:
             if not records or page >= int(response.headers.get("X-WP-TotalPages") or 0):
                 return
             page += 1
+            if next_url and not same_origin(next_url, self.http.base_url):
+                raise RemoteError(_foreign_link_message(next_url, self.http.base_url))
             response = self.http.get(next_url) if next_url else self.http.get(path, params={**params, "page": page})
 
     def batch(self, path, section, items):
         """POST ``items`` to ``<path>/batch`` under ``section`` (create/update) in chunks of 100;
-        return the answered items in order (failed ones carry an ``error`` object)."""
+        return the answered items in order (failed ones carry an ``error`` object).  Updates are
+        safe to repeat after a 5xx; creates are uncertain then, for the caller to look up."""
         answered = []
         for start in range(0, len(items), BATCH_LIMIT):
-            body = self.post(f"{path}/batch", {section: items[start:start + BATCH_LIMIT]}) or {}
+            body = self.post(f"{path}/batch", {section: items[start:start + BATCH_LIMIT]},
+                             repeatable=section == "update") or {}
             answered.extend(body.get(section) or [])
         return answered
+
+
+def _foreign_link_message(link, base_url):
+    """Names the hosts only: the link's query may carry anything."""
+    target, ours = urlsplit(link), urlsplit(base_url)
+    return (f"The shop's next-page link points to {target.scheme}://{target.netloc}, not to the configured "
+            f"{ours.scheme}://{ours.netloc}: not followed, since the consumer key would go with it. Check the "
+            "WordPress address in the shop's settings and the backend's URL.")

@@ -43,6 +43,24 @@ class TestWooClient(BaseCase):
         pages = [path for method, path, _status in self.shop.journal if path.startswith("/wp-json/wc/v3/orders")]
         self.assertEqual(len(pages), math.ceil(len(self.shop.orders) / 7))
 
+    def test_paging_link_to_another_host_is_not_followed(self):
+        """A shop whose WordPress address differs from the configured URL links elsewhere: the
+        Basic credentials must not go there."""
+        self.shop.links_url = "http://127.0.0.2:1"
+        self.addCleanup(setattr, self.shop, "links_url", None)
+        client = self.client(page_size=3)
+        with self.assertRaises(RemoteError) as caught:
+            list(client.paginate("orders"))
+        self.assertIn("http://127.0.0.2:1", str(caught.exception))
+        self.assertIn("not followed", str(caught.exception))
+        self.assertEqual(client.http.stats["requests"], 1, "only the first page, on the configured host")
+
+    def test_paging_link_on_the_same_origin_is_followed(self):
+        self.shop.links_url = self.server.url + "/"
+        self.addCleanup(setattr, self.shop, "links_url", None)
+        orders = list(self.client(page_size=3).paginate("orders"))
+        self.assertEqual(len(orders), len(self.shop.orders))
+
     def test_adapter_polls_every_status_with_gmt_dates(self):
         adapter = WooCommerceAdapter({}, client=self.client(page_size=5))
         self.shop.orders[next(iter(self.shop.orders))]["status"] = "on-hold"

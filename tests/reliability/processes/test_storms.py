@@ -55,14 +55,15 @@ def test_poll_survives_a_storm_and_a_longer_storm_loses_nothing(shop, shopify):
 def test_invoice_export_survives_a_storm_and_a_longer_storm_loses_nothing(shop, economic):
     gid, name = shop.place_order()
     mark = len(shop.server.log())
+    # a POST answered 503 is uncertain: not repeated by the client but looked up (absent), then sent again
     shop.economic.faults.add("error", path="/invoices/drafts", method="POST", status=503, count=1)
-    # e-conomic announces whole seconds; a third wait of 1 s (not 2 s) shows Retry-After beat the backoff
+    # e-conomic announces whole seconds; waits of 1 s (not the 0.5 s, 1 s backoff) show Retry-After beat it
     shop.economic.faults.add("rate_limit", path="/invoices/drafts", method="POST", retry_after=1, count=2)
     assert shop.post_webhook(gid).status_code == 200
     wait_for(lambda: shop.sale_orders(name) and shop.sale_orders(name)[0][1] == "draft", timeout=30,
              message="the draft invoice")
     assert len(shop.drafts(name)) == 1
-    assert _retry_delays(shop.server.log()[mark:], economic.url) == [0.5, 1.0, 1.0]
+    assert _retry_delays(shop.server.log()[mark:], economic.url) == [1.0, 1.0]
     assert shop.jobs("_economic_export_invoice", model="shop.sync.backend")[-1][0] == "done"
 
     gid, name = shop.place_order()

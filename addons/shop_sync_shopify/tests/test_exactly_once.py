@@ -1,0 +1,30 @@
+"""Flow-3 product creation in Shopify under faults that apply a mutation and then fail: the
+product is found again by its creation tag, the variants by SKU."""
+
+from odoo.addons.shop_sync_base.tests.common import VariantCreateExactlyOnceMixin
+from odoo.addons.shop_sync_shopify.services.queries import API_VERSION
+
+from .common import ShopifyCase
+
+GRAPHQL_PATH = f"/admin/api/{API_VERSION}/graphql.json"
+
+
+class TestShopifyCreatesOnce(VariantCreateExactlyOnceMixin, ShopifyCase):
+    @property
+    def fault_plan(self):
+        return self.sim.faults
+
+    def product_create_match(self):
+        return {"path": GRAPHQL_PATH, "contains": "productCreate("}
+
+    def variant_create_match(self):
+        return {"path": GRAPHQL_PATH, "contains": "productVariantsBulkCreate("}
+
+    def _variants(self):
+        return self.sim.state.variants.values()
+
+    def remote_products(self, sku):
+        return sorted({variant["product_id"] for variant in self._variants() if variant["sku"] == sku})
+
+    def remote_variant_count(self, sku):
+        return sum(variant["sku"] == sku for variant in self._variants())

@@ -1,0 +1,25 @@
+"""Flow-3 product creation in WooCommerce under faults that apply the create and then fail."""
+
+from odoo.addons.shop_sync_base.tests.common import VariantCreateExactlyOnceMixin
+from simulators.woocommerce import API_ROOT
+
+from .common import WooCommerceCase
+
+
+class TestWooCommerceCreatesOnce(VariantCreateExactlyOnceMixin, WooCommerceCase):
+    @property
+    def fault_plan(self):
+        return self.shop.faults
+
+    def product_create_match(self):
+        return {"path": f"{API_ROOT}/products", "method": "POST"}
+
+    def variant_create_match(self):
+        return {"path": f"{API_ROOT}/products/", "method": "POST"}  # products/<id>/variations/batch
+
+    def remote_products(self, sku):
+        return [str(product["id"]) for product in self.shop.products.values() if product.get("sku") == sku] + [
+            str(variation["parent_id"]) for variation in self.shop.variations.values() if variation.get("sku") == sku]
+
+    def remote_variant_count(self, sku):
+        return sum(variation.get("sku") == sku for variation in self.shop.variations.values())
