@@ -180,15 +180,17 @@ class TestExactPartnerMatching(ShopSyncCase):
         self.assertEqual(self.match("JOHN.DOE@X.com"), john, "case is still ignored")
 
     def test_company_vat_and_name_are_matched_exactly(self):
-        Partner = self.env["res.partner"]
-        acme = Partner.create({"name": "Acme A/S", "is_company": True, "vat": "DK12345678"})
+        acme = self.env["res.partner"].create({"name": "Acme A/S", "is_company": True, "vat": "DK12345674"})
+        Matcher = self.env["shop.sync.partner.matcher"]
+        domain = [("company_id", "in", (False, self.company.id))]
         for vat, name in (("DK1234567_", "Acme%"), ("DK%", "Acme_A/S"), ("%", "%")):
             with self.subTest(vat=vat, name=name):
-                contact = self.match(f"buyer{len(name)}{vat}@acme.example", company=name, vat=vat)
-                self.assertNotEqual(contact.parent_id, acme)
-                self.assertEqual(contact.parent_id.name, name, "a company of its own")
-        contact = self.match("buyer@acme.example", company="ACME a/s")
-        self.assertEqual(contact.parent_id, acme, "the same name ignoring case")
+                self.assertFalse(Matcher._company(records.Customer(email="b@acme.example", company=name, vat=vat),
+                                                  domain))
+        for vat, name in (("dk 1234 5674", "Other name"), ("", "ACME a/s")):
+            with self.subTest(vat=vat, name=name):
+                self.assertEqual(Matcher._company(records.Customer(email="b@acme.example", company=name, vat=vat),
+                                                  domain), acme, "the same VAT number or name, ignoring case")
 
     def test_escaped_terms_keep_backslashes_literal(self):
         Partner = self.env["res.partner"]
