@@ -5,13 +5,14 @@ from datetime import UTC, timedelta
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..services.adapter import WEBHOOK_SEVERITY, webhook_health
 from ..services.http import RemoteError
 
 _logger = logging.getLogger(__name__)
 
+USER = "shop_sync_base.group_shop_sync_user"
 MANAGER = "shop_sync_base.group_shop_sync_manager"
 CHANNEL = "root.shop_sync"
 
@@ -241,6 +242,25 @@ class ShopSyncBackend(models.Model):
             backend.env["shop.sync.field.rule"]._ensure_defaults(backend)
         return backends
 
+    # -- access -------------------------------------------------------------------------------
+    def _check_access_company(self, group=USER):
+        """Raise AccessError unless the current user is in ``group`` and every backend of ``self``
+        belongs to one of the user's active companies.  Methods reachable over RPC call this first:
+        a hidden button is still callable, and the work after it runs as superuser."""
+        if self.env.su:
+            return self
+        if not self.env.user.has_group(group):
+            raise AccessError(_("Only %(group)s may do this.", group=self.env.ref(group).sudo().full_name))
+        foreign = self.sudo().filtered(lambda backend: backend.company_id not in self.env.companies)
+        if foreign:
+            raise AccessError(_("Backend %(names)s belongs to a company you are not working in.",
+                                names=", ".join(foreign.mapped("name"))))
+        return self
+
+    def _check_manager(self):
+        """``_check_access_company`` for configuration and writes to remote systems."""
+        return self._check_access_company(MANAGER)
+
     # -- adapter ------------------------------------------------------------------------------
     def _get_adapter(self):
         """Return the connector's adapter for this backend (overridden per ``kind``)."""
@@ -257,6 +277,7 @@ class ShopSyncBackend(models.Model):
     # -- buttons ------------------------------------------------------------------------------
     def action_test_connection(self):
         self.ensure_one()
+        self._check_manager()
         try:
             description = self._get_adapter().test_connection()
         except (RemoteError, UserError) as exc:
@@ -270,6 +291,7 @@ class ShopSyncBackend(models.Model):
 
     def action_load_order_states(self):
         """(Re)load the shop's order states, keeping the allowed flags already chosen."""
+        self._check_manager()
         for backend in self:
             adapter = backend._get_adapter()
             known = {state.code: state for state in backend.order_state_ids}
@@ -284,7 +306,9 @@ class ShopSyncBackend(models.Model):
         return True
 
     def action_register_webhooks(self):
+        """Subscribe the shop's webhooks to our URL; the secret the shop returns replaces ours."""
         self.ensure_one()
+        self._check_manager()
         backend = self.sudo()
         adapter = backend._get_adapter()
         try:
@@ -303,6 +327,7 @@ class ShopSyncBackend(models.Model):
     def action_check_webhooks(self):
         """Ask the shop which webhooks it has and store how they compare with what the hub needs."""
         self.ensure_one()
+        self._check_manager()
         backend = self.sudo()
         adapter = backend._get_adapter()
         now = fields.Datetime.now()
@@ -329,17 +354,20 @@ class ShopSyncBackend(models.Model):
     def action_dry_run(self):
         """Open the import dry-run for this backend."""
         self.ensure_one()
+        self._check_access_company()
         return {"type": "ir.actions.act_window", "res_model": "shop.sync.dry.run", "view_mode": "form",
                 "target": "new", "name": _("Import dry-run"),
                 "context": {"default_backend_id": self.id, "default_objects": "orders"}}
 
     def action_sync_now(self):
+        self._check_manager()
         for backend in self:
             backend._enqueue_sync()
         return self._notify(_("Synchronisation queued."), "info")
 
     def action_import_all_products(self):
         """One-time full product import (all products, not only recent changes)."""
+        self._check_manager()
         for backend in self:
             backend.with_delay(channel=f"{CHANNEL}.products", description=_("Full product import: %s", backend.name)
                                )._import_products(full=True)

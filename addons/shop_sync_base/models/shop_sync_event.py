@@ -101,6 +101,7 @@ class ShopSyncEvent(models.Model):
         return len(self - readable)
 
     def action_replay(self):
+        self.backend_id._check_manager()
         self.write({"state": "pending"})
         self._enqueue()
         return {"type": "ir.actions.client", "tag": "display_notification",
@@ -108,6 +109,7 @@ class ShopSyncEvent(models.Model):
 
     def action_process_now(self):
         """Process synchronously (from the UI), with the current mappings."""
+        self.backend_id._check_manager()
         self._process()
         return True
 

@@ -2,6 +2,8 @@ import logging
 
 from odoo import _, api, fields, models
 
+from ..services.server_flags import DRY_RUN, is_raised
+
 _logger = logging.getLogger(__name__)
 
 FLOWS = [
@@ -69,14 +71,16 @@ class ShopSyncLog(models.Model):
     def _record_detached(self, backend, flow, state, **kwargs):
         """Like ``_record`` but committed in its own transaction: survives a rollback of the caller
         (except in an import dry-run, whose every trace must be rolled back)."""
-        if self.env.context.get("shop_sync_dry_run"):
+        if is_raised(self.env.cr, DRY_RUN):
             return self._record(backend, flow, state, **kwargs).id
         with self.env.registry.cursor() as cr:
             log = self.with_env(self.env(cr=cr))._record(backend.with_env(self.env(cr=cr)), flow, state, **kwargs)
             return log.id
 
     def action_retry(self):
-        """Retry: replay the stored inbox event with the current mappings, or re-run the flow."""
+        """Retry: replay the stored inbox event with the current mappings, or re-run the flow
+        (Managers, like Replay: a retry may write to the remote systems)."""
+        self.backend_id._check_manager()
         for log in self:
             if log.event_id:
                 log.event_id._enqueue()

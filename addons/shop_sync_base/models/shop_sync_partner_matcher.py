@@ -1,5 +1,12 @@
 from odoo import _, api, models
 from odoo.exceptions import UserError
+from odoo.tools.sql import escape_psql
+
+
+def _equals_ignoring_case(field_name, value):
+    """Domain term: ``field_name`` equals ``value`` except for case.  The shop's value is escaped:
+    a ``%`` or ``_`` in an e-mail, VAT number or company name is a character, not a wildcard."""
+    return (field_name, "=ilike", escape_psql(value))
 
 
 class ShopSyncPartnerMatcher(models.AbstractModel):
@@ -23,7 +30,8 @@ class ShopSyncPartnerMatcher(models.AbstractModel):
             raise UserError(_("The order has no customer e-mail: the customer cannot be matched."))
         Partner = self.env["res.partner"].with_context(active_test=False)
         company_domain = [("company_id", "in", (False, backend.company_id.id))]
-        contact = Partner.search([("email", "=ilike", email), *company_domain], order="is_company, id", limit=1)
+        contact = Partner.search([_equals_ignoring_case("email", email), *company_domain], order="is_company, id",
+                                 limit=1)
         rules = self.env["shop.sync.field.rule"]
         if contact:
             allowed = rules._allowed_fields(backend, "customer", "import", creating=False)
@@ -52,8 +60,9 @@ class ShopSyncPartnerMatcher(models.AbstractModel):
         Partner = self.env["res.partner"].with_context(active_test=False)
         domain = [("is_company", "=", True), *company_domain]
         vat = "".join((customer.vat or "").split())
-        company = vat and Partner.search([*domain, ("vat", "=ilike", vat)], order="id", limit=1)
-        return company or Partner.search([*domain, ("name", "=ilike", customer.company)], order="id", limit=1)
+        company = vat and Partner.search([*domain, _equals_ignoring_case("vat", vat)], order="id", limit=1)
+        return company or Partner.search([*domain, _equals_ignoring_case("name", customer.company or "")], order="id",
+                                         limit=1)
 
     @api.model
     def _values(self, customer, billing, allowed):

@@ -4,11 +4,21 @@ Plain dataclasses with no ORM; amounts are ``Decimal``.  The base pipelines in
 ``shop_sync_base.models`` take only these, so adding a shop needs no change to the base.
 """
 
+import html
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
 LINE_KINDS = ("product", "shipping", "fee", "discount")
+
+
+def description_html(text):
+    """An exported product's plain-text description as the HTML shops store and render: every
+    character escaped (``<script>`` is text, ``&`` stays ``&``), line breaks kept as ``<br/>``."""
+    if not text:
+        return ""
+    lines = html.escape(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "<p>" + "<br/>".join(lines) + "</p>"
 
 
 @dataclass
@@ -109,7 +119,7 @@ class Product:
     external_id: str
     name: str
     sku: str = ""  # parent SKU; for simple products equal to the variant SKU
-    description: str = ""
+    description: str = ""  # imported: the shop's HTML; exported: Odoo's plain text (see description_html)
     price: Decimal | None = None
     price_includes_tax: bool = False
     barcode: str = ""

@@ -1,3 +1,4 @@
+from . import test_access
 from . import test_cockpit
 from . import test_dry_run
 from . import test_http_service

@@ -5,6 +5,7 @@ from decimal import Decimal
 from unittest.mock import patch
 
 from odoo import Command
+from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase
 
 from odoo.addons.shop_sync_base.services import records
@@ -38,6 +39,9 @@ class MemoryShopAdapter(ShopAdapter):
 
     def fetch_orders(self, updated_since):
         return [p for p in self.orders.values() if not updated_since or _datetime(p["updated_at"]) > updated_since]
+
+    def fetch_order(self, external_id):
+        return self.orders.get(external_id)
 
     def fetch_products(self, updated_since=None):
         return list(self.products.values())
@@ -87,6 +91,32 @@ class MemoryShopAdapter(ShopAdapter):
         if payload.get("ping"):
             return None
         return ("order", payload["id"], payload["number"])
+
+
+USER = "shop_sync_base.group_shop_sync_user"
+MANAGER = "shop_sync_base.group_shop_sync_manager"
+#: an Odoo sales description (plain text) and the HTML the shops must receive for it
+PLAIN_DESCRIPTION = "<script>alert(1)</script>\nTea & cake"
+ESCAPED_DESCRIPTION = "<p>&lt;script&gt;alert(1)&lt;/script&gt;<br/>Tea &amp; cake</p>"
+
+
+class AccessAssertions:
+    """For test cases checking the group and company checks of RPC-callable methods."""
+
+    def assertRefused(self, call, *users):
+        """``call(user)`` raises AccessError for each of ``users``."""
+        for user in users:
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                call(user)
+
+
+def export_described_product(env, backend):
+    """Export (flow 3) a new product whose sales description is ``PLAIN_DESCRIPTION``."""
+    template = env["product.template"].create({
+        "name": "Odoo Tea", "default_code": "ODOO-TEA", "list_price": 10.0, "type": "consu",
+        "description_sale": PLAIN_DESCRIPTION})
+    env["shop.sync.product.exporter"]._export(backend, template)
+    return template
 
 
 def sale_tax(env, rate, name=None):

@@ -8,6 +8,7 @@ from odoo.exceptions import UserError
 from odoo.tools import html2plaintext
 
 from ..services.http import RemoteError
+from ..services.server_flags import DRY_RUN, raised
 
 _logger = logging.getLogger(__name__)
 
@@ -31,8 +32,8 @@ class ShopSyncDryRun(models.TransientModel):
 
     The real pipeline (inbox, importers, field rules, mappings) runs inside a savepoint that is
     always rolled back; the resulting values are read before the rollback and the previous ones
-    after it.  Sequences are read, not drawn (``shop_sync_dry_run`` context), queue jobs are
-    created inside the savepoint (so rolled back) and never run inline.
+    after it.  Sequences are read, not drawn (the ``DRY_RUN`` server flag, which no client can
+    raise), queue jobs are created inside the savepoint (so rolled back) and never run inline.
     """
 
     _name = "shop.sync.dry.run"
@@ -55,22 +56,24 @@ class ShopSyncDryRun(models.TransientModel):
         if os.getenv("QUEUE_JOB__NO_DELAY"):
             raise UserError(_("A dry-run is not possible while QUEUE_JOB__NO_DELAY is set: queued work would run "
                               "at once and could write to remote systems."))
-        backend = self.backend_id
+        backend = self.backend_id._check_access_company()
         # the pipeline runs as in a job (superuser); nothing it does survives the rollback
         dry = self.sudo().with_company(backend.company_id).with_context(
-            shop_sync_dry_run=True, queue_job__no_delay=False, job_uuid=False, tracking_disable=True,
+            queue_job__no_delay=False, job_uuid=False, tracking_disable=True,
             mail_notrack=True, mail_create_nolog=True)
         objects = ("order", "product") if self.objects == "both" else (self.objects[:-1],)
-        self.line_ids.unlink()
-        self.since = False
+        dry.line_ids.unlink()
+        dry.since = False
         results = []
         backend = backend.with_env(dry.env)
         adapter = backend._get_adapter()
-        for object_name in objects:
-            results += dry._preview(backend, adapter, object_name)
+        with raised(self.env.cr, DRY_RUN):
+            for object_name in objects:
+                results += dry._preview(backend, adapter, object_name)
         lines = [values for result in results for values in result]
-        self.write({"line_ids": [fields.Command.create(values) for values in lines],
-                    "summary": self._summary(results)})
+        # the lines are read-only for users: only this method writes them
+        dry.write({"line_ids": [fields.Command.create(values) for values in lines],
+                   "summary": self._summary(results)})
         return {"type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id,
                 "view_mode": "form", "target": "new"}
 

@@ -1,14 +1,12 @@
-import json
 from collections import defaultdict
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 
 from ..services.http import RemoteError
 
-MANAGER = "shop_sync_base.group_shop_sync_manager"
 PROBLEMS = [
     ("missing_odoo", "Missing in Odoo"),
     ("missing_accounting", "Missing in accounting"),
@@ -50,13 +48,15 @@ class ShopSyncReconciliation(models.TransientModel):
 
     def action_compare(self):
         self.ensure_one()
+        self.backend_id._check_access_company()
         tz = ZoneInfo(self.env.user.tz or "UTC")
         start = datetime.combine(self.date_from, time.min, tz).astimezone(UTC)
         end = datetime.combine(self.date_to + timedelta(days=1), time.min, tz).astimezone(UTC)
-        # read every side as superuser: a Shop Sync User may have no access to sale orders
+        # read every side as superuser (a Shop Sync User may have no access to sale orders), only
+        # after the check above; the lines are read-only for users: only this method writes them
         wizard = self.sudo()
         shop_orders, unreadable = wizard._shop_orders(start, end)
-        sales = wizard._sales(start, end, [order.number for order, _payload in shop_orders])
+        sales = wizard._sales(start, end, [order.number for order in shop_orders])
         days, problems = wizard._compare(tz, shop_orders, sales)
         problems += unreadable
         wizard.day_ids.unlink()
@@ -71,7 +71,7 @@ class ShopSyncReconciliation(models.TransientModel):
 
     # -- the three sides ---------------------------------------------------------------------------
     def _shop_orders(self, start, end):
-        """``[(records.Order, raw payload)]`` created in [start, end), read from the shop; plus lines
+        """``[records.Order]`` created in [start, end), read from the shop; plus lines
         for the payloads that could not be read.  Orders created in the period changed since its
         start, so asking for changes since then finds them all."""
         backend = self.backend_id
@@ -86,11 +86,10 @@ class ShopSyncReconciliation(models.TransientModel):
                 except Exception as exc:  # noqa: BLE001 - reported on its line, the rest is compared
                     external_id, ref = adapter.identify("order", payload)
                     unreadable.append({"problem": "unreadable", "external_id": external_id, "order_number": ref,
-                                       "payload": json.dumps(payload, sort_keys=True, default=str),
                                        "reason": f"{type(exc).__name__}: {exc}"})
                     continue
                 if start <= order.created_at.astimezone(UTC) < end:
-                    orders.append((order, payload))
+                    orders.append(order)
         except RemoteError as exc:
             self.env["shop.sync.log"]._record(backend, "order_import", "error", reason=_("Reconciliation failed"),
                                                message=str(exc), response=exc.body)
@@ -124,7 +123,7 @@ class ShopSyncReconciliation(models.TransientModel):
             problems.append({"problem": kind, "date": row["date"], "currency": row["currency"], **values})
 
         seen = set()
-        for order, payload in shop_orders:
+        for order in shop_orders:
             row = day(order.created_at, (order.currency or "").upper())
             row["shop_count"] += 1
             row["shop_total"] += float(order.total)
@@ -134,8 +133,7 @@ class ShopSyncReconciliation(models.TransientModel):
                       "shop_state": order.state}
             if not found:
                 event, reason = self._why_missing(order)
-                problem(row, "missing_odoo", event_id=event.id, reason=reason,
-                        payload=json.dumps(payload, sort_keys=True, default=str), **common)
+                problem(row, "missing_odoo", event_id=event.id, reason=reason, **common)
                 continue
             self._count_sales(row, found, invoices, problem, common)
             if len(found) > 1:
@@ -223,7 +221,6 @@ class ShopSyncReconciliationLine(models.TransientModel):
     sale_ids = fields.Many2many("sale.order", string="Sale orders", groups="sales_team.group_sale_salesman")
     sale_names = fields.Char("Sale order names", compute="_compute_sale_names", compute_sudo=True)
     event_id = fields.Many2one("shop.sync.event", "Inbox event", ondelete="set null")
-    payload = fields.Text(help="The order as the shop returned it, stored as a manual event on retry.")
     reason = fields.Text()
     retried = fields.Boolean(readonly=True)
     can_retry = fields.Boolean(compute="_compute_can_retry")
@@ -233,36 +230,52 @@ class ShopSyncReconciliationLine(models.TransientModel):
         for line in self:
             line.sale_names = ", ".join(line.sale_ids.mapped("name"))
 
-    @api.depends("problem", "payload", "event_id")
+    @api.depends("problem", "external_id")
     def _compute_can_retry(self):
         for line in self:
             line.can_retry = line.problem in ("missing_odoo", "missing_accounting") or bool(
-                line.problem == "unreadable" and (line.event_id or line.payload))
+                line.problem == "unreadable" and line.external_id)
 
     def action_retry(self):
-        """Missing in Odoo: replay the inbox event with the current mappings, or store the order
-        read from the shop as a manual event and process it.  Missing in accounting: queue the
-        invoice export again."""
-        if not self.env.user.has_group(MANAGER):
-            raise AccessError(_("Only Shop Sync Managers can retry."))
-        for line in self:
+        """Missing in Odoo or unreadable: read the order from the shop again and process it with the
+        current mappings (an unchanged order replays its inbox event, a changed one is stored as a
+        manual event).  Missing in accounting: queue the invoice export again.  Nothing of the
+        line but the shop's order id is trusted."""
+        self.wizard_id.backend_id._check_manager()
+        for line in self.sudo():
             if not line.can_retry:
                 raise UserError(_("There is nothing to retry for %s.", line.order_number))
+            backend = line.wizard_id.backend_id
             if line.problem == "missing_accounting":
-                line.sudo().sale_ids._shop_sync_resend_accounting()
-            elif line.event_id:
-                line.event_id.action_replay()
+                line.sale_ids.filtered(lambda sale: sale.shop_sync_backend_id == backend)._shop_sync_resend_accounting()
             else:
-                backend = line.wizard_id.backend_id
-                event = self.env["shop.sync.event"]._store(
-                    backend, "manual", "order", json.loads(line.payload), adapter=backend._get_adapter())
-                line.event_id = event or self.env["shop.sync.event"].search([
-                    ("backend_id", "=", backend.id), ("object", "=", "order"),
-                    ("external_id", "=", line.external_id)], limit=1)
-                line.event_id._enqueue()
+                line.event_id = line._refetch(backend)
             line.retried = True
         return {"type": "ir.actions.client", "tag": "display_notification",
                 "params": {"message": _("Retry queued."), "type": "info"}}
+
+    def _refetch(self, backend):
+        """Read this line's order from the shop, store it (unless the inbox holds the very same
+        payload: that event is replayed) and queue its processing; return the event."""
+        adapter = backend._get_adapter()
+        try:
+            payload = adapter.fetch_order(self.external_id)
+        except RemoteError as exc:
+            self.env["shop.sync.log"]._record_detached(backend, "order_import", "error", ref=self.order_number,
+                                                        external_id=self.external_id, reason=_("Retry failed"),
+                                                        message=str(exc), response=exc.body)
+            raise UserError(_("Order %(order)s could not be read from %(shop)s: %(error)s",
+                              order=self.order_number, shop=backend.name, error=exc)) from exc
+        if not payload:
+            raise UserError(_("%(shop)s no longer returns order %(order)s.", shop=backend.name,
+                              order=self.order_number))
+        Event = self.env["shop.sync.event"]
+        event = Event._store(backend, "manual", "order", payload, adapter=adapter) or Event.search([
+            ("backend_id", "=", backend.id), ("object", "=", "order"), ("external_id", "=", self.external_id)],
+            limit=1)
+        event.write({"state": "pending"})
+        event._enqueue()
+        return event
 
     def action_open_sales(self):
         self.ensure_one()

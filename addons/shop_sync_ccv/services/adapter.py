@@ -354,7 +354,7 @@ class CcvAdapter(ShopAdapter):
         if product.name:
             values["name"] = product.name
         if product.description:
-            values["description"] = product.description
+            values["description"] = records.description_html(product.description)
         if product.price is not None:
             values["price"] = float(self._gross(product.price, rate))
         elif creating:

@@ -1,3 +1,5 @@
+from odoo.addons.shop_sync_base.tests.common import ESCAPED_DESCRIPTION, export_described_product
+
 from .common import CcvCase
 
 
@@ -95,3 +97,8 @@ class TestCcvStockAndExport(CcvCase):
         self.assertEqual(len([p for p in self.app.products.values() if p["productnumber"] == "ODOO-TWICE"]), 1)
         self.assertEqual(self.env["shop.sync.binding"]._for_record(self.backend, template).external_id,
                          str(existing["id"]))
+
+    def test_plain_text_description_is_escaped_for_the_shop(self):
+        export_described_product(self.env, self.backend)
+        [shop_product] = [p for p in self.app.products.values() if p["productnumber"] == "ODOO-TEA"]
+        self.assertEqual(shop_product["description"], ESCAPED_DESCRIPTION)

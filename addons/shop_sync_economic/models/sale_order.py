@@ -48,6 +48,7 @@ class SaleOrder(models.Model):
 
     def action_economic_send(self):
         """(Re)queue the draft invoice of these orders (after fixing an error)."""
+        self.economic_backend_id._check_access_company()
         for sale in self:
             backend = sale._economic_backend()
             sale.economic_invoice_state = "pending"
@@ -56,6 +57,7 @@ class SaleOrder(models.Model):
 
     def action_economic_book(self):
         """Book the e-conomic draft invoice of these orders (never done automatically)."""
+        self.economic_backend_id._check_manager()
         Exporter = self.env["shop.sync.economic.invoice.exporter"]
         logs = self.env["shop.sync.log"]
         for sale in self:

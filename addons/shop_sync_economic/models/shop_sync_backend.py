@@ -137,6 +137,7 @@ class ShopSyncBackend(models.Model):
     # -- reference values -----------------------------------------------------------------------
     def action_economic_load_options(self):
         """Load layouts, payment terms, groups, units and VAT zones; fill the empty defaults."""
+        self._check_manager()
         for backend in self:
             try:
                 count = self.env[OPTION]._load(backend, backend._economic_client())
@@ -177,6 +178,7 @@ class ShopSyncBackend(models.Model):
 
     def action_economic_fill_vat_zones(self):
         """List the company's country (domestic) and the EU members (EU) as editable VAT zone rows."""
+        self._check_manager()
         Mapping = self.env["shop.sync.mapping"]
         for backend in self:
             mapped = backend.economic_vat_zone_mapping_ids.country_id
@@ -330,18 +332,25 @@ class ShopSyncBackend(models.Model):
 
     # -- buttons ------------------------------------------------------------------------------
     def action_economic_export_products(self):
+        self._check_manager()
         for backend in self:
             backend.with_delay(channel=CHANNEL, description=_("Export products to e-conomic: %s", backend.name)
                                )._economic_export_products()
         return self._notify(_("Product export queued."), "info")
 
     def action_economic_pull_stock(self):
+        self._check_manager()
+        not_master = self.filtered(lambda backend: not backend.economic_stock_master)
+        if not_master:
+            raise UserError(_("e-conomic is not the stock master of %s: enable the option first.",
+                              ", ".join(not_master.mapped("name"))))
         for backend in self:
             backend.with_delay(channel=CHANNEL, identity_key=f"economic-stock-{backend.id}",
                                description=_("Pull stock from e-conomic: %s", backend.name))._economic_pull_stock()
         return self._notify(_("Stock pull queued."), "info")
 
     def action_economic_import_products(self):
+        self._check_manager()
         for backend in self:
             backend.with_delay(channel=CHANNEL, description=_("Import all products from e-conomic: %s",
                                                               backend.name))._economic_import_products(full=True)

@@ -4,10 +4,9 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.shop_sync_base.services.http import RemoteError
+from odoo.addons.shop_sync_base.services.server_flags import ECONOMIC_STOCK_PULL, raised
 
 from ..services.client import gt
-
-STOCK_CONTEXT = "shop_sync_economic_stock"  # lets the pull through the stock master lock
 
 
 class ShopSyncEconomicStockImporter(models.AbstractModel):
@@ -21,6 +20,10 @@ class ShopSyncEconomicStockImporter(models.AbstractModel):
     @api.model
     def _pull(self, backend):
         Log = self.env["shop.sync.log"]
+        if not backend.economic_stock_master:  # e.g. a retry queued before the option was switched off
+            Log._record(backend, "stock_import", "skipped", reason=_("Not the stock master"), message=_(
+                "e-conomic is not the stock master of %s: no stock is pulled.", backend.name))
+            return 0
         started = fields.Datetime.now()
         watermark = backend.economic_stock_synced_until
         since = watermark - timedelta(minutes=backend.poll_overlap) if watermark else None
@@ -87,17 +90,18 @@ class ShopSyncEconomicStockImporter(models.AbstractModel):
         current = product.with_context(location=location.id).qty_available
         if product.uom_id.compare(current, quantity) == 0:
             return 0
-        Quant = self.env["stock.quant"].sudo().with_context(**{STOCK_CONTEXT: True})
+        Quant = self.env["stock.quant"].sudo()
         quant = Quant._gather(product, location, strict=True).filtered(
             lambda q: not q.lot_id and not q.package_id and not q.owner_id)[:1]
         # sub-locations keep their stock: the quant at the location itself takes the difference
         target = (quant.quantity if quant else 0.0) + quantity - current
-        if quant:
-            quant.inventory_quantity = target
-        else:
-            quant = Quant.create({"product_id": product.id, "location_id": location.id,
-                                  "inventory_quantity": target})
-        quant._apply_inventory()
+        with raised(self.env.cr, ECONOMIC_STOCK_PULL):  # through the lock of the products it masters
+            if quant:
+                quant.inventory_quantity = target
+            else:
+                quant = Quant.create({"product_id": product.id, "location_id": location.id,
+                                      "inventory_quantity": target})
+            quant._apply_inventory()
         return 1
 
     @api.model

@@ -1,7 +1,7 @@
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
-from .shop_sync_economic_stock_importer import STOCK_CONTEXT
+from odoo.addons.shop_sync_base.services.server_flags import ECONOMIC_STOCK_PULL, is_raised
 
 
 class StockQuant(models.Model):
@@ -22,7 +22,7 @@ class StockQuant(models.Model):
         return super()._apply_inventory(date)
 
     def _check_stock_master(self):
-        if self.env.context.get(STOCK_CONTEXT):
+        if is_raised(self.env.cr, ECONOMIC_STOCK_PULL):
             return
         locked = self.filtered(lambda quant: quant.product_id.stock_master_economic)
         if locked:

@@ -16,7 +16,6 @@ Choices worth knowing:
   and the location is the backend's (``location_id``, default the shop's primary location).
 """
 
-import html
 import re
 import time
 from datetime import UTC, datetime
@@ -669,9 +668,7 @@ def _product_fields(product):
     """Product input fields carried by the record (empty ones are not allowed by the export rules)."""
     fields = {}
     if product.description:
-        text = product.description
-        fields["descriptionHtml"] = text if text.lstrip().startswith("<") else \
-            "<p>" + html.escape(text).replace("\n", "<br/>") + "</p>"
+        fields["descriptionHtml"] = records.description_html(product.description)
     if product.category:
         fields["productType"] = product.category
     return fields

@@ -5,7 +5,8 @@ from datetime import timedelta
 
 from odoo.tests import freeze_time
 
-from odoo.addons.shop_sync_base.tests.common import assert_destination_tax
+from odoo.addons.shop_sync_base.tests.common import (
+    ESCAPED_DESCRIPTION, assert_destination_tax, export_described_product)
 from odoo.addons.shop_sync_shopify.services import queries
 from odoo.addons.shop_sync_shopify.tests.common import START, ShopifyCase
 from simulators.shopify import ACCESS_TOKEN
@@ -228,3 +229,8 @@ class TestStockAndExport(ShopifyCase):
         self.set_odoo_stock(template.product_variant_id, 4)
         self.backend._export_stock(template.product_variant_id)
         self.assertEqual(self.sim.inventory_level("ODOO-CANDLE")["available"], 4)
+
+    def test_plain_text_description_is_escaped_for_the_shop(self):
+        template = export_described_product(self.env, self.backend)
+        product_gid = self.env["shop.sync.binding"]._for_record(self.backend, template).external_id
+        self.assertEqual(self.sim.products[product_gid]["description_html"], ESCAPED_DESCRIPTION)

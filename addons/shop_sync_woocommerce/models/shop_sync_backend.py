@@ -41,6 +41,7 @@ class ShopSyncBackend(models.Model):
 
     def action_register_webhooks(self):
         """WooCommerce signs with a secret we choose: generate one on first registration."""
+        self._check_manager()
         for backend in self.sudo().filtered(lambda b: b.kind == "woocommerce" and not b.webhook_secret):
             backend.webhook_secret = secrets.token_urlsafe(32)
         return super().action_register_webhooks()

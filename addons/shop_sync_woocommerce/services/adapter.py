@@ -409,7 +409,7 @@ class WooCommerceAdapter(ShopAdapter):
         if product.name:
             fields["name"] = product.name
         if product.description:
-            fields["description"] = product.description
+            fields["description"] = records.description_html(product.description)
         return fields
 
     @staticmethod

@@ -1,5 +1,7 @@
 from odoo import Command
 
+from odoo.addons.shop_sync_base.tests.common import ESCAPED_DESCRIPTION, export_described_product
+
 from .common import CATALOGUE, WooCommerceCase
 
 
@@ -149,3 +151,7 @@ class TestWooCommerceStockAndExport(WooCommerceCase):
         lamp = self.woo("ODOO-LAMP")
         self.assertEqual((lamp["regular_price"], lamp["name"], lamp["status"]), ("259.00", "Odoo Lamp", "draft"))
         self.assertEqual(len(self.shop.products), products)
+
+    def test_plain_text_description_is_escaped_for_the_shop(self):
+        export_described_product(self.env, self.backend)
+        self.assertEqual(self.woo("ODOO-TEA")["description"], ESCAPED_DESCRIPTION)

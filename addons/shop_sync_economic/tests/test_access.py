@@ -1,0 +1,73 @@
+"""The e-conomic buttons check the group and the company themselves (they are callable over RPC
+whether the form shows them or not), and the stock master lock cannot be passed from a client."""
+
+from odoo.exceptions import UserError
+from odoo.tests import new_test_user
+
+from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.shop_sync_base.tests.common import MANAGER, USER, AccessAssertions
+
+from .common import EconomicCase
+
+SALES = "sales_team.group_sale_salesman_all_leads"
+
+
+class TestEconomicActionsCheckGroupAndCompany(AccessAssertions, EconomicCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        other_company = cls.env["res.company"].create({"name": "Other Co"})
+        cls.user = new_test_user(cls.env, "eco_user", groups=f"{USER},{SALES}")
+        cls.manager = new_test_user(cls.env, "eco_manager", groups=f"{MANAGER},{SALES}")
+        cls.other_manager = new_test_user(cls.env, "eco_manager_b", groups=f"{MANAGER},{SALES}",
+                                          company_id=other_company.id)
+
+    def test_backend_buttons_are_for_managers_of_its_company(self):
+        self.accounting.economic_stock_master = True
+        methods = ("action_economic_load_options", "action_economic_fill_vat_zones",
+                   "action_economic_export_products", "action_economic_pull_stock",
+                   "action_economic_import_products")
+        with trap_jobs() as trap:
+            for method in methods:
+                with self.subTest(method=method):
+                    self.assertRefused(lambda user, method=method: getattr(self.accounting.with_user(user), method)(),
+                                       self.user, self.other_manager)
+            trap.assert_jobs_count(0)
+            self.assertFalse(self.accounting.economic_vat_zone_mapping_ids)
+            for method in methods:
+                getattr(self.accounting.with_user(self.manager), method)()
+            trap.assert_jobs_count(1, only=self.accounting._economic_export_products)
+            trap.assert_jobs_count(1, only=self.accounting._economic_pull_stock)
+            trap.assert_jobs_count(1, only=self.accounting._economic_import_products)
+        self.assertTrue(self.accounting.economic_vat_zone_mapping_ids)
+
+    def test_stock_pull_needs_the_stock_master_option(self):
+        self.assertFalse(self.accounting.economic_stock_master)
+        with trap_jobs() as trap, self.assertRaisesRegex(UserError, "not the stock master"):
+            self.accounting.with_user(self.manager).action_economic_pull_stock()
+        trap.assert_jobs_count(0)
+        self.assertEqual(self.accounting._economic_pull_stock(), 0, "a job queued before the switch pulls nothing")
+        self.assertEqual(self.logs("stock_import").reason, "Not the stock master")
+        self.assertFalse(self.mug.stock_master_economic)
+
+    def test_booking_is_for_managers_sending_for_users_of_the_company(self):
+        sale = self.import_order(2001)
+        self.export(sale)
+        self.assertRefused(lambda user: sale.with_user(user).action_economic_book(), self.user, self.other_manager)
+        self.assertRefused(lambda user: sale.with_user(user).action_economic_send(), self.other_manager)
+        self.assertFalse(self.sim.booked)
+        result = sale.with_user(self.manager).action_economic_book()
+        self.assertEqual(result["params"]["type"], "success", result)
+        self.assertEqual(sale.economic_invoice_state, "booked")
+
+
+class TestStockLockNoClientCanPass(EconomicCase):
+    def test_the_pull_context_key_does_not_open_the_stock_master_lock(self):
+        warehouse = self.env["stock.warehouse"].search([("company_id", "=", self.company.id)], limit=1)
+        self.mug.product_tmpl_id.stock_master_economic = True
+        stock_manager = new_test_user(self.env, "stock_boss", groups="stock.group_stock_manager")
+        Quant = self.env["stock.quant"].with_user(stock_manager).with_context(
+            inventory_mode=True, shop_sync_economic_stock=True)
+        with self.assertRaisesRegex(UserError, "mastered in e-conomic"):
+            Quant.create({"product_id": self.mug.id, "location_id": warehouse.lot_stock_id.id,
+                          "inventory_quantity": 50})
