@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import Command, _, api, fields, models
+from odoo import SUPERUSER_ID, Command, _, api, fields, models
 from odoo.exceptions import UserError
 
 from .shop_sync_backend import _html_table
@@ -59,8 +59,8 @@ class ShopSyncBackend(models.Model):
             ("create_date", ">=", log.create_date - timedelta(hours=self.error_period))])
         if not lost and count < self.error_threshold:
             return
-        backend = self.sudo()
-        notified = self.env["mail.activity"].sudo().search([
+        backend = self.with_user(SUPERUSER_ID).sudo()  # the system notifies (a webhook has no user at all)
+        notified = backend.env["mail.activity"].search([
             ("res_model", "=", self._name), ("res_id", "=", self.id), ("shop_sync_key", "=", key)]).user_id
         users = backend.responsible_user_ids - notified
         if not users:
@@ -148,7 +148,11 @@ class ShopSyncLog(models.Model):
         logs = super().create(vals_list)
         if not self.env.context.get("shop_sync_dry_run"):
             for log in logs.filtered(lambda log: log.state == "error" and log.backend_id.responsible_user_ids):
-                log.backend_id._notify_error(log)
+                try:
+                    with self.env.cr.savepoint():
+                        log.backend_id._notify_error(log)
+                except Exception:  # noqa: BLE001 - a failed notification must never lose the log itself
+                    _logger.exception("could not notify the responsible users of sync log %s", log.id)
         return logs
 
     def action_view_similar_errors(self):
