@@ -6,6 +6,7 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import format_datetime
 
 from ..services.adapter import WEBHOOK_SEVERITY, webhook_health
 from ..services.http import RemoteError
@@ -27,6 +28,7 @@ class ShopSyncBackend(models.Model):
     _name = "shop.sync.backend"
     _description = "Shop Sync Backend"
     _order = "sequence, name, id"
+    _check_company_auto = True
 
     name = fields.Char(required=True)
     sequence = fields.Integer(default=10)
@@ -81,11 +83,13 @@ class ShopSyncBackend(models.Model):
              "create). Otherwise the order is not imported and the log says which SKU is unknown.")
     shipping_product_id = fields.Many2one(
         "product.product", default=lambda self: self.env.ref("shop_sync_base.product_shop_shipping", False),
-        help="Product of shipping lines when no shipping-method mapping matches.")
+        check_company=True, help="Product of shipping lines when no shipping-method mapping matches.")
     fee_product_id = fields.Many2one(
-        "product.product", default=lambda self: self.env.ref("shop_sync_base.product_shop_fee", False))
+        "product.product", default=lambda self: self.env.ref("shop_sync_base.product_shop_fee", False),
+        check_company=True)
     discount_product_id = fields.Many2one(
-        "product.product", default=lambda self: self.env.ref("shop_sync_base.product_shop_discount", False))
+        "product.product", default=lambda self: self.env.ref("shop_sync_base.product_shop_discount", False),
+        check_company=True)
     accounting_date_source = fields.Selection(
         [("order", "Order date"), ("paid", "Payment date")], "Accounting date", default="order", required=True,
         help="Which date of a shop order dates its accounting document (and so its VAT period), in the company's "
@@ -100,7 +104,7 @@ class ShopSyncBackend(models.Model):
     product_publish = fields.Selection(
         [("draft", "Draft"), ("published", "Published")], "Create products in the shop as", default="draft")
     warehouse_id = fields.Many2one(
-        "stock.warehouse", help="Warehouse whose free quantity (on hand minus reserved) is pushed to the shop.",
+        "stock.warehouse", check_company=True, help="Warehouse whose free quantity (on hand minus reserved) is pushed to the shop.",
         domain="[('company_id', '=', company_id)]")
 
     cockpit_html = fields.Html("Overview", compute="_compute_cockpit_html", sanitize=False)
@@ -180,7 +184,8 @@ class ShopSyncBackend(models.Model):
                 backend.cockpit_html = False
                 continue
             ran = {flow for backend_id, flow, _state in last if backend_id == backend.id}
-            rows = ((label, last.get((backend.id, flow, "done")) or "-", last.get((backend.id, flow, "error")) or "-",
+            rows = ((label, backend._moment(last.get((backend.id, flow, "done"))),
+                     backend._moment(last.get((backend.id, flow, "error"))),
                      recent.get((backend.id, flow), 0)) for flow, label in flows.items() if flow in ran)
             queued, failed = jobs.get(backend.id, (0, 0))
             backend.cockpit_html = Markup("<p>%s</p>") % _(
@@ -214,10 +219,14 @@ class ShopSyncBackend(models.Model):
             return Markup()
         states = dict(self._fields["webhook_state"].selection)
         title = _("Webhooks: %(state)s (checked %(date)s)", state=states[self.webhook_state],
-                  date=self.webhook_checked_at or _("never"))
+                  date=self._moment(self.webhook_checked_at, _("never")))
         return Markup("<p><strong>%s</strong></p>") % title + (self.webhook_health and _html_table(
             (_("Topic"), _("Status"), _("Detail")),
             ((topic, states.get(status, status), detail) for topic, status, detail in self.webhook_health)) or Markup())
+
+    def _moment(self, value, empty="-"):
+        """A UTC datetime of the overview as the reader sees it: in their time zone, to the second."""
+        return format_datetime(self.env, value) if value else empty
 
     def _field_mapping(self):
         """Rows (remote field, Odoo field, note) of the connector; empty without one."""
@@ -369,7 +378,7 @@ class ShopSyncBackend(models.Model):
         """One-time full product import (all products, not only recent changes)."""
         self._check_manager()
         for backend in self:
-            backend.with_delay(channel=f"{CHANNEL}.products", description=_("Full product import: %s", backend.name)
+            backend._delay(channel=f"{CHANNEL}.products", description=_("Full product import: %s", backend.name)
                                )._import_products(full=True)
         return self._notify(_("Full product import queued."), "info")
 
@@ -405,13 +414,13 @@ class ShopSyncBackend(models.Model):
         if self.role != "shop":
             return
         if self.sync_orders:
-            self.with_delay(channel=f"{CHANNEL}.orders", description=_("Poll orders: %s", self.name),
+            self._delay(channel=f"{CHANNEL}.orders", description=_("Poll orders: %s", self.name),
                             identity_key=f"poll-orders-{self.id}")._poll_orders()
         if self.sync_products:
-            self.with_delay(channel=f"{CHANNEL}.products", description=_("Poll products: %s", self.name),
+            self._delay(channel=f"{CHANNEL}.products", description=_("Poll products: %s", self.name),
                             identity_key=f"poll-products-{self.id}")._import_products()
         if self.sync_stock:
-            self.with_delay(channel=f"{CHANNEL}.stock", description=_("Export stock: %s", self.name),
+            self._delay(channel=f"{CHANNEL}.stock", description=_("Export stock: %s", self.name),
                             identity_key=f"export-stock-{self.id}")._export_stock()
 
     # -- jobs ---------------------------------------------------------------------------------

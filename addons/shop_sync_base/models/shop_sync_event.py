@@ -34,6 +34,8 @@ class ShopSyncEvent(models.Model):
     external_ref = fields.Char("Reference", index="trigram")
     payload = fields.Text(required=True)
     payload_hash = fields.Char(index=True)
+    payload_purged = fields.Boolean("Personal data removed", readonly=True, copy=False,
+                                    help="The payload was blanked by the personal-data retention (Shop Sync settings).")
     state = fields.Selection(
         [("pending", "Pending"), ("done", "Done"), ("skipped", "Skipped"), ("error", "Error")],
         default="pending", required=True, index=True)
@@ -80,7 +82,7 @@ class ShopSyncEvent(models.Model):
         and backend, which the product pipeline imports together (a full import is thousands)."""
         products = self.filtered(lambda event: event.object == "product")
         for event in self - products:
-            event.with_delay(
+            event._delay(
                 channel=CHANNELS[event.object],
                 description=_("Process %(object)s %(ref)s", object=event.object, ref=event.external_ref or event.id),
             )._process()
@@ -88,7 +90,7 @@ class ShopSyncEvent(models.Model):
             mine = products.filtered(lambda event, backend=backend: event.backend_id == backend)
             for start in range(0, len(mine), PRODUCT_BATCH):
                 chunk = mine[start:start + PRODUCT_BATCH]
-                chunk.with_delay(channel=CHANNELS["product"], description=_(
+                chunk._delay(channel=CHANNELS["product"], description=_(
                     "Process %(count)s products of %(backend)s: %(refs)s", count=len(chunk), backend=backend.name,
                     refs=", ".join(chunk[:3].mapped(lambda event: event.external_ref or str(event.id)))
                     + (", ..." if len(chunk) > 3 else "")))._process()
@@ -150,6 +152,11 @@ class ShopSyncEvent(models.Model):
         backend = self.backend_id
         Log = self.env["shop.sync.log"]
         flow = f"{self.object}_import"
+        if self.payload_purged:
+            return None, Log._record(backend, flow, "error", ref=self.external_ref, external_id=self.external_id,
+                                     event=self, reason=_("Payload removed"), message=_(
+                                         "The payload was removed after the personal-data retention period; "
+                                         "the record must be read from the shop again."))
         try:
             payload = loads(self.payload)
         except ValueError as exc:

@@ -3,6 +3,7 @@ import logging
 from odoo import _, api, fields, models
 
 from ..services.server_flags import DRY_RUN, is_raised
+from .shop_sync_job import requested_by
 
 _logger = logging.getLogger(__name__)
 
@@ -45,6 +46,10 @@ class ShopSyncLog(models.Model):
     res_id = fields.Integer("Odoo record ID")
     event_id = fields.Many2one("shop.sync.event", ondelete="set null", index=True)
     retried = fields.Boolean(readonly=True, help="A retry has been queued for this attempt.")
+    requested_by_id = fields.Many2one(
+        "res.users", "Requested by", readonly=True, ondelete="set null",
+        help="Who asked for this work: the user who clicked, the scheduled action's user or, for a webhook, "
+             "the public user. The work itself runs as the company's Shop Sync job user.")
 
     @api.depends("flow")
     def _compute_direction(self):
@@ -62,6 +67,7 @@ class ShopSyncLog(models.Model):
             "request_excerpt": request and str(request)[:EXCERPT],
             "response_excerpt": response and str(response)[:EXCERPT],
             "event_id": event.id if event else False,
+            "requested_by_id": requested_by(self.env),
         }
         if record:
             values.update(res_model=record._name, res_id=record.id)
@@ -95,11 +101,11 @@ class ShopSyncLog(models.Model):
         self.ensure_one()
         backend = self.backend_id
         if self.flow == "stock_export":
-            backend.with_delay(channel="root.shop_sync.stock")._export_stock()
+            backend._delay(channel="root.shop_sync.stock")._export_stock()
         elif self.flow == "order_import":
-            backend.with_delay(channel="root.shop_sync.orders")._poll_orders()
+            backend._delay(channel="root.shop_sync.orders")._poll_orders()
         elif self.flow == "product_import":
-            backend.with_delay(channel="root.shop_sync.products")._import_products()
+            backend._delay(channel="root.shop_sync.products")._import_products()
 
     def action_open_record(self):
         self.ensure_one()

@@ -37,6 +37,7 @@ class ShopSyncMapping(models.Model):
     _name = "shop.sync.mapping"
     _description = "Shop Sync Mapping"
     _order = "backend_id, mapping_type, sequence, id"
+    _check_company_auto = True
 
     backend_id = fields.Many2one("shop.sync.backend", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="backend_id.company_id", store=True)
@@ -45,11 +46,12 @@ class ShopSyncMapping(models.Model):
     external_code = fields.Char(help="Shop code matched (payment or shipping method); empty matches any.")
     country_id = fields.Many2one("res.country", help="Empty matches any country.")
     tax_rate = fields.Float("Tax rate (%)", digits=(16, 4))
-    tax_id = fields.Many2one("account.tax", domain="[('type_tax_use', '=', 'sale'), ('company_id', '=', company_id)]")
-    account_id = fields.Many2one("account.account", "Revenue account")
-    payment_term_id = fields.Many2one("account.payment.term")
-    journal_id = fields.Many2one("account.journal", domain="[('type', 'in', ('bank', 'cash'))]")
-    product_id = fields.Many2one("product.product", "Shipping product")
+    tax_id = fields.Many2one("account.tax", check_company=True,
+                             domain="[('type_tax_use', '=', 'sale'), ('company_id', '=', company_id)]")
+    account_id = fields.Many2one("account.account", "Revenue account", check_company=True)
+    payment_term_id = fields.Many2one("account.payment.term", check_company=True)
+    journal_id = fields.Many2one("account.journal", check_company=True, domain="[('type', 'in', ('bank', 'cash'))]")
+    product_id = fields.Many2one("product.product", "Shipping product", check_company=True)
     external_value = fields.Char("Remote value", help="Value written to the remote system (VAT code, account "
                                                       "number, payment terms number...).")
 

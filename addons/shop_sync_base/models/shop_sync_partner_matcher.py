@@ -29,7 +29,7 @@ class ShopSyncPartnerMatcher(models.AbstractModel):
         if not email:
             raise UserError(_("The order has no customer e-mail: the customer cannot be matched."))
         Partner = self.env["res.partner"].with_context(active_test=False)
-        company_domain = [("company_id", "in", (False, backend.company_id.id))]
+        company_domain = Partner._check_company_domain(backend.company_id)  # what its sale orders accept
         contact = Partner.search([_equals_ignoring_case("email", email), *company_domain], order="is_company, id",
                                  limit=1)
         rules = self.env["shop.sync.field.rule"]
@@ -46,9 +46,9 @@ class ShopSyncPartnerMatcher(models.AbstractModel):
             if customer.is_company:
                 company = self._company(customer, company_domain) or Partner.create({
                     "name": customer.company, "is_company": True, "vat": customer.vat or False,
-                    **self._address(order.billing, allowed)})
+                    "company_id": backend.company_id.id, **self._address(order.billing, allowed)})
                 values["parent_id"] = company.id
-            contact = Partner.create({**values, "company_id": False})
+            contact = Partner.create({**values, "company_id": backend.company_id.id})
         commercial = contact.commercial_partner_id
         delivery = self._delivery_address(commercial, order.shipping, order.billing)
         return contact, contact, delivery
@@ -101,7 +101,7 @@ class ShopSyncPartnerMatcher(models.AbstractModel):
         if existing:
             return existing[:1]
         return self.env["res.partner"].create({
-            **values, "parent_id": commercial.id, "type": "delivery",
+            **values, "parent_id": commercial.id, "type": "delivery", "company_id": commercial.company_id.id,
             "name": shipping.name or shipping.company or False, "street2": shipping.street2 or False})
 
     @staticmethod

@@ -1,4 +1,4 @@
-from odoo.tests import new_test_user
+from odoo.tests import freeze_time, new_test_user
 
 from odoo.addons.shop_sync_base.services.adapter import webhook_health
 from odoo.addons.shop_sync_base.services.records import WebhookSubscription
@@ -49,3 +49,20 @@ class TestCockpit(ShopSyncCase):
         self.assertEqual((self.backend.webhook_state, self.backend.webhook_health), ("failed", False))
         log = self.env["shop.sync.log"].search([("backend_id", "=", self.backend.id), ("flow", "=", "webhook")])
         self.assertEqual((log.state, log.reason, log.response_excerpt), ("error", "Webhook check failed", "down"))
+
+    def test_overview_times_are_in_the_reader_time_zone_to_the_second(self):
+        log = self.env["shop.sync.log"]._record(self.backend, "order_import", "error", ref="1", message="boom")
+        log.flush_recordset()
+        self.env.cr.execute("UPDATE shop_sync_log SET create_date = '2026-01-05 10:00:00.123456' WHERE id = %s",
+                            [log.id])
+        self.env.invalidate_all()
+        self.adapter.list_webhooks = lambda: []
+        with freeze_time("2026-01-05 14:30:00"):
+            self.backend.action_check_webhooks()
+        user = new_test_user(self.env, "cph_user", groups="shop_sync_base.group_shop_sync_user",
+                             tz="Europe/Copenhagen")
+        html = self.backend.with_user(user).cockpit_html
+        self.assertIn("01/05/2026 11:00:00 AM", html, "last error, in Copenhagen time")
+        self.assertIn("checked 01/05/2026 03:30:00 PM", html)
+        self.assertNotIn("123456", html)
+        self.assertNotIn("10:00:00", html)

@@ -102,3 +102,9 @@ class TestReconciliation(ShopSyncCase):
         self.assertNotIn('name="action_retry"', views["views"]["form"]["arch"], "retry is for managers")
         menu = self.env.ref("shop_sync_base.menu_shop_sync_reconciliation").with_user(user)
         self.assertTrue(menu._filter_visible_menus())
+
+    def test_window_title_names_the_shop_and_the_period(self):
+        wizard = self.compare()
+        self.assertEqual(wizard.display_name, "Reconciliation: Memory shop, 01/05/2026 – 01/05/2026")
+        self.assertEqual(wizard.action_compare()["name"], wizard.display_name)
+        self.assertEqual(self.env["shop.sync.reconciliation"].new({}).display_name, "Reconciliation")

@@ -6,7 +6,7 @@ from unittest.mock import patch
 from werkzeug.test import EnvironBuilder
 
 from odoo.http import root
-from odoo.tests import HttpCase
+from odoo.tests import HttpCase, new_test_user
 
 from odoo.addons.shop_sync_base.controllers.webhook import MAX_PAYLOAD
 from odoo.addons.shop_sync_base.services.signatures import hmac_base64
@@ -47,6 +47,17 @@ class TestWebhook(HttpCase):
         self.assertEqual(response.status_code, 401)
         self.assertFalse(self.events())
         self.assertEqual(len(self.logs("Signature rejected")), 1)
+
+    def test_refused_webhook_notifies_the_responsible_user_and_keeps_who_asked(self):
+        user = new_test_user(self.env, "hook_watcher", groups="shop_sync_base.group_shop_sync_user")
+        self.backend.responsible_user_ids = user
+        response = self.post(order_payload(80), signature="forged")
+        self.assertEqual(response.status_code, 401)
+        log = self.logs("Signature rejected")
+        self.assertEqual(log.requested_by_id, self.env.ref("base.public_user"))
+        activity = self.env["mail.activity"].search([("res_model", "=", "shop.sync.backend"),
+                                                     ("res_id", "=", self.backend.id)])
+        self.assertEqual((activity.user_id, activity.shop_sync_key), (user, "webhook"))
 
     def test_wrong_token_is_404(self):
         response = self.post(order_payload(79), url=f"/shop_sync/webhook/{self.backend.id}/nope")

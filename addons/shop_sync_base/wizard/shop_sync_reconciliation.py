@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_date
 
 from ..services.http import RemoteError
 
@@ -41,6 +42,15 @@ class ShopSyncReconciliation(models.TransientModel):
             if wizard.date_from > wizard.date_to:
                 raise UserError(_("The period ends before it starts."))
 
+    @api.depends("backend_id", "date_from", "date_to")
+    def _compute_display_name(self):
+        """The title of the window and its breadcrumb (instead of the model name and a record id)."""
+        for wizard in self:
+            wizard.display_name = wizard.backend_id and _(
+                "Reconciliation: %(shop)s, %(start)s – %(end)s", shop=wizard.backend_id.name,
+                start=format_date(self.env, wizard.date_from), end=format_date(self.env, wizard.date_to),
+            ) or _("Reconciliation")
+
     @api.depends("problem_ids")
     def _compute_problem_count(self):
         for wizard in self:
@@ -67,7 +77,7 @@ class ShopSyncReconciliation(models.TransientModel):
             "problem_ids": [fields.Command.create(values) for values in problems],
         })
         return {"type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id, "view_mode": "form",
-                "target": "current"}
+                "target": "current", "name": self.display_name}
 
     # -- the three sides ---------------------------------------------------------------------------
     def _shop_orders(self, start, end):

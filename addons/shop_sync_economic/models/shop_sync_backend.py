@@ -96,7 +96,7 @@ class ShopSyncBackend(models.Model):
 
     # shop side: where the orders of this shop are invoiced
     accounting_backend_id = fields.Many2one(
-        "shop.sync.backend", "Accounting backend", ondelete="set null",
+        "shop.sync.backend", "Accounting backend", ondelete="set null", check_company=True,
         domain="[('role', '=', 'accounting'), ('company_id', '=', company_id), ('id', '!=', id)]",
         help="Imported orders of this shop are invoiced in this accounting system.")
     accounting_require_paid = fields.Boolean(
@@ -261,18 +261,18 @@ class ShopSyncBackend(models.Model):
         if self.kind != "economic":
             return
         if self.economic_invoice_orders:
-            self.with_delay(channel=CHANNEL, description=_("Invoice pending orders: %s", self.name),
+            self._delay(channel=CHANNEL, description=_("Invoice pending orders: %s", self.name),
                             identity_key=f"economic-pending-{self.id}")._economic_export_pending()
         if self.economic_stock_master:
-            self.with_delay(channel=CHANNEL, description=_("Pull stock from e-conomic: %s", self.name),
+            self._delay(channel=CHANNEL, description=_("Pull stock from e-conomic: %s", self.name),
                             identity_key=f"economic-stock-{self.id}")._economic_pull_stock()
         if self.economic_import_products:
-            self.with_delay(channel=CHANNEL, description=_("Import products from e-conomic: %s", self.name),
+            self._delay(channel=CHANNEL, description=_("Import products from e-conomic: %s", self.name),
                             identity_key=f"economic-products-{self.id}")._economic_import_products()
 
     def _economic_enqueue_invoice(self, sale):
         self.ensure_one()
-        return self.with_delay(
+        return self._delay(
             channel=CHANNEL, description=_("Draft invoice in e-conomic: %s", sale.shop_order_number or sale.name),
             identity_key=f"economic-invoice-{self.id}-{sale.id}")._economic_export_invoice(sale)
 
@@ -290,8 +290,8 @@ class ShopSyncBackend(models.Model):
         products.product_tmpl_id.filtered("stock_master_economic").stock_master_economic = False
 
     # -- jobs ---------------------------------------------------------------------------------
-    # Jobs run as whoever queued them (a sales user resending an invoice, the cron...): what they
-    # write (bindings, products, quants) is integration work, done as superuser.
+    # Jobs run as the company's job user, but the records handed to them keep the user who queued
+    # them (a sales user resending an invoice...): what they write is integration work, done as superuser.
     def _economic_export_invoice(self, sale):
         """Job: one draft invoice for one shop order (never twice)."""
         self.ensure_one()
@@ -334,7 +334,7 @@ class ShopSyncBackend(models.Model):
     def action_economic_export_products(self):
         self._check_manager()
         for backend in self:
-            backend.with_delay(channel=CHANNEL, description=_("Export products to e-conomic: %s", backend.name)
+            backend._delay(channel=CHANNEL, description=_("Export products to e-conomic: %s", backend.name)
                                )._economic_export_products()
         return self._notify(_("Product export queued."), "info")
 
@@ -345,13 +345,13 @@ class ShopSyncBackend(models.Model):
             raise UserError(_("e-conomic is not the stock master of %s: enable the option first.",
                               ", ".join(not_master.mapped("name"))))
         for backend in self:
-            backend.with_delay(channel=CHANNEL, identity_key=f"economic-stock-{backend.id}",
+            backend._delay(channel=CHANNEL, identity_key=f"economic-stock-{backend.id}",
                                description=_("Pull stock from e-conomic: %s", backend.name))._economic_pull_stock()
         return self._notify(_("Stock pull queued."), "info")
 
     def action_economic_import_products(self):
         self._check_manager()
         for backend in self:
-            backend.with_delay(channel=CHANNEL, description=_("Import all products from e-conomic: %s",
+            backend._delay(channel=CHANNEL, description=_("Import all products from e-conomic: %s",
                                                               backend.name))._economic_import_products(full=True)
         return self._notify(_("Product import queued."), "info")

@@ -108,4 +108,4 @@ class ShopSyncEconomicStockImporter(models.AbstractModel):
     def _push_to_shops(self, backend):
         """The shops invoiced here export the new levels (their own stock export job)."""
         for shop in backend.shop_backend_ids.filtered("sync_stock"):
-            shop.with_delay(channel="root.shop_sync.stock", identity_key=f"export-stock-{shop.id}")._export_stock()
+            shop._delay(channel="root.shop_sync.stock", identity_key=f"export-stock-{shop.id}")._export_stock()

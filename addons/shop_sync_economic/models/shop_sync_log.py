@@ -14,8 +14,8 @@ class ShopSyncLog(models.Model):
             if sale:
                 backend._economic_enqueue_invoice(sale)
         elif self.flow == "stock_import":
-            backend.with_delay(channel="root.shop_sync.accounting")._economic_pull_stock()
+            backend._delay(channel="root.shop_sync.accounting")._economic_pull_stock()
         elif self.flow == "product_import":
-            backend.with_delay(channel="root.shop_sync.accounting")._economic_import_products()
+            backend._delay(channel="root.shop_sync.accounting")._economic_import_products()
         else:
             super()._retry_flow()

@@ -39,3 +39,27 @@ class TestWooCommerceWebhookHealth(WooCommerceCase):
         self.backend.action_check_webhooks()
         self.assertEqual(self.backend.webhook_state, "failed")
         self.assertEqual(self.logs("webhook", reason="Webhook check failed").state, "error")
+
+    def test_daily_check_repairs_disabled_and_missing_webhooks(self):
+        self.backend.action_register_webhooks()
+        hooks = {hook["topic"]: hook for hook in self.shop.registered_webhooks.values()}
+        hooks["order.created"]["status"] = "disabled"  # after repeated failed deliveries
+        del self.shop.registered_webhooks[hooks["order.updated"]["id"]]
+        self.backend.webhook_auto_repair = True
+        self.env["shop.sync.backend"]._cron_check_webhooks()
+        self.assertEqual(self.backend.webhook_state, "ok")
+        active = {hook["topic"] for hook in self.shop.registered_webhooks.values() if hook["status"] == "active"}
+        self.assertEqual(active, {"order.created", "order.updated", "product.created", "product.updated"})
+        self.assertEqual(len(self.shop.registered_webhooks), 4, "the disabled one is re-enabled, not duplicated")
+        repaired = self.logs("webhook", reason="Webhooks repaired")
+        self.assertIn("order.created (disabled), order.updated (missing)", repaired.message)
+
+    def test_daily_check_only_reports_without_repair(self):
+        self.backend.action_register_webhooks()
+        hook = next(iter(self.shop.registered_webhooks.values()))
+        hook["status"] = "disabled"
+        self.env["shop.sync.backend"]._cron_check_webhooks()
+        self.assertEqual(self.backend.webhook_state, "disabled")
+        self.assertEqual(hook["status"], "disabled")
+        self.assertTrue(self.logs("webhook", reason="Webhooks not healthy"))
+        self.assertFalse(self.logs("webhook", reason="Webhooks repaired"))

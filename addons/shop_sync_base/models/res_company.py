@@ -1,0 +1,92 @@
+import logging
+from datetime import timedelta
+
+from odoo import SUPERUSER_ID, Command, _, api, fields, models
+
+_logger = logging.getLogger(__name__)
+
+RETENTION_BATCH = 1000  # records deleted or blanked per step (and per commit in the cron)
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    shop_sync_job_user_id = fields.Many2one(
+        "res.users", "Shop Sync job user", readonly=True, copy=False,
+        help="Technical user the synchronisation jobs of this company run as (created when first needed).")
+    shop_sync_log_retention_days = fields.Integer(
+        "Keep sync logs (days)", default=90,
+        help="Sync logs and inbox events older than this are deleted by a daily scheduled action.")
+    shop_sync_personal_data_days = fields.Integer(
+        "Keep personal data (days)", default=30,
+        help="After this many days the stored payloads and request/response excerpts of sync logs and inbox "
+             "events are blanked; order number, state, reason, message and external id are kept.")
+
+    _shop_sync_retention_positive = models.Constraint(
+        "CHECK(shop_sync_log_retention_days > 0 AND shop_sync_personal_data_days > 0)",
+        "Sync log retention periods must be at least one day.")
+
+    # -- job user -----------------------------------------------------------------------------
+    def _shop_sync_job_user(self):
+        """The company's technical user that runs the synchronisation jobs, created on first use.
+
+        Jobs must not depend on the rights of whoever queued them (an accountant pressing Retry has
+        no Sales or Inventory rights).  The user is archived: nobody can log in as it, while the
+        jobs still run as it (``with_user``); it receives no e-mail (notifications in Odoo)."""
+        self.ensure_one()
+        company = self.sudo()
+        if not company.shop_sync_job_user_id:
+            # as the superuser: a webhook's environment has no user at all
+            Users = self.env["res.users"].with_user(SUPERUSER_ID).sudo()
+            user = Users.with_context(no_reset_password=True, tracking_disable=True).create({
+                "name": _("Shop Sync (%s)", company.name),
+                "login": f"shop_sync_job_{company.id}",
+                "company_id": company.id,
+                "company_ids": [Command.set(company.ids)],
+                "group_ids": [Command.set(self.env.ref("shop_sync_base.group_shop_sync_job").ids)],
+                "active": False,
+            })
+            user.notification_type = "inbox"  # once internal (the constraint refuses it on a share user)
+            company.shop_sync_job_user_id = user
+        return company.shop_sync_job_user_id
+
+    # -- retention ----------------------------------------------------------------------------
+    @api.model
+    def _shop_sync_cron_retention(self):
+        """Scheduled action: apply every company's retention, committing after each batch."""
+        self.env["res.company"].sudo().search([])._shop_sync_apply_retention(progress=self.env["ir.cron"]._commit_progress)
+
+    def _shop_sync_apply_retention(self, batch_size=RETENTION_BATCH, progress=None):
+        """Delete the logs and inbox events older than each company's retention and blank the
+        payloads and request/response excerpts older than its personal-data period.
+
+        ``progress(count)`` is called after each batch (the cron commits there and returns the time
+        left; 0 stops the run, which resumes on the next one).  Returns the number of records touched."""
+        now = fields.Datetime.now()
+        Log = self.env["shop.sync.log"].sudo().with_context(active_test=False)
+        Event = self.env["shop.sync.event"].sudo().with_context(active_test=False)
+        steps = []
+        for company in self:
+            deleted_before = now - timedelta(days=company.shop_sync_log_retention_days)
+            blanked_before = now - timedelta(days=company.shop_sync_personal_data_days)
+            owned = [("company_id", "=", company.id)]
+            steps += [
+                (Log, [*owned, ("create_date", "<", deleted_before)], None),
+                (Event, [*owned, ("create_date", "<", deleted_before)], None),
+                (Log, [*owned, ("create_date", "<", blanked_before), "|", ("request_excerpt", "!=", False),
+                       ("response_excerpt", "!=", False)], {"request_excerpt": False, "response_excerpt": False}),
+                (Event, [*owned, ("create_date", "<", blanked_before), ("payload_purged", "=", False)],
+                 {"payload": "", "payload_hash": False, "payload_purged": True}),
+            ]
+        touched = 0
+        for model, domain, values in steps:
+            while records := model.search(domain, limit=batch_size, order="id"):
+                if values is None:
+                    records.unlink()
+                else:
+                    records.write(values)
+                touched += len(records)
+                if progress and not progress(len(records)):
+                    _logger.info("shop sync retention: time is up after %s records, resuming on the next run", touched)
+                    return touched
+        return touched
