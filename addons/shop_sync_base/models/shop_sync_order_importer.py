@@ -9,6 +9,7 @@ from odoo import Command, _, api, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
+from ..services import records
 from .shop_sync_binding import naive_utc
 
 _logger = logging.getLogger(__name__)
@@ -124,6 +125,7 @@ class ShopSyncOrderImporter(models.AbstractModel):
         if backend.warehouse_id:
             values["warehouse_id"] = backend.warehouse_id.id
         sale = self.env["sale.order"].with_company(company).create(values)
+        self._book_shop_tax_total(backend, order, sale)
         if currency.compare_amounts(sale.amount_total, float(order.total)):
             raise UserError(_("Totals differ: the shop says %(shop)s, Odoo computes %(odoo)s %(currency)s. %(cause)s",
                               shop=order.total, odoo=sale.amount_total, currency=currency.name,
@@ -205,7 +207,7 @@ class ShopSyncOrderImporter(models.AbstractModel):
                 taxes_by_key[key] = self._taxes(backend, order, line, product, country, fiscal_position)
             if taxes_by_key[key] is not None:
                 values["tax_ids"] = [Command.set(taxes_by_key[key].ids)]
-                if line.kind == "discount" and line.tax_amount is not None and len(taxes_by_key[key]) == 1:
+                if line.tax_amount is not None and len(taxes_by_key[key]) == 1:
                     values["extra_tax_data"] = self._shop_tax_data(backend, order, line, values, taxes_by_key[key],
                                                                    currency)
             result.append(values)
@@ -213,13 +215,13 @@ class ShopSyncOrderImporter(models.AbstractModel):
 
     @api.model
     def _shop_tax_data(self, backend, order, line, values, tax, currency):
-        """Odoo's manual tax amounts (``extra_tax_data``, kept on the invoice) giving a discount line the tax the
-        shop charged on it, so the order's tax equals the shop's to the cent."""
+        """Odoo's manual tax amounts (``extra_tax_data``, kept on the invoice) giving a line the tax the shop
+        charged on it, so the order's tax equals the shop's to the cent."""
         company = backend.company_id
         rate = self.env["res.currency"]._get_conversion_rate(company.currency_id, currency, company,
                                                              order.created_at.astimezone(UTC).date())
         amount = values["price_unit"] * values["product_uom_qty"]
-        tax_amount = -float(line.tax_amount)
+        tax_amount = (-1 if line.kind == "discount" else 1) * float(line.tax_amount)
         net = currency.round(amount - tax_amount if tax.price_include else amount)
         net_company, tax_company = (company.currency_id.round(value / rate) for value in (net, tax_amount))
         return {
@@ -229,6 +231,27 @@ class ShopSyncOrderImporter(models.AbstractModel):
             "manual_tax_amounts": {str(tax.id): {"tax_amount_currency": tax_amount, "tax_amount": tax_company,
                                                  "base_amount_currency": net, "base_amount": net_company}},
         }
+
+    @api.model
+    def _book_shop_tax_total(self, backend, order, sale):
+        """A shop that rounds its tax once per order (or per rate) differs from Odoo's rounding by a few cents:
+        the largest taxed line takes the difference (Odoo's manual tax amounts), so the order's tax is the
+        shop's. A bigger difference is not rounding: it is left to the total check."""
+        currency = sale.currency_id
+        if order.tax_total is None:
+            return
+        difference = currency.round(float(order.tax_total) - sale.amount_tax)
+        lines = sale.order_line.filtered(lambda line: len(line.tax_ids) == 1 and line.tax_ids.amount)
+        if not lines or currency.is_zero(difference) or abs(difference) > len(sale.order_line) * currency.rounding:
+            return
+        line = max(lines, key=lambda line: abs(line.price_total))
+        tax = line.tax_ids
+        values = {"price_unit": line.price_unit, "product_uom_qty": line.product_uom_qty}
+        shop_line = records.OrderLine(kind="product", name=line.name, quantity=Decimal(str(line.product_uom_qty)),
+                                      unit_price=Decimal(0), tax_amount=Decimal(str(line.price_tax + difference)))
+        line.extra_tax_data = self._shop_tax_data(backend, order, shop_line, values, tax, currency)
+        line._compute_amount()
+        sale._compute_amounts()
 
     @api.model
     def _products_by_sku(self, backend, skus):

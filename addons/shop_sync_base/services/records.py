@@ -67,8 +67,9 @@ class OrderLine:
     sku: str = ""
     code: str = ""  # shipping method / fee code, used by the shipping-method mapping
     external_id: str = ""
-    # the tax the shop charged on a discount line (positive, subtracted like the price) when it says: a
-    # coupon's tax is the difference of its lines' rounded taxes, which Odoo cannot recompute from its amount
+    # the tax the shop charged on the line when Odoo cannot recompute it from the line's amount (positive; a
+    # discount's is subtracted like its price): a coupon's tax is the difference of its lines' rounded taxes,
+    # costs taxed as one sum are rounded once
     tax_amount: Decimal | None = None
 
     def __post_init__(self):
@@ -89,6 +90,7 @@ class Order:
     shipping: Address
     lines: list = field(default_factory=list)
     prices_include_tax: bool = True
+    tax_total: Decimal | None = None  # the order's tax as the shop computed it, when it says
     payment_method: str = ""
     paid: bool = False
     paid_at: datetime | None = None  # when the shop recorded the payment (aware); None: not paid or not told

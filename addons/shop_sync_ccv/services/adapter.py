@@ -25,6 +25,7 @@ Prices
     product's ``vatrate`` (``Product.price_includes_tax`` False), because Odoo's ``list_price``
     excludes tax with the default tax settings; exported prices are converted back.
     An order row carries its VAT rate (``tax``), not tax amounts, so a row's rate is what CCV charged;
+    the order's ``total_tax`` is rounded once (``Order.tax_total``: Odoo's rounding difference goes to a line);
     CCV does not document how it rounds VAT (``TAX_ROUNDING`` stays unknown) nor when an order was
     paid (``Order.paid_at`` stays empty: the order date dates it).
 
@@ -182,6 +183,7 @@ class CcvAdapter(ShopAdapter):
             created_at=_timestamp(payload["create_date"]),
             currency=payload.get("currency") or "",
             total=_decimal(payload.get("total_price")),
+            tax_total=_decimal(payload["total_tax"]) if payload.get("total_tax") is not None else None,
             customer=self._customer(customer, billing),
             billing=billing, shipping=delivery,
             lines=[self._row_line(row) for row in rows] + self._cost_lines(payload, rows_gross),

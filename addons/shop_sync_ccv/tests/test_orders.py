@@ -29,6 +29,8 @@ class TestCcvOrders(CcvCase):
             self.assertEqual(sale.currency_id.name, seed.currency)
             self.assertEqual(sale.currency_id.compare_amounts(sale.amount_total, float(seed.total)), 0,
                              f"{seed.number}: shop {seed.total}, Odoo {sale.amount_total}")
+            ccv = next(order for order in self.app.orders.values() if str(order["ordernumber"]) == str(seed.number))
+            self.assertEqual(f"{sale.amount_tax:.2f}", f"{ccv['total_tax']:.2f}", f"{seed.number}: the shop's VAT")
             self.assertEqual(sale.partner_id.email, seed.customer.email)
             if seed.customer.company:
                 self.assertEqual(sale.partner_id.parent_id.name, seed.customer.company)
