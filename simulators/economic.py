@@ -255,6 +255,10 @@ PRODUCT_GROUP_TABLE = {
                                      (13, "Tyskland 7%", 1053), (14, "Sverige 25%", 1054),
                                      (15, "Frankrig 20%", 1055), (16, "Frankrig 5,5%", 1056))},
 }
+# (country, rate) -> the OSS product group above (booked in VAT zone 2, EU), for the demo's mappings
+OSS_PRODUCT_GROUPS = {("NL", Decimal("21")): 11, ("DE", Decimal("19")): 12, ("DE", Decimal("7")): 13,
+                      ("SE", Decimal("25")): 14, ("FR", Decimal("20")): 15, ("FR", Decimal("5.5")): 16}
+EU_VAT_ZONE = 2
 
 
 class ApiError(Exception):

@@ -5,3 +5,4 @@ from . import test_dry_run
 from . import test_invoice_export
 from . import test_reconciliation
 from . import test_stock_and_product_import
+from . import test_vat
