@@ -39,12 +39,23 @@ class SaleOrder(models.Model):
     def _shop_sync_accounting_status(self):
         """For the reconciliation: ``{sale id: None}`` when no accounting system invoices the order,
         else ``{"invoice": remote reference or "", "expected": whether an invoice should exist by
-        now, "note": why not yet}``.  Accounting connectors extend this."""
+        now, "note": why not yet}``, and when the invoice could be read: its ``"gross"``, ``"vat"``,
+        ``"rounding"`` (the net of an explicit rounding line without VAT, moved from VAT to net) and
+        ``"date"``.  Accounting connectors extend this."""
         return dict.fromkeys(self.ids)
 
     def _shop_sync_resend_accounting(self):
         """Queue the accounting export (invoice) of these orders again; accounting connectors implement it."""
         raise UserError(_("No accounting system invoices these orders."))
+
+    def _shop_sync_accounting_date(self):
+        """The date the accounting document must carry: the shop order's date in the company's time
+        zone (not the day an import or export job runs)."""
+        self.ensure_one()
+        if "shop_accounting_date" in self._fields and self.shop_accounting_date:
+            return self.shop_accounting_date
+        tz = self.company_id.partner_id.tz or "UTC"
+        return fields.Datetime.context_timestamp(self.with_context(tz=tz), self.date_order).date()
 
     def _shop_sync_vat_treatment(self):
         """``(treatment, country)``: how accounting must book this sale's VAT (see ``VAT_TREATMENTS``).

@@ -169,7 +169,7 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
         country = sale.partner_shipping_id.country_id or invoice_partner.country_id
         customer = self.env["shop.sync.economic.customer.exporter"]._customer_for_invoice(backend, client, sale)
         terms, terms_type = backend._economic_payment_terms(sale.shop_payment_method)
-        issue_date = fields.Date.to_string(self._issue_date(sale))
+        issue_date = fields.Date.to_string(sale._shop_sync_accounting_date())
         recipient = {"name": (commercial.name or invoice_partner.name or "?")[:250],
                      "vatZone": {"vatZoneNumber": plan["zone"]}}
         recipient.update(self._address(invoice_partner, 250, 250, 50))
@@ -190,15 +190,6 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
         if shipping != invoice_partner and shipping.street:
             payload["delivery"] = self._address(shipping, 255, 50, 30)
         return payload
-
-    @api.model
-    def _issue_date(self, sale):
-        """The date the books need: the order's accounting date (shop order date in the company's time
-        zone, or the paid date), not the day the job runs."""
-        if "shop_accounting_date" in sale._fields and sale.shop_accounting_date:
-            return sale.shop_accounting_date
-        tz = sale.company_id.partner_id.tz or "UTC"
-        return fields.Datetime.context_timestamp(sale.with_context(tz=tz), sale.date_order).date()
 
     @api.model
     def _draft_plan(self, backend, sale):
