@@ -49,10 +49,11 @@ class SaleOrder(models.Model):
         raise UserError(_("No accounting system invoices these orders."))
 
     def _shop_sync_accounting_date(self):
-        """The date the accounting document must carry: the shop order's date in the company's time
-        zone (not the day an import or export job runs)."""
+        """The date the accounting document must carry (not the day an import or export job runs):
+        ``shop_accounting_date``; for orders imported before it was stored, the order date in the
+        company's time zone."""
         self.ensure_one()
-        if "shop_accounting_date" in self._fields and self.shop_accounting_date:
+        if self.shop_accounting_date:
             return self.shop_accounting_date
         tz = self.company_id.partner_id.tz or "UTC"
         return fields.Datetime.context_timestamp(self.with_context(tz=tz), self.date_order).date()

@@ -209,18 +209,23 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
         rows, zones, net_total, vat_total = [], set(), Decimal(0), Decimal(0)
         for line, net in zip(order_lines, nets):
             rate = self._line_rate(line)
-            group, zone = backend._economic_vat_line(treatment, country, rate, line.product_id)
-            zones.add(zone)
+            if net:
+                group, zone = backend._economic_vat_line(treatment, country, rate, line.product_id)
+                zones.add(zone)
+                group = group.number
+            else:  # e.g. free pick-up: no VAT in any group, often sent untaxed; the product's own group
+                group = backend._economic_product_group(line.product_id)
             parts = split_line(line.product_uom_qty, net)
             for quantity, unit_price in parts:
                 line_net = money(quantity * unit_price)
                 net_total += line_net
                 vat_total += money(line_net * Decimal(str(rate)) / 100)
-            rows.append((line, group.number, parts))
+            rows.append((line, group, parts))
         if len(zones) > 1:
             raise UserError(_("The lines of order %(order)s need different e-conomic VAT zones (%(zones)s); an "
                               "invoice has one. Check the 'VAT per destination' rows.",
                               order=sale.shop_order_number or sale.name, zones=", ".join(map(str, sorted(zones)))))
+        zone = zones.pop() if zones else backend._economic_vat_zone(country)
         rounding = money(sale.amount_total) - net_total - vat_total
         if rounding:
             group = backend.economic_rounding_group_id
@@ -229,11 +234,11 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
                                   "%(currency)s: set 'Product group: rounding' on the e-conomic backend %(name)s for "
                                   "an explicit rounding line.", order=sale.shop_order_number or sale.name,
                                   amount=rounding, currency=sale.currency_id.name, name=backend.name))
-            account = backend._economic_sales_account(group, next(iter(zones)))
+            account = backend._economic_sales_account(group, zone)
             if not account or account.vat_code:
                 raise UserError(_("The rounding product group %(group)s must book VAT zone %(zone)s on a sales account "
-                                  "without VAT code.", group=group.display_name, zone=next(iter(zones))))
-        return {"zone": zones.pop(), "rows": rows, "rounding": rounding}
+                                  "without VAT code.", group=group.display_name, zone=zone))
+        return {"zone": zone, "rows": rows, "rounding": rounding}
 
     @api.model
     def _line_rate(self, line):

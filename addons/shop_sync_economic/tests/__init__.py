@@ -1,6 +1,7 @@
 from . import test_client
 from . import test_configuration
 from . import test_customers_and_products
+from . import test_demo_books
 from . import test_dry_run
 from . import test_invoice_export
 from . import test_reconciliation

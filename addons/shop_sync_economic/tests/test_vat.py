@@ -32,6 +32,17 @@ class TestVatByDestination(EconomicCase):
         booked = self.sim._book(dict(draft), 99)
         self.assertEqual({line["vatRate"] for line in booked["lines"]}, {21.0})
 
+    def test_free_untaxed_line_needs_no_vat_mapping(self):
+        """A free pick-up sent without tax (0.00 at 0 %) books no VAT in any group: no row is needed for it."""
+        self.vat_row("oss", "nl", 21, group=11)
+        sale = self.import_order(1019, DUTCH + [("shipping", "Pickup", "", "1", "0", "0")], country="NL",
+                                 currency="EUR", email="eva@example.nl")
+        log = self.export(sale)
+        self.assertEqual(log.state, "done", log.message)
+        draft = self.draft_of(sale)
+        self.assertEqual([line["product"]["productNumber"] for line in draft["lines"]], ["MUG-1.11", "SHOP-SHIPPING"])
+        self.assertEqual((draft["grossAmount"], draft["vatAmount"]), (410.0, 71.16))
+
     def test_destination_without_mapping_is_refused_before_anything_is_created_and_retried(self):
         sale = self.import_order(1010, DUTCH, country="NL", currency="EUR", email="eva@example.nl")
         log = self.export(sale)
