@@ -31,7 +31,7 @@ from odoo.addons.shop_sync_base.services import records
 
 from simulators.common import SimulatorServer
 from simulators.economic import AGREEMENT_GRANT_TOKEN, APP_SECRET_TOKEN, EconomicSimulator
-from simulators.seed import prepare_odoo_company
+from simulators.seed import configure_economic_vat, prepare_odoo_company
 
 INVOICES = int(os.environ.get("BENCH_INVOICES", 1000))
 RPS = int(os.environ.get("BENCH_ECONOMIC_RPS", 25))
@@ -57,6 +57,7 @@ def prepare(url):
         "economic_app_secret_token": APP_SECRET_TOKEN, "economic_agreement_grant_token": AGREEMENT_GRANT_TOKEN,
         "economic_invoice_orders": False})
     accounting.action_economic_load_options()
+    configure_economic_vat(accounting)  # German private buyers: OSS at 19 %
     shop = Backend.create({"name": f"{BENCH_PREFIX}shop {stamp}", "confirm_orders": False, "sync_orders": False,
                            "accounting_backend_id": accounting.id})
     env["shop.sync.order.state"].create([

@@ -8,7 +8,7 @@ their orders as draft invoices in the e-conomic backend.
 # ruff: noqa: F821 - `env` is given by odoo shell
 
 from simulators import __main__ as sims
-from simulators.seed import prepare_odoo_company
+from simulators.seed import configure_economic_vat, prepare_odoo_company
 
 company = prepare_odoo_company(env)
 env["ir.config_parameter"].set_param("web.base.url", "http://localhost:8069")
@@ -39,6 +39,7 @@ for kind, fields in settings.items():
     if backend.role == "accounting":
         try:
             backend.action_economic_load_options()  # layouts, payment terms, VAT zones... from e-conomic
+            configure_economic_vat(backend)  # the OSS countries' product groups
             accounting = backend
         except Exception as exc:  # noqa: BLE001 - the shops still work without accounting
             print(f"{backend.name}: options not loaded, orders are not invoiced ({exc})")

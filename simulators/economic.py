@@ -22,8 +22,16 @@ Simulator choices where the docs are silent (clients must not depend on more tha
   ``E04210`` number already used, ``E04220`` too long, and the documented ``E04500`` (no
   identifier on a reference), ``E04730`` (quantity missing), ``E04740`` (more than two decimals),
   ``E06000`` (referenced resource does not exist).
-* VAT is decided by the recipient's VAT zone: 25 % for zone 1 (Domestic), 0 % otherwise (EU reverse
-  charge, abroad, exempt). VAT is computed on the invoice's net total; ``roundingAmount`` is 0.
+* VAT (the business rule; sources in :meth:`EconomicSimulator._line_vat_rate`): a line's rate comes
+  from its product's product group, that group's sales account for the invoice's VAT zone
+  (``recipient.vatZone``) and that account's VAT code (``vatAccount``), whose VAT account carries
+  ``ratePercentage``.  A draft line cannot name an account or VAT code itself (the draft line schema
+  has none), so the product decides.  Rounding (docs silent on where): per line, half away from zero
+  to the cent, as booked invoice lines document a ``vatAmount`` and the ``vatRate`` "used to calculate
+  the vat amount on this line"; the invoice's ``vatAmount`` is the sum of its lines' amounts, so a
+  draft and the invoice booked from it agree; ``roundingAmount`` is 0.  A line without a product has
+  no sales account and no VAT.  A product whose group has no sales account for the zone, or whose
+  account names a VAT code that does not exist, is refused (``E04200`` on the line's product).
 * Booking a draft decreases ``inventory.inStock``/``available`` of its products (and bumps their
   ``lastUpdated``) and raises the customer's ``balance`` by the gross amount in base currency.
 * Optional rate limit (``requests_per_second`` / ``requests_per_hour``, measured with ``clock``):
@@ -54,7 +62,7 @@ MAX_PAGE_SIZE = 1000
 MAX_IN_LIST = 200
 BASE_CURRENCY = "DKK"
 DOMESTIC_VAT_ZONE = 1
-VAT_RATE_BY_ZONE = {1: Decimal(25), 2: Decimal(0), 3: Decimal(0), 4: Decimal(0)}
+DOMESTIC_VAT_CODE = "U25"
 CENT = Decimal("0.01")
 
 VALIDATION_FAILED = "E04300"
@@ -205,13 +213,52 @@ CURRENCY_TABLE = (  # code, ISO number, name, exchange rate (DKK per 100 units)
     ("SEK", "752", "Svenske kroner", "68.50"), ("NOK", "578", "Norske kroner", "64.20"),
     ("USD", "840", "Amerikanske dollar", "690.50"), ("GBP", "826", "Britiske pund", "865.30"),
 )
-ACCOUNT_TABLE = (  # number, name, type, debit/credit, VAT code
-    (1010, "Salg", "profitAndLoss", "credit", "U25"), (1020, "Salg EU", "profitAndLoss", "credit", None),
-    (1030, "Salg udland", "profitAndLoss", "credit", None), (1310, "Vareforbrug", "profitAndLoss", "debit", "I25"),
+# The seed is a Danish agreement of a webshop: e-conomic's VAT zones 1 Domestic, 2 EU, 3 Abroad and
+# 4 Domestic exempt (_vat-zones.md), VAT codes of at most 5 characters (_vat-accounts.md: vatCode,
+# max length 5) with e-conomic DK's usual names for domestic output VAT (U25) and EU sales of goods /
+# services without VAT (UEUV / UEUY: reverse charge, the buyer accounts for the VAT), and one VAT code,
+# sales account and product group per One-Stop-Shop country and rate (the merchant creates those in
+# e-conomic; their names here are the simulator's).
+VAT_ACCOUNT_TABLE = (  # VAT code, name, rate, VAT account (ledger), VAT type
+    ("U25", "Salgsmoms 25%", "25", 7200, 1), ("I25", "Købsmoms 25%", "25", 7210, 2),
+    ("UEUV", "Salg af varer til EU (uden moms)", "0", 7200, 1),
+    ("UEUY", "Salg af ydelser til EU (uden moms)", "0", 7200, 1),
+    ("NL21", "OSS Nederlandene 21%", "21", 7220, 1), ("DE19", "OSS Tyskland 19%", "19", 7220, 1),
+    ("DE7", "OSS Tyskland 7%", "7", 7220, 1), ("SE25", "OSS Sverige 25%", "25", 7220, 1),
+    ("FR20", "OSS Frankrig 20%", "20", 7220, 1), ("FR55", "OSS Frankrig 5,5%", "5.5", 7220, 1),
+)
+ACCOUNT_TABLE = (  # number, name, type, debit/credit, VAT code (None: sales without VAT, e.g. export)
+    (1010, "Salg", "profitAndLoss", "credit", "U25"),
+    (1020, "Salg af varer EU", "profitAndLoss", "credit", "UEUV"),
+    (1021, "Salg af ydelser EU", "profitAndLoss", "credit", "UEUY"),
+    (1030, "Salg udland", "profitAndLoss", "credit", None),
+    (1040, "Salg momsfrit", "profitAndLoss", "credit", None),
+    (1051, "Salg OSS Nederlandene 21%", "profitAndLoss", "credit", "NL21"),
+    (1052, "Salg OSS Tyskland 19%", "profitAndLoss", "credit", "DE19"),
+    (1053, "Salg OSS Tyskland 7%", "profitAndLoss", "credit", "DE7"),
+    (1054, "Salg OSS Sverige 25%", "profitAndLoss", "credit", "SE25"),
+    (1055, "Salg OSS Frankrig 20%", "profitAndLoss", "credit", "FR20"),
+    (1056, "Salg OSS Frankrig 5,5%", "profitAndLoss", "credit", "FR55"),
+    (1310, "Vareforbrug", "profitAndLoss", "debit", "I25"),
     (5600, "Debitorer", "status", "debit", None), (5810, "Bank", "status", "debit", None),
     (7200, "Salgsmoms", "status", "credit", None), (7210, "Købsmoms", "status", "debit", None),
+    (7220, "Salgsmoms OSS", "status", "credit", None),
 )
-SALES_ACCOUNT_BY_ZONE = {1: 1010, 2: 1020, 3: 1030, 4: 1010}
+# product group -> name, inventory enabled, sales account per VAT zone (_product-groups.md:
+# GET /product-groups/:productGroupNumber/sales-accounts, one salesAccount per vatZone)
+PRODUCT_GROUP_TABLE = {
+    1: ("Varer m/moms", True, {1: 1010, 2: 1020, 3: 1030, 4: 1040}),
+    2: ("Ydelser m/moms", False, {1: 1010, 2: 1021, 3: 1030, 4: 1040}),
+    3: ("Afrunding (uden moms)", False, {1: 1040, 2: 1040, 3: 1040, 4: 1040}),
+    **{number: (f"OSS {name}", True, {1: 1010, 2: account, 3: 1030, 4: 1040})
+       for number, name, account in ((11, "Nederlandene 21%", 1051), (12, "Tyskland 19%", 1052),
+                                     (13, "Tyskland 7%", 1053), (14, "Sverige 25%", 1054),
+                                     (15, "Frankrig 20%", 1055), (16, "Frankrig 5,5%", 1056))},
+}
+# (country, rate) -> the OSS product group above (booked in VAT zone 2, EU), for the demo's mappings
+OSS_PRODUCT_GROUPS = {("NL", Decimal("21")): 11, ("DE", Decimal("19")): 12, ("DE", Decimal("7")): 13,
+                      ("SE", Decimal("25")): 14, ("FR", Decimal("20")): 15, ("FR", Decimal("5.5")): 16}
+EU_VAT_ZONE = 2
 
 
 class ApiError(Exception):
@@ -345,11 +392,9 @@ class EconomicSimulator(SimulatorApp):
         self.exchange_rates = {code: Decimal(rate) for code, _iso, _name, rate in CURRENCY_TABLE}
         self.vat_types = {1: {"vatTypeNumber": 1, "name": "Salgsmoms"}, 2: {"vatTypeNumber": 2, "name": "Købsmoms"}}
         self.vat_accounts = {
-            "U25": {"vatCode": "U25", "name": "Salgsmoms 25%", "ratePercentage": 25.0,
-                    "account": {"accountNumber": 7200}, "vatType": dict(self.vat_types[1])},
-            "I25": {"vatCode": "I25", "name": "Købsmoms 25%", "ratePercentage": 25.0,
-                    "account": {"accountNumber": 7210}, "vatType": dict(self.vat_types[2])},
-        }
+            code: {"vatCode": code, "name": name, "ratePercentage": float(rate), "account": {"accountNumber": account},
+                   "contraAccount": {"accountNumber": account}, "vatType": dict(self.vat_types[vat_type])}
+            for code, name, rate, account, vat_type in VAT_ACCOUNT_TABLE}
         self.accounts = {}
         for number, name, kind, debit_credit, vat_code in ACCOUNT_TABLE:
             account = {"accountNumber": number, "accountType": kind, "balance": 0.0,
@@ -376,9 +421,9 @@ class EconomicSimulator(SimulatorApp):
                      "layout": dict(self.layouts[19])}
             for number, name in ((1, "Domestic customers"), (2, "EU customers"), (3, "Customers abroad"))
         }
-        self.product_groups = {1: {"productGroupNumber": 1, "name": "Varer m/moms", "inventoryEnabled": True},
-                               2: {"productGroupNumber": 2, "name": "Ydelser m/moms", "inventoryEnabled": False}}
-        self.sales_accounts = {group: dict(SALES_ACCOUNT_BY_ZONE) for group in self.product_groups}
+        self.product_groups = {number: {"productGroupNumber": number, "name": name, "inventoryEnabled": inventory}
+                               for number, (name, inventory, _accounts) in PRODUCT_GROUP_TABLE.items()}
+        self.sales_accounts = {number: dict(accounts) for number, (_n, _i, accounts) in PRODUCT_GROUP_TABLE.items()}
         self.units = {1: {"unitNumber": 1, "name": "stk."}, 2: {"unitNumber": 2, "name": "Tim."},
                       3: {"unitNumber": 3, "name": "kg"}}
         self.customers = {}
@@ -401,7 +446,8 @@ class EconomicSimulator(SimulatorApp):
                 for item in seed_product.variants or [seed_product]:
                     options = ", ".join(getattr(item, "options", {}).values())
                     name = f"{seed_product.title} ({options})" if options else seed_product.title
-                    price = (item.price * 100 / (100 + VAT_RATE_BY_ZONE[DOMESTIC_VAT_ZONE])).quantize(CENT)
+                    domestic_rate = _decimal(self.vat_accounts[DOMESTIC_VAT_CODE]["ratePercentage"])
+                    price = (item.price * 100 / (100 + domestic_rate)).quantize(CENT)
                     product = {"productNumber": item.sku, "name": name, "description": description,
                                "costPrice": 0.0, "recommendedPrice": 0.0, "salesPrice": float(price),
                                "productGroup": {"productGroupNumber": 1}, "unit": {"unitNumber": 1},
@@ -671,6 +717,9 @@ class EconomicSimulator(SimulatorApp):
             lines = []
         line_references = [self._check_line(errors, index, line) for index, line in enumerate(lines)]
         errors.raise_if_any()
+        rates = [self._line_vat_rate(errors, index, product, zone)
+                 for index, (product, _unit) in enumerate(line_references)]
+        errors.raise_if_any()
 
         issue_date = date.fromisoformat(body["date"])
         currency = body["currency"]
@@ -679,7 +728,7 @@ class EconomicSimulator(SimulatorApp):
                     for line_number, (line, references) in enumerate(zip(lines, line_references), start=1)]
         net = sum((_decimal(line["totalNetAmount"]) for line in computed), Decimal(0))
         cost = sum((_decimal(line["quantity"]) * _decimal(line["unitCostPrice"]) for line in computed), Decimal(0))
-        vat = (net * VAT_RATE_BY_ZONE.get(zone, Decimal(0)) / 100).quantize(CENT, ROUND_HALF_UP)
+        vat = sum((_line_vat(line["totalNetAmount"], rate) for line, rate in zip(computed, rates)), Decimal(0))
         net_base, cost_base = net * exchange_rate / 100, cost * exchange_rate / 100
         payment_terms = dict(self.payment_terms[terms])
         record = {
@@ -721,6 +770,32 @@ class EconomicSimulator(SimulatorApp):
                        "Property quantity must have a value when product or unitNetPrice is set.",
                        "Please check your request data.")
         return product, unit
+
+    def _line_vat_rate(self, errors, index, product_number, zone):
+        """VAT rate (percent) of a draft line's product for the invoice's VAT zone.
+
+        _invoices.md (POST /invoices/drafts): a line names a product, never an account or VAT code.
+        _products.md: a product belongs to one ``productGroup``.  _product-groups.md (GET
+        /product-groups/:productGroupNumber/sales-accounts): a group has one ``salesAccount`` per
+        ``vatZone``.  _accounts.md: an account has an optional ``vatAccount.vatCode``.
+        _vat-accounts.md: the VAT account of that code has the ``ratePercentage``.  A line without
+        product, or a sales account without VAT code, has no VAT (rate 0)."""
+        if product_number is None:
+            return Decimal(0)
+        group = self.products[product_number]["productGroup"]["productGroupNumber"]
+        path = ("lines", index, "product")
+        account_number = self.sales_accounts.get(group, {}).get(zone)
+        if account_number not in self.accounts:
+            errors.invalid(path, f"Product group {group} has no sales account for VAT zone {zone}.", product_number)
+            return None
+        vat_code = self.accounts[account_number].get("vatAccount", {}).get("vatCode")
+        if vat_code is None:
+            return Decimal(0)
+        if vat_code not in self.vat_accounts:
+            errors.invalid(path, f"Sales account {account_number} has VAT code {vat_code}, which does not exist.",
+                           product_number)
+            return None
+        return _decimal(self.vat_accounts[vat_code]["ratePercentage"])
 
     def _compute_line(self, line_number, line, references, exchange_rate):
         product_number, unit_number = references
@@ -783,14 +858,15 @@ class EconomicSimulator(SimulatorApp):
 
     def _book(self, draft, booked_number):
         """Turn a draft into a booked invoice; apply its effects on stock and the customer balance."""
-        vat_rate = VAT_RATE_BY_ZONE.get(draft["recipient"]["vatZone"]["vatZoneNumber"], Decimal(0))
+        zone = draft["recipient"]["vatZone"]["vatZoneNumber"]
         record = {"bookedInvoiceNumber": booked_number}
         record.update({name: draft[name] for name in BOOKED_PROPERTIES if name in draft})
-        record["lines"] = [
-            {**{name: line[name] for name in BOOKED_LINE_PROPERTIES if name in line}, "vatRate": float(vat_rate),
-             "vatAmount": _money(_decimal(line["totalNetAmount"]) * vat_rate / 100)}
-            for line in draft["lines"]
-        ]
+        record["lines"] = []
+        for index, line in enumerate(draft["lines"]):
+            errors = ValidationErrors("")
+            rate = self._line_vat_rate(errors, index, line.get("product", {}).get("productNumber"), zone) or Decimal(0)
+            record["lines"].append({**{name: line[name] for name in BOOKED_LINE_PROPERTIES if name in line},
+                                    "vatRate": float(rate), "vatAmount": _money(_line_vat(line["totalNetAmount"], rate))})
         record.update(remainder=draft["grossAmount"], remainderInBaseCurrency=draft["grossAmountInBaseCurrency"])
         self.booked[booked_number] = record
         customer = self.customers.get(draft["customer"]["customerNumber"])
@@ -1106,6 +1182,11 @@ def _check_date(errors, body, name):
 # -- money ----------------------------------------------------------------------------------
 def _decimal(value):
     return Decimal(str(value))
+
+
+def _line_vat(net, rate):
+    """VAT of one line: net x rate, to the cent, half away from zero (simulator choice, see the module)."""
+    return (_decimal(net) * rate / 100).quantize(CENT, ROUND_HALF_UP)
 
 
 def _money(value):

@@ -17,6 +17,8 @@ from decimal import Decimal
 
 from stdnum.eu import vat as eu_vat
 
+from simulators.economic import EU_VAT_ZONE, OSS_PRODUCT_GROUPS
+
 CENT = Decimal("0.01")
 
 # country code -> (VAT rate in percent, currency); DK is the merchant's home country
@@ -74,6 +76,21 @@ def prepare_odoo_company(env):
             tax.copy({"name": name, "price_include_override": "tax_excluded", "fiscal_position_ids": [],
                       "original_tax_ids": []})
     return company
+
+
+def configure_economic_vat(accounting):
+    """Give an e-conomic backend on the simulator (its values loaded) one 'VAT per destination' row per
+    OSS country and rate of the simulator's seed; domestic, reverse charge and export use its defaults."""
+    env = accounting.env
+    options = {(option.option_type, option.number): option for option in accounting.economic_option_ids}
+    existing = accounting.economic_vat_mapping_ids
+    env["shop.sync.mapping"].create([{
+        "backend_id": accounting.id, "mapping_type": "economic_product_group", "vat_treatment": "oss",
+        "country_id": env.ref(f"base.{country.lower()}").id, "tax_rate": float(rate),
+        "economic_option_id": options["product_group", group].id,
+        "economic_vat_zone_id": options["vat_zone", EU_VAT_ZONE].id,
+    } for (country, rate), group in OSS_PRODUCT_GROUPS.items()
+        if not existing.filtered(lambda m, c=country, r=rate: m.country_id.code == c and m.tax_rate == float(r))])
 
 
 # neutral order states; every simulator maps them to its own status vocabulary

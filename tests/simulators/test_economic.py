@@ -140,7 +140,7 @@ def test_reference_data_is_seeded_with_links(url, api):
     assert api.get(f"{url}/currencies/EUR").json()["isoNumber"] == "978"
     sales = api.get(f"{url}/product-groups/1/sales-accounts").json()["collection"]
     assert {item["vatZone"]["vatZoneNumber"]: item["salesAccount"]["accountNumber"] for item in sales} == {
-        1: 1010, 2: 1020, 3: 1030, 4: 1010}
+        1: 1010, 2: 1020, 3: 1030, 4: 1040}
     assert api.get(f"{url}/self").json()["settings"]["baseCurrency"] == "DKK"
     assert_error(api.get(f"{url}/layouts/99"), 404)
 
@@ -244,7 +244,8 @@ def test_domestic_draft_totals(shop, api):
     created = api.post(f"{shop}/invoices/drafts", json=draft_body())
     assert created.status_code == 201
     draft = api.get(created.headers["Location"]).json()
-    assert (draft["netAmount"], draft["vatAmount"], draft["grossAmount"]) == (245.0, 61.25, 306.25)
+    # VAT only on the product line (group 1's domestic account 1010, U25); the line without product has none
+    assert (draft["netAmount"], draft["vatAmount"], draft["grossAmount"]) == (245.0, 50.0, 295.0)
     assert draft["roundingAmount"] == 0.0 and draft["dueDate"] == "2026-01-13"
     product_line, text_line = draft["lines"]
     assert product_line["unitNetPrice"] == 100.0 and product_line["unit"]["name"] == "stk."  # product defaults
@@ -259,17 +260,92 @@ def test_eu_draft_has_no_vat_and_converts_to_base_currency(shop, api):
     assert draft["exchangeRate"] == 746.1 and draft["netAmountInBaseCurrency"] == 1827.95
 
 
+def product_in_group(api, url, number, group, price):
+    body = {"productNumber": number, "name": number, "salesPrice": price, "productGroup": {"productGroupNumber": group}}
+    assert api.post(f"{url}/products", json=body).status_code == 201
+
+
+def test_vat_comes_from_the_groups_sales_account_for_the_zone_and_its_vat_code(app, shop, api):
+    """Group 11 (OSS NL) books zone EU on account 1051 (VAT code NL21, 21 %); group 1 books zone EU on 1020
+    (UEUV, reverse charge, 0 %) and zone Abroad on 1030 (no VAT code); the same group 11 at home is U25."""
+    product_in_group(api, shop, "MUG-NL", 11, 100)
+    cases = [("MUG-NL", 2, 42.0), ("MUG", 2, 0.0), ("MUG", 3, 0.0), ("MUG-NL", 1, 50.0), ("MUG", 4, 0.0)]
+    for product, zone, vat in cases:
+        lines = [{"product": {"productNumber": product}, "description": "Mug", "quantity": 2}]
+        draft = api.post(f"{shop}/invoices/drafts", json=draft_body(zone=zone, lines=lines, reference=f"{product}{zone}"))
+        assert draft.status_code == 201, draft.text
+        assert (draft.json()["vatAmount"], draft.json()["grossAmount"]) == (vat, 200.0 + vat), (product, zone)
+    assert api.get(f"{shop}/accounts/1051").json()["vatAccount"]["vatCode"] == "NL21"
+    assert api.get(f"{shop}/vat-accounts/NL21").json()["ratePercentage"] == 21.0
+    sales = api.get(f"{shop}/product-groups/11/sales-accounts").json()["collection"]
+    assert {item["vatZone"]["vatZoneNumber"]: item["salesAccount"]["vatAccount"]["vatCode"] for item in sales
+            if "vatAccount" in item["salesAccount"]} == {1: "U25", 2: "NL21"}
+
+
+def test_vat_is_rounded_per_line_and_summed(app, shop, api):
+    """Three lines of 0.10 at 25 % VAT: 0.025 each, 0.03 per line (half away from zero), 0.09 in all
+    (0.08 on the invoice total); a negative line rounds away from zero too; booking keeps the amounts."""
+    product_in_group(api, shop, "PIN", 1, 0.1)
+    lines = [{"product": {"productNumber": "PIN"}, "description": "Pin", "quantity": 1} for _ in range(3)]
+    lines.append({"product": {"productNumber": "PIN"}, "description": "Refund", "quantity": 1, "unitNetPrice": -0.1})
+    draft = api.post(f"{shop}/invoices/drafts", json=draft_body(lines=lines)).json()
+    assert (draft["netAmount"], draft["vatAmount"], draft["grossAmount"]) == (0.2, 0.06, 0.26)
+    booked = api.post(f"{shop}/invoices/booked", json={"draftInvoice": {"draftInvoiceNumber": 1}}).json()
+    assert [line["vatAmount"] for line in booked["lines"]] == [0.03, 0.03, 0.03, -0.03]
+    assert booked["vatAmount"] == 0.06
+
+
+def test_reduced_oss_rate_and_every_oss_country_of_the_seed(app, shop, api):
+    sales = {}
+    for group in [item["productGroupNumber"] for item in api.get(f"{shop}/product-groups").json()["collection"]]:
+        for item in api.get(f"{shop}/product-groups/{group}/sales-accounts").json()["collection"]:
+            code = item["salesAccount"].get("vatAccount", {}).get("vatCode")
+            if item["vatZone"]["vatZoneNumber"] == 2 and code:
+                sales[group] = (code, api.get(f"{shop}/vat-accounts/{code}").json()["ratePercentage"])
+    assert {code: rate for code, rate in sales.values()} == {
+        "UEUV": 0.0, "UEUY": 0.0, "NL21": 21.0, "DE19": 19.0, "DE7": 7.0, "SE25": 25.0, "FR20": 20.0, "FR55": 5.5}
+    product_in_group(api, shop, "BOOK-FR", 16, 20)
+    lines = [{"product": {"productNumber": "BOOK-FR"}, "description": "Livre", "quantity": 1}]
+    assert api.post(f"{shop}/invoices/drafts", json=draft_body(zone=2, lines=lines)).json()["vatAmount"] == 1.1
+
+
+def test_vat_accounts_and_product_groups_are_paged(shop, api):
+    first = api.get(f"{shop}/vat-accounts", params={"pagesize": 4}).json()
+    assert len(first["collection"]) == 4 and first["pagination"]["results"] == 10
+    codes = [account["vatCode"] for account in first["collection"]]
+    page = first
+    while "nextPage" in page["pagination"]:
+        page = api.get(page["pagination"]["nextPage"]).json()
+        codes += [account["vatCode"] for account in page["collection"]]
+    assert len(set(codes)) == 10 and first["collection"][0]["vatType"]["vatTypeNumber"] in (1, 2)
+    groups = api.get(f"{shop}/product-groups").json()["collection"]
+    assert groups[0]["salesAccounts"] == f"{shop}/product-groups/1/sales-accounts"
+
+
+def test_group_without_sales_account_for_the_zone_or_unknown_vat_code_is_refused(app, shop, api):
+    app.sales_accounts[1].pop(3)
+    lines = [{"product": {"productNumber": "MUG"}, "description": "Mug", "quantity": 1}]
+    refused = assert_error(api.post(f"{shop}/invoices/drafts", json=draft_body(zone=3, lines=lines)), 400)
+    error = property_errors(refused["errors"]["lines"][0]["product"])[0]
+    assert error["errorCode"] == "E04200" and "no sales account for VAT zone 3" in error["errorMessage"]
+    del app.vat_accounts["U25"]
+    refused = assert_error(api.post(f"{shop}/invoices/drafts", json=draft_body(lines=lines)), 400)
+    assert "VAT code U25, which does not exist" in property_errors(refused["errors"]["lines"][0]["product"])[0][
+        "errorMessage"]
+    assert not app.drafts
+
+
 def test_booking_moves_draft_to_booked(app, shop, api):
     api.post(f"{shop}/invoices/drafts", json=draft_body())
     instructions = api.get(f"{shop}/invoices/drafts/1/templates/booking-instructions").json()
     booked = api.post(f"{shop}/invoices/booked", json={"draftInvoice": instructions["draftInvoice"]})
     assert booked.status_code == 201
     invoice = booked.json()
-    assert invoice["bookedInvoiceNumber"] == 1 and invoice["grossAmount"] == 306.25
-    assert [line["vatAmount"] for line in invoice["lines"]] == [50.0, 11.25]
+    assert invoice["bookedInvoiceNumber"] == 1 and invoice["grossAmount"] == 295.0
+    assert [(line["vatRate"], line["vatAmount"]) for line in invoice["lines"]] == [(25.0, 50.0), (0.0, 0.0)]
     assert not app.drafts and api.get(f"{shop}/invoices/booked/1").json()["references"]["other"] == "order-1001"
     assert_error(api.get(f"{shop}/invoices/drafts/1"), 404)
-    assert app.products["MUG"]["inventory"]["available"] == 8.0 and app.customers[1]["balance"] == 306.25
+    assert app.products["MUG"]["inventory"]["available"] == 8.0 and app.customers[1]["balance"] == 295.0
     again = assert_error(api.post(f"{shop}/invoices/booked", json={"draftInvoice": {"draftInvoiceNumber": 1}}), 400)
     assert property_errors(again["errors"]["draftInvoice"])[0]["errorCode"] == "E06000"
     api.post(f"{shop}/invoices/drafts", json=draft_body(reference="order-1002"))
@@ -294,7 +370,7 @@ def test_replace_and_delete_draft(app, shop, api):
     api.post(f"{shop}/invoices/drafts", json=draft_body())
     replaced = api.put(f"{shop}/invoices/drafts/1", json=draft_body(lines=[{"description": "Gift", "quantity": 1,
                                                                             "unitNetPrice": 80}]))
-    assert replaced.status_code == 200 and replaced.json()["grossAmount"] == 100.0
+    assert replaced.status_code == 200 and replaced.json()["grossAmount"] == 80.0  # no product: no VAT
     deleted = api.delete(f"{shop}/invoices/drafts/1").json()
     assert deleted["deletedCount"] == 1 and not app.drafts
 

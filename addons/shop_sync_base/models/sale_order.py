@@ -1,6 +1,14 @@
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
+# VAT treatment of a sale, for accounting connectors (which VAT code / revenue account to book on)
+VAT_TREATMENTS = [
+    ("domestic", "Domestic"),
+    ("oss", "EU private buyer (One-Stop-Shop)"),
+    ("reverse_charge", "EU business (reverse charge)"),
+    ("export", "Export outside the EU"),
+]
+
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
@@ -31,9 +39,42 @@ class SaleOrder(models.Model):
     def _shop_sync_accounting_status(self):
         """For the reconciliation: ``{sale id: None}`` when no accounting system invoices the order,
         else ``{"invoice": remote reference or "", "expected": whether an invoice should exist by
-        now, "note": why not yet}``.  Accounting connectors extend this."""
+        now, "note": why not yet}``, and when the invoice could be read: its ``"gross"``, ``"vat"``,
+        ``"rounding"`` (the net of an explicit rounding line without VAT, moved from VAT to net) and
+        ``"date"``.  Accounting connectors extend this."""
         return dict.fromkeys(self.ids)
 
     def _shop_sync_resend_accounting(self):
         """Queue the accounting export (invoice) of these orders again; accounting connectors implement it."""
         raise UserError(_("No accounting system invoices these orders."))
+
+    def _shop_sync_accounting_date(self):
+        """The date the accounting document must carry (not the day an import or export job runs):
+        ``shop_accounting_date``; for orders imported before it was stored, the order date in the
+        company's time zone."""
+        self.ensure_one()
+        if self.shop_accounting_date:
+            return self.shop_accounting_date
+        tz = self.company_id.partner_id.tz or "UTC"
+        return fields.Datetime.context_timestamp(self.with_context(tz=tz), self.date_order).date()
+
+    def _shop_sync_vat_treatment(self):
+        """``(treatment, country)``: how accounting must book this sale's VAT (see ``VAT_TREATMENTS``).
+
+        Decided once here for every accounting connector from the place of supply (the delivery
+        country, else the invoice country, else the company's), the company's country and the buyer:
+        the same country is domestic; from an EU company to another EU country it is reverse charge
+        when the buyer has a VAT number (as Odoo's fiscal positions with "VAT required" apply), else
+        the buyer's country's VAT under OSS; anything else is an export.  Distance sales below the
+        OSS threshold (taxed with the home country's VAT) are not modelled: they show as OSS with the
+        home rate, which the accounting mapping then refuses by rate."""
+        self.ensure_one()
+        company_country = self.company_id.country_id or self.company_id.account_fiscal_country_id
+        country = self.partner_shipping_id.country_id or self.partner_invoice_id.country_id or company_country
+        if country == company_country:
+            return "domestic", country
+        europe = self.env.ref("base.europe").country_ids
+        if company_country in europe and country in europe:
+            buyer = self.partner_invoice_id.commercial_partner_id
+            return ("reverse_charge" if buyer.vat else "oss"), country
+        return "export", country

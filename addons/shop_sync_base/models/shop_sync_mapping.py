@@ -1,8 +1,7 @@
 from odoo import api, fields, models
 
 MAPPING_TYPES = [
-    ("tax", "Tax / VAT code"),
-    ("revenue_account", "Revenue account"),
+    ("tax", "Tax"),
     ("payment_method", "Payment method"),
     ("shipping_method", "Shipping method"),
 ]
@@ -28,9 +27,8 @@ class ShopSyncOrderState(models.Model):
 class ShopSyncMapping(models.Model):
     """A value map of one backend, looked up by type, external code and/or country.
 
-    * tax: (country, rate) -> Odoo tax, and the remote VAT code in ``external_value``
-    * revenue_account: country -> income account, and the remote account in ``external_value``
-    * payment_method: shop payment method code -> payment terms / journal, remote terms in ``external_value``
+    * tax: (country, rate) -> Odoo tax
+    * payment_method: shop payment method code -> payment terms, remote terms in ``external_value``
     * shipping_method: shop shipping method code -> shipping product
     """
 
@@ -48,12 +46,11 @@ class ShopSyncMapping(models.Model):
     tax_rate = fields.Float("Tax rate (%)", digits=(16, 4))
     tax_id = fields.Many2one("account.tax", check_company=True,
                              domain="[('type_tax_use', '=', 'sale'), ('company_id', '=', company_id)]")
-    account_id = fields.Many2one("account.account", "Revenue account", check_company=True)
     payment_term_id = fields.Many2one("account.payment.term", check_company=True)
-    journal_id = fields.Many2one("account.journal", check_company=True, domain="[('type', 'in', ('bank', 'cash'))]")
     product_id = fields.Many2one("product.product", "Shipping product", check_company=True)
-    external_value = fields.Char("Remote value", help="Value written to the remote system (VAT code, account "
-                                                      "number, payment terms number...).")
+    external_value = fields.Char("Remote value", help="Value written to the remote system (e.g. payment terms "
+                                                      "number); VAT codes and revenue accounts per destination "
+                                                      "are the accounting connector's own mappings.")
 
     @api.model
     def _lookup(self, backend, mapping_type, code=None, country=None, rate=None):

@@ -7,6 +7,7 @@ from . import test_order_import
 from . import test_products_and_stock
 from . import test_reconciliation
 from . import test_security_and_schedule
+from . import test_vat_treatment
 from . import test_webhook
 from . import test_job_user
 from . import test_company_separation

@@ -13,6 +13,8 @@ PROBLEMS = [
     ("missing_accounting", "Missing in accounting"),
     ("duplicate", "Duplicate sale orders"),
     ("total_mismatch", "Total mismatch"),
+    ("vat_mismatch", "VAT differs"),
+    ("date_mismatch", "Date differs"),
     ("not_in_shop", "Not in the shop"),
     ("unreadable", "Shop order not readable"),
 ]
@@ -150,10 +152,19 @@ class ShopSyncReconciliation(models.TransientModel):
                 problem(row, "duplicate", sale_ids=[fields.Command.set(found.ids)],
                         reason=_("%(count)s sale orders for one shop order: %(names)s", count=len(found),
                                  names=", ".join(found.mapped("name"))), **common)
-            elif found.currency_id.compare_amounts(found.amount_total, float(order.total)):
-                problem(row, "total_mismatch", sale_ids=[fields.Command.set(found.ids)], odoo_total=found.amount_total,
-                        reason=_("The shop says %(shop)s, Odoo %(odoo)s.", shop=order.total, odoo=found.amount_total),
-                        **common)
+            else:
+                if found.currency_id.compare_amounts(found.amount_total, float(order.total)):
+                    problem(row, "total_mismatch", sale_ids=[fields.Command.set(found.ids)],
+                            odoo_total=found.amount_total, reason=_("The shop says %(shop)s, Odoo %(odoo)s.",
+                                                                    shop=order.total, odoo=found.amount_total),
+                            **common)
+                shop_day, odoo_day = (moment.astimezone(tz).date() for moment in (
+                    order.created_at, found.date_order.replace(tzinfo=UTC)))
+                if shop_day != odoo_day:
+                    problem(row, "date_mismatch", sale_ids=[fields.Command.set(found.ids)],
+                            odoo_total=found.amount_total, reason=_(
+                                "The shop's order is of %(shop)s, the sale order of %(odoo)s.", shop=shop_day,
+                                odoo=odoo_day), **common)
         for sale in sales.filtered(lambda sale: sale.id not in seen):
             row = day(sale.date_order.replace(tzinfo=UTC), sale.currency_id.name)
             common = {"order_number": sale.shop_order_number, "shop_state": sale.shop_order_state}
@@ -172,10 +183,34 @@ class ShopSyncReconciliation(models.TransientModel):
                 continue
             if status["invoice"]:
                 row["invoiced_count"] += 1
+                self._compare_invoice(row, sale, status, problem, common)
             elif status["expected"]:
                 problem(row, "missing_accounting", sale_ids=[fields.Command.set(sale.ids)],
                         odoo_total=sale.amount_total, reason=self._invoice_reason(sale, status["note"]),
                         **common)
+
+    def _compare_invoice(self, row, sale, status, problem, common):
+        """The accounting document against the sale order (whose total the shop's was compared with):
+        gross and VAT to the cent (an explicit rounding line moves cents from VAT to net), and the
+        date the books need."""
+        if status.get("gross") is None:
+            return
+        currency, values = sale.currency_id, {"sale_ids": [fields.Command.set(sale.ids)],
+                                              "odoo_total": sale.amount_total, **common}
+        invoice, rounding = status["invoice"], status.get("rounding") or 0.0
+        if currency.compare_amounts(status["gross"], sale.amount_total):
+            problem(row, "total_mismatch", reason=_("Accounting invoice %(invoice)s: gross %(remote)s, Odoo %(odoo)s.",
+                                                    invoice=invoice, remote=status["gross"], odoo=sale.amount_total),
+                    **values)
+        if currency.compare_amounts(status["vat"] + rounding, sale.amount_tax):
+            problem(row, "vat_mismatch", reason=_(
+                "Accounting invoice %(invoice)s: VAT %(remote)s (rounding line %(rounding)s), Odoo %(odoo)s.",
+                invoice=invoice, remote=status["vat"], rounding=rounding, odoo=sale.amount_tax), **values)
+        expected = sale._shop_sync_accounting_date()
+        if status.get("date") and status["date"] != expected:
+            problem(row, "date_mismatch", reason=_(
+                "Accounting invoice %(invoice)s is dated %(remote)s; the order's date is %(odoo)s.",
+                invoice=invoice, remote=status["date"], odoo=expected), **values)
 
     def _why_missing(self, order):
         """The latest inbox event of a shop order and the reason of its latest import attempt."""

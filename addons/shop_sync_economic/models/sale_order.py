@@ -1,6 +1,10 @@
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.shop_sync_base.services.http import RemoteError
+
+from ..services.client import MAX_IN_LIST, is_in
+
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
@@ -32,6 +36,7 @@ class SaleOrder(models.Model):
                  for binding in self.env["shop.sync.binding"].sudo().search([
                      ("backend_id", "in", accounting.ids), ("model", "=", "sale.order"), ("res_id", "in", self.ids)])}
         states = dict(self._fields["economic_invoice_state"]._description_selection(self.env))
+        documents = self._economic_documents(accounting, bound)
         for sale in self.filtered(lambda sale: sale.economic_backend_id in accounting):
             backend = sale.economic_backend_id
             invoice = bound.get((backend.id, sale.id), "")
@@ -41,7 +46,39 @@ class SaleOrder(models.Model):
                 "invoice": invoice, "expected": not (invoice or too_early or not_ready),
                 "note": states.get(sale.economic_invoice_state) or _("Not queued"),
             }
+            document = documents.get((backend.id, invoice))
+            if document:
+                result[sale.id].update(gross=document.get("grossAmount", 0.0), vat=document.get("vatAmount", 0.0),
+                                       rounding=Exporter._rounding_amount(document),
+                                       date=fields.Date.to_date(document.get("date")))
         return result
+
+    def _economic_documents(self, accounting, bound):
+        """``{(backend id, "draft:<n>" | "booked:<n>"): document}`` of the bound invoices, read from
+        e-conomic 200 at a time; a document whose VAT differs from the order's is read alone for its
+        lines (a rounding line explains cents).  An e-conomic that cannot be read leaves them out."""
+        Exporter = self.env["shop.sync.economic.invoice.exporter"]
+        sales = {(backend_id, external_id): res_id for (backend_id, res_id), external_id in bound.items()}
+        documents = {}
+        for backend in accounting:
+            try:
+                client = backend._economic_client()
+                for kind, path, key in (("draft", "invoices/drafts", "draftInvoiceNumber"),
+                                        ("booked", "invoices/booked", "bookedInvoiceNumber")):
+                    numbers = [int(external_id.split(":", 1)[1]) for backend_id, external_id in sales
+                               if backend_id == backend.id and external_id.startswith(f"{kind}:")]
+                    for start in range(0, len(numbers), MAX_IN_LIST):
+                        for document in client.iterate(path, filter=is_in(key, numbers[start:start + MAX_IN_LIST])):
+                            external_id = f"{kind}:{document[key]}"
+                            sale = self.browse(sales[backend.id, external_id])
+                            if sale.currency_id.compare_amounts(document.get("vatAmount", 0.0), sale.amount_tax):
+                                document = Exporter._full(client, document, kind)
+                            documents[backend.id, external_id] = document
+            except (RemoteError, UserError) as exc:
+                self.env["shop.sync.log"]._record(backend, "invoice_export", "error",
+                                                   reason=_("Reconciliation: invoices not read"), message=str(exc),
+                                                   response=getattr(exc, "body", None))
+        return documents
 
     def _shop_sync_resend_accounting(self):
         return self.action_economic_send()

@@ -60,6 +60,17 @@ class ShopSyncBackend(models.Model):
         OPTION, "Product group: services", domain="[('backend_id', '=', id), ('option_type', '=', 'product_group')]",
         help="For service products, shipping, fees and discounts.")
     economic_unit_id = fields.Many2one(OPTION, "Unit", domain="[('backend_id', '=', id), ('option_type', '=', 'unit')]")
+    economic_rounding_group_id = fields.Many2one(
+        OPTION, "Product group: rounding", domain="[('backend_id', '=', id), ('option_type', '=', 'product_group')]",
+        help="A product group whose sales accounts carry no VAT code. When e-conomic's VAT (per line) misses the "
+             "shop's tax by some cents, one line of product SHOPSYNC-ROUNDING in this group carries the "
+             "difference, so the invoice's gross equals the shop's total; without it such orders are refused.")
+    economic_vat_mapping_ids = fields.One2many(
+        "shop.sync.mapping", "backend_id", "VAT per destination",
+        domain=[("mapping_type", "=", "economic_product_group")],
+        help="Per VAT treatment, country and rate: the product group whose sales account for the VAT zone carries "
+             "that rate. OSS countries need a row; domestic, reverse charge and export fall back to the default "
+             "groups and VAT zones when their rate matches.")
 
     economic_vat_zone_mapping_ids = fields.One2many(
         "shop.sync.mapping", "backend_id", "VAT zone per country",
@@ -173,8 +184,16 @@ class ShopSyncBackend(models.Model):
             "economic_product_group_id": pick("product_group"),
             "economic_service_group_id": pick("product_group", position=1),
             "economic_unit_id": pick("unit"),
+            "economic_rounding_group_id": self._economic_groups_without_vat()[:1],
         }
         self.write({name: option.id for name, option in defaults.items() if option and not self[name]})
+
+    def _economic_groups_without_vat(self):
+        """Product groups whose sales accounts carry no VAT code in any zone (fit for rounding lines)."""
+        accounts = {option.number: option for option in self.economic_option_ids if option.option_type == "account"}
+        return self.economic_option_ids.filtered(
+            lambda option: option.option_type == "product_group" and option.sales_accounts and all(
+                number in accounts and not accounts[number].vat_code for number in option.sales_accounts.values()))
 
     def action_economic_fill_vat_zones(self):
         """List the company's country (domestic) and the EU members (EU) as editable VAT zone rows."""
@@ -244,16 +263,62 @@ class ShopSyncBackend(models.Model):
             return number, option.terms_type
         return self._economic_required("economic_payment_terms_id"), self.economic_payment_terms_id.terms_type
 
-    def _economic_product_group(self, product, country=None):
-        """Group of a product created in e-conomic: a per-country mapping, else goods or services."""
-        mapping = self.env["shop.sync.mapping"]._lookup(
-            self, "economic_product_group", code="service" if product.type == "service" else "goods",
-            country=country)
-        if mapping:
-            return mapping._economic_number()
+    def _economic_product_group(self, product):
+        """Default group of a product created in e-conomic: goods or services (its group for domestic
+        sales; other destinations may need another group, see ``_economic_vat_line``)."""
         if product.type == "service":
             return self._economic_required("economic_service_group_id")
         return self._economic_required("economic_product_group_id")
+
+    def _economic_sales_account(self, group, zone_number):
+        """The account option e-conomic books ``group``'s sales on in VAT zone ``zone_number`` (loaded
+        with the values from e-conomic), or an empty recordset."""
+        number = (group.sales_accounts or {}).get(str(zone_number)) if group else None
+        return self.economic_option_ids.filtered(
+            lambda option: option.option_type == "account" and option.number == number)[:1]
+
+    def _economic_vat_mapping(self, treatment, country, rate, kind):
+        """The most specific VAT-per-destination row of ``treatment`` at ``rate`` for ``country`` and
+        goods/services ``kind``: exact country and kind first, then the catch-all (empty) ones."""
+        rows = self.economic_vat_mapping_ids.filtered(
+            lambda m: m.vat_treatment == treatment and abs(m.tax_rate - rate) < 0.0001
+            and m.country_id in (country, self.env["res.country"]) and m.external_code in (False, "", kind))
+        return rows.sorted(lambda m: (not m.country_id, not m.external_code, m.sequence, m.id))[:1]
+
+    def _economic_vat_line(self, treatment, country, rate, product):
+        """(product group option, VAT zone number) to invoice a line of ``product`` taxed at ``rate`` %
+        in Odoo, for an order of VAT ``treatment`` to ``country``; a clear UserError when e-conomic
+        would book another rate (no mapping, sales account or VAT code missing)."""
+        self.ensure_one()
+        kind = "service" if product.type == "service" else "goods"
+        treatments = dict(self.env["shop.sync.mapping"]._fields["vat_treatment"]._description_selection(self.env))
+        where = _("%(treatment)s to %(country)s at %(rate)s %%", treatment=treatments[treatment],
+                  country=country.name or "?", rate=f"{rate:g}")
+        mapping = self._economic_vat_mapping(treatment, country, rate, kind)
+        if mapping:
+            group, zone = mapping.economic_option_id, mapping.economic_vat_zone_id.number
+        elif treatment == "oss":
+            raise UserError(_("No e-conomic VAT mapping for %s: add a 'VAT per destination' row with the product "
+                              "group whose sales account carries that country's VAT code.", where))
+        else:
+            group = self[f"economic_{'service' if kind == 'service' else 'product'}_group_id"]
+            self._economic_product_group(product)  # names the missing default
+            zone = self._economic_vat_zone(country)
+        account = self._economic_sales_account(group, zone)
+        if not account:
+            raise UserError(_("e-conomic product group %(group)s has no sales account for VAT zone %(zone)s (%(where)s);"
+                              " set one in e-conomic and load the values again.", group=group.display_name,
+                              zone=zone, where=where))
+        if account.vat_code_missing:
+            raise UserError(_("Sales account %(account)s of e-conomic product group %(group)s names VAT code %(code)s, "
+                              "which e-conomic's VAT accounts do not hold (%(where)s).", account=account.number,
+                              group=group.display_name, code=account.vat_code, where=where))
+        if abs(account.vat_rate - rate) >= 0.0001:
+            raise UserError(_("No e-conomic VAT mapping for %(where)s: product group %(group)s books VAT zone %(zone)s "
+                              "on %(account)s, which charges %(remote)s %%. Add a 'VAT per destination' row.",
+                              where=where, group=group.display_name, zone=zone, account=account.display_name,
+                              remote=f"{account.vat_rate:g}"))
+        return group, zone
 
     # -- scheduling -------------------------------------------------------------------------------
     def _enqueue_sync(self):

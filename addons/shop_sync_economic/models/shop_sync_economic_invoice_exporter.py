@@ -1,13 +1,16 @@
+from decimal import Decimal
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.shop_sync_base.services.http import RemoteError, create_once
 
 from ..services.client import eq
-from ..services.mapper import balance_nets, split_line
+from ..services.mapper import balance_nets, money, split_line
 
 REFERENCE = "SHOPSYNC:{backend}:{number}"
 DRAFTS, BOOKED = "invoices/drafts", "invoices/booked"
+ROUNDING_PRODUCT = "SHOPSYNC-ROUNDING"
 
 
 class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
@@ -68,9 +71,9 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
             client = backend._economic_client()
             document, kind = self._find(client, reference)
             if document:
-                return self._adopt(backend, sale, document, kind, reference, common)
+                return self._adopt(backend, sale, self._full(client, document, kind), kind, reference, common)
             payload = self._payload(backend, client, sale, reference)
-            draft = self._create(client, payload, reference)
+            draft = self._full(client, self._create(client, payload, reference), "draft")
             number = draft["draftInvoiceNumber"]
             problem = self._difference(backend, sale, draft)
             if problem:
@@ -104,6 +107,14 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
             if document:
                 return document, kind
         return None, None
+
+    @api.model
+    def _full(self, client, document, kind):
+        """The single resource (with its lines): collections and a look-up after a lost answer omit them."""
+        if "lines" in document:
+            return document
+        key, path = ("draftInvoiceNumber", DRAFTS) if kind == "draft" else ("bookedInvoiceNumber", BOOKED)
+        return client.get(f"{path}/{document[key]}")
 
     @api.model
     def _create(self, client, payload, reference):
@@ -144,15 +155,17 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
     # -- payload ----------------------------------------------------------------------------------
     @api.model
     def _payload(self, backend, client, sale, reference):
-        """The draft invoice document: customer and products are created in e-conomic first."""
+        """The draft invoice document.  Its VAT is planned first (nothing is created in e-conomic when
+        a destination has no mapping); then customer and products are created in e-conomic."""
+        plan = self._draft_plan(backend, sale)
         invoice_partner = sale.partner_invoice_id
         commercial = invoice_partner.commercial_partner_id
         country = sale.partner_shipping_id.country_id or invoice_partner.country_id
         customer = self.env["shop.sync.economic.customer.exporter"]._customer_for_invoice(backend, client, sale)
         terms, terms_type = backend._economic_payment_terms(sale.shop_payment_method)
-        issue_date = fields.Date.to_string(fields.Date.context_today(sale, sale.date_order))
+        issue_date = fields.Date.to_string(sale._shop_sync_accounting_date())
         recipient = {"name": (commercial.name or invoice_partner.name or "?")[:250],
-                     "vatZone": {"vatZoneNumber": backend._economic_vat_zone(country)}}
+                     "vatZone": {"vatZoneNumber": plan["zone"]}}
         recipient.update(self._address(invoice_partner, 250, 250, 50))
         payload = {
             "date": issue_date,
@@ -163,7 +176,7 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
             "recipient": recipient,
             "references": {"other": reference},
             "notes": {"heading": _("Order %s", sale.shop_order_number or sale.name)[:250]},
-            "lines": self._lines(backend, client, sale, country),
+            "lines": self._lines(backend, client, sale, plan),
         }
         if terms_type == "dueDate":
             payload["dueDate"] = issue_date
@@ -173,21 +186,90 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
         return payload
 
     @api.model
-    def _lines(self, backend, client, sale, country):
-        """Every order line (products, shipping, fees, discounts as negative lines) with its net
-        amount as Odoo computed it, adding up to the order's untaxed total to the cent."""
-        Products = self.env["shop.sync.economic.product.exporter"]
+    def _draft_plan(self, backend, sale):
+        """Every line of the draft as e-conomic will compute it, before anything is sent.
+
+        Each order line (products, shipping, fees, discounts as negative lines) gets its net amount as
+        Odoo computed it (adding up to the untaxed total to the cent), split into e-conomic lines of
+        two-decimal unit prices, and the product group whose sales account for the order's VAT zone
+        carries the line's Odoo tax rate.  e-conomic's VAT is that rate on each line's net, rounded
+        per line (as the simulator documents); where it misses the shop's tax (Odoo's, per line or
+        globally rounded), the cents go to one explicit rounding line without VAT, so the gross is the
+        shop's total.  Returns {"zone", "rows": [(order line, group number, [(qty, unit price)])],
+        "rounding"}; raises a UserError naming the cause."""
+        treatment, country = sale._shop_sync_vat_treatment()
         order_lines = sale.order_line.filtered(lambda l: not l.display_type)
         nets = balance_nets(order_lines.mapped("price_subtotal"), sale.amount_untaxed)
-        lines = []
+        rows, zones, net_total, vat_total = [], set(), Decimal(0), Decimal(0)
         for line, net in zip(order_lines, nets):
-            number = Products._ensure(backend, client, line.product_id, country)
+            rate = self._line_rate(line)
+            if net:
+                group, zone = backend._economic_vat_line(treatment, country, rate, line.product_id)
+                zones.add(zone)
+                group = group.number
+            else:  # e.g. free pick-up: no VAT in any group, often sent untaxed; the product's own group
+                group = backend._economic_product_group(line.product_id)
+            parts = split_line(line.product_uom_qty, net)
+            for quantity, unit_price in parts:
+                line_net = money(quantity * unit_price)
+                net_total += line_net
+                vat_total += money(line_net * Decimal(str(rate)) / 100)
+            rows.append((line, group, parts))
+        if len(zones) > 1:
+            raise UserError(_("The lines of order %(order)s need different e-conomic VAT zones (%(zones)s); an "
+                              "invoice has one. Check the 'VAT per destination' rows.",
+                              order=sale.shop_order_number or sale.name, zones=", ".join(map(str, sorted(zones)))))
+        zone = zones.pop() if zones else backend._economic_vat_zone(country)
+        rounding = money(sale.amount_total) - net_total - vat_total
+        if rounding:
+            group = backend.economic_rounding_group_id
+            if not group:
+                raise UserError(_("e-conomic's VAT (per line) misses the shop's tax of order %(order)s by %(amount)s "
+                                  "%(currency)s: set 'Product group: rounding' on the e-conomic backend %(name)s for "
+                                  "an explicit rounding line.", order=sale.shop_order_number or sale.name,
+                                  amount=rounding, currency=sale.currency_id.name, name=backend.name))
+            account = backend._economic_sales_account(group, zone)
+            if not account or account.vat_code:
+                raise UserError(_("The rounding product group %(group)s must book VAT zone %(zone)s on a sales account "
+                                  "without VAT code.", group=group.display_name, zone=zone))
+        return {"zone": zone, "rows": rows, "rounding": rounding}
+
+    @api.model
+    def _line_rate(self, line):
+        """The line's Odoo VAT rate in percent (its percent taxes, after the fiscal position)."""
+        taxes = line.tax_ids.flatten_taxes_hierarchy()
+        if taxes.filtered(lambda tax: tax.amount_type != "percent"):
+            raise UserError(_("Line '%s' has a tax that is not a percentage: e-conomic books percentages only.",
+                              line.name))
+        return sum(taxes.mapped("amount"))
+
+    @api.model
+    def _lines(self, backend, client, sale, plan):
+        """The draft's lines from ``_draft_plan``: products created in e-conomic (in the planned group)
+        as needed, and the rounding line if any."""
+        Products = self.env["shop.sync.economic.product.exporter"]
+        lines = []
+        for line, group, parts in plan["rows"]:
+            number = Products._ensure(backend, client, line.product_id, group)
             description = (line.name or line.product_id.display_name)[:2500]
-            for quantity, unit_price in split_line(line.product_uom_qty, net):
+            for quantity, unit_price in parts:
                 lines.append({"sortKey": len(lines) + 1, "product": {"productNumber": number},
                               "description": description, "quantity": float(quantity),
                               "unitNetPrice": float(unit_price)})
+        if plan["rounding"]:
+            lines.append({"sortKey": len(lines) + 1, "product": {"productNumber": self._rounding_product(backend, client)},
+                          "description": _("Rounding: the shop's VAT, rounded per line, differs from e-conomic's"),
+                          "quantity": 1.0, "unitNetPrice": float(plan["rounding"])})
         return lines
+
+    @api.model
+    def _rounding_product(self, backend, client):
+        """The e-conomic product of rounding lines (in the backend's rounding group), created if missing."""
+        self.env["shop.sync.binding"]._lock(backend, "product.product", ROUNDING_PRODUCT)
+        if client.get_or_none(client.product_path(ROUNDING_PRODUCT)) is None:
+            client.post("products", {"productNumber": ROUNDING_PRODUCT, "name": _("Rounding"),
+                                     "productGroup": {"productGroupNumber": backend.economic_rounding_group_id.number}})
+        return ROUNDING_PRODUCT
 
     @staticmethod
     def _address(partner, address_size, city_size, zip_size):
@@ -198,25 +280,28 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
 
     @api.model
     def _difference(self, backend, sale, document):
-        """Why e-conomic's totals do not match Odoo's, or None.  The net total must match to the
-        cent; VAT only where e-conomic charges it (domestic zone), within a cent per line since
-        e-conomic computes it on the invoice total and Odoo per line."""
+        """Why e-conomic's invoice does not book what the shop charged, or None: the gross must be the
+        order's total and the VAT its tax, exactly to the cent, in every VAT zone; a rounding line
+        (without VAT) is the one documented exception, its amount moved from net to VAT."""
         currency = sale.currency_id
         if document.get("currency") and document["currency"] != currency.name:
             return _("e-conomic has the invoice in %(remote)s, Odoo in %(odoo)s.", remote=document["currency"],
                      odoo=currency.name)
-        net = document.get("netAmount", 0.0)
-        if currency.compare_amounts(net, sale.amount_untaxed):
-            return _("Net totals differ: e-conomic %(remote)s, Odoo %(odoo)s %(currency)s.", remote=net,
-                     odoo=sale.amount_untaxed, currency=currency.name)
-        zone = ((document.get("recipient") or {}).get("vatZone") or {}).get("vatZoneNumber")
-        if zone and zone == backend.economic_vat_zone_domestic_id.number:
-            vat = document.get("vatAmount", 0.0)
-            tolerance = currency.rounding * len(sale.order_line.filtered(lambda l: not l.display_type))
-            if abs(vat - sale.amount_tax) > tolerance + currency.rounding / 2:
-                return _("VAT differs: e-conomic %(remote)s, Odoo %(odoo)s %(currency)s.", remote=vat,
-                         odoo=sale.amount_tax, currency=currency.name)
+        rounding = self._rounding_amount(document)
+        gross = document.get("grossAmount", 0.0)
+        if currency.compare_amounts(gross, sale.amount_total):
+            return _("Gross totals differ: e-conomic %(remote)s, Odoo %(odoo)s %(currency)s.", remote=gross,
+                     odoo=sale.amount_total, currency=currency.name)
+        vat = document.get("vatAmount", 0.0)
+        if currency.compare_amounts(vat + rounding, sale.amount_tax):
+            return _("VAT differs: e-conomic %(remote)s (rounding line %(rounding)s), Odoo %(odoo)s %(currency)s.",
+                     remote=vat, rounding=rounding, odoo=sale.amount_tax, currency=currency.name)
         return None
+
+    @staticmethod
+    def _rounding_amount(document):
+        return sum(line.get("totalNetAmount", 0.0) for line in document.get("lines") or []
+                   if (line.get("product") or {}).get("productNumber") == ROUNDING_PRODUCT)
 
     # -- booking ----------------------------------------------------------------------------------
     @api.model

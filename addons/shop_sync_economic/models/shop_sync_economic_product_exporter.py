@@ -66,12 +66,25 @@ class ShopSyncEconomicProductExporter(models.AbstractModel):
 
     # -- invoice helper -------------------------------------------------------------------------
     @api.model
-    def _ensure(self, backend, client, product, country=None):
-        """Number of the e-conomic product of ``product``, created first if missing (when allowed)."""
+    def _ensure(self, backend, client, product, group=None):
+        """Number of the e-conomic product to invoice ``product`` on in product ``group`` (number;
+        None: its default group), created first if missing (when allowed).
+
+        A draft line takes no account or VAT code: its product's group decides them per VAT zone.
+        So a sale booked on another group than the product's default one (e.g. OSS to the
+        Netherlands) uses a companion product ``<number>.<group>`` in that group."""
         Binding = self.env["shop.sync.binding"]
-        if Binding._for_record(backend, product):
-            return self._number(backend, product)
-        number = self._computed_number(backend, product)
+        default_group = backend._economic_product_group(product)
+        if group in (None, default_group):
+            if Binding._for_record(backend, product):
+                return self._number(backend, product)
+            number, group = self._computed_number(backend, product), default_group
+        else:
+            number = f"{self._number(backend, product)}.{group}"
+            if len(number) > MAX_NUMBER:
+                raise UserError(_("Product number '%(number)s' (the product in e-conomic product group %(group)s) is "
+                                  "longer than the %(max)s characters e-conomic allows.", number=number, group=group,
+                                  max=MAX_NUMBER))
         common = {"ref": number, "record": product}
         Binding._lock(backend, "product.product", number)
         try:
@@ -79,11 +92,12 @@ class ShopSyncEconomicProductExporter(models.AbstractModel):
                 if not backend.economic_create_products:
                     raise UserError(_("Product %s does not exist in e-conomic and creating missing products is off "
                                       "on the backend.", number))
-                self._create(backend, client, product, number, country, common)
+                self._create(backend, client, product, number, group, common)
         except (RemoteError, UserError) as exc:
             self._log_error(backend, exc, common)
             raise
-        self._bind(backend, product, number)
+        if group == default_group:
+            self._bind(backend, product, number)
         return number
 
     # -- export -----------------------------------------------------------------------------------
@@ -109,18 +123,18 @@ class ShopSyncEconomicProductExporter(models.AbstractModel):
         self.env["shop.sync.binding"]._lock(backend, "product.product", number)
         document = client.get_or_none(client.product_path(number))
         if document is None:
-            self._create(backend, client, product, number, None, common)
+            self._create(backend, client, product, number, backend._economic_product_group(product), common)
         else:
             self._update(backend, client, product, number, document, common)
         self._bind(backend, product, number)
         return number
 
     @api.model
-    def _create(self, backend, client, product, number, country, common):
+    def _create(self, backend, client, product, number, group, common):
         allowed = self._allowed(backend, creating=True)
         body = {**self._values(backend, product, number, allowed),
                 "name": self._name_of(product)[:300],
-                "productGroup": {"productGroupNumber": backend._economic_product_group(product, country)}}
+                "productGroup": {"productGroupNumber": group}}
         if backend.economic_unit_id:
             body["unit"] = {"unitNumber": backend.economic_unit_id.number}
         # an uncertain answer (5xx, lost): the product may exist; look its number up before sending again

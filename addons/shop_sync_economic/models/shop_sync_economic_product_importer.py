@@ -8,6 +8,7 @@ from odoo.addons.shop_sync_base.models.shop_sync_event import PRODUCT_BATCH
 from odoo.addons.shop_sync_base.services.http import RemoteError
 
 from ..services.client import gt
+from .shop_sync_economic_invoice_exporter import ROUNDING_PRODUCT
 from ..services.mapper import product_record
 
 
@@ -31,6 +32,8 @@ class ShopSyncEconomicProductImporter(models.AbstractModel):
         try:
             for document in backend._economic_client().iterate(
                     "products", filter=gt("lastUpdated", since) if since else None):
+                if self._invoicing_only(document):
+                    continue
                 batch.append(product_record(document, factor))
                 if len(batch) == PRODUCT_BATCH:
                     imported += len(Importer._import_batch(backend, batch))
@@ -47,6 +50,14 @@ class ShopSyncEconomicProductImporter(models.AbstractModel):
         Log._record(backend, "product_import", "done", reason=_("Poll"),
                     message=_("%s products read from e-conomic.", imported))
         return imported
+
+    @api.model
+    def _invoicing_only(self, document):
+        """Products the invoice export created to book in another group (``<number>.<group>``) or to
+        round: they are not products of the catalogue."""
+        number = document.get("productNumber") or ""
+        group = (document.get("productGroup") or {}).get("productGroupNumber")
+        return number == ROUNDING_PRODUCT or number.endswith(f".{group}")
 
     @api.model
     def _price_factor(self, backend):

@@ -2,8 +2,10 @@ from . import test_access
 from . import test_client
 from . import test_configuration
 from . import test_customers_and_products
+from . import test_demo_books
 from . import test_dry_run
 from . import test_exactly_once
 from . import test_invoice_export
 from . import test_reconciliation
 from . import test_stock_and_product_import
+from . import test_vat

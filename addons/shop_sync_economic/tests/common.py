@@ -32,6 +32,8 @@ class EconomicCase(TransactionCase):
             cls.env.ref(currency).active = True
         cls.tax25 = sale_tax(cls.env, 25, "DK VAT 25% incl.")
         cls.tax19 = sale_tax(cls.env, 19, "DE VAT 19% incl.")
+        cls.tax21 = sale_tax(cls.env, 21, "NL VAT 21% incl.")
+        cls.tax0 = sale_tax(cls.env, 0, "No VAT")
         cls.accounting = cls.env["shop.sync.backend"].create({
             "name": "e-conomic", "kind": "economic", "api_url": cls.server.url,
             "economic_app_secret_token": APP_SECRET_TOKEN, "economic_agreement_grant_token": AGREEMENT_GRANT_TOKEN,
@@ -56,7 +58,7 @@ class EconomicCase(TransactionCase):
 
     # -- helpers ------------------------------------------------------------------------------
     def import_order(self, number, lines=None, country="DK", currency="DKK", email="anna@example.com", company="",
-                     state="paid", payment="card"):
+                     state="paid", payment="card", vat="", created_at=datetime(2026, 1, 5, 10, 0, tzinfo=UTC)):
         """A shop order through the hub's order importer; returns the sale order."""
         lines = lines or [("product", "Mug", "MUG-1", "2", "100", "25")]
         address = records.Address(name="Anna Jensen", street="Main 1", zip="8000", city="Aarhus",
@@ -67,8 +69,8 @@ class EconomicCase(TransactionCase):
         total = sum(line.quantity * line.unit_price * (-1 if line.kind == "discount" else 1) for line in order_lines)
         order = records.Order(
             external_id=f"o{number}", number=str(number), state=state,
-            created_at=datetime(2026, 1, 5, 10, 0, tzinfo=UTC), currency=currency, total=total,
-            customer=records.Customer(email=email, first_name="Anna", last_name="Jensen", company=company),
+            created_at=created_at, currency=currency, total=total,
+            customer=records.Customer(email=email, first_name="Anna", last_name="Jensen", company=company, vat=vat),
             billing=address, shipping=address, lines=order_lines, payment_method=payment)
         log = self.env["shop.sync.order.importer"]._import(self.shop, order)
         self.assertEqual(log.state, "done", log.message)
@@ -76,6 +78,18 @@ class EconomicCase(TransactionCase):
 
     def export(self, sale):
         return self.env["shop.sync.economic.invoice.exporter"]._export(self.accounting, sale)
+
+    def option(self, option_type, number):
+        return self.accounting.economic_option_ids.filtered(
+            lambda option: option.option_type == option_type and option.number == number)
+
+    def vat_row(self, treatment, country, rate, group, zone=2):
+        """A 'VAT per destination' row: ``treatment`` to ``country`` at ``rate`` % -> product group, VAT zone."""
+        return self.env["shop.sync.mapping"].create({
+            "backend_id": self.accounting.id, "mapping_type": "economic_product_group", "vat_treatment": treatment,
+            "country_id": self.env.ref(f"base.{country}").id if country else False, "tax_rate": rate,
+            "economic_option_id": self.option("product_group", group).id,
+            "economic_vat_zone_id": self.option("vat_zone", zone).id})
 
     def journal(self, method, path):
         """Requests the simulator served for ``method`` on ``path`` (query ignored)."""

@@ -7,10 +7,6 @@ from .common import EconomicCase
 
 
 class TestConfiguration(EconomicCase):
-    def option(self, option_type, number):
-        return self.accounting.economic_option_ids.filtered(
-            lambda o: o.option_type == option_type and o.number == number)
-
     def test_accounting_role_and_connection_test(self):
         self.assertEqual(self.accounting.role, "accounting")
         self.assertEqual(self.shop.role, "shop")
@@ -29,9 +25,15 @@ class TestConfiguration(EconomicCase):
     def test_values_loaded_and_defaults_filled(self):
         options = self.accounting.economic_option_ids
         counts = {kind: len(options.filtered(lambda o, k=kind: o.option_type == k))
-                  for kind in ("layout", "payment_terms", "customer_group", "product_group", "unit", "vat_zone")}
-        self.assertEqual(counts, {"layout": 2, "payment_terms": 6, "customer_group": 3, "product_group": 2,
-                                  "unit": 3, "vat_zone": 4})
+                  for kind in ("layout", "payment_terms", "customer_group", "product_group", "unit", "vat_zone",
+                               "account")}
+        self.assertEqual(counts, {"layout": 2, "payment_terms": 6, "customer_group": 3, "product_group": 9,
+                                  "unit": 3, "vat_zone": 4, "account": 17})
+        # VAT as e-conomic decides it: a group's sales account per zone, the account's VAT code and its rate
+        self.assertEqual(self.option("product_group", 11).sales_accounts, {"1": 1010, "2": 1051, "3": 1030, "4": 1040})
+        self.assertEqual((self.option("account", 1051).vat_code, self.option("account", 1051).vat_rate), ("NL21", 21))
+        self.assertEqual(self.option("account", 1051).display_name, "1051 Salg OSS Nederlandene 21% (NL21 21 %)")
+        self.assertEqual(self.accounting.economic_rounding_group_id.number, 3, "the group without any VAT code")
         backend = self.accounting
         self.assertEqual(
             [backend.economic_layout_id.number, backend.economic_payment_terms_id.number,
@@ -77,6 +79,7 @@ class TestConfiguration(EconomicCase):
             {"backend_id": self.accounting.id, "mapping_type": "economic_layout",
              "country_id": self.env.ref("base.de").id, "external_value": "20"},
         ])
+        self.vat_row("oss", "de", 19, group=12)
         by_invoice = self.import_order(5002, payment="invoice")
         by_card = self.import_order(5003, payment="card", email="other@example.com")
         german = self.import_order(5004, [("product", "Mug", "MUG-1", "1", "119", "19")], country="DE",

@@ -12,7 +12,7 @@ class TestReconciliationWithInvoices(EconomicCase):
     def setUp(self):
         super().setUp()
         self.accounting.economic_invoice_from = date(2026, 1, 1)
-        adapter = MemoryShopAdapter({})
+        self.adapter = adapter = MemoryShopAdapter({})
         for number in (5001, 5002):
             adapter.orders[f"o{number}"] = order_payload(number)
         Backend = type(self.env["shop.sync.backend"])
@@ -45,3 +45,35 @@ class TestReconciliationWithInvoices(EconomicCase):
         self.shop.accounting_require_paid = True
         problems = self.compare().problem_ids
         self.assertEqual(problems.mapped("problem"), ["missing_odoo"], "only 5002, never imported")
+
+    def test_gross_vat_and_date_of_the_invoice_are_compared(self):
+        sale = self.import_order(5001)
+        self.assertEqual(self.export(sale).state, "done")
+        self.assertFalse(self.compare().problem_ids.filtered(lambda line: line.order_number == "5001"),
+                         "the draft books what the order says")
+        draft = self.sim.drafts[sale.economic_draft_number]
+        draft.update(grossAmount=draft["grossAmount"] + 0.01, vatAmount=draft["vatAmount"] + 0.01, date="2026-01-06")
+        problems = self.compare().problem_ids.filtered(lambda line: line.order_number == "5001")
+        self.assertEqual(sorted(problems.mapped("problem")), ["date_mismatch", "total_mismatch", "vat_mismatch"])
+        vat = problems.filtered(lambda line: line.problem == "vat_mismatch")
+        self.assertIn("VAT 40.01 (rounding line 0.0), Odoo 40.0", vat.reason)
+        self.assertIn("dated 2026-01-06; the order's date is 2026-01-05",
+                      problems.filtered(lambda line: line.problem == "date_mismatch").reason)
+
+    def test_rounding_line_is_not_a_vat_difference(self):
+        """1.02 incl. 25 %: the shop's VAT 0.20, e-conomic's 0.82 x 25 % = 0.21; the rounding line says why."""
+        for number in (5001, 5002):
+            self.adapter.orders[f"o{number}"] = order_payload(
+                number, lines=[{"name": "Mug", "sku": "MUG-1", "qty": "1", "price": "1.02", "rate": "25"}])
+        sale = self.import_order(5001, [("product", "Mug", "MUG-1", "1", "1.02", "25")])
+        self.assertEqual(self.export(sale).state, "done")
+        self.assertEqual(self.sim.drafts[sale.economic_draft_number]["vatAmount"], 0.21)
+        wizard = self.compare()
+        self.assertFalse(wizard.problem_ids.filtered(lambda line: line.order_number == "5001"))
+
+    def test_unreadable_accounting_is_logged_not_a_crash(self):
+        sale = self.import_order(5001)
+        self.assertEqual(self.export(sale).state, "done")
+        self.sim.faults.add("error", path="/invoices/drafts", method="GET", status=401)
+        self.compare()
+        self.assertEqual(self.logs("invoice_export")[0].reason, "Reconciliation: invoices not read")

@@ -15,7 +15,7 @@ import os
 from odoo import fields
 
 from simulators.economic import AGREEMENT_GRANT_TOKEN, APP_SECRET_TOKEN
-from simulators.seed import prepare_odoo_company
+from simulators.seed import configure_economic_vat, prepare_odoo_company
 from simulators.shopify import ACCESS_TOKEN, API_SECRET
 
 company = prepare_odoo_company(env)
@@ -24,6 +24,7 @@ accounting = Backend.create({
     "name": "e-conomic (reliability)", "kind": "economic", "api_url": os.environ["RELIABILITY_ECONOMIC_URL"],
     "economic_app_secret_token": APP_SECRET_TOKEN, "economic_agreement_grant_token": AGREEMENT_GRANT_TOKEN})
 accounting.action_economic_load_options()
+configure_economic_vat(accounting)
 shop = Backend.create({
     "name": "Shopify (reliability)", "kind": "shopify", "api_url": os.environ["RELIABILITY_SHOPIFY_URL"],
     "shopify_access_token": ACCESS_TOKEN, "webhook_secret": API_SECRET, "accounting_backend_id": accounting.id})
