@@ -21,6 +21,7 @@
         "views/shop_sync_event_views.xml",
         "views/shop_sync_config_views.xml",
         "views/res_config_settings_views.xml",
+        "views/stock_picking_views.xml",
         "wizard/shop_sync_dry_run_views.xml",
         "wizard/shop_sync_reconciliation_views.xml",
         "views/shop_sync_menus.xml",

@@ -3,9 +3,11 @@ from . import (
     res_company,
     res_config_settings,
     shop_sync_backend,
+    shop_sync_backend_fulfilment,
     shop_sync_binding,
     shop_sync_event,
     shop_sync_field_rule,
+    shop_sync_fulfilment_exporter,
     shop_sync_job,
     shop_sync_log,
     shop_sync_mapping,
@@ -16,4 +18,5 @@ from . import (
     shop_sync_product_importer,
     shop_sync_stock_exporter,
     sale_order,
+    stock_picking,
 )

@@ -78,3 +78,10 @@ class SaleOrder(models.Model):
             buyer = self.partner_invoice_id.commercial_partner_id
             return ("reverse_charge" if buyer.vat else "oss"), country
         return "export", country
+
+class SaleOrderLine(models.Model):
+    _inherit = "sale.order.line"
+
+    shop_line_external_id = fields.Char(
+        "Shop order line", readonly=True, copy=False,
+        help="The shop's id of this order line, so deliveries and refunds name the line the shop knows.")

@@ -15,6 +15,7 @@ FLOWS = [
     ("stock_import", "Stock import"),
     ("customer_export", "Customer export"),
     ("invoice_export", "Invoice export"),
+    ("fulfilment_export", "Fulfilment export"),
     ("webhook", "Webhook"),
     ("connection", "Connection"),
 ]
@@ -53,7 +54,7 @@ class ShopSyncLog(models.Model):
 
     @api.depends("flow")
     def _compute_direction(self):
-        outbound = {"product_export", "stock_export", "customer_export", "invoice_export"}
+        outbound = {"product_export", "stock_export", "customer_export", "invoice_export", "fulfilment_export"}
         for log in self:
             log.direction = "outbound" if log.flow in outbound else "inbound"
 
@@ -106,6 +107,8 @@ class ShopSyncLog(models.Model):
             backend._delay(channel="root.shop_sync.orders")._poll_orders()
         elif self.flow == "product_import":
             backend._delay(channel="root.shop_sync.products")._import_products()
+        elif self.flow == "fulfilment_export" and self.res_model == "stock.picking":
+            backend._enqueue_fulfilment(self.env["stock.picking"].browse(self.res_id).exists())
 
     def action_open_record(self):
         self.ensure_one()

@@ -201,6 +201,7 @@ class ShopSyncOrderImporter(models.AbstractModel):
                 "name": line.name or product.display_name,
                 "product_uom_qty": float(line.quantity),
                 "price_unit": sign * float(line.unit_price),
+                "shop_line_external_id": line.external_id or False,
             }
             key = (line.tax_rate, tuple(product.taxes_id.ids))
             if key not in taxes_by_key:

@@ -84,6 +84,21 @@ class ShopAdapter:
         """Write ``records.StockLevel`` quantities; return a list of ``records.PushResult``."""
         raise NotImplementedError
 
+    # -- fulfilments --------------------------------------------------------------------------
+    #: whether the shop can record the delivery of part of an order (otherwise the base reports the
+    #: order once it is completely delivered)
+    PARTIAL_FULFILMENT = True
+
+    def fulfilments(self, order_external_id):
+        """The shipments the shop already records on an order, as ``records.Fulfilment`` (with
+        their ``external_id``), so a delivery is never reported twice."""
+        raise NotImplementedError
+
+    def create_fulfilment(self, fulfilment):
+        """Record a ``records.Fulfilment`` in the shop (carrier, tracking, the customer notified);
+        return the shop's id of it.  Raise RemoteError with the shop's message when refused."""
+        raise NotImplementedError
+
     # -- webhooks -----------------------------------------------------------------------------
     def register_webhooks(self, callback_url):
         """Create the shop's webhook subscriptions pointing at ``callback_url``; return a list of

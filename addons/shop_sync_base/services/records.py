@@ -162,3 +162,33 @@ class WebhookSubscription:
     address: str  # where the shop delivers
     active: bool = True
     external_id: str = ""
+
+
+@dataclass
+class FulfilmentLine:
+    """Quantity of one order line shipped; ``external_id`` is the shop's order line id, ``sku`` the
+    fallback for orders imported before line ids were kept."""
+
+    quantity: Decimal
+    sku: str = ""
+    external_id: str = ""
+
+
+@dataclass
+class Fulfilment:
+    """One delivery of an imported order, as the shop records a shipment.
+
+    ``reference`` is the delivery's name in Odoo; shops that keep a text with the shipment (an
+    order note) carry it, so the delivery can be found there again.  ``partial``: the order is not
+    completely delivered after this delivery.  Read back from the shop, ``lines`` may be empty when
+    the shop records shipping per order, not per line; ``external_id`` is then the shop's id.
+    """
+
+    order_external_id: str
+    reference: str = ""
+    lines: list = field(default_factory=list)
+    carrier: str = ""
+    tracking_number: str = ""
+    tracking_url: str = ""
+    partial: bool = False
+    external_id: str = ""

@@ -1,6 +1,7 @@
 from . import test_access
 from . import test_cockpit
 from . import test_dry_run
+from . import test_fulfilment
 from . import test_http_service
 from . import test_inbox_and_poll
 from . import test_order_import

@@ -1,5 +1,6 @@
 """Test helpers: an in-memory shop adapter and a case with a configured backend."""
 
+import dataclasses
 from datetime import UTC, datetime
 from decimal import Decimal
 from unittest.mock import patch
@@ -24,6 +25,7 @@ class MemoryShopAdapter(ShopAdapter):
         self.products = {}
         self.stock_pushes = []
         self.fail_stock_for = set()
+        self.shipments = {}  # order external id -> [records.Fulfilment] the shop records
 
     def test_connection(self):
         return "memory shop"
@@ -59,7 +61,8 @@ class MemoryShopAdapter(ShopAdapter):
             billing=address, shipping=payload.get("shipping") or address,
             lines=[records.OrderLine(kind=line.get("kind", "product"), name=line["name"], sku=line.get("sku", ""),
                                      quantity=Decimal(line["qty"]), unit_price=Decimal(line["price"]),
-                                     tax_rate=None if line.get("rate") is None else Decimal(line["rate"]))
+                                     tax_rate=None if line.get("rate") is None else Decimal(line["rate"]),
+                                     external_id=line.get("id", ""))
                    for line in payload["lines"]],
             payment_method=payload.get("payment", ""), prices_include_tax=payload.get("prices_include_tax", True),
             paid_at=payload.get("paid_at") and _datetime(payload["paid_at"]),
@@ -82,6 +85,15 @@ class MemoryShopAdapter(ShopAdapter):
         return [records.PushResult(key=level.external_id, ok=level.sku not in self.fail_stock_for,
                                    message="" if level.sku not in self.fail_stock_for else "location not stocked")
                 for level in levels]
+
+    def fulfilments(self, order_external_id):
+        return list(self.shipments.get(order_external_id, []))
+
+    def create_fulfilment(self, fulfilment):
+        shipments = self.shipments.setdefault(fulfilment.order_external_id, [])
+        shipment = dataclasses.replace(fulfilment, reference="", external_id=f"ship-{len(shipments) + 1}")
+        shipments.append(shipment)
+        return shipment.external_id
 
     def verify_webhook(self, headers, body):
         if not same(hmac_base64(self.config["webhook_secret"], body), headers.get("X-Signature")):
@@ -256,3 +268,20 @@ class VariantCreateExactlyOnceMixin(ProductCreateExactlyOnceMixin):
                     self.assertEqual(self.remote_variant_count(variant.default_code), 1)
                     self.assert_bound_once(variant)
                 self.assert_bound_once(template, next(iter(products.values()))[0])
+
+
+def deliver(sale, quantities=None, carrier="", tracking="", url=""):
+    """Validate the open delivery of ``sale`` with the stock it needs: everything, or
+    ``{sku: quantity}`` (the rest becomes a backorder); return the validated delivery."""
+    env = sale.env
+    picking = sale.picking_ids.filtered(lambda picking: picking.state not in ("done", "cancel"))
+    picking.ensure_one()
+    for move in picking.move_ids:
+        env["stock.quant"]._update_available_quantity(move.product_id, move.location_id, move.product_uom_qty)
+    picking.action_assign()
+    for move in picking.move_ids:
+        move.quantity = move.product_uom_qty if quantities is None else quantities.get(move.product_id.default_code, 0)
+        move.picked = True
+    picking.write({"shop_carrier": carrier, "shop_tracking_number": tracking, "shop_tracking_url": url})
+    picking.with_context(skip_backorder=True).button_validate()
+    return picking
