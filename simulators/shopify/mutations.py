@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from graphql import GraphQLError
 
+from .fulfillments import fulfillment_create
 from .schema import admin_schema
 from .state import DEFAULT_OPTION
 from .views import iso
@@ -40,6 +41,8 @@ class Mutations:
             "productUpdate": self.product_update,
             "productVariantsBulkCreate": self.product_variants_bulk_create,
             "productVariantsBulkUpdate": self.product_variants_bulk_update,
+            "fulfillmentCreate": lambda info, **args: fulfillment_create(
+                self.state, self.views.fulfillment_views, info, **args),
         }
 
     def _error(self, code_enum, code, field):

@@ -16,6 +16,10 @@ from .pricing import (
 from .views import legacy_id_of
 
 
+# displayFulfillmentStatus -> the REST order's fulfillment_status (null while unfulfilled)
+REST_FULFILLMENT_STATUS = {"FULFILLED": "fulfilled", "PARTIALLY_FULFILLED": "partial"}
+
+
 class RestPayloads:
     """REST-shaped dicts of the records of a ``state.ShopState``."""
 
@@ -56,7 +60,7 @@ class RestPayloads:
             "closed_at": self.timestamp(order["closed_at"]), "currency": SHOP_CURRENCY,
             "presentment_currency": order["currency"], "taxes_included": True, "tax_exempt": False,
             "financial_status": financial,
-            "fulfillment_status": "fulfilled" if order["fulfillment_status"] == "FULFILLED" else None,
+            "fulfillment_status": REST_FULFILLMENT_STATUS.get(order["fulfillment_status"]),
             "total_price": amount(totals["total"]), "total_price_set": money_set(totals["total"]),
             "current_total_price": amount(totals["current_total"]),
             "current_total_price_set": money_set(totals["current_total"]),
@@ -188,7 +192,8 @@ class RestPayloads:
 # the REST topic of each webhook topic the simulator emits
 WEBHOOK_TOPICS = {
     "ORDERS_CREATE": "orders/create", "ORDERS_UPDATED": "orders/updated", "ORDERS_PAID": "orders/paid",
-    "ORDERS_FULFILLED": "orders/fulfilled", "ORDERS_CANCELLED": "orders/cancelled",
+    "ORDERS_FULFILLED": "orders/fulfilled", "ORDERS_PARTIALLY_FULFILLED": "orders/partially_fulfilled",
+    "ORDERS_CANCELLED": "orders/cancelled",
     "PRODUCTS_CREATE": "products/create", "PRODUCTS_UPDATE": "products/update",
     "INVENTORY_LEVELS_UPDATE": "inventory_levels/update", "CUSTOMERS_CREATE": "customers/create",
 }

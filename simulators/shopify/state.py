@@ -37,6 +37,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 
+from .fulfillments import follow_order_state, open_fulfillment_orders
 from .pricing import EXCHANGE_RATES, SHOP_CURRENCY, allocate, line_total
 
 ID_START = 6_000_000_000_001
@@ -93,6 +94,8 @@ class ShopState:
         self.inventory_items = {}
         self.inventory = {}
         self.orders = {}
+        self.fulfillment_orders = {}  # see fulfillments.py
+        self.fulfillments = {}
         self.webhook_subscriptions = {}
         self.add_location(DEFAULT_LOCATION, address("Lagervej 1", "Aarhus", "8000", "DK"))
 
@@ -400,6 +403,7 @@ class ShopState:
         }
         self._apply_state(order, seed_order.state, live=live)
         self.orders[gid] = order
+        open_fulfillment_orders(self, order)
         customer["updated_at"] = max(customer["updated_at"], order["updated_at"])
         self.emit("ORDERS_CREATE", order)
         if order["financial_status"] == "PAID":
@@ -411,6 +415,7 @@ class ShopState:
         before = (order["financial_status"], order["fulfillment_status"], order["cancelled_at"])
         self._apply_state(order, state, live=True)
         self.touch(order)
+        follow_order_state(self, order)
         if order["financial_status"] == "PAID" and before[0] != "PAID":
             self.emit("ORDERS_PAID", order)
         if order["fulfillment_status"] == "FULFILLED" and before[1] != "FULFILLED":

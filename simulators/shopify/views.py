@@ -13,6 +13,7 @@ from decimal import Decimal
 from graphql import GraphQLError
 
 from . import search
+from .fulfillments import FulfillmentViews, unfulfilled_quantity
 from .paging import connection
 from .pricing import (
     SHOP_CURRENCY,
@@ -67,6 +68,7 @@ class GraphViews:
     def __init__(self, state):
         self.state = state
         self.listings = self._listings()
+        self.fulfillment_views = FulfillmentViews(self, iso)
 
     # -- money & small shapes ------------------------------------------------------------------
     def money_bag(self, amount, order):
@@ -167,6 +169,7 @@ class GraphViews:
             "paymentGatewayNames": [order["gateway"]], "tags": order["tags"], "note": order["note"],
             "customAttributes": [{"key": attribute["name"], "value": attribute["value"]}
                                  for attribute in order["note_attributes"]],
+            **self.fulfillment_views.order_fields(order),
         }
 
     @staticmethod
@@ -194,7 +197,7 @@ class GraphViews:
             "__typename": "LineItem", "id": line["id"], "name": _line_name(line), "title": line["title"],
             "variantTitle": line["variant_title"], "sku": line["sku"], "vendor": line["vendor"],
             "quantity": quantity, "currentQuantity": quantity, "refundableQuantity": quantity,
-            "unfulfilledQuantity": 0 if order["fulfillment_status"] == "FULFILLED" else quantity,
+            "unfulfilledQuantity": unfulfilled_quantity(self.state, order, line),
             "nonFulfillableQuantity": 0, "taxable": line["taxable"], "requiresShipping": line["requires_shipping"],
             "isGiftCard": False, "merchantEditable": False, "restockable": variant is not None,
             "originalUnitPriceSet": bag(line["unit_price"]), "discountedUnitPriceSet": bag(line["unit_price"]),
@@ -452,7 +455,7 @@ class GraphViews:
             return self._level_or_none(item_id, location_id)
         if gid == state.shop["id"]:
             return self.shop()
-        return None
+        return self.fulfillment_views.node(gid)
 
     # -- root connections ----------------------------------------------------------------------------------
     def list_records(self, listing, info, args, restrict=None):
@@ -626,6 +629,8 @@ class GraphViews:
                 and callbackUrl in (None, subscription["callback_url"]) and format in (None, subscription["format"]),
             ),
             "webhookSubscription": by_id(state.webhook_subscriptions, self.webhook_subscription),
+            "fulfillmentOrder": lambda info, id: self.fulfillment_views.node(id) if "/FulfillmentOrder/" in id else None,
+            "fulfillment": lambda info, id: self.fulfillment_views.node(id) if "/Fulfillment/" in id else None,
             "shop": lambda info: self.shop(),
             "node": lambda info, id: self.node(id),
             "nodes": lambda info, ids: [self.node(gid) for gid in ids],

@@ -276,7 +276,7 @@ def deliver(sale, quantities=None, carrier="", tracking="", url=""):
     env = sale.env
     picking = sale.picking_ids.filtered(lambda picking: picking.state not in ("done", "cancel"))
     picking.ensure_one()
-    for move in picking.move_ids:
+    for move in picking.move_ids.filtered(lambda move: move.product_id.is_storable):
         env["stock.quant"]._update_available_quantity(move.product_id, move.location_id, move.product_uom_qty)
     picking.action_assign()
     for move in picking.move_ids:

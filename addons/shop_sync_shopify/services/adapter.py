@@ -92,6 +92,12 @@ FIELD_MAPPING = (
 )
 
 
+# fulfillment orders that can still ship, and fulfillments that stand (FulfillmentOrderStatus /
+# FulfillmentStatus in the 2025-01 schema)
+FULFILLABLE_STATUSES = ("OPEN", "IN_PROGRESS")
+LIVE_FULFILLMENT_STATUSES = ("PENDING", "OPEN", "SUCCESS")
+
+
 def _topic_name(topic):
     """``ORDERS_CREATE`` -> ``orders/create``, as the X-Shopify-Topic header names it."""
     return topic.lower().replace("_", "/", 1)
@@ -484,6 +490,50 @@ class ShopifyAdapter(ShopAdapter):
                                             if quantity["name"] == "available"), None)
         return current
 
+    # -- fulfilments --------------------------------------------------------------------------
+    def fulfilments(self, order_external_id):
+        """The order's fulfillments that stand (not cancelled or failed), with tracking and lines."""
+        order = self._order_fulfillments(order_external_id)
+        result = []
+        for node in order["fulfillments"]:
+            if node["status"] not in LIVE_FULFILLMENT_STATUSES:
+                continue
+            tracking = (node.get("trackingInfo") or [{}])[0]
+            result.append(records.Fulfilment(
+                order_external_id=order_external_id, external_id=node["id"], carrier=tracking.get("company") or "",
+                tracking_number=tracking.get("number") or "", tracking_url=tracking.get("url") or "",
+                lines=[records.FulfilmentLine(quantity=Decimal(line["quantity"]), sku=line["lineItem"]["sku"] or "",
+                                              external_id=line["lineItem"]["id"])
+                       for line in node["fulfillmentLineItems"]["nodes"]]))
+        return result
+
+    def create_fulfilment(self, fulfilment):
+        """``fulfillmentCreate`` on the order's open fulfillment orders, the customer notified.  The
+        delivery that completes the order ships everything they still hold; a partial one ships its
+        quantities (``fulfillmentOrderLineItems``), matched by line item id, else by SKU."""
+        order = self._order_fulfillments(fulfilment.order_external_id)
+        open_orders = [node for node in order["fulfillmentOrders"]["nodes"] if node["status"] in FULFILLABLE_STATUSES]
+        if not open_orders:
+            raise RemoteError(f"Order {fulfilment.order_external_id} has nothing left to fulfil in Shopify "
+                              "(its fulfillment orders are closed).")
+        if fulfilment.partial:
+            groups = _fulfillment_order_items(fulfilment, open_orders)
+        else:
+            groups = [{"fulfillmentOrderId": node["id"]} for node in open_orders]
+        payload = {"lineItemsByFulfillmentOrder": groups, "notifyCustomer": True}
+        tracking = {"company": fulfilment.carrier, "number": fulfilment.tracking_number,
+                    "url": fulfilment.tracking_number and fulfilment.tracking_url}  # a url needs its number
+        if any(tracking.values()):
+            payload["trackingInfo"] = {key: value for key, value in tracking.items() if value}
+        result = self._mutate(queries.FULFILLMENT_CREATE, "fulfillmentCreate", {"fulfillment": payload})
+        return result["fulfillment"]["id"]
+
+    def _order_fulfillments(self, order_id):
+        order = self.client.execute(queries.ORDER_FULFILLMENTS_QUERY, {"id": order_id}).get("order")
+        if not order:
+            raise RemoteError(f"Order {order_id} does not exist in Shopify.")
+        return order
+
     # -- webhooks -----------------------------------------------------------------------------
     def register_webhooks(self, callback_url):
         """Subscribe the order and product topics to ``callback_url``; existing ones are kept."""
@@ -541,6 +591,28 @@ class _Push:
 
 
 # -- helpers ------------------------------------------------------------------------------------
+def _fulfillment_order_items(fulfilment, open_orders):
+    """``lineItemsByFulfillmentOrder`` shipping exactly the fulfilment's quantities from the open
+    fulfillment orders' remaining ones; RemoteError when Shopify has less left to ship."""
+    groups = {}
+    for line in fulfilment.lines:
+        needed = line.quantity
+        if needed != needed.to_integral_value():
+            raise RemoteError(f"Shopify ships whole units: {line.sku or line.external_id} has {needed}.")
+        for node in open_orders:
+            for item in node["lineItems"]["nodes"]:
+                same = (item["lineItem"]["id"] == line.external_id if line.external_id
+                        else (item["lineItem"]["sku"] or "") == line.sku)
+                take = min(needed, Decimal(item["remainingQuantity"])) if same else 0
+                if take > 0:
+                    groups.setdefault(node["id"], []).append({"id": item["id"], "quantity": int(take)})
+                    needed -= take
+        if needed > 0:
+            raise RemoteError(f"Shopify has {line.quantity - needed} of {line.sku or line.external_id} left to fulfil, "
+                              f"the delivery ships {line.quantity}.")
+    return [{"fulfillmentOrderId": node_id, "fulfillmentOrderLineItems": items} for node_id, items in groups.items()]
+
+
 def _is_graphql(payload):
     return str(payload.get("id", "")).startswith("gid://")
 

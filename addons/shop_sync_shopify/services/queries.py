@@ -243,3 +243,36 @@ query WebhookSubscriptions($topics: [WebhookSubscriptionTopic!], $callbackUrl: U
 }
 """
 WEBHOOK_PAGE_SIZE = 50
+
+# fulfilments: an order's fulfillment orders (what is left to ship) and fulfillments (what shipped)
+FULFILLMENT_ORDERS_PAGE_SIZE = 5
+FULFILLMENT_LINES_PAGE_SIZE = 50
+FULFILLMENTS_LIMIT = 10
+
+ORDER_FULFILLMENTS_QUERY = f"""
+query OrderFulfillments($id: ID!) {{
+  order(id: $id) {{
+    id
+    fulfillmentOrders(first: {FULFILLMENT_ORDERS_PAGE_SIZE}) {{
+      nodes {{
+        id status
+        lineItems(first: {FULFILLMENT_LINES_PAGE_SIZE}) {{ nodes {{ id remainingQuantity lineItem {{ id sku }} }} }}
+      }}
+    }}
+    fulfillments(first: {FULFILLMENTS_LIMIT}) {{
+      id status
+      trackingInfo(first: 1) {{ company number url }}
+      fulfillmentLineItems(first: {FULFILLMENT_LINES_PAGE_SIZE}) {{ nodes {{ quantity lineItem {{ id sku }} }} }}
+    }}
+  }}
+}}
+"""
+
+FULFILLMENT_CREATE = """
+mutation FulfillmentCreate($fulfillment: FulfillmentInput!) {
+  fulfillmentCreate(fulfillment: $fulfillment) {
+    fulfillment { id status }
+    userErrors { field message }
+  }
+}
+"""

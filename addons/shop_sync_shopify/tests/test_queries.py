@@ -25,11 +25,12 @@ INPUTS = {
     "variants": [], "input": {"name": "available", "reason": "correction", "quantities": []},
     "product": {"title": "x"}, "topic": "ORDERS_CREATE", "webhookSubscription": {"callbackUrl": "https://x.test"},
     "topics": ["ORDERS_CREATE"], "callbackUrl": "https://x.test", "strategy": "DEFAULT",
+    "fulfillment": {"lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": "gid://shopify/FulfillmentOrder/1"}]},
 }
 
 
 def test_the_module_holds_every_document():
-    assert len(DOCUMENTS) == 18, sorted(DOCUMENTS)
+    assert len(DOCUMENTS) == 20, sorted(DOCUMENTS)
 
 
 @pytest.mark.parametrize("name", sorted(DOCUMENTS))
