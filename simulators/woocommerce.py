@@ -60,6 +60,11 @@ PAYABLE_STATUSES = ("pending", "on-hold", "failed", "cancelled")  # set_paid mov
 STOCK_REDUCING_STATUSES = ("processing", "completed", "on-hold")
 STOCK_RESTORING_STATUSES = ("pending", "cancelled")
 STOCK_REDUCED_META = "_order_stock_reduced"
+# wc_get_order_statuses(): the labels WooCommerce writes into "Order status changed from X to Y." notes
+STATUS_LABELS = {"pending": "Pending payment", "processing": "Processing", "on-hold": "On hold",
+                 "completed": "Completed", "cancelled": "Cancelled", "refunded": "Refunded", "failed": "Failed",
+                 "checkout-draft": "Draft", "trash": "Trash"}
+NOTE_TYPES = ("any", "customer", "internal")
 
 PRODUCT_TYPES = ("simple", "grouped", "external", "variable")
 PRODUCT_STATUSES = ("draft", "pending", "private", "publish", "future")
@@ -151,6 +156,8 @@ PERMISSION_ERRORS = {  # answered to unauthenticated requests, per route kind
     "delete": ("woocommerce_rest_cannot_delete", "Sorry, you are not allowed to delete this resource."),
     "batch": ("woocommerce_rest_cannot_batch", "Sorry, you are not allowed to batch manipulate this resource."),
 }
+PERMISSION_ERRORS.update({f"{kind}_note{'s' if kind == 'list' else ''}": PERMISSION_ERRORS[kind]
+                          for kind in ("list", "get", "create", "delete")})
 
 _EDITABLE = ["POST", "PUT", "PATCH"]
 _WP_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}(:?\d{2})?)?$")
@@ -343,7 +350,8 @@ class WooCommerceSimulator(SimulatorApp):
 
     Inspection state (dicts by id of wire-shaped records, as ``GET`` serves them minus ``_links``):
     ``orders``, ``products`` (simple and variable parents), ``variations`` (with ``parent_id``),
-    ``customers`` and ``registered_webhooks`` (which also hold their write-only ``secret``).
+    ``customers`` and ``registered_webhooks`` (which also hold their write-only ``secret``); ``order_notes``
+    (order id -> notes) and ``customer_emails`` (customer notes sent to the buyer).
 
     ``site_url`` is the shop's home URL used in webhook payloads and ``X-WC-Webhook-Source``
     (API responses link to the host they were requested on, unless ``links_url`` is set: WordPress
@@ -358,7 +366,11 @@ class WooCommerceSimulator(SimulatorApp):
         + _collection_rules(f"{API_ROOT}/products", "products")
         + _collection_rules(f"{API_ROOT}/products/<int:product_id>/variations", "variations")
         + _collection_rules(f"{API_ROOT}/customers", "customers")
-        + _collection_rules(f"{API_ROOT}/webhooks", "webhooks"),
+        + _collection_rules(f"{API_ROOT}/webhooks", "webhooks")
+        + [Rule(f"{API_ROOT}/orders/<int:order_id>/notes", methods=["GET"], endpoint="list_notes"),
+           Rule(f"{API_ROOT}/orders/<int:order_id>/notes", methods=["POST"], endpoint="create_note"),
+           Rule(f"{API_ROOT}/orders/<int:order_id>/notes/<int:note_id>", methods=["GET"], endpoint="get_note"),
+           Rule(f"{API_ROOT}/orders/<int:order_id>/notes/<int:note_id>", methods=["DELETE"], endpoint="delete_note")],
         redirect_defaults=False,
     )
 
@@ -378,7 +390,9 @@ class WooCommerceSimulator(SimulatorApp):
         with self.lock:
             self.orders, self.products, self.variations, self.customers = {}, {}, {}, {}
             self.registered_webhooks = {}  # ``self.webhooks`` is the base class' delivery dispatcher
-            self._sequences = {"post": 100, "user": 1, "item": 0, "meta": 0, "term": 14, "webhook": 0}
+            self.order_notes = {}  # order id -> its notes (wire-shaped, newest last)
+            self.customer_emails = []  # customer notes e-mailed to the buyer: {to, order, note}
+            self._sequences = {"post": 100, "user": 1, "item": 0, "meta": 0, "term": 14, "webhook": 0, "comment": 0}
             self._categories = {}  # name -> {id, name, slug}
             self._pending_events = {}  # (resource, id) -> event, delivered once per request
             self._request_times = deque()
@@ -1436,6 +1450,7 @@ class WooCommerceSimulator(SimulatorApp):
         if status == order["status"]:
             return
         moment = self._now()
+        self._add_note(order, f"Order status changed from {STATUS_LABELS[order['status']]} to {STATUS_LABELS[status]}.")
         order["status"] = status
         if status in PAID_STATUSES and order["date_paid"] is None:
             self._set_date(order, "date_paid", moment)
@@ -1632,3 +1647,72 @@ class WooCommerceSimulator(SimulatorApp):
         if not force:
             raise WooError("woocommerce_rest_trash_not_supported", "Webhooks do not support trashing.", 501)
         return self.registered_webhooks.pop(webhook["id"])
+
+    # -- order notes (docs: _order-notes.md; WooCommerce's WC_REST_Order_Notes_Controller) -------
+    # A note with ``customer_note`` true is shown to the customer and e-mailed to them
+    # (``woocommerce_new_customer_note``); others are internal.  Status changes add a system note.
+    # The list is not paged and takes ``type`` (any, customer, internal); notes are deleted only
+    # with ``force=true``.
+    def _add_note(self, order, text, customer_note=False, author="system"):
+        moment = self._now()
+        note = {"id": self._next_id("comment"), "author": author, "note": text, "customer_note": customer_note}
+        self._set_date(note, "date_created", moment)
+        self.order_notes.setdefault(order["id"], []).append(note)
+        if customer_note:
+            self.customer_emails.append({"to": order["billing"]["email"], "order": order["id"], "note": text})
+        return note
+
+    def _note_order(self, order_id):
+        order = self.orders.get(order_id)
+        if order is None or order["status"] == "trash":
+            raise WooError("woocommerce_rest_order_invalid_id", "Invalid order ID.", 404)
+        return order
+
+    def _note(self, order, note_id):
+        note = next((note for note in self.order_notes.get(order["id"], []) if note["id"] == note_id), None)
+        if note is None:
+            raise WooError("woocommerce_rest_invalid_id", "Invalid resource ID.", 404)
+        return note
+
+    def _render_note(self, order, note, base_url):
+        collection = f"{base_url.rstrip('/')}{API_ROOT}/orders/{order['id']}/notes"
+        return {**copy.deepcopy(note), "_links": {
+            "self": [{"href": f"{collection}/{note['id']}"}], "collection": [{"href": collection}],
+            "up": [{"href": f"{base_url.rstrip('/')}{API_ROOT}/orders/{order['id']}"}]}}
+
+    @_api
+    def on_list_notes(self, request, order_id):
+        order = self._note_order(order_id)
+        note_type = request.args.get("type", "any")
+        if note_type not in NOTE_TYPES:
+            raise _invalid_params({"type": ("rest_not_in_enum", f"type is not one of {_wp_list(NOTE_TYPES)}.")})
+        notes = [note for note in reversed(self.order_notes.get(order["id"], []))
+                 if note_type == "any" or note["customer_note"] == (note_type == "customer")]
+        return self._json([self._render_note(order, note, request.host_url) for note in notes])
+
+    @_api
+    def on_create_note(self, request, order_id):
+        data = self._body(request)
+        _validate(data, {"note": _STR, "customer_note": _BOOL, "added_by_user": _BOOL}, ("note",))
+        order = self._note_order(order_id)
+        if not data["note"]:
+            raise WooError("woocommerce_rest_shop_order_invalid_order_note",
+                           "Cannot create order note, please provide a note.", 400)
+        note = self._add_note(order, data["note"], bool(data.get("customer_note")),
+                              "API user" if data.get("added_by_user") else "system")
+        body = self._render_note(order, note, request.host_url)
+        return self._json(body, 201, headers={"Location": body["_links"]["self"][0]["href"]})
+
+    @_api
+    def on_get_note(self, request, order_id, note_id):
+        order = self._note_order(order_id)
+        return self._json(self._render_note(order, self._note(order, note_id), request.host_url))
+
+    @_api
+    def on_delete_note(self, request, order_id, note_id):
+        order = self._note_order(order_id)
+        note = self._note(order, note_id)
+        if not _as_bool(request.args.get("force", False)):
+            raise WooError("woocommerce_rest_trash_not_supported", "Resource does not support trashing.", 501)
+        self.order_notes[order["id"]].remove(note)
+        return self._json(self._render_note(order, note, request.host_url))

@@ -18,6 +18,10 @@ class ShopSyncBackend(models.Model):
         "Catalogue prices include tax", default=True,
         help="WooCommerce's 'Prices entered with tax' setting. Regular prices are copied to the Odoo sales "
              "price as they are: give the products a sales tax that agrees (price included or not).")
+    woo_shipment_tracking = fields.Boolean(
+        "Shipment Tracking extension",
+        help="The store uses WooCommerce Shipment Tracking: deliveries are also added to its tracking items "
+             "(order meta _wc_shipment_tracking_items), shown in the order and the customer's e-mails.")
 
     def _adapter_config(self):
         config = super()._adapter_config()
@@ -25,7 +29,8 @@ class ShopSyncBackend(models.Model):
             backend = self.sudo()
             config.update(consumer_key=backend.woo_consumer_key or "",
                           consumer_secret=backend.woo_consumer_secret or "",
-                          prices_include_tax=backend.woo_prices_include_tax)
+                          prices_include_tax=backend.woo_prices_include_tax,
+                          shipment_tracking=backend.woo_shipment_tracking)
         return config
 
     def _get_adapter(self):

@@ -20,7 +20,9 @@ Variants.  A simple product is one variant with the product's SKU and id; a vari
 endpoint without looking the parent up first.
 """
 
+import hashlib
 import math
+import re
 from collections import defaultdict
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -49,6 +51,8 @@ CREATED_META = "shop_sync_created"
 VARIATIONS_KEY = "shop_sync_variations"  # full variations embedded in a polled variable product
 VAT_META_KEYS = ("_billing_vat_number", "_vat_number", "vat_number", "_billing_vat")
 ZERO = Decimal(0)
+TRACKING_META = "_wc_shipment_tracking_items"  # WooCommerce Shipment Tracking's order meta
+DELIVERY_REFERENCE = re.compile(r"\(ref\. ([^()]+)\)$")
 
 
 def _amount(value):
@@ -480,6 +484,45 @@ class WooCommerceAdapter(ShopAdapter):
         return f"{error.get('message') or 'error'} [{error.get('code')}]" if error.get("code") else (
             error.get("message") or "error")
 
+    # -- fulfilments --------------------------------------------------------------------------
+    # WooCommerce core has no shipments: a delivery is a customer note (e-mailed to the buyer)
+    # carrying the tracking and the delivery's reference, and the delivery that completes the order
+    # also sets the status ``completed``.  A partial delivery is the note only, since core cannot
+    # mark part of an order shipped.  Stores with the Shipment Tracking extension also get a
+    # tracking item in the order meta ``_wc_shipment_tracking_items`` (the extension's own keys).
+    def fulfilments(self, order_external_id):
+        """The customer notes of the order written for a delivery (found by their reference)."""
+        notes = self.client.get(f"orders/{order_external_id}/notes", params={"type": "customer"}) or []
+        return [records.Fulfilment(order_external_id=order_external_id, external_id=f"note/{note['id']}",
+                                   reference=match.group(1))
+                for note in notes if (match := DELIVERY_REFERENCE.search(note.get("note") or ""))]
+
+    def create_fulfilment(self, fulfilment):
+        """Status and tracking meta first (a PUT, safe to repeat), then the note, which marks the
+        delivery as reported: a failure in between is repaired by the next attempt."""
+        path = f"orders/{fulfilment.order_external_id}"
+        changes = {} if fulfilment.partial else {"status": "completed"}
+        if self.config.get("shipment_tracking") and fulfilment.tracking_number:
+            changes["meta_data"] = [{"key": TRACKING_META, "value": self._tracking_items(path, fulfilment)}]
+        if changes:
+            self.client.put(path, changes)
+        note = self.client.post(f"{path}/notes", {"note": _delivery_note(fulfilment), "customer_note": True})
+        return f"note/{note['id']}"
+
+    def _tracking_items(self, path, fulfilment):
+        """The order's tracking items with this delivery's added once (by tracking number)."""
+        order = self.client.get(path) or {}
+        items = next((meta.get("value") for meta in order.get("meta_data") or [] if meta.get("key") == TRACKING_META),
+                     None) or []
+        if any(item.get("tracking_number") == fulfilment.tracking_number for item in items):
+            return items
+        return [*items, {
+            "tracking_provider": "", "custom_tracking_provider": fulfilment.carrier,
+            "custom_tracking_link": fulfilment.tracking_url, "tracking_number": fulfilment.tracking_number,
+            "date_shipped": str(int(datetime.now(UTC).timestamp())),
+            "tracking_id": hashlib.md5(f"{fulfilment.reference}-{fulfilment.tracking_number}".encode()).hexdigest(),
+        }]
+
     # -- webhooks -----------------------------------------------------------------------------
     def register_webhooks(self, callback_url):
         """Subscribe ``callback_url`` to order and product creations and updates, signed with the
@@ -533,6 +576,17 @@ class WooCommerceAdapter(ShopAdapter):
         if resource == "product" and payload.get("type") in (*IMPORTED_TYPES, "variation"):
             return (self.PRODUCT, *self.identify(self.PRODUCT, payload))
         return None
+
+
+def _delivery_note(fulfilment):
+    """The customer note of a delivery; it ends with the delivery's reference, read back by
+    ``DELIVERY_REFERENCE``."""
+    shipped = "Part of your order has been shipped" if fulfilment.partial else "Your order has been shipped"
+    text = f"{shipped} with {fulfilment.carrier}." if fulfilment.carrier else f"{shipped}."
+    if fulfilment.tracking_number:
+        text += f" Tracking number: {fulfilment.tracking_number}"
+        text += f" ({fulfilment.tracking_url})." if fulfilment.tracking_url else "."
+    return f"{text} (ref. {fulfilment.reference})"
 
 
 def is_ping(headers, params):

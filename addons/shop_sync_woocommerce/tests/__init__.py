@@ -2,6 +2,7 @@ from . import test_adapter
 from . import test_client
 from . import test_dry_run
 from . import test_exactly_once
+from . import test_fulfilment
 from . import test_orders
 from . import test_products
 from . import test_reconciliation
