@@ -95,10 +95,18 @@ _ORDER_POST = {"customer": "object", "orderrows": "array", "status": "integer", 
                "is_completed": "boolean", "currency": "string", "deliver_method": "string",
                "total_shipping": "number", "paymethod_costs": "number", "extra_costs": "number",
                "extra_costs_description": "string", "reservationnumber": "string"}
+# Shipping an order (CCV's PATCH /orders/{id} schema, as generated into the PHP client
+# jacobdekeizer/ccvshop-client, Models/Orders/Orders/Patch.php): ``status`` 5 "Sent";
+# ``track_and_trace_code`` "supplied by shipping party"; ``track_and_trace_carrier`` "represents the
+# shipping service"; ``mail`` "if TRUE, notify the customer of the status change", with ``note``
+# "appended to the email" and the track and trace code.  ``note`` and ``mail`` are instructions,
+# not order fields.  The order resource also has a read-only ``track_and_trace_deeplink`` (seen in
+# real order bodies, e.g. bonapp1.ccvshop.nl); how CCV fills it is not documented, so it stays
+# empty here.  Order webhooks carry the code and carrier (as observed in real notifications).
 _ORDER_PATCH = {"status": "integer", "paid": "boolean", "invoicenumber": "integer", "total_shipping": "number",
                 "paymethod_costs": "number", "extra_costs": "number", "extra_costs_description": "string",
                 "track_and_trace_code": "string", "track_and_trace_carrier": "string",
-                "reservationnumber": "string"}
+                "reservationnumber": "string", "note": "string", "mail": "boolean"}
 _ORDERROW_INPUT = {"product_id": "integer", "attribute_combination_id": "integer", "product_name": "string",
                    "product_number": "string", "count": "number", "price": "number", "discount": "number",
                    "tax": "number", "unit": "string", "weight": "number"}
@@ -316,6 +324,7 @@ class CcvSimulator(SimulatorApp):
             self.products = {}
             self.combinations = {}
             self.webhook_subscriptions = {}
+            self.customer_emails = []  # status mails of PATCH /orders with mail: true
             self._next_ids = dict(_FIRST_IDS)
             self._attribute_ids = {}  # attribute name -> id
             self._attribute_value_ids = {}  # (attribute id, value) -> id
@@ -551,7 +560,8 @@ class CcvSimulator(SimulatorApp):
             "total_orderrow_price": 0.0, "total_shipping": 0.0, "total_discounts": 0.0, "total_price": 0.0,
             "currency": COUNTRIES["DK"][1], "total_tax": 0.0, "total_weight": 0.0, "paymethod_costs": 0.0,
             "extra_costs": 0.0, "extra_costs_description": "", "track_and_trace_code": "",
-            "track_and_trace_carrier": None, "reservationnumber": "", "customer": None, **fields,
+            "track_and_trace_carrier": None, "track_and_trace_deeplink": "", "reservationnumber": "",
+            "customer": None, **fields,
         }
         if order["is_completed"]:
             prefix = self.ordernumber_prefix
@@ -659,6 +669,8 @@ class CcvSimulator(SimulatorApp):
             "ordernumber_full": order["ordernumber_full"], "total_price": order["total_price"],
             "status": order["status"], "customer_email": order["customer"]["email"],
             "customer_mobile": order["customer"]["billingaddress"]["mobile"],
+            "track_and_trace_code": order["track_and_trace_code"],
+            "track_and_trace_carrier": order["track_and_trace_carrier"],
         }
         if event == "orders.updated":
             payload["previous_status"] = previous_status
@@ -825,7 +837,12 @@ class CcvSimulator(SimulatorApp):
         changes = _validated(self._json_body(request), _ORDER_PATCH, "order")
         if changes.get("status", order["status"]) not in ORDER_STATUSES:
             raise BadRequest("status must be an integer from 1 to 14")
+        note, mail = changes.pop("note", ""), changes.pop("mail", False)
         self._change_order(order, changes)
+        if mail:
+            self.customer_emails.append({
+                "to": order["customer"]["email"], "order": order["id"], "status": ORDER_STATUSES[order["status"]],
+                "track_and_trace_code": order["track_and_trace_code"], "note": note})
         return Response(status=204)
 
     # -- order rows ------------------------------------------------------------------------------

@@ -282,6 +282,28 @@ def test_post_order_from_product_and_variant(shop):
 
 
 # -- products and variants ------------------------------------------------------------------------
+def test_patch_order_sent_with_track_and_trace_mails_the_customer(shop, receiver):
+    app, client = shop
+    url, received = receiver
+    client.request("POST", f"{API_PREFIX}/webhooks", {"event": "orders.updated", "address": url})
+    order = next(order for order in app.orders.values() if order["status"] == 2)
+    response = client.request("PATCH", f"{ORDERS}/{order['id']}", {
+        "status": 5, "track_and_trace_code": "3SABC123", "track_and_trace_carrier": "PostNL", "mail": True,
+        "note": "Track & trace: https://postnl.example/3SABC123"})
+    assert response.status_code == 204
+    body = client.get(f"{ORDERS}/{order['id']}").json()
+    assert (body["status"], body["track_and_trace_code"], body["track_and_trace_carrier"],
+            body["track_and_trace_deeplink"]) == (5, "3SABC123", "PostNL", "")
+    assert "note" not in body and "mail" not in body
+    assert app.customer_emails == [{"to": order["customer"]["email"], "order": order["id"], "status": "Sent",
+                                    "track_and_trace_code": "3SABC123",
+                                    "note": "Track & trace: https://postnl.example/3SABC123"}]
+    app.flush_webhooks()
+    notification = json.loads(received[-1][1])
+    assert (notification["track_and_trace_code"], notification["track_and_trace_carrier"]) == ("3SABC123", "PostNL")
+    assert client.request("PATCH", f"{ORDERS}/{order['id']}", {"mail": "yes"}).status_code == 400
+
+
 def test_patch_attributecombination_stock(shop):
     app, client = shop
     product_id = next(p["id"] for p in app.products.values() if p["stockenabled"])

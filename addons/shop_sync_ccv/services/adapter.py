@@ -58,6 +58,8 @@ ORDER_STATUSES = [
 ]
 #: allowed on a new backend: "In process" (CCV's paid state) and every later, not cancelled step
 #: of fulfilment.  Not allowed: 1 New and 4 Wait for payment (unpaid), 8 Cancelled, 14 Reserved.
+SENT, DELIVERED, COMPLETED = 5, 6, 7
+SHIPPED_STATUSES = (SENT, DELIVERED, COMPLETED)
 DEFAULT_ALLOWED_STATUSES = (2, 3, 5, 6, 7, 9, 10, 11, 12, 13)
 WEBHOOK_EVENTS = ("orders.created", "orders.updated", "products.created", "products.updated")
 PRODUCT_PATH, COMBINATION_PATH = "products", "attributecombinations"
@@ -392,6 +394,35 @@ class CcvAdapter(ShopAdapter):
                 continue
             results.append(records.PushResult(key=level.external_id, ok=True, external_id=level.external_id))
         return results
+
+    # -- fulfilments --------------------------------------------------------------------------
+    # CCV records shipping per order: status 5 "Sent" with one track and trace code and carrier,
+    # the customer mailed (``mail``), a tracking URL in the mail's ``note`` (CCV has no field for
+    # it).  No partial shipments: the hub reports the delivery that completes the order.
+    PARTIAL_FULFILMENT = False
+
+    def fulfilments(self, order_external_id):
+        """The order's shipment when CCV has it as sent, delivered or completed, or has a code."""
+        order = self.fetch_order(order_external_id)
+        if order.get("status") not in SHIPPED_STATUSES and not order.get("track_and_trace_code"):
+            return []
+        return [records.Fulfilment(order_external_id=order_external_id, external_id=str(order["id"]),
+                                   tracking_number=order.get("track_and_trace_code") or "",
+                                   carrier=order.get("track_and_trace_carrier") or "")]
+
+    def create_fulfilment(self, fulfilment):
+        """PATCH the order to "Sent" with track and trace (an order already delivered or completed
+        keeps its status), mailing the customer."""
+        order = self.fetch_order(fulfilment.order_external_id)
+        changes = {"status": order["status"] if order.get("status") in (DELIVERED, COMPLETED) else SENT, "mail": True}
+        if fulfilment.tracking_number:
+            changes["track_and_trace_code"] = fulfilment.tracking_number
+        if fulfilment.carrier:
+            changes["track_and_trace_carrier"] = fulfilment.carrier
+        if fulfilment.tracking_url:
+            changes["note"] = f"Track & trace: {fulfilment.tracking_url}"
+        self.client.patch(f"/orders/{int(fulfilment.order_external_id)}", changes)
+        return str(order["id"])
 
     # -- webhooks -----------------------------------------------------------------------------
     def register_webhooks(self, callback_url):

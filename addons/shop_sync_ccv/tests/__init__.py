@@ -1,6 +1,7 @@
 from . import test_backend
 from . import test_client
 from . import test_exactly_once
+from . import test_fulfilment
 from . import test_orders
 from . import test_products
 from . import test_reconciliation
