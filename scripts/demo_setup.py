@@ -3,10 +3,12 @@
 The company sells from Denmark in DKK on Odoo's Danish chart with the EU One-Stop-Shop taxes and
 fiscal positions (``prepare_odoo_company``); one backend per installed connector points at its
 simulator (python -m simulators, already running); the shops have imported their products and invoice
-their orders as draft invoices in the e-conomic backend.
+their orders as draft invoices in the e-conomic backend; each shop has one order already delivered,
+with tracking, so it shows a fulfilment.
 """
 # ruff: noqa: F821 - `env` is given by odoo shell
 
+from odoo.addons.shop_sync_base.tests.common import deliver
 from simulators import __main__ as sims
 from simulators.seed import configure_economic_vat, prepare_odoo_company
 
@@ -26,6 +28,27 @@ modules = {"shopify": "simulators.shopify", "woocommerce": "simulators.woocommer
            "economic": "simulators.economic"}
 warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
 accounting = Backend
+
+
+def ship_one_order(backend, tracking_number):
+    """Import the shop's first order in an allowed state and not shipped yet, and validate its
+    delivery with carrier and tracking; the fulfilment job runs inline, so the shop (simulator)
+    records the shipment."""
+    inline = backend.with_context(queue_job__no_delay=True)
+    adapter = inline._get_adapter()
+    allowed = set(inline.order_state_ids.filtered("allowed").mapped("code"))
+    order = next((order for order in map(adapter.parse_order, adapter.fetch_orders(None))
+                  if order.state in allowed and not adapter.fulfilments(order.external_id)), None)
+    if order is None:
+        return
+    inline.env["shop.sync.order.importer"]._import(inline, order)
+    sale = inline.env["sale.order"].search([("shop_sync_backend_id", "=", backend.id),
+                                            ("shop_order_number", "=", order.number)])
+    picking = deliver(sale, carrier="PostNord DK", tracking=tracking_number,
+                      url=f"https://tracking.postnord.com/dk/?id={tracking_number}")
+    print(f"{backend.name}: order {order.number} delivered, fulfilment {picking.shop_fulfilment_state}")
+
+
 for kind, fields in settings.items():
     if kind not in kinds:
         continue
@@ -50,5 +73,9 @@ for kind, fields in settings.items():
             backend.with_context(queue_job__no_delay=True)._import_products(full=True)
         except Exception as exc:  # noqa: BLE001 - a demo without products still starts; see Shop Sync > Logs
             print(f"{backend.name}: products not imported ({exc})")
+        try:
+            ship_one_order(backend, f"0037071234{backend.id:04d}")
+        except Exception as exc:  # noqa: BLE001 - the demo still starts; see Shop Sync > Logs
+            print(f"{backend.name}: no delivery shown ({exc})")
 env.cr.commit()
 print("demo configured:", ", ".join(Backend.search([]).mapped("name")) or "no connector installed")

@@ -283,5 +283,5 @@ def deliver(sale, quantities=None, carrier="", tracking="", url=""):
         move.quantity = move.product_uom_qty if quantities is None else quantities.get(move.product_id.default_code, 0)
         move.picked = True
     picking.write({"shop_carrier": carrier, "shop_tracking_number": tracking, "shop_tracking_url": url})
-    picking.with_context(skip_backorder=True).button_validate()
+    picking.with_context(skip_backorder=True, skip_sms=True).button_validate()
     return picking
