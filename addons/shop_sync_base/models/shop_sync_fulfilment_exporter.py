@@ -147,10 +147,15 @@ class ShopSyncFulfilmentExporter(models.AbstractModel):
 
     @api.model
     def _done(self, backend, picking, external_id, common, message, request=None):
-        self.env["shop.sync.binding"]._bind(backend, picking, external_id, picking.name)
+        """Bind the delivery to the shop's shipment, unless a concurrent job (committed after this
+        transaction's snapshot) bound it meanwhile: that job reported it."""
+        Log = self.env["shop.sync.log"]
+        if not self.env["shop.sync.binding"]._bind_once(backend, picking, external_id, picking.name):
+            return Log._record(backend, FLOW, "skipped", reason=_("Already in the shop"), external_id=external_id,
+                               message=_("Reported meanwhile by a concurrent job."), **common)
         picking.write({"shop_fulfilment_state": "done", "shop_fulfilment_ref": external_id})
-        return self.env["shop.sync.log"]._record(backend, FLOW, "done", external_id=external_id, message=message,
-                                                 request=request, **common)
+        return Log._record(backend, FLOW, "done", external_id=external_id, message=message, request=request,
+                           **common)
 
     @api.model
     def _summary(self, fulfilment, external_id):

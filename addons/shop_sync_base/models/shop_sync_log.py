@@ -108,7 +108,8 @@ class ShopSyncLog(models.Model):
         elif self.flow == "product_import":
             backend._delay(channel="root.shop_sync.products")._import_products()
         elif self.flow == "fulfilment_export" and self.res_model == "stock.picking":
-            backend._enqueue_fulfilment(self.env["stock.picking"].browse(self.res_id).exists())
+            for picking in self.env["stock.picking"].browse(self.res_id).exists():
+                backend._enqueue_fulfilment(picking)
 
     def action_open_record(self):
         self.ensure_one()
