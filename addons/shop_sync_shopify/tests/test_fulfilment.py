@@ -53,19 +53,6 @@ class TestFulfilment(ShopifyCase):
         self.assertEqual(len(self.fulfillments(order)), 2)
         self.assertEqual(order["fulfillment_status"], "FULFILLED")
 
-    def test_create_applied_then_answered_5xx_or_dropped_is_found_not_repeated(self):
-        for kind in ("error_after_write", "drop_after_write"):
-            with self.subTest(kind):
-                self.applied_then_failed(kind)
-
-    def applied_then_failed(self, kind):
-        order, sale = self.import_paid_order()
-        self.sim.faults.add(kind, contains="fulfillmentCreate")
-        picking = deliver(sale, tracking="DROP-1")
-        self.assertEqual(len(self.fulfillments(order)), 1)
-        self.assertEqual(picking.shop_fulfilment_ref, self.fulfillments(order)[0]["id"])
-        self.assertEqual(self.logs("fulfilment_export", state="done").external_id, picking.shop_fulfilment_ref)
-
     def test_order_already_fulfilled_in_shopify_is_an_error_with_the_reason(self):
         order, sale = self.import_paid_order()
         self.sim.set_order_state(order["id"], "shipped")
