@@ -16,7 +16,7 @@ class ShopSyncBackend(models.Model):
     def _enqueue_fulfilment(self, picking):
         """Queue the report of ``picking``; a job already queued for it is not doubled."""
         self.ensure_one()
-        return self.with_delay(
+        return self._delay(
             channel=f"{CHANNEL}.fulfilments", identity_key=f"fulfil-{self.id}-{picking.id}",
             description=_("Fulfilment %(picking)s: %(name)s", picking=picking.name, name=self.name),
         )._export_fulfilment(picking)

@@ -6,7 +6,7 @@ from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..services.http import RemoteError
+from ..services.http import RemoteError, create_once
 from ..services.records import Fulfilment, FulfilmentLine
 
 FLOW = "fulfilment_export"
@@ -133,17 +133,11 @@ class ShopSyncFulfilmentExporter(models.AbstractModel):
     @api.model
     def _create(self, backend, adapter, fulfilment):
         """Create the shipment; an uncertain answer (5xx, lost) is followed by the look-up, and
-        the create is never repeated blindly: still not found, the error stands and the job or
-        Retry tries again (with the look-up first)."""
-        try:
-            return adapter.create_fulfilment(fulfilment)
-        except RemoteError as exc:
-            if not exc.uncertain:
-                raise
+        the create is sent again only when the shop does not have it."""
+        def find():
             found = self._find(backend, adapter, fulfilment)
-            if not found:
-                raise
-            return found.external_id
+            return found and found.external_id
+        return create_once(lambda: adapter.create_fulfilment(fulfilment), find)
 
     @api.model
     def _done(self, backend, picking, external_id, common, message, request=None):

@@ -1,8 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
-from .shop_sync_backend import MANAGER
-
 FULFILMENT_STATES = [("pending", "Queued"), ("done", "In the shop"), ("skipped", "Not sent"), ("error", "Error")]
 
 
@@ -56,11 +54,8 @@ class StockPicking(models.Model):
             backend = picking.sudo().sale_id.shop_sync_backend_id
             if not backend:
                 raise AccessError(_("Delivery %s does not belong to a shop order.", picking.name))
-            if not self.env.su and not self.env.user.has_group(MANAGER):
-                raise AccessError(_("Only Shop Sync managers may send deliveries to the shop."))
-            if backend.company_id not in self.env.companies:
-                raise AccessError(_("Delivery %s belongs to a company you are not working in.", picking.name))
-            picking.check_access("write")
+            backend.sudo(False)._check_manager()
+            picking.check_access("read")
         for picking in self.sudo():
             picking.shop_fulfilment_state = "pending"
             picking.sale_id.shop_sync_backend_id._enqueue_fulfilment(picking)

@@ -421,7 +421,10 @@ class CcvAdapter(ShopAdapter):
             changes["track_and_trace_carrier"] = fulfilment.carrier
         if fulfilment.tracking_url:
             changes["note"] = f"Track & trace: {fulfilment.tracking_url}"
-        self.client.patch(f"/orders/{int(fulfilment.order_external_id)}", changes)
+        # not the client's repeatable patch(): this one mails the customer, so an uncertain answer is
+        # looked up by the hub instead of being sent again
+        self.client.request("PATCH", f"/orders/{int(fulfilment.order_external_id)}", json_body=changes,
+                            repeatable=False)
         return str(order["id"])
 
     # -- webhooks -----------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Deliveries of CCV orders: status "Sent" with track and trace once the order is completely
 delivered, the customer mailed; CCV has no partial shipments."""
 
-from odoo.addons.shop_sync_base.tests.common import deliver
+from odoo.addons.shop_sync_base.tests.common import AFTER_WRITE_FAULTS, deliver
 
 from .common import CcvCase
 
@@ -44,12 +44,15 @@ class TestCcvFulfilment(CcvCase):
         deliver(sale, carrier="DHL", tracking="P2")
         self.assertEqual((order["status"], order["track_and_trace_code"]), (5, "P2"))
 
-    def test_patch_applied_then_dropped_is_found_not_repeated(self):
-        order, sale = self.import_paid_order()
-        self.app.faults.add("drop_after_write", path=f"/api/rest/v1/orders/{order['id']}", method="PATCH")
-        picking = deliver(sale, tracking="T-drop")
-        self.assertEqual(picking.shop_fulfilment_state, "done")
-        self.assertEqual(len([mail for mail in self.app.customer_emails if mail["order"] == order["id"]]), 1)
+    def test_patch_applied_then_answered_5xx_or_dropped_is_found_not_repeated(self):
+        for fault in AFTER_WRITE_FAULTS:
+            with self.subTest(fault["kind"]):
+                order, sale = self.import_paid_order()
+                self.app.faults.add(**fault, path=f"/api/rest/v1/orders/{order['id']}", method="PATCH")
+                picking = deliver(sale, tracking=f"T-{fault['kind']}")
+                self.assertFalse(self.app.faults.faults, "the fault hit the PATCH")
+                self.assertEqual(picking.shop_fulfilment_state, "done")
+                self.assertEqual(len([mail for mail in self.app.customer_emails if mail["order"] == order["id"]]), 1)
 
     def test_unknown_order_is_an_error_with_the_shops_message(self):
         order, sale = self.import_paid_order()

@@ -1,7 +1,7 @@
 """Deliveries of WooCommerce orders: a customer note with the tracking, status completed once the
 order is completely delivered, and the Shipment Tracking items when the store uses them."""
 
-from odoo.addons.shop_sync_base.tests.common import deliver
+from odoo.addons.shop_sync_base.tests.common import AFTER_WRITE_FAULTS, deliver
 
 from .common import WooCommerceCase
 
@@ -59,12 +59,15 @@ class TestWooCommerceFulfilment(WooCommerceCase):
                           for item in items], [("DHL Express", "JD0001", "https://dhl.example/JD0001")])
         self.assertTrue(items[0]["date_shipped"].isdigit() and len(items[0]["tracking_id"]) == 32)
 
-    def test_note_applied_then_dropped_is_found_not_repeated(self):
-        order, sale = self.import_processing_order()
-        self.shop.faults.add("drop_after_write", path=f"/wp-json/wc/v3/orders/{order['id']}/notes", method="POST")
-        picking = deliver(sale, tracking="T-drop")
-        self.assertEqual(len(self.customer_notes(order)), 1)
-        self.assertEqual(picking.shop_fulfilment_state, "done")
+    def test_note_applied_then_answered_5xx_or_dropped_is_found_not_repeated(self):
+        for fault in AFTER_WRITE_FAULTS:
+            with self.subTest(fault["kind"]):
+                order, sale = self.import_processing_order()
+                self.shop.faults.add(**fault, path=f"/wp-json/wc/v3/orders/{order['id']}/notes", method="POST")
+                picking = deliver(sale, tracking=f"T-{fault['kind']}")
+                self.assertFalse(self.shop.faults.faults, "the fault hit the note")
+                self.assertEqual(len(self.customer_notes(order)), 1)
+                self.assertEqual(picking.shop_fulfilment_state, "done")
 
     def test_unknown_order_is_an_error_with_the_shops_message(self):
         order, sale = self.import_processing_order()
