@@ -22,6 +22,7 @@
         "views/shop_sync_config_views.xml",
         "views/res_config_settings_views.xml",
         "views/stock_picking_views.xml",
+        "views/shop_sync_refund_views.xml",
         "wizard/shop_sync_dry_run_views.xml",
         "wizard/shop_sync_reconciliation_views.xml",
         "views/shop_sync_menus.xml",

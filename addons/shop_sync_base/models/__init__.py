@@ -16,6 +16,8 @@ from . import (
     shop_sync_partner_matcher,
     shop_sync_product_exporter,
     shop_sync_product_importer,
+    shop_sync_refund,
+    shop_sync_refund_importer,
     shop_sync_stock_exporter,
     sale_order,
     stock_picking,

@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 # VAT treatment of a sale, for accounting connectors (which VAT code / revenue account to book on)
@@ -22,6 +22,10 @@ class SaleOrder(models.Model):
         "Accounting date", readonly=True, copy=False,
         help="The date the accounting document of this shop order carries (its VAT period): the shop's order "
              "date, or the date it was paid when the backend says so, in the company's time zone.")
+    shop_refund_ids = fields.One2many("shop.sync.refund", "sale_order_id", "Shop refunds", readonly=True)
+    shop_refund_count = fields.Integer("Refunds", compute="_compute_shop_refunded")
+    shop_refunded_amount = fields.Monetary("Refunded by the shop", compute="_compute_shop_refunded",
+                                           currency_field="currency_id")
 
     def _prepare_confirmation_values(self):
         """Shop orders keep the shop's order date when confirmed: Odoo would stamp the confirmation time
@@ -32,8 +36,24 @@ class SaleOrder(models.Model):
             (self - shop_orders).write({"date_order": values.pop("date_order")})
         return values
 
+    @api.depends("shop_refund_ids.amount_total")
+    def _compute_shop_refunded(self):
+        for sale in self:
+            sale.shop_refund_count = len(sale.shop_refund_ids)
+            sale.shop_refunded_amount = sum(sale.shop_refund_ids.mapped("amount_total"))
+
     def _shop_sync_imported(self):
         """Hook called once a shop order was imported (e.g. to queue its invoice in accounting)."""
+        return True
+
+    def _shop_sync_accounting_refund(self, refund):
+        """Hook called once a shop refund (``shop.sync.refund``) of this order was recorded, in the
+        same transaction: accounting connectors queue its credit note.  The base does nothing."""
+        return True
+
+    def _shop_sync_accounting_cancel(self):
+        """Hook called once the shop's cancellation cancelled this order: accounting connectors remove
+        the draft they created or credit the booked invoice.  The base does nothing."""
         return True
 
     def _shop_sync_accounting_status(self):
@@ -79,9 +99,18 @@ class SaleOrder(models.Model):
             return ("reverse_charge" if buyer.vat else "oss"), country
         return "export", country
 
+    def action_view_shop_refunds(self):
+        self.ensure_one()
+        return {"type": "ir.actions.act_window", "name": _("Shop refunds"), "res_model": "shop.sync.refund",
+                "view_mode": "list,form", "domain": [("sale_order_id", "=", self.id)],
+                "context": {"create": False}}
+
+
 class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
 
     shop_line_external_id = fields.Char(
         "Shop order line", readonly=True, copy=False,
         help="The shop's id of this order line, so deliveries and refunds name the line the shop knows.")
+    shop_line_kind = fields.Selection([("product", "Product"), ("shipping", "Shipping"), ("fee", "Fee"),
+                                       ("discount", "Discount")], "Shop line kind", readonly=True, copy=False)

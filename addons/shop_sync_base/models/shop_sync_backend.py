@@ -305,13 +305,14 @@ class ShopSyncBackend(models.Model):
             adapter = backend._get_adapter()
             known = {state.code: state for state in backend.order_state_ids}
             defaults = set(adapter.default_allowed_states())
+            cancelling = set(adapter.default_cancel_states())
             for sequence, (code, label) in enumerate(adapter.order_states()):
                 if code in known:
                     known[code].write({"name": label, "sequence": sequence})
                 else:
                     backend.order_state_ids.create({
                         "backend_id": backend.id, "code": code, "name": label,
-                        "sequence": sequence, "allowed": code in defaults})
+                        "sequence": sequence, "allowed": code in defaults, "cancels_order": code in cancelling})
         return True
 
     def action_register_webhooks(self):

@@ -16,6 +16,8 @@ FLOWS = [
     ("customer_export", "Customer export"),
     ("invoice_export", "Invoice export"),
     ("fulfilment_export", "Fulfilment export"),
+    ("refund_import", "Refund import"),
+    ("credit_note_export", "Credit note export"),
     ("webhook", "Webhook"),
     ("connection", "Connection"),
 ]
@@ -54,7 +56,7 @@ class ShopSyncLog(models.Model):
 
     @api.depends("flow")
     def _compute_direction(self):
-        outbound = {"product_export", "stock_export", "customer_export", "invoice_export", "fulfilment_export"}
+        outbound = {"product_export", "stock_export", "customer_export", "invoice_export", "fulfilment_export", "credit_note_export"}
         for log in self:
             log.direction = "outbound" if log.flow in outbound else "inbound"
 

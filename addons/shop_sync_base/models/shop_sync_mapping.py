@@ -20,6 +20,9 @@ class ShopSyncOrderState(models.Model):
     code = fields.Char(required=True, help="The state as the shop names it in its API.")
     name = fields.Char(required=True, translate=True)
     allowed = fields.Boolean(help="Orders in this state are imported; others are logged as skipped.")
+    cancels_order = fields.Boolean(
+        "Cancels", help="The shop cancelled the order: an imported order reaching this state is cancelled in Odoo "
+                        "when nothing was delivered, and its accounting document is removed or credited.")
 
     _code_unique = models.Constraint("UNIQUE(backend_id, code)", "This order state exists already.")
 

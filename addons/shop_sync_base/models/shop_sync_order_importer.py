@@ -34,12 +34,17 @@ class ShopSyncOrderImporter(models.AbstractModel):
         common = {"ref": order.number, "external_id": order.external_id, "event": event}
         Binding._lock(backend, "sale.order", order.external_id)
         binding = Binding._find(backend, "sale.order", order.external_id)
+        Refunds = self.env["shop.sync.refund.importer"]
         if binding:
-            return self._already_imported(backend, binding, order, common)
+            log = self._already_imported(backend, binding, order, common)
+            Refunds._import_refunds(backend, order, binding._record(), event)
+            return log
         if order.state not in backend.order_state_ids.filtered("allowed").mapped("code"):
-            return Log._record(backend, "order_import", "skipped", reason=_("Order state not allowed"),
-                               message=_("State '%s' is not an allowed order state of this backend.", order.state),
-                               **common)
+            log = Log._record(backend, "order_import", "skipped", reason=_("Order state not allowed"),
+                              message=_("State '%s' is not an allowed order state of this backend.", order.state),
+                              **common)
+            Refunds._import_refunds(backend, order, None, event)
+            return log
         try:
             with self.env.cr.savepoint():
                 sale = self._create_sale_order(backend, order)
@@ -62,7 +67,9 @@ class ShopSyncOrderImporter(models.AbstractModel):
                     total=sale.amount_total, currency=sale.currency_id.name)
         if backend.accounting_date_source == "paid" and not order.paid_at:
             message += " " + _("The shop sent no payment date: its accounting date is the order date.")
-        return Log._record(backend, "order_import", "done", record=sale, message=message, **common)
+        log = Log._record(backend, "order_import", "done", record=sale, message=message, **common)
+        Refunds._import_refunds(backend, order, sale, event)
+        return log
 
     @api.model
     def _already_imported(self, backend, binding, order, common):
@@ -84,8 +91,36 @@ class ShopSyncOrderImporter(models.AbstractModel):
                         name=sale.name, old=sale.shop_order_state, new=order.state,
                         verdict=_("allowed") if allowed else _("not allowed"))
             sale.shop_order_state = order.state
+            if order.state in backend.order_state_ids.filtered("cancels_order").mapped("code"):
+                return self._cancel(backend, sale, order, common)
         return self.env["shop.sync.log"]._record(backend, "order_import", "skipped", reason=_("Order already imported"),
                                                  message=message, record=sale or None, **common)
+
+    @api.model
+    def _cancel(self, backend, sale, order, common):
+        """The shop cancelled an imported order: cancel the sale order unless something was delivered
+        (then a person must take the goods back first), and let accounting reverse its document."""
+        Log = self.env["shop.sync.log"]
+        if sale.state == "cancel":
+            return Log._record(backend, "order_import", "skipped", reason=_("Order already cancelled"), record=sale,
+                               message=_("%s is cancelled already.", sale.name), **common)
+        delivered = sale.order_line.filtered(lambda line: line.qty_delivered)
+        if delivered:
+            return Log._record(backend, "order_import", "error", reason=_("Cancelled order was delivered"), record=sale,
+                               message=_("The shop cancelled order %(number)s, but %(name)s was delivered (%(lines)s): "
+                                         "create a return of the delivery, then cancel the sale order.",
+                                         number=order.number, name=sale.name,
+                                         lines=", ".join(delivered.mapped("name"))), **common)
+        try:
+            with self.env.cr.savepoint():
+                sale._action_cancel()
+                sale._shop_sync_accounting_cancel()
+        except (UserError, ValidationError) as exc:
+            return Log._record(backend, "order_import", "error", reason=_("Order not cancelled"), message=str(exc),
+                               record=sale, **common)
+        return Log._record(backend, "order_import", "done", reason=_("Order cancelled"), record=sale,
+                           message=_("The shop cancelled order %(number)s: %(name)s is cancelled.",
+                                     number=order.number, name=sale.name), **common)
 
     # -- building the sale order ----------------------------------------------------------------
     @api.model
@@ -202,6 +237,7 @@ class ShopSyncOrderImporter(models.AbstractModel):
                 "product_uom_qty": float(line.quantity),
                 "price_unit": sign * float(line.unit_price),
                 "shop_line_external_id": line.external_id or False,
+                "shop_line_kind": line.kind,
             }
             key = (line.tax_rate, tuple(product.taxes_id.ids))
             if key not in taxes_by_key:

@@ -47,6 +47,11 @@ class ShopAdapter:
         """State codes allowed on a new backend (e.g. paid, processing)."""
         return []
 
+    def default_cancel_states(self):
+        """State codes meaning the shop cancelled the order: an imported order reaching one is
+        cancelled in Odoo (and in accounting) by the base."""
+        return []
+
     def identify(self, object_name, payload):
         """Return ``(external_id, external_ref)`` of a raw ``order`` or ``product`` payload, cheaply
         (no full parse), for the inbox; the ref is the order number or SKU people search for."""
@@ -62,7 +67,8 @@ class ShopAdapter:
         raise NotImplementedError
 
     def parse_order(self, payload):
-        """Translate a raw order payload (from polling or a webhook) into a ``records.Order``."""
+        """Translate a raw order payload (from polling or a webhook) into a ``records.Order``, with
+        every refund the shop has for it in ``Order.refunds`` (the base imports each refund once)."""
         raise NotImplementedError
 
     # -- products -----------------------------------------------------------------------------

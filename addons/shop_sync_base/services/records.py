@@ -77,6 +77,42 @@ class OrderLine:
             raise ValueError(f"unknown order line kind {self.kind!r}")
 
 
+REFUND_LINE_KINDS = ("product", "shipping", "fee")
+
+
+@dataclass
+class RefundLine:
+    """One refunded order line: ``amount`` is the gross amount given back (tax included), positive;
+    ``quantity`` the items refunded (0 for an amount on a line without items, e.g. shipping).  The
+    order line is found by ``line_external_id`` (the shop's line id), else by ``sku``."""
+
+    kind: str
+    amount: Decimal
+    quantity: Decimal = Decimal(0)
+    line_external_id: str = ""
+    sku: str = ""
+    name: str = ""
+
+    def __post_init__(self):
+        if self.kind not in REFUND_LINE_KINDS:
+            raise ValueError(f"unknown refund line kind {self.kind!r}")
+
+
+@dataclass
+class Refund:
+    """A refund of an order as the shop recorded it.  ``amount`` is the gross total given back;
+    what the lines do not account for is an amount refunded without lines.  ``restock``: the shop
+    put the refunded items back in stock."""
+
+    external_id: str
+    order_external_id: str
+    created_at: datetime
+    amount: Decimal
+    lines: list = field(default_factory=list)
+    restock: bool = False
+    reason: str = ""
+
+
 @dataclass
 class Order:
     external_id: str
@@ -96,6 +132,7 @@ class Order:
     paid_at: datetime | None = None  # when the shop recorded the payment (aware); None: not paid or not told
     updated_at: datetime | None = None  # the shop's last change: the version; an older one is skipped
     note: str = ""
+    refunds: list = field(default_factory=list)  # records.Refund, every refund the shop has for the order
 
     @property
     def country_code(self):

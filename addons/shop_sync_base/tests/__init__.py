@@ -14,3 +14,4 @@ from . import test_job_user
 from . import test_company_separation
 from . import test_notifications
 from . import test_retention
+from . import test_refunds

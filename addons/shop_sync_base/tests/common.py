@@ -67,6 +67,15 @@ class MemoryShopAdapter(ShopAdapter):
             payment_method=payload.get("payment", ""), prices_include_tax=payload.get("prices_include_tax", True),
             paid_at=payload.get("paid_at") and _datetime(payload["paid_at"]),
             updated_at=payload.get("updated_at") and _datetime(payload["updated_at"]),
+            refunds=[records.Refund(
+                external_id=refund["id"], order_external_id=payload["id"], amount=Decimal(refund["amount"]),
+                created_at=_datetime(payload["updated_at"]), restock=refund.get("restock", False),
+                reason=refund.get("reason", ""),
+                lines=[records.RefundLine(kind=line.get("kind", "product"), amount=Decimal(line["amount"]),
+                                          quantity=Decimal(line.get("qty", "0")), line_external_id=line.get("line", ""),
+                                          sku=line.get("sku", ""))
+                       for line in refund.get("lines", [])])
+                for refund in payload.get("refunds", [])],
         )
 
     def parse_product(self, payload):
