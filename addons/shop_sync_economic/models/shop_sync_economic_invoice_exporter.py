@@ -154,10 +154,12 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
 
     # -- payload ----------------------------------------------------------------------------------
     @api.model
-    def _payload(self, backend, client, sale, reference):
+    def _payload(self, backend, client, sale, reference, plan=None, heading=None):
         """The draft invoice document.  Its VAT is planned first (nothing is created in e-conomic when
-        a destination has no mapping); then customer and products are created in e-conomic."""
-        plan = self._draft_plan(backend, sale)
+        a destination has no mapping); then customer and products are created in e-conomic.  A credit
+        note passes its own ``plan`` (see ``_draft_plan``) and keeps the order's customer, VAT zone,
+        layout and terms."""
+        plan = plan or self._draft_plan(backend, sale)
         invoice_partner = sale.partner_invoice_id
         commercial = invoice_partner.commercial_partner_id
         country = sale.partner_shipping_id.country_id or invoice_partner.country_id
@@ -175,7 +177,7 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
             "paymentTerms": {"paymentTermsNumber": terms},
             "recipient": recipient,
             "references": {"other": reference},
-            "notes": {"heading": _("Order %s", sale.shop_order_number or sale.name)[:250]},
+            "notes": {"heading": (heading or _("Order %s", sale.shop_order_number or sale.name))[:250]},
             "lines": self._lines(backend, client, sale, plan),
         }
         if terms_type == "dueDate":
@@ -186,7 +188,7 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
         return payload
 
     @api.model
-    def _draft_plan(self, backend, sale):
+    def _draft_plan(self, backend, sale, entries=None, gross=None):
         """Every line of the draft as e-conomic will compute it, before anything is sent.
 
         Each order line (products, shipping, fees, discounts as negative lines) gets its net amount as
@@ -196,20 +198,27 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
         per line (as the simulator documents); where it misses the shop's tax (Odoo's, per line or
         globally rounded), the cents go to one explicit rounding line without VAT, so the gross is the
         shop's total.  Returns {"zone", "rows": [(order line, group number, [(qty, unit price)])],
-        "rounding"}; raises a UserError naming the cause."""
+        "rounding"}; raises a UserError naming the cause.
+
+        A credit note plans its own ``entries`` ``[(line with product_id and name, quantity, net,
+        order line whose taxes apply)]`` (negative quantities and nets) against its ``gross``."""
         treatment, country = sale._shop_sync_vat_treatment()
-        order_lines = sale.order_line.filtered(lambda l: not l.display_type)
-        nets = balance_nets(order_lines.mapped("price_subtotal"), sale.amount_untaxed)
+        if entries is None:
+            order_lines = sale.order_line.filtered(lambda l: not l.display_type)
+            nets = balance_nets(order_lines.mapped("price_subtotal"), sale.amount_untaxed)
+            entries = [(line, line.product_uom_qty, net, line) for line, net in zip(order_lines, nets)]
         rows, zones, net_total, vat_total = [], set(), Decimal(0), Decimal(0)
-        for line, net in zip(order_lines, nets):
-            rate = self._line_rate(line)
+        for line, line_quantity, net, taxed_line in entries:
+            net = money(net)
+            rate = self._line_rate(taxed_line)
             if net:
                 group, zone = backend._economic_vat_line(treatment, country, rate, line.product_id)
                 zones.add(zone)
                 group = group.number
             else:  # e.g. free pick-up: no VAT in any group, often sent untaxed; the product's own group
                 group = backend._economic_product_group(line.product_id)
-            parts = split_line(line.product_uom_qty, net)
+            sign = -1 if line_quantity < 0 else 1
+            parts = [(sign * quantity, unit_price) for quantity, unit_price in split_line(sign * line_quantity, sign * net)]
             for quantity, unit_price in parts:
                 line_net = money(quantity * unit_price)
                 net_total += line_net
@@ -220,7 +229,7 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
                               "invoice has one. Check the 'VAT per destination' rows.",
                               order=sale.shop_order_number or sale.name, zones=", ".join(map(str, sorted(zones)))))
         zone = zones.pop() if zones else backend._economic_vat_zone(country)
-        rounding = money(sale.amount_total) - net_total - vat_total
+        rounding = money(sale.amount_total if gross is None else gross) - net_total - vat_total
         if rounding:
             group = backend.economic_rounding_group_id
             if not group:

@@ -9,3 +9,4 @@ from . import test_invoice_export
 from . import test_reconciliation
 from . import test_stock_and_product_import
 from . import test_vat
+from . import test_credit_notes

@@ -1,0 +1,275 @@
+import logging
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from odoo.addons.shop_sync_base.services.http import RemoteError
+
+from ..services.mapper import balance_nets
+from .shop_sync_economic_invoice_exporter import DRAFTS
+
+_logger = logging.getLogger(__name__)
+
+CREDIT_REFERENCE = "SHOPSYNC:{backend}:{number}:R{refund}"
+CANCEL_REFERENCE = "SHOPSYNC:{backend}:{number}:CANCEL"
+
+
+class ShopSyncEconomicCreditNoteExporter(models.AbstractModel):
+    """Shop refunds and cancellations reversed in e-conomic, exactly once.
+
+    A credit note is a draft invoice with negative lines (e-conomic has no separate credit note
+    document): the same customer, VAT zone, layout and products (so the same revenue accounts and
+    VAT) as the order's invoice, stamped ``SHOPSYNC:<shop>:<order>:R<refund id>`` in
+    ``references.other`` and looked up by it before every create, and again after a POST whose
+    answer was lost.  Credit notes are never booked here.  A cancelled order's draft invoice (and
+    the credit note drafts of its refunds) is deleted when it is a draft this hub created; a booked
+    invoice gets a credit note for what is left of it.
+    """
+
+    _name = "shop.sync.economic.credit.note.exporter"
+    _description = "e-conomic Credit Note Export"
+
+    @api.model
+    def _reference(self, refund):
+        sale = refund.sale_order_id
+        return CREDIT_REFERENCE.format(backend=sale.shop_sync_backend_id.id, number=sale.shop_order_number or sale.name,
+                                       refund=refund.external_id)
+
+    # -- refunds ----------------------------------------------------------------------------------
+    @api.model
+    def _export(self, backend, refund):
+        Log = self.env["shop.sync.log"]
+        Binding = self.env["shop.sync.binding"]
+        Invoices = self.env["shop.sync.economic.invoice.exporter"]
+        sale = refund.sale_order_id
+        reference = self._reference(refund)
+        Binding._lock(backend, "shop.sync.refund", reference)
+        common = {"ref": sale.shop_order_number or sale.name, "record": refund}
+        binding = Binding._for_record(backend, refund)
+        if binding:
+            return Log._record(backend, "credit_note_export", "skipped", reason=_("Already in e-conomic"),
+                               external_id=binding.external_id,
+                               message=_("Already sent as %s.", binding.external_id), **common)
+        invoice = Binding._for_record(backend, sale)
+        if not invoice:
+            refund.economic_credit_note_state = "pending"
+            return Log._record(backend, "credit_note_export", "skipped", reason=_("Waiting for the invoice"), message=_(
+                "Order %s has no invoice in e-conomic yet: the credit note of refund %s is sent by the scheduled pass "
+                "once it has one.", sale.shop_order_number or sale.name, refund.external_id), **common)
+        payload = None
+        try:
+            client = backend._economic_client()
+            document, kind = Invoices._find(client, reference)
+            if document:
+                number = document["draftInvoiceNumber" if kind == "draft" else "bookedInvoiceNumber"]
+                self._bind(backend, refund, kind, number, reference)
+                return Log._record(backend, "credit_note_export", "done", external_id=f"{kind}:{number}", message=_(
+                    "Found credit note %(kind)s %(number)s created by an earlier attempt; bound to the refund.",
+                    kind=kind, number=number), **common)
+            heading = _("Credit note: refund %(refund)s of order %(order)s (invoice %(invoice)s)",
+                        refund=refund.external_id, order=sale.shop_order_number or sale.name,
+                        invoice=invoice.external_id)
+            plan = Invoices._draft_plan(backend, sale, self._refund_entries(refund, -1), gross=-refund.amount_total)
+            payload = Invoices._payload(backend, client, sale, reference, plan=plan, heading=heading)
+            draft = Invoices._create(client, payload, reference)
+            number = draft["draftInvoiceNumber"]
+            self._bind(backend, refund, "draft", number, reference)
+            currency = sale.currency_id
+            if currency.compare_amounts(-draft.get("netAmount", 0.0), refund.amount_untaxed):
+                # bound all the same: deleting could remove a document someone already looks at
+                refund.economic_credit_note_state = "error"
+                return Log._record(backend, "credit_note_export", "error", reason=_("Totals differ"),
+                                   external_id=f"draft:{number}", request=payload, response=draft, message=_(
+                                       "Credit note draft %(number)s nets %(remote)s, the refund %(odoo)s: check it in "
+                                       "e-conomic.", number=number, remote=draft.get("netAmount"),
+                                       odoo=-refund.amount_untaxed), **common)
+            return Log._record(backend, "credit_note_export", "done", external_id=f"draft:{number}", request=payload,
+                               message=_("Credit note draft %(number)s created for refund %(refund)s: %(net)s net, "
+                                         "%(gross)s %(currency)s gross.", number=number, refund=refund.external_id,
+                                         net=draft.get("netAmount"), gross=draft.get("grossAmount"),
+                                         currency=draft.get("currency")), **common)
+        except RemoteError as exc:
+            transient = exc.retryable or exc.uncertain
+            refund.economic_credit_note_state = "pending" if transient else "error"
+            return Log._record(backend, "credit_note_export", "error", reason=_("Credit note not created (will retry)")
+                               if transient else _("Credit note not created"), message=str(exc), request=payload,
+                               response=exc.body, **common)
+        except (UserError, ValidationError) as exc:
+            refund.economic_credit_note_state = "error"
+            return Log._record(backend, "credit_note_export", "error", reason=_("Credit note not created"),
+                               message=str(exc), request=payload, **common)
+
+    @api.model
+    def _refund_entries(self, refund, sign):
+        """Plan entries (see the invoice exporter's ``_draft_plan``) of a refund's lines with ``sign``
+        (-1: credited), taxed as their order lines; an amount refunded without items is one unit."""
+        return [(line, sign * (line.quantity or 1), sign * line.price_subtotal, line.sale_line_id)
+                for line in refund.line_ids]
+
+    @api.model
+    def _bind(self, backend, refund, kind, number, reference):
+        self.env["shop.sync.binding"]._bind(backend, refund, f"{kind}:{number}", reference)
+        refund.write({"economic_credit_note_state": kind, "economic_credit_note_number": number})
+
+    # -- cancellations ----------------------------------------------------------------------------
+    @api.model
+    def _cancel(self, backend, sale):
+        """Reverse a cancelled order: delete its draft (and its refunds' draft credit notes) when this
+        hub created them, or credit what is left of a booked invoice."""
+        Log = self.env["shop.sync.log"]
+        Invoices = self.env["shop.sync.economic.invoice.exporter"]
+        reference, binding, common = Invoices._lock_order(backend, sale)
+        try:
+            client = backend._economic_client()
+            kind, number = binding.external_id.split(":", 1) if binding else (None, None)
+            if not binding:
+                document, kind = Invoices._find(client, reference)
+                if not document:
+                    sale.economic_invoice_state = "cancelled"
+                    return Log._record(backend, "invoice_export", "done", reason=_("Order cancelled"), message=_(
+                        "The order was cancelled before it had an invoice in e-conomic: nothing to reverse."), **common)
+                number = document["draftInvoiceNumber" if kind == "draft" else "bookedInvoiceNumber"]
+                Invoices._bind(backend, sale, kind, number, reference)
+            if kind == "draft":
+                return self._delete_drafts(backend, client, sale, int(number), reference, common)
+            return self._credit_booked(backend, client, sale, number, common)
+        except RemoteError as exc:
+            return Log._record(backend, "invoice_export", "error", reason=_("Cancellation not applied"),
+                               message=str(exc), response=exc.body, **common)
+        except (UserError, ValidationError) as exc:
+            return Log._record(backend, "invoice_export", "error", reason=_("Cancellation not applied"),
+                               message=str(exc), **common)
+
+    @api.model
+    def _delete_drafts(self, backend, client, sale, number, reference, common):
+        Log = self.env["shop.sync.log"]
+        Binding = self.env["shop.sync.binding"]
+        credit_notes = Binding.search([("backend_id", "=", backend.id), ("model", "=", "shop.sync.refund"),
+                                       ("res_id", "in", sale.shop_refund_ids.ids)])
+        booked = credit_notes.filtered(lambda b: not b.external_id.startswith("draft:"))
+        if booked:
+            return Log._record(backend, "invoice_export", "error", reason=_("Cancellation not applied"), message=_(
+                "Credit notes %s of this order are booked: the draft invoice is kept; reverse the order in e-conomic "
+                "by hand.", ", ".join(booked.mapped("external_id"))), **common)
+        deleted = []
+        for draft_number, stamp, bound in [(number, reference, None)] + [
+                (int(b.external_id.split(":", 1)[1]), b.external_ref, b) for b in credit_notes]:
+            document = client.get_or_none(f"{DRAFTS}/{draft_number}")
+            if document and (document.get("references") or {}).get("other") != stamp:
+                raise UserError(_("Draft invoice %(number)s in e-conomic is not the one this hub created (its reference "
+                                  "is not %(stamp)s): it is not deleted.", number=draft_number, stamp=stamp))
+            if document:
+                client.delete(f"{DRAFTS}/{draft_number}")
+            deleted.append(str(draft_number))
+            if bound:
+                bound._record().write({"economic_credit_note_state": "cancelled"})
+                bound.unlink()
+        Binding._for_record(backend, sale).unlink()
+        sale.write({"economic_invoice_state": "cancelled", "economic_draft_number": 0})
+        return Log._record(backend, "invoice_export", "done", reason=_("Order cancelled"), message=_(
+            "The order was cancelled: draft invoice(s) %s deleted in e-conomic.", ", ".join(deleted)), **common)
+
+    @api.model
+    def _credit_booked(self, backend, client, sale, number, common):
+        """A credit note for the booked invoice minus the refunds credited already."""
+        Log = self.env["shop.sync.log"]
+        Invoices = self.env["shop.sync.economic.invoice.exporter"]
+        reference = CANCEL_REFERENCE.format(backend=sale.shop_sync_backend_id.id,
+                                            number=sale.shop_order_number or sale.name)
+        self.env["shop.sync.binding"]._lock(backend, "sale.order", reference)
+        if sale.economic_cancel_credit_note_number:
+            return Log._record(backend, "invoice_export", "skipped", reason=_("Already credited"), message=_(
+                "Credit note %s already reverses the booked invoice.", sale.economic_cancel_credit_note_number),
+                **common)
+        document, kind = Invoices._find(client, reference)
+        if not document:
+            credited = sale.shop_refund_ids.filtered(lambda r: r.economic_credit_note_state in ("draft", "booked"))
+            order_lines = sale.order_line.filtered(lambda l: not l.display_type)
+            entries = [(line, -line.product_uom_qty, -net, line) for line, net in zip(
+                order_lines, balance_nets(order_lines.mapped("price_subtotal"), sale.amount_untaxed))]
+            for refund in credited:
+                entries += self._refund_entries(refund, 1)
+            gross = -(sale.amount_total - sum(credited.mapped("amount_total")))
+            payload = Invoices._payload(backend, client, sale, reference, plan=Invoices._draft_plan(
+                backend, sale, entries, gross=gross), heading=_(
+                "Credit note: order %(order)s cancelled (invoice %(number)s)",
+                order=sale.shop_order_number or sale.name, number=number))
+            document, kind = Invoices._create(client, payload, reference), "draft"
+        credit_number = document["draftInvoiceNumber" if kind == "draft" else "bookedInvoiceNumber"]
+        sale.write({"economic_cancel_credit_note_number": credit_number})
+        return Log._record(backend, "credit_note_export", "done", reason=_("Order cancelled"),
+                           external_id=f"{kind}:{credit_number}", message=_(
+                               "The order was cancelled: credit note draft %(credit)s reverses booked invoice %(number)s "
+                               "(%(net)s net).", credit=credit_number, number=number, net=document.get("netAmount")),
+                           **common)
+
+
+class ShopSyncRefund(models.Model):
+    _inherit = "shop.sync.refund"
+
+    economic_credit_note_state = fields.Selection(
+        [("pending", "Waiting"), ("draft", "Draft credit note"), ("booked", "Booked"), ("error", "Error"),
+         ("cancelled", "Deleted (order cancelled)")], "e-conomic", readonly=True, copy=False, index=True)
+    economic_credit_note_number = fields.Integer("e-conomic credit note", readonly=True, copy=False)
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    economic_invoice_state = fields.Selection(selection_add=[("cancelled", "Cancelled")])
+    economic_cancel_credit_note_number = fields.Integer(
+        "e-conomic cancellation credit note", readonly=True, copy=False,
+        help="The credit note that reverses the booked invoice of this cancelled order.")
+
+    def _shop_sync_accounting_refund(self, refund):
+        result = super()._shop_sync_accounting_refund(refund)
+        accounting = self.economic_backend_id
+        if accounting.kind == "economic" and accounting.active and accounting.economic_invoice_orders:
+            refund.economic_credit_note_state = "pending"
+            accounting._economic_enqueue_credit_note(refund)
+        return result
+
+    def _shop_sync_accounting_cancel(self):
+        result = super()._shop_sync_accounting_cancel()
+        for sale in self:
+            accounting = sale.economic_backend_id
+            if accounting.kind == "economic" and accounting.active and accounting.economic_invoice_orders:
+                accounting.with_delay(
+                    channel="root.shop_sync.accounting", identity_key=f"economic-cancel-{accounting.id}-{sale.id}",
+                    description=_("Reverse cancelled order in e-conomic: %s", sale.shop_order_number or sale.name),
+                )._economic_cancel_invoice(sale)
+        return result
+
+
+class ShopSyncBackend(models.Model):
+    _inherit = "shop.sync.backend"
+
+    def _economic_enqueue_credit_note(self, refund):
+        self.ensure_one()
+        return self.with_delay(
+            channel="root.shop_sync.accounting", identity_key=f"economic-credit-{self.id}-{refund.id}",
+            description=_("Credit note in e-conomic: %s", refund.name))._economic_export_credit_note(refund)
+
+    # Jobs run as whoever queued them; what they write is integration work, done as superuser.
+    def _economic_export_credit_note(self, refund):
+        """Job: one credit note for one shop refund (never twice)."""
+        self.ensure_one()
+        log = self.env["shop.sync.economic.credit.note.exporter"].sudo()._export(self.sudo(), refund.sudo())
+        return log.message if log else None
+
+    def _economic_cancel_invoice(self, sale):
+        """Job: reverse the e-conomic document of an order the shop cancelled."""
+        self.ensure_one()
+        log = self.env["shop.sync.economic.credit.note.exporter"].sudo()._cancel(self.sudo(), sale.sudo())
+        return log.message if log else None
+
+    def _economic_export_pending(self):
+        """Also queue the credit notes of refunds whose order has its invoice now."""
+        result = super()._economic_export_pending()
+        refunds = self.env["shop.sync.refund"].search([
+            ("sale_order_id.shop_sync_backend_id.accounting_backend_id", "=", self.id),
+            ("economic_credit_note_state", "=", "pending"),
+            ("sale_order_id.economic_invoice_state", "in", ("draft", "booked"))])
+        for refund in refunds:
+            self._economic_enqueue_credit_note(refund)
+        return result

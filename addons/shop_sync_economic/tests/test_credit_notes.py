@@ -1,0 +1,184 @@
+from datetime import UTC, datetime
+from decimal import Decimal
+from unittest.mock import patch
+
+from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.shop_sync_base.services import records
+
+from .common import EconomicCase
+
+ORDER = [("product", "Mug", "MUG-1", "2", "100", "25"), ("shipping", "GLS", "", "1", "50", "25")]
+
+
+class TestCreditNotes(EconomicCase):
+    """A shop refund becomes one e-conomic credit note (a draft with negative lines) with the VAT
+    treatment of the order's invoice; a cancellation deletes our draft or credits a booked invoice."""
+
+    def refund(self, sale, refund_id, amount, lines=()):
+        """Record a shop refund on ``sale`` through the hub's refund pipeline; returns the refund."""
+        order = records.Order(
+            external_id=f"o{sale.shop_order_number}", number=sale.shop_order_number, state="paid",
+            created_at=datetime(2026, 1, 5, 10, 0, tzinfo=UTC), currency=sale.currency_id.name,
+            total=Decimal(str(sale.amount_total)), customer=None, billing=None, shipping=None,
+            refunds=[records.Refund(external_id=refund_id, order_external_id=f"o{sale.shop_order_number}",
+                                    created_at=datetime(2026, 1, 8, 9, 0, tzinfo=UTC), amount=Decimal(amount),
+                                    lines=[records.RefundLine(kind=kind, sku=sku, quantity=Decimal(qty),
+                                                              amount=Decimal(gross))
+                                           for kind, sku, qty, gross in lines])])
+        log, = self.env["shop.sync.refund.importer"]._import_refunds(self.shop, order, sale)
+        self.assertEqual(log.state, "done", log.message)
+        return sale.shop_refund_ids.filtered(lambda r: r.external_id == refund_id)
+
+    def export_credit_note(self, refund):
+        return self.env["shop.sync.economic.credit.note.exporter"]._export(self.accounting, refund)
+
+    def invoiced(self, number, lines=ORDER, **kwargs):
+        sale = self.import_order(number, lines, **kwargs)
+        self.assertEqual(self.export(sale).state, "done")
+        return sale
+
+    def test_refund_becomes_one_credit_note_referencing_invoice_and_refund(self):
+        sale = self.invoiced(3001)
+        invoice = self.sim.drafts[sale.economic_draft_number]
+        with trap_jobs() as trap:
+            refund = self.refund(sale, "R1", "150", [("product", "MUG-1", "1", "100"), ("shipping", "", "0", "50")])
+            trap.assert_jobs_count(1, only=self.accounting._economic_export_credit_note)
+            self.assertEqual(refund.economic_credit_note_state, "pending")
+            trap.perform_enqueued_jobs()
+        self.assertEqual(refund.economic_credit_note_state, "draft")
+        credit = self.sim.drafts[refund.economic_credit_note_number]
+        self.assertEqual(credit["references"]["other"], f"SHOPSYNC:{self.shop.id}:3001:RR1")
+        self.assertIn(f"draft:{sale.economic_draft_number}", credit["notes"]["heading"])
+        self.assertIn("refund R1", credit["notes"]["heading"])
+        self.assertEqual([(line["product"]["productNumber"], line["quantity"], line["unitNetPrice"])
+                          for line in credit["lines"]], [("MUG-1", -1.0, 80.0), ("SHOP-SHIPPING", -1.0, 40.0)])
+        self.assertEqual((credit["netAmount"], credit["vatAmount"], credit["grossAmount"]), (-120.0, -30.0, -150.0))
+        for key in ("customer", "recipient", "layout", "currency"):
+            self.assertEqual(credit[key], invoice[key], key)
+        self.assertFalse(self.sim.booked, "credit notes are never booked automatically")
+        log = self.logs("credit_note_export")
+        self.assertEqual((log.state, log.res_model, log.res_id), ("done", "shop.sync.refund", refund.id))
+
+    def test_credit_note_keeps_the_eu_vat_treatment_of_the_invoice(self):
+        sale = self.invoiced(3002, [("product", "Mug", "MUG-1", "2", "119", "19")], country="DE", currency="EUR",
+                             email="max@example.de")
+        invoice = self.sim.drafts[sale.economic_draft_number]
+        refund = self.refund(sale, "R1", "119", [("product", "MUG-1", "1", "119")])
+        log = self.export_credit_note(refund)
+        self.assertEqual(log.state, "done", log.message)
+        credit = self.sim.drafts[refund.economic_credit_note_number]
+        self.assertEqual(credit["recipient"]["vatZone"], invoice["recipient"]["vatZone"])
+        self.assertEqual([line["product"] for line in credit["lines"]], [line["product"] for line in invoice["lines"]])
+        self.assertEqual((credit["currency"], credit["netAmount"], credit["vatAmount"], credit["grossAmount"]),
+                         ("EUR", -invoice["netAmount"] / 2, -invoice["vatAmount"] / 2, -119.0))
+
+    def test_export_twice_creates_one_credit_note(self):
+        sale = self.invoiced(3003)
+        refund = self.refund(sale, "R1", "20")
+        self.assertEqual(self.export_credit_note(refund).state, "done")
+        second = self.export_credit_note(refund)
+        self.assertEqual((second.state, second.reason), ("skipped", "Already in e-conomic"))
+        self.assertEqual(len(self.sim.drafts), 2)
+        self.assertEqual(len(self.journal("POST", "/invoices/drafts")), 2)
+
+    def test_lost_answer_after_post_is_found_not_duplicated(self):
+        sale = self.invoiced(3004)
+        refund = self.refund(sale, "R1", "100", [("product", "MUG-1", "1", "100")])
+        self.sim.faults.add("drop_after_write", path="/invoices/drafts", method="POST")
+        log = self.export_credit_note(refund)
+        self.assertFalse(self.sim.faults.faults, "the answer was dropped")
+        self.assertEqual(log.state, "done", log.message)
+        self.assertEqual(len(self.sim.drafts), 2)
+        self.assertEqual(refund.economic_credit_note_state, "draft")
+
+    def test_crash_after_post_is_recovered_by_the_reference_lookup(self):
+        sale = self.invoiced(3005)
+        refund = self.refund(sale, "R1", "100", [("product", "MUG-1", "1", "100")])
+        Exporter = type(self.env["shop.sync.economic.credit.note.exporter"])
+        with patch.object(Exporter, "_bind", side_effect=RuntimeError("worker killed")), \
+                self.assertRaises(RuntimeError), self.env.cr.savepoint():
+            self.export_credit_note(refund)
+        self.assertEqual(len(self.sim.drafts), 2, "e-conomic accepted the credit note")
+        log = self.export_credit_note(refund)
+        self.assertEqual(log.state, "done", log.message)
+        self.assertIn("earlier attempt", log.message)
+        self.assertEqual(len(self.sim.drafts), 2)
+        self.assertEqual(len(self.journal("POST", "/invoices/drafts")), 2)
+
+    def test_refund_before_the_invoice_waits_for_the_scheduled_pass(self):
+        sale = self.import_order(3006, ORDER)
+        refund = self.refund(sale, "R1", "50")
+        log = self.export_credit_note(refund)
+        self.assertEqual((log.state, log.reason), ("skipped", "Waiting for the invoice"))
+        self.assertFalse(self.sim.drafts)
+        self.export(sale)
+        with trap_jobs() as trap:
+            self.accounting._economic_export_pending()
+            trap.assert_jobs_count(1, only=self.accounting._economic_export_credit_note)
+            trap.perform_enqueued_jobs()
+        self.assertEqual(refund.economic_credit_note_state, "draft")
+        self.assertEqual(self.sim.drafts[refund.economic_credit_note_number]["grossAmount"], -50.0)
+
+
+class TestCancellation(EconomicCase):
+    def setUp(self):
+        super().setUp()
+        self.env["shop.sync.order.state"].create({"backend_id": self.shop.id, "code": "cancelled",
+                                                  "name": "Cancelled", "cancels_order": True})
+
+    def cancel(self, sale):
+        return self.env["shop.sync.economic.credit.note.exporter"]._cancel(self.accounting, sale)
+
+    def test_cancellation_through_the_order_import_deletes_our_drafts(self):
+        sale = self.import_order(3101, ORDER)
+        self.export(sale)
+        refund = TestCreditNotes.refund(self, sale, "R1", "20")
+        TestCreditNotes.export_credit_note(self, refund)
+        self.assertEqual(len(self.sim.drafts), 2)
+        order = self.env["shop.sync.order.importer"]
+        with trap_jobs() as trap:
+            shop_order = records.Order(
+                external_id="o3101", number="3101", state="cancelled", created_at=datetime(2026, 1, 5, tzinfo=UTC),
+                currency="DKK", total=Decimal(250), customer=None, billing=None, shipping=None)
+            log = order._import(self.shop, shop_order)
+            self.assertEqual((log.state, log.reason), ("done", "Order cancelled"))
+            trap.assert_jobs_count(1, only=self.accounting._economic_cancel_invoice)
+            trap.perform_enqueued_jobs()
+        self.assertEqual(sale.state, "cancel")
+        self.assertFalse(self.sim.drafts, "the invoice draft and the credit note draft are deleted")
+        self.assertEqual((sale.economic_invoice_state, refund.economic_credit_note_state), ("cancelled", "cancelled"))
+        self.assertFalse(self.env["shop.sync.binding"]._for_record(self.accounting, sale))
+
+    def test_a_draft_not_created_by_us_is_never_deleted(self):
+        sale = self.import_order(3102, ORDER)
+        self.export(sale)
+        self.sim.drafts[sale.economic_draft_number]["references"]["other"] = "someone else's"
+        log = self.cancel(sale)
+        self.assertEqual((log.state, log.reason), ("error", "Cancellation not applied"))
+        self.assertEqual(len(self.sim.drafts), 1)
+
+    def test_cancelled_booked_invoice_gets_a_credit_note_for_what_is_left(self):
+        sale = self.import_order(3103, ORDER)
+        self.export(sale)
+        sale.action_economic_book()
+        refund = TestCreditNotes.refund(self, sale, "R1", "50", [("shipping", "", "0", "50")])
+        TestCreditNotes.export_credit_note(self, refund)
+        sale._action_cancel()
+        log = self.cancel(sale)
+        self.assertEqual(log.state, "done", log.message)
+        credit = self.sim.drafts[sale.economic_cancel_credit_note_number]
+        self.assertEqual(credit["references"]["other"], f"SHOPSYNC:{self.shop.id}:3103:CANCEL")
+        self.assertEqual(credit["grossAmount"], -200.0, "250 invoiced, 50 credited by the refund already")
+        booked = next(iter(self.sim.booked.values()))
+        credited = sum(draft["grossAmount"] for draft in self.sim.drafts.values())
+        self.assertEqual(booked["grossAmount"] + credited, 0.0, "the order nets to zero")
+        self.assertEqual(self.cancel(sale).state, "skipped")
+        self.assertEqual(len(self.sim.drafts), 2)
+
+    def test_order_cancelled_before_its_invoice_needs_nothing_in_economic(self):
+        sale = self.import_order(3104, ORDER)
+        sale._action_cancel()
+        log = self.cancel(sale)
+        self.assertEqual(log.state, "done", log.message)
+        self.assertEqual(sale.economic_invoice_state, "cancelled")
+        self.assertFalse(self.sim.drafts)
