@@ -164,6 +164,18 @@ class SeedLine:
 
 
 @dataclass
+class SeedRefund:
+    """A refund the shop gave after the order: ``lines`` are ``(sku, quantity)`` refunded at their
+    gross unit price, plus the shipping when ``shipping``, plus ``amount`` given back without lines."""
+
+    lines: list = field(default_factory=list)
+    shipping: bool = False
+    amount: Decimal = Decimal(0)
+    restock: bool = False
+    reason: str = ""
+
+
+@dataclass
 class SeedOrder:
     number: str
     state: str  # one of ORDER_STATES
@@ -178,6 +190,7 @@ class SeedOrder:
     fee_amount: Decimal  # e.g. payment fee / gift wrapping, incl. VAT
     discount_amount: Decimal  # positive amount taken off, incl. VAT
     tax_rate: Decimal
+    refunds: list = field(default_factory=list)  # SeedRefund, partial refunds of a paid order
 
     @property
     def total(self):
@@ -265,5 +278,16 @@ def _order(rnd, index, customer, sellable, created):
         lines=lines, shipping_method=shipping_method, shipping_amount=shipping_amount,
         fee_amount=_money(15) if index % 5 == 0 else _money(0),
         discount_amount=_money(rnd.randint(10, 50)) if index % 4 == 0 else _money(0),
-        tax_rate=rate,
+        tax_rate=rate, refunds=_refunds(index, lines, shipping_amount),
     )
+
+
+def _refunds(index, lines, shipping_amount):
+    """Partial refunds of some paid orders (no random draw, so the rest of the seed stays as it was):
+    one unit of the first line, restocked (when the order has more than that); or the shipping and a
+    goodwill amount."""
+    if index % 12 == 2 and (len(lines) > 1 or lines[0].quantity > 1 or shipping_amount):
+        return [SeedRefund(lines=[(lines[0].sku, 1)], restock=True, reason="Damaged in transit")]
+    if index % 12 == 3:
+        return [SeedRefund(shipping=bool(shipping_amount), amount=_money(10), reason="Late delivery")]
+    return []

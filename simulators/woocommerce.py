@@ -11,6 +11,17 @@ State is kept as wire-shaped dicts (what ``GET`` returns, minus ``_links``) in `
 ``products``, ``variations``, ``customers`` and ``registered_webhooks``, each keyed by id.  Products,
 variations, orders and refunds share one id sequence (WordPress posts), as in WooCommerce.
 
+Refunds (``/orders/<id>/refunds``, shapes from the OpenAPI file's ``shop_order_refund``): the order
+lists each as ``{id, reason, total}`` (negative, newest first); the refund resource has its
+``amount``, ``reason``, dates and ``line_items`` whose quantities and amounts are negative, each
+pointing at the order's item in meta ``_refunded_item_id``.  Shipping and fee items may be refunded
+through ``line_items`` (WooCommerce's ``wc_create_refund`` takes any item), but the resource lists only
+product line items, so such a refund reads as an amount without lines.  ``api_restock`` (default true)
+puts the refunded quantities back in stock and counts them on the order item
+(``_restock_refunded_items``).  A refund above what is left answers 500 "Invalid refund amount." as
+WooCommerce does; the refund that leaves nothing makes the order ``refunded``, and ``order.updated``
+fires on every refund (the topic includes ``woocommerce_order_refunded``).
+
 Neutral seed states map to WooCommerce statuses as ``STATE_TO_STATUS`` says; there is no
 "shipped" status in WooCommerce, a shipped order is ``completed``.  Seed prices include VAT, so
 orders carry ``prices_include_tax: true`` and every gross amount is split into a net amount plus
@@ -146,6 +157,7 @@ INVALID_ID_CODES = {
     "variations": "woocommerce_rest_product_variation_invalid_id", "customers": "woocommerce_rest_invalid_id",
     "webhooks": "woocommerce_rest_shop_webhook_invalid_id",
 }
+REFUND_META, RESTOCKED_META = "_refunded_item_id", "_restock_refunded_items"
 SINGULAR = {"orders": "order", "products": "product", "variations": "variation", "customers": "customer",
             "webhooks": "webhook"}
 PERMISSION_ERRORS = {  # answered to unauthenticated requests, per route kind
@@ -158,6 +170,8 @@ PERMISSION_ERRORS = {  # answered to unauthenticated requests, per route kind
 }
 PERMISSION_ERRORS.update({f"{kind}_note{'s' if kind == 'list' else ''}": PERMISSION_ERRORS[kind]
                           for kind in ("list", "get", "create", "delete")})
+PERMISSION_ERRORS.update(list_refunds=PERMISSION_ERRORS["list"], get_refund=PERMISSION_ERRORS["get"],
+                         create_refund=PERMISSION_ERRORS["create"])
 
 _EDITABLE = ["POST", "PUT", "PATCH"]
 _WP_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}(:?\d{2})?)?$")
@@ -370,7 +384,10 @@ class WooCommerceSimulator(SimulatorApp):
         + [Rule(f"{API_ROOT}/orders/<int:order_id>/notes", methods=["GET"], endpoint="list_notes"),
            Rule(f"{API_ROOT}/orders/<int:order_id>/notes", methods=["POST"], endpoint="create_note"),
            Rule(f"{API_ROOT}/orders/<int:order_id>/notes/<int:note_id>", methods=["GET"], endpoint="get_note"),
-           Rule(f"{API_ROOT}/orders/<int:order_id>/notes/<int:note_id>", methods=["DELETE"], endpoint="delete_note")],
+           Rule(f"{API_ROOT}/orders/<int:order_id>/notes/<int:note_id>", methods=["DELETE"], endpoint="delete_note"),
+           Rule(f"{API_ROOT}/orders/<int:order_id>/refunds", methods=["GET"], endpoint="list_refunds"),
+           Rule(f"{API_ROOT}/orders/<int:order_id>/refunds", methods=["POST"], endpoint="create_refund"),
+           Rule(f"{API_ROOT}/orders/<int:order_id>/refunds/<int:refund_id>", methods=["GET"], endpoint="get_refund")],
         redirect_defaults=False,
     )
 
@@ -389,6 +406,7 @@ class WooCommerceSimulator(SimulatorApp):
     def reset(self):
         with self.lock:
             self.orders, self.products, self.variations, self.customers = {}, {}, {}, {}
+            self.refunds = {}  # order id -> {refund id: refund resource}
             self.registered_webhooks = {}  # ``self.webhooks`` is the base class' delivery dispatcher
             self.order_notes = {}  # order id -> its notes (wire-shaped, newest last)
             self.customer_emails = []  # customer notes e-mailed to the buyer: {to, order, note}
@@ -486,6 +504,18 @@ class WooCommerceSimulator(SimulatorApp):
             self._order_saved(order)
             self._deliver_pending_events()
             return order["id"]
+
+    def refund_order(self, order_key, amount, line_items=(), reason="", restock=True):
+        """Refund as the shop admin does (``POST /orders/<id>/refunds``); fires ``order.updated``.
+        ``line_items``: ``(item id, quantity, gross amount)``; returns the refund id."""
+        with self.lock:
+            order = self._order_by_key(order_key)
+            refund = self._create_refund(order, Decimal(amount), [
+                {"id": item_id, "quantity": quantity, **self._refund_amounts(order, item_id, Decimal(gross))}
+                for item_id, quantity, gross in line_items], reason, restock)
+            self._order_saved(order)
+            self._deliver_pending_events()
+            return refund["id"]
 
     def add_product(self, seed_product):
         """Create ``seed_product`` (with its variations) in the admin; fires ``product.created``."""
@@ -586,6 +616,113 @@ class WooCommerceSimulator(SimulatorApp):
             if items:
                 result[section] = [self._batch_item(kind, section, item, parent, request) for item in items]
         return self._json(result)
+
+    # -- refunds --------------------------------------------------------------------------------
+    @_api
+    def on_list_refunds(self, request, order_id):
+        order = self._lookup("orders", order_id, None, "get")
+        refunds = sorted(self.refunds.get(order["id"], {}).values(), key=lambda refund: refund["id"], reverse=True)
+        response = self._json([self._refund_body(order, refund, request.host_url) for refund in refunds])
+        response.headers["X-WP-Total"] = str(len(refunds))
+        response.headers["X-WP-TotalPages"] = "1" if refunds else "0"
+        return response
+
+    @_api
+    def on_get_refund(self, request, order_id, refund_id):
+        order = self._lookup("orders", order_id, None, "get")
+        refund = self.refunds.get(order["id"], {}).get(refund_id)
+        if refund is None:
+            raise WooError("woocommerce_rest_invalid_id", "Invalid ID.", 404)
+        return self._json(self._refund_body(order, refund, request.host_url))
+
+    @_api
+    def on_create_refund(self, request, order_id):
+        order = self._lookup("orders", order_id, None, "get")
+        data = self._body(request)
+        _validate(data, {"amount": _STR, "reason": _STR, "refunded_by": _INT, "meta_data": _ARRAY,
+                         "api_refund": _BOOL, "api_restock": _BOOL, "line_items": _ARRAY})
+        amount = _as_decimal(data.get("amount", "0"), "amount")
+        if amount <= 0:
+            raise WooError("woocommerce_rest_invalid_order_refund", "Refund amount must be greater than zero.", 400)
+        posted = [item for item in data.get("line_items") or [] if isinstance(item, dict)]
+        items = [{"id": _as_int(item.get("id"), "id"), "quantity": _as_int(item.get("quantity", 0), "quantity"),
+                  "refund_total": _as_decimal(item.get("refund_total", "0"), "refund_total"),
+                  "refund_tax": sum((_as_decimal(tax.get("refund_total", "0"), "refund_total")
+                                     for tax in item.get("refund_tax") or [] if isinstance(tax, dict)), Decimal(0))}
+                 for item in posted]
+        refund = self._create_refund(order, amount, items, data.get("reason") or "",
+                                     data.get("api_restock", True) is not False)
+        self._order_saved(order)
+        return self._json(self._refund_body(order, refund, request.host_url), 201)
+
+    def _refund_amounts(self, order, item_id, gross):
+        """``refund_total`` / ``refund_tax`` of a gross amount on an order item, at the item's own rate."""
+        item = self._order_items(order).get(item_id)
+        if item is None:
+            return {"refund_total": gross, "refund_tax": Decimal(0)}
+        net, tax = Decimal(item["total"]), Decimal(item["total_tax"])
+        refund_tax = (gross * tax / (net + tax)).quantize(CENT, ROUND_HALF_UP) if net + tax else Decimal(0)
+        return {"refund_total": gross - refund_tax, "refund_tax": refund_tax}
+
+    @staticmethod
+    def _order_items(order):
+        return {item["id"]: item for key in ("line_items", "shipping_lines", "fee_lines") for item in order[key]}
+
+    def _create_refund(self, order, amount, items, reason, restock, adjust_stock=True):
+        """Store a refund of ``amount`` with ``items`` (id, quantity, refund_total, refund_tax), as
+        ``wc_create_refund`` does: unknown items are ignored; refunded product items are restocked
+        (``adjust_stock`` false: counted on the item only, for seeded history)."""
+        refunded = -sum((Decimal(refund["total"]) for refund in order["refunds"]), Decimal(0))
+        remaining = Decimal(order["total"]) - refunded
+        if amount > remaining:
+            raise WooError("woocommerce_rest_cannot_create_order_refund", "Invalid refund amount.", 500)
+        moment = self._now()
+        refund = {"id": self._next_id("post"), "amount": _money(amount), "reason": reason, "refunded_by": 1,
+                  "refunded_payment": False, "meta_data": [], "line_items": []}
+        self._set_date(refund, "date_created", moment)
+        known = {item["id"]: item for item in order["line_items"]}
+        for posted in items:
+            item = known.get(posted["id"])
+            if item is None:
+                continue
+            quantity = posted["quantity"]
+            tax_total = posted["refund_tax"]
+            refund["line_items"].append({
+                "id": self._next_id("item"), "name": item["name"], "product_id": item["product_id"],
+                "variation_id": item["variation_id"], "quantity": -quantity, "tax_class": item["tax_class"],
+                "subtotal": _money(-posted["refund_total"]), "subtotal_tax": _money(-tax_total),
+                "total": _money(-posted["refund_total"]), "total_tax": _money(-tax_total),
+                "taxes": [{"id": tax["id"], "total": _money(-tax_total), "subtotal": _money(-tax_total)}
+                          for tax in item["taxes"][:1]],
+                "meta_data": [{"id": self._next_id("meta"), "key": REFUND_META, "value": str(item["id"])}],
+                "sku": item["sku"], "price": float(-posted["refund_total"] / quantity) if quantity else 0.0,
+            })
+            if restock and quantity:
+                self._restock_item(item, quantity, adjust_stock)
+        self.refunds.setdefault(order["id"], {})[refund["id"]] = refund
+        order["refunds"].insert(0, {"id": refund["id"], "reason": reason, "total": _money(-amount)})
+        if amount == remaining and order["status"] != "refunded":
+            order["status"] = "refunded"
+        return refund
+
+    def _restock_item(self, item, quantity, adjust_stock):
+        record = self.variations.get(item["variation_id"]) or self.products.get(item["product_id"])
+        if adjust_stock and record is not None and record["manage_stock"]:
+            record["stock_quantity"] += quantity
+            self._derive_catalog_fields(record)
+            self._product_saved(record)
+        restocked = next((meta for meta in item["meta_data"] if meta["key"] == RESTOCKED_META), None)
+        if restocked is None:
+            item["meta_data"].append({"id": self._next_id("meta"), "key": RESTOCKED_META, "value": str(quantity)})
+        else:
+            restocked["value"] = str(int(restocked["value"]) + quantity)
+
+    def _refund_body(self, order, refund, base_url):
+        body = copy.deepcopy(refund)
+        collection = f"{base_url.rstrip('/')}{API_ROOT}/orders/{order['id']}/refunds"
+        body["_links"] = {"self": [{"href": f"{collection}/{refund['id']}"}], "collection": [{"href": collection}],
+                          "up": [{"href": f"{base_url.rstrip('/')}{API_ROOT}/orders/{order['id']}"}]}
+        return body
 
     # -- request plumbing ---------------------------------------------------------------------
     def _json(self, data, status=200, headers=None):
@@ -1436,6 +1573,7 @@ class WooCommerceSimulator(SimulatorApp):
                 self._add_full_refund(order)
             if status in STOCK_REDUCING_STATUSES:
                 self._upsert_meta(order, [{"key": STOCK_REDUCED_META, "value": "yes"}])
+        self._seed_refunds(order, seed_order, reduce_stock)
         self._set_date(order, "date_modified", modified)
         return order
 
@@ -1443,7 +1581,24 @@ class WooCommerceSimulator(SimulatorApp):
         refunded = -sum((Decimal(refund["total"]) for refund in order["refunds"]), Decimal(0))
         remaining = Decimal(order["total"]) - refunded
         if remaining > 0:
-            order["refunds"].insert(0, {"id": self._next_id("post"), "reason": "", "total": _money(-remaining)})
+            self._create_refund(order, remaining, [], "", restock=False)
+
+    def _seed_refunds(self, order, seed_order, adjust_stock):
+        """The seed order's partial refunds, as the admin would have given them."""
+        by_sku = {item["sku"]: item for item in order["line_items"]}
+        for seed_refund in seed_order.refunds:
+            items = []
+            for sku, quantity in seed_refund.lines:
+                item = by_sku[sku]
+                gross = (Decimal(item["subtotal"]) + Decimal(item["subtotal_tax"])) / item["quantity"] * quantity
+                items.append((item["id"], quantity, gross.quantize(CENT, ROUND_HALF_UP)))
+            if seed_refund.shipping:
+                items += [(line["id"], 0, Decimal(line["total"]) + Decimal(line["total_tax"]))
+                          for line in order["shipping_lines"]]
+            amount = sum((gross for _id, _qty, gross in items), Decimal(0)) + seed_refund.amount
+            self._create_refund(order, amount, [
+                {"id": item_id, "quantity": quantity, **self._refund_amounts(order, item_id, gross)}
+                for item_id, quantity, gross in items], seed_refund.reason, seed_refund.restock, adjust_stock)
 
     def _change_status(self, order, status):
         """Move to ``status`` with WooCommerce's transition effects: payment/completion dates, full refund, stock."""

@@ -504,3 +504,53 @@ def test_status_change_adds_a_system_note(shop, server):
     assert response.json()["status"] == "completed"
     [note] = requests.get(f"{server.url}{API_ROOT}/orders/{order['id']}/notes", auth=AUTH).json()
     assert (note["note"], note["customer_note"]) == ("Order status changed from Processing to Completed.", False)
+
+
+def test_seeded_partial_refunds_are_listed_on_the_order_and_as_refund_resources(shop, api):
+    refunded = [order for order in CATALOGUE.orders if order.refunds]
+    assert refunded, "the seed has partially refunded orders"
+    for seed_order in refunded:
+        order = next(o for o in get_all(f"{api}/orders", search=seed_order.number) if o["number"] == seed_order.number)
+        refunds = requests.get(f"{api}/orders/{order['id']}/refunds", auth=AUTH, timeout=5).json()
+        assert [refund["id"] for refund in refunds] == [summary["id"] for summary in order["refunds"]]
+        for refund, summary in zip(refunds, order["refunds"]):
+            assert Decimal(summary["total"]) == -Decimal(refund["amount"]) < 0
+            for line in refund["line_items"]:
+                assert line["quantity"] < 0 and Decimal(line["total"]) < 0
+                refunded_item = int(next(m["value"] for m in line["meta_data"] if m["key"] == "_refunded_item_id"))
+                assert refunded_item in [item["id"] for item in order["line_items"]]
+        assert order["status"] != "refunded", "a partial refund keeps the status"
+
+
+def test_refund_endpoint_restocks_refuses_too_much_and_fires_order_updated(shop, receiver, api):
+    order = next(o for o in get_all(f"{api}/orders", status="processing"))
+    hook = requests.post(f"{api}/webhooks", auth=AUTH, timeout=5, json={
+        "topic": "order.updated", "delivery_url": receiver.url, "secret": "s"}).json()
+    assert hook["status"] == "active"
+    item = order["line_items"][0]
+    product = requests.get(f"{api}/products/{item['variation_id'] or item['product_id']}", auth=AUTH, timeout=5).json()
+    gross = Decimal(item["total"]) + Decimal(item["total_tax"])
+    unit = (gross / item["quantity"]).quantize(Decimal("0.01"))
+    answer = requests.post(f"{api}/orders/{order['id']}/refunds", auth=AUTH, timeout=5, json={
+        "amount": str(unit), "reason": "Broken", "line_items": [{"id": item["id"], "quantity": 1,
+                                                                 "refund_total": str(unit)}]})
+    assert answer.status_code == 201, answer.text
+    refund = answer.json()
+    assert (refund["amount"], refund["reason"], refund["line_items"][0]["quantity"]) == (str(unit), "Broken", -1)
+    after = requests.get(f"{api}/products/{product['id']}", auth=AUTH, timeout=5).json()
+    if product["manage_stock"]:
+        assert after["stock_quantity"] == product["stock_quantity"] + 1, "api_restock defaults to true"
+    updated = requests.get(f"{api}/orders/{order['id']}", auth=AUTH, timeout=5).json()
+    assert updated["refunds"][0] == {"id": refund["id"], "reason": "Broken", "total": f"-{unit}"}
+    assert receiver.arrived.wait(5)
+    assert any(headers.get("X-Wc-Webhook-Topic") == "order.updated" for _m, headers, _b in receiver.requests)
+    too_much = requests.post(f"{api}/orders/{order['id']}/refunds", auth=AUTH, timeout=5,
+                             json={"amount": order["total"]})
+    assert too_much.status_code == 500
+    assert too_much.json()["code"] == "woocommerce_rest_cannot_create_order_refund"
+    zero = requests.post(f"{api}/orders/{order['id']}/refunds", auth=AUTH, timeout=5, json={"amount": "0"})
+    assert zero.status_code == 400
+    rest = Decimal(order["total"]) - unit
+    assert requests.post(f"{api}/orders/{order['id']}/refunds", auth=AUTH, timeout=5,
+                         json={"amount": str(rest)}).status_code == 201
+    assert requests.get(f"{api}/orders/{order['id']}", auth=AUTH, timeout=5).json()["status"] == "refunded"

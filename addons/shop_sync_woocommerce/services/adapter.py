@@ -15,6 +15,14 @@ Catalogue prices.  ``regular_price`` is the Odoo sales price one to one, without
 WooCommerce's "prices entered with tax" and the Odoo product's sales tax (price included or not)
 must say the same.  ``Product.price_includes_tax`` carries the backend's setting (default: yes).
 
+Refunds.  An order lists its refunds as ``{id, reason, total}``; their lines come from
+``/orders/<id>/refunds`` (embedded under ``shop_sync_refunds`` when the order is fetched, so the
+inbox keeps them).  A refund line points at the order item in meta ``_refunded_item_id``; its gross
+amount is ``-(total + total_tax)``.  The resource lists product lines only: a refund of shipping or
+fees, or of an amount, is what ``amount`` has beyond its lines.  WooCommerce keeps no restock flag per
+refund: a refund counts as restocked when an item it refunds has ``_restock_refunded_items``.
+``cancelled`` is the state that cancels an imported order.
+
 Variants.  A simple product is one variant with the product's SKU and id; a variation's id is
 ``"<product id>/<variation id>"`` so stock can be written through the parent's variations batch
 endpoint without looking the parent up first.
@@ -49,6 +57,8 @@ IMPORTED_TYPES = ("simple", "variable")
 # uncertain create when it has no SKU of its own (a variable product's SKUs are its variations')
 CREATED_META = "shop_sync_created"
 VARIATIONS_KEY = "shop_sync_variations"  # full variations embedded in a polled variable product
+REFUNDS_KEY = "shop_sync_refunds"  # full refunds embedded in a fetched order
+REFUNDED_ITEM_META, RESTOCKED_META = "_refunded_item_id", "_restock_refunded_items"
 VAT_META_KEYS = ("_billing_vat_number", "_vat_number", "vat_number", "_billing_vat")
 ZERO = Decimal(0)
 TRACKING_META = "_wc_shipment_tracking_items"  # WooCommerce Shipment Tracking's order meta
@@ -156,6 +166,9 @@ class WooCommerceAdapter(ShopAdapter):
     def default_allowed_states(self):
         return ["processing", "completed"]
 
+    def default_cancel_states(self):
+        return ["cancelled"]
+
     def identify(self, object_name, payload):
         if object_name == self.ORDER:
             return str(payload["id"]), str(payload.get("number") or payload["id"])
@@ -168,12 +181,19 @@ class WooCommerceAdapter(ShopAdapter):
         params = {"status": ",".join(code for code, _label in ORDER_STATES), "orderby": "id", "order": "asc"}
         if updated_since:
             params.update(modified_after=_wire_date(updated_since), dates_are_gmt="true")
-        return self.client.paginate("orders", params)
+        for order in self.client.paginate("orders", params):
+            yield self._with_refunds(order)
 
     def fetch_order(self, external_id):
-        return self.client.get(f"orders/{external_id}")
+        return self._with_refunds(self.client.get(f"orders/{external_id}"))
+
+    def _with_refunds(self, order):
+        if order.get("refunds") and REFUNDS_KEY not in order:
+            order = {**order, REFUNDS_KEY: list(self.client.paginate(f"orders/{order['id']}/refunds"))}
+        return order
 
     def parse_order(self, payload):
+        payload = self._with_refunds(payload)  # a webhook's order: read its refunds
         include_tax = bool(payload.get("prices_include_tax"))
         rates = {str(tax["rate_id"]): _amount(tax["rate_percent"]) for tax in payload.get("tax_lines") or []
                  if tax.get("rate_percent") not in (None, "")}
@@ -217,7 +237,28 @@ class WooCommerceAdapter(ShopAdapter):
             lines=lines, prices_include_tax=include_tax, payment_method=payload.get("payment_method") or "",
             paid=bool(payload.get("date_paid_gmt") or payload.get("date_paid")), paid_at=_gmt(payload, "date_paid"),
             note=payload.get("customer_note") or "",
+            refunds=self._refunds(payload),
         )
+
+    @staticmethod
+    def _refunds(payload):
+        restocked = {str(item.get("id")) for item in payload.get("line_items") or []
+                     if any(meta.get("key") == RESTOCKED_META and _amount(meta.get("value")) > 0
+                            for meta in item.get("meta_data") or [])}
+        result = []
+        for refund in payload.get(REFUNDS_KEY) or []:
+            lines = []
+            for item in refund.get("line_items") or []:
+                meta = {entry.get("key"): entry.get("value") for entry in item.get("meta_data") or []}
+                lines.append(records.RefundLine(
+                    kind="product", amount=-(_amount(item.get("total")) + _amount(item.get("total_tax"))),
+                    quantity=-_amount(item.get("quantity")), line_external_id=str(meta.get(REFUNDED_ITEM_META) or ""),
+                    sku=item.get("sku") or "", name=item.get("name") or ""))
+            result.append(records.Refund(
+                external_id=str(refund["id"]), order_external_id=str(payload["id"]),
+                created_at=_gmt(refund, "date_created"), amount=_amount(refund.get("amount")), lines=lines,
+                restock=any(line.line_external_id in restocked for line in lines), reason=refund.get("reason") or ""))
+        return result
 
     def _amount_line(self, kind, name, item, rates, include_tax, code):
         total, total_tax = _amount(item.get("total")), _amount(item.get("total_tax"))

@@ -8,3 +8,4 @@ from . import test_products
 from . import test_reconciliation
 from . import test_webhook_health
 from . import test_webhooks
+from . import test_refunds

@@ -1,0 +1,77 @@
+from decimal import Decimal
+
+from .common import CATALOGUE, WooCommerceCase
+
+
+class TestWooCommerceRefunds(WooCommerceCase):
+    """WooCommerce refunds (the order's ``refunds`` + ``/orders/<id>/refunds``) and cancellations."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.backend._import_products(full=True)
+
+    def sale(self, number):
+        return self.sales().filtered(lambda sale: sale.shop_order_number == number)
+
+    def test_poll_records_the_seeded_partial_refunds_with_their_lines(self):
+        self.backend._poll_orders()
+        refunded = [order for order in CATALOGUE.orders if order.refunds]
+        self.assertTrue(refunded)
+        for seed_order in refunded:
+            sale = self.sale(seed_order.number)
+            self.assertEqual(len(sale), 1, self.logs(external_ref=seed_order.number).mapped("message"))
+            refund = sale.shop_refund_ids
+            self.assertEqual(len(refund), 1)
+            self.assertEqual(refund.reason, seed_order.refunds[0].reason)
+            seed_refund = seed_order.refunds[0]
+            if seed_refund.lines:
+                sku, quantity = seed_refund.lines[0]
+                line = refund.line_ids
+                self.assertEqual((line.kind, line.quantity, line.sale_line_id.product_id.default_code),
+                                 ("product", quantity, sku))
+                self.assertTrue(refund.restock)
+            else:
+                expected = seed_order.shipping_amount + seed_refund.amount
+                self.assertEqual(refund.line_ids.mapped("kind"), ["amount"])
+                self.assertAlmostEqual(refund.amount_total, float(expected))
+                self.assertFalse(refund.restock)
+        self.assertFalse(self.logs("refund_import", state="error"))
+
+    def test_refund_given_after_import_arrives_once_by_poll_and_webhook(self):
+        self.backend._poll_orders()
+        seed_order = next(order for order in CATALOGUE.orders if order.state == "paid" and not order.refunds)
+        sale = self.sale(seed_order.number)
+        order = next(o for o in self.shop.orders.values() if o["number"] == seed_order.number)
+        item = order["line_items"][0]
+        gross = (Decimal(item["subtotal"]) + Decimal(item["subtotal_tax"])) / item["quantity"]
+        refund_id = self.shop.refund_order(seed_order.number, gross, [(item["id"], 1, gross)], reason="Too small")
+        payload = self.backend._get_adapter().fetch_order(order["id"])
+        webhook = self.env["shop.sync.event"]._store(self.backend, "webhook", "order", payload,
+                                                     adapter=self.backend._get_adapter())
+        webhook._process()
+        self.backend.orders_synced_until = False
+        self.backend._poll_orders()
+        self.assertEqual(sale.shop_refund_ids.mapped("external_id"), [str(refund_id)])
+        refund = sale.shop_refund_ids
+        self.assertEqual(refund.line_ids.sale_line_id.shop_line_ref, str(item["id"]))
+        self.assertAlmostEqual(refund.amount_total, float(gross.quantize(Decimal("0.01"))))
+        self.assertEqual(len(self.logs("refund_import", external_id=str(refund_id))), 1)
+
+    def test_refund_of_an_order_never_imported_is_skipped(self):
+        self.backend._poll_orders()
+        seed_order = next(order for order in CATALOGUE.orders if order.state == "refunded")
+        self.assertFalse(self.sale(seed_order.number))
+        log = self.logs("refund_import", external_ref=seed_order.number)
+        self.assertEqual((log.state, log.reason), ("skipped", "Order not imported"))
+
+    def test_order_cancelled_after_import_cancels_the_sale_order(self):
+        self.assertEqual(self.backend.order_state_ids.filtered("cancels_order").mapped("code"), ["cancelled"])
+        self.backend._poll_orders()
+        seed_order = next(order for order in CATALOGUE.orders if order.state == "paid" and not order.refunds)
+        self.shop.set_order_status(seed_order.number, "cancelled")
+        self.backend._poll_orders()
+        sale = self.sale(seed_order.number)
+        self.assertEqual((sale.state, sale.shop_order_state), ("cancel", "cancelled"))
+        log = self.logs("order_import", external_ref=seed_order.number, reason="Order cancelled")
+        self.assertEqual(log.state, "done")
