@@ -78,4 +78,38 @@ for kind, fields in settings.items():
         except Exception as exc:  # noqa: BLE001 - the demo still starts; see Shop Sync > Logs
             print(f"{backend.name}: no delivery shown ({exc})")
 env.cr.commit()
+
+
+def refund_and_cancel_after_import(shop):
+    """Refunds and cancellations, shown on the WooCommerce shop: its orders are imported (and invoiced)
+    now; then, through the shop's own REST API, one imported order is partly refunded and another
+    cancelled, and the next poll records the refund (a credit note in e-conomic) and cancels the sale
+    order (its draft invoice deleted)."""
+    inline = shop.with_context(queue_job__no_delay=True)
+    inline._poll_orders()
+    sales = env["sale.order"].search([("shop_sync_backend_id", "=", shop.id), ("shop_refund_ids", "=", False),
+                                      ("state", "!=", "cancel")], order="id")
+    if len(sales) < 2:
+        return
+    client = shop._get_adapter().client
+    refunded, cancelled = sales[0], sales[1]
+    shop_id = {sale: env["shop.sync.binding"]._for_record(shop, sale).external_id for sale in (refunded, cancelled)}
+    order = client.get(f"orders/{shop_id[refunded]}")
+    item = order["line_items"][0]
+    unit = round((float(item["subtotal"]) + float(item["subtotal_tax"])) / item["quantity"], 2)
+    client.post(f"orders/{order['id']}/refunds", {"amount": f"{unit:.2f}", "reason": "Demo: returned item",
+                                                  "line_items": [{"id": item["id"], "quantity": 1,
+                                                                  "refund_total": f"{unit:.2f}"}]})
+    client.put(f"orders/{shop_id[cancelled]}", {"status": "cancelled"})
+    inline._poll_orders()
+    print(f"{shop.name}: order {refunded.shop_order_number} partly refunded, {cancelled.shop_order_number} cancelled "
+          "after import")
+
+
+for shop in Backend.search([("kind", "=", "woocommerce")]):
+    try:
+        refund_and_cancel_after_import(shop)
+    except Exception as exc:  # noqa: BLE001 - the demo still starts; see Shop Sync > Logs
+        print(f"{shop.name}: refund/cancellation demo skipped ({exc})")
+env.cr.commit()
 print("demo configured:", ", ".join(Backend.search([]).mapped("name")) or "no connector installed")

@@ -28,6 +28,13 @@ Amounts are JSON numbers, prices include VAT (``order_row_taxes_included`` true)
 to CCV statuses: pending -> 1 New (unpaid), paid -> 2 In process (paid), shipped -> 5 Sent,
 completed -> 7 Completed, cancelled -> 8 Cancelled (unpaid), refunded -> 8 Cancelled with
 ``paid`` true (CCV has no refund status; refunds live in credit invoices).
+
+Refunds: CCV's public API offers no refund, return or credit-invoice resource (none in the API docs'
+resource list at demo.ccvshop.nl/API/Docs/ nor among the endpoints of CCV's PHP SDK, ccvshop/ccvshop-api
+``src/Endpoints``: orders, order rows, credit points... but no refunds); a refund made in CCV's back
+office is visible through the API only as the order's status (8 Cancelled) and ``is_paid``.  So the
+simulator serves no refunds either, partial refunds of the seed do not exist here, and the hub
+treats status 8 of an imported order as a cancellation.
 """
 
 import hashlib

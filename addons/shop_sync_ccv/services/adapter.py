@@ -61,6 +61,9 @@ ORDER_STATUSES = [
 SENT, DELIVERED, COMPLETED = 5, 6, 7
 SHIPPED_STATUSES = (SENT, DELIVERED, COMPLETED)
 DEFAULT_ALLOWED_STATUSES = (2, 3, 5, 6, 7, 9, 10, 11, 12, 13)
+#: CCV's API has no refund resource (the SDK's endpoints list none): a refunded order is set to 8 Cancelled,
+#: which cancels an imported order in Odoo and reverses its invoice (deleted draft or credit note)
+CANCEL_STATUSES = (8,)
 WEBHOOK_EVENTS = ("orders.created", "orders.updated", "products.created", "products.updated")
 PRODUCT_PATH, COMBINATION_PATH = "products", "attributecombinations"
 
@@ -146,6 +149,9 @@ class CcvAdapter(ShopAdapter):
 
     def default_allowed_states(self):
         return [str(code) for code in DEFAULT_ALLOWED_STATUSES]
+
+    def default_cancel_states(self):
+        return [str(code) for code in CANCEL_STATUSES]
 
     def identify(self, object_name, payload):
         if object_name == self.ORDER:

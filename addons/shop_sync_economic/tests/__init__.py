@@ -10,3 +10,4 @@ from . import test_reconciliation
 from . import test_stock_and_product_import
 from . import test_vat
 from . import test_credit_notes
+from . import test_shop_books

@@ -1,0 +1,84 @@
+from decimal import Decimal
+from unittest.mock import patch
+
+from odoo.tests import TransactionCase
+
+from simulators.common import SimulatorServer
+from simulators.economic import AGREEMENT_GRANT_TOKEN, APP_SECRET_TOKEN, EconomicSimulator
+
+try:  # the WooCommerce connector is another addon: this test runs when it is installed as well
+    from odoo.addons.shop_sync_woocommerce.tests.common import WooCommerceMixin
+except ImportError:  # pragma: no cover - the addon is not on the addons path
+    WooCommerceMixin = object
+
+
+class TestWooCommerceBooks(WooCommerceMixin, TransactionCase):
+    """Every seeded WooCommerce order, imported, invoiced and refunded through the hub: its documents in
+    e-conomic (invoice minus credit notes) add up to what the shop kept (total minus refunds)."""
+
+    @classmethod
+    def setUpClass(cls):
+        if WooCommerceMixin is object or not cls._installed("shop_sync_woocommerce"):
+            cls.skipTest(cls, "shop_sync_woocommerce is not installed")
+        super().setUpClass()
+        cls.economic = SimulatorServer(EconomicSimulator()).start()
+        cls.addClassCleanup(cls.economic.stop)
+        Backend = type(cls.env["shop.sync.backend"])
+        cls.startClassPatcher(patch.object(Backend, "_economic_client_options", lambda self: {"sleep": lambda s: None}))
+        cls.accounting = cls.env["shop.sync.backend"].create({
+            "name": "e-conomic", "kind": "economic", "api_url": cls.economic.url, "economic_invoice_from": "2020-01-01",
+            "economic_app_secret_token": APP_SECRET_TOKEN, "economic_agreement_grant_token": AGREEMENT_GRANT_TOKEN})
+        cls.accounting.action_economic_load_options()
+        cls.backend.write({"accounting_backend_id": cls.accounting.id, "sync_products": False})
+        cls.backend._import_products(full=True)
+
+    @classmethod
+    def _installed(cls, name):
+        return cls.env["ir.module.module"].search_count([("name", "=", name), ("state", "=", "installed")])
+
+    def setUp(self):
+        super().setUp()
+        self.economic.app.reset()
+
+    def documents(self, number):
+        """e-conomic drafts and booked invoices of a shop order (its invoice and credit notes)."""
+        stamp = f"SHOPSYNC:{self.backend.id}:{number}"
+        app = self.economic.app
+        return [document for document in [*app.drafts.values(), *app.booked.values()]
+                if document.get("references", {}).get("other", "").split(":R")[0].split(":CANCEL")[0] == stamp]
+
+    def test_invoice_minus_credit_notes_is_what_the_shop_kept_for_every_order(self):
+        self.backend._poll_orders()  # imports the allowed orders and their seeded refunds; jobs run at once
+        imported = self.sales()
+        self.assertTrue(imported.shop_refund_ids, "the seed has partial refunds")
+        # a partial refund given after the import, and an order cancelled after it
+        kept = imported.filtered(lambda sale: not sale.shop_refund_ids)
+        refunded, cancelled = kept[0], kept[1]
+        order = next(o for o in self.shop.orders.values() if o["number"] == refunded.shop_order_number)
+        item = order["line_items"][0]
+        gross = ((Decimal(item["subtotal"]) + Decimal(item["subtotal_tax"])) / item["quantity"]).quantize(Decimal("0.01"))
+        self.shop.refund_order(refunded.shop_order_number, gross, [(item["id"], 1, gross)], reason="Return")
+        self.shop.set_order_status(cancelled.shop_order_number, "cancelled")
+        self.backend._poll_orders()
+        self.assertEqual(cancelled.state, "cancel")
+        self.assertEqual(len(refunded.shop_refund_ids), 1)
+        self.assertFalse(self.logs("refund_import", state="error"))
+        self.assertFalse(self.env["shop.sync.log"].search([("backend_id", "=", self.accounting.id),
+                                                           ("state", "=", "error")]).mapped("message"))
+        domestic = self.env.company.country_id
+        for sale in imported:
+            shop_order = next(o for o in self.shop.orders.values() if o["number"] == sale.shop_order_number)
+            shop_kept = Decimal(shop_order["total"]) + sum(Decimal(r["total"]) for r in shop_order["refunds"])
+            documents = self.documents(sale.shop_order_number)
+            net = sum(Decimal(str(document["netAmount"])) for document in documents)
+            gross = sum(Decimal(str(document["grossAmount"])) for document in documents)
+            if sale == cancelled:
+                self.assertEqual((documents, sale.economic_invoice_state), ([], "cancelled"))
+                continue
+            refunds = sale.shop_refund_ids
+            self.assertEqual(len(documents), 1 + len(refunds), sale.shop_order_number)
+            self.assertAlmostEqual(float(shop_kept), sale.amount_total - sum(refunds.mapped("amount_total")), 2)
+            self.assertAlmostEqual(float(net), sale.amount_untaxed - sum(refunds.mapped("amount_untaxed")), 2,
+                                   sale.shop_order_number)
+            if sale.partner_shipping_id.country_id == domestic:
+                self.assertEqual(gross, shop_kept, f"{sale.shop_order_number}: invoice - credit notes")
