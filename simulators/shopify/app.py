@@ -12,6 +12,7 @@ import hmac
 import json
 import uuid
 from datetime import datetime, timezone
+from decimal import Decimal
 
 from graphql import GraphQLError, execute, get_named_type, get_operation_ast, parse, validate
 from graphql.execution.values import get_variable_values
@@ -179,6 +180,15 @@ class ShopifySimulator(SimulatorApp):
         """Move an order (gid, "#1001", "1001" or 1001) to a neutral state (see ``seed.ORDER_STATES``)."""
         with self.lock:
             self.state.set_order_state(self.state.order_by_reference(order_reference), neutral_state)
+
+    def refund_order(self, order_reference, lines=(), *, shipping=False, amount=0, note=None, restock=False):
+        """Refund as the admin does: ``lines`` ``[(sku, quantity)]``, the shipping, ``amount`` more
+        without lines; fires refunds/create and orders/updated.  Returns the refund gid."""
+        with self.lock:
+            order = self.state.order_by_reference(order_reference)
+            by_sku = {line["sku"]: line["id"] for line in order["line_items"]}
+            return self.state.refund(order, [(by_sku[sku], quantity) for sku, quantity in lines], shipping=shipping,
+                                     extra=Decimal(str(amount)), note=note, restock=restock)["id"]
 
     def add_product(self, seed_product):
         """The merchant adds a ``seed.SeedProduct``; returns the product gid."""

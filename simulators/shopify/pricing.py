@@ -66,8 +66,10 @@ def order_totals(order):
     )
     subtotal = lines - order["discount_amount"]
     total = subtotal + shipping
-    refunded = total if order["financial_status"] == "REFUNDED" else Decimal(0)
-    received = total if order["financial_status"] in ("PAID", "REFUNDED") else Decimal(0)
+    refunds = order.get("refunds") or []
+    refunded = sum((refund["amount"] for refund in refunds), Decimal(0)) if refunds else (
+        total if order["financial_status"] == "REFUNDED" else Decimal(0))
+    received = total if order["financial_status"] in ("PAID", "PARTIALLY_REFUNDED", "REFUNDED") else Decimal(0)
     outstanding = total if order["financial_status"] == "PENDING" else Decimal(0)
     return {
         "line_items": lines,

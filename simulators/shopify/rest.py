@@ -178,8 +178,24 @@ class RestPayloads:
             "updated_at": self.timestamp(level["updated_at"]), "admin_graphql_api_id": gid,
         }
 
+    def refund(self, order, refund):
+        """A refunds/create body: the refund with its order's id (the hub reads the order again)."""
+        return {
+            "id": refund["legacy_id"], "admin_graphql_api_id": refund["id"], "order_id": order["legacy_id"],
+            "created_at": self.timestamp(refund["created_at"]), "processed_at": self.timestamp(refund["created_at"]),
+            "note": refund["note"], "restock": any(item["restock_type"] != "NO_RESTOCK" for item in refund["lines"]),
+            "refund_line_items": [{
+                "id": item["legacy_id"], "quantity": item["quantity"], "restock_type": item["restock_type"].lower(),
+                "line_item_id": next(line["legacy_id"] for line in order["line_items"] if line["id"] == item["line_id"]),
+            } for item in refund["lines"]],
+            "refund_shipping_lines": [{"id": item["legacy_id"]} for item in refund["shipping"]],
+            "transactions": [], "order_adjustments": [],
+        }
+
     def payload(self, topic, subject):
         """The webhook body of ``topic`` (enum name) about ``subject`` (a record or inventory level key)."""
+        if topic.startswith("REFUNDS_"):
+            return self.refund(*subject)
         if topic.startswith("ORDERS_"):
             return self.order(subject)
         if topic.startswith("PRODUCTS_"):
@@ -193,7 +209,7 @@ class RestPayloads:
 WEBHOOK_TOPICS = {
     "ORDERS_CREATE": "orders/create", "ORDERS_UPDATED": "orders/updated", "ORDERS_PAID": "orders/paid",
     "ORDERS_FULFILLED": "orders/fulfilled", "ORDERS_PARTIALLY_FULFILLED": "orders/partially_fulfilled",
-    "ORDERS_CANCELLED": "orders/cancelled",
+    "ORDERS_CANCELLED": "orders/cancelled", "REFUNDS_CREATE": "refunds/create",
     "PRODUCTS_CREATE": "products/create", "PRODUCTS_UPDATE": "products/update",
     "INVENTORY_LEVELS_UPDATE": "inventory_levels/update", "CUSTOMERS_CREATE": "customers/create",
 }

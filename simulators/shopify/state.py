@@ -25,7 +25,9 @@ real Shopify ids do.  Timestamps are aware UTC datetimes, money is ``Decimal``.
                    tax_rate, discount, taxable, requires_shipping, vendor, variant_id, product_id}],
                    shipping_lines [{id, legacy_id, title, code, price, tax_rate}], discount_code,
                    discount_amount, gateway, tags, note, note_attributes [{name, value}],
-                   inventory_effect (None/committed/fulfilled)
+                   inventory_effect (None/committed/fulfilled), refunds [{id, legacy_id, created_at,
+                   note, lines [{id, legacy_id, line_id, quantity, restock_type}], shipping [{id,
+                   legacy_id, shipping_line_id}], amount (gross refunded, lines + shipping + the rest)}]
 ``webhook_subscriptions`` id, legacy_id, topic (enum name), callback_url, format, include_fields,
                    filter, created_at, updated_at
 
@@ -38,7 +40,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from .fulfillments import follow_order_state, open_fulfillment_orders
-from .pricing import EXCHANGE_RATES, SHOP_CURRENCY, allocate, line_total
+from .pricing import EXCHANGE_RATES, SHOP_CURRENCY, allocate, line_total, order_totals
 
 ID_START = 6_000_000_000_001
 DEFAULT_LOCATION = "Main warehouse"
@@ -399,9 +401,14 @@ class ShopState:
             "note_attributes": (
                 [{"name": "vat_number", "value": customer["vat_number"]}] if customer["vat_number"] else []
             ),
-            "inventory_effect": None,
+            "inventory_effect": None, "refunds": [],
         }
         self._apply_state(order, seed_order.state, live=live)
+        for seed_refund in seed_order.refunds:
+            by_sku = {line["sku"]: line for line in order["line_items"]}
+            self.refund(order, [(by_sku[sku]["id"], quantity) for sku, quantity in seed_refund.lines],
+                        shipping=seed_refund.shipping, extra=seed_refund.amount, note=seed_refund.reason,
+                        restock=seed_refund.restock, live=live)
         self.orders[gid] = order
         open_fulfillment_orders(self, order)
         customer["updated_at"] = max(customer["updated_at"], order["updated_at"])
@@ -423,6 +430,38 @@ class ShopState:
         if order["cancelled_at"] and not before[2]:
             self.emit("ORDERS_CANCELLED", order)
         self.emit("ORDERS_UPDATED", order)
+
+    def refund(self, order, lines, *, shipping=False, extra=Decimal(0), note=None, restock=False, live=True):
+        """Refund ``lines`` ``[(line item gid, quantity)]`` at their discounted gross unit price, the
+        shipping when ``shipping``, plus ``extra`` without lines (a refund transaction), as the admin's
+        refund page does; the financial status becomes PARTIALLY_REFUNDED or REFUNDED.  Fires
+        refunds/create and orders/updated."""
+        items = {line["id"]: line for line in order["line_items"]}
+        amount = extra
+        refund_lines = []
+        for line_id, quantity in lines:
+            line = items[line_id]
+            amount += (line_total(line) - line["discount"]) * quantity / line["quantity"]
+            gid, legacy_id = self.new_id("RefundLineItem")
+            refund_lines.append({"id": gid, "legacy_id": legacy_id, "line_id": line_id, "quantity": quantity,
+                                 "restock_type": "RETURN" if restock else "NO_RESTOCK"})
+        shipping_lines = []
+        for line in order["shipping_lines"] if shipping else ():
+            amount += line["price"]
+            gid, legacy_id = self.new_id("RefundShippingLine")
+            shipping_lines.append({"id": gid, "legacy_id": legacy_id, "shipping_line_id": line["id"]})
+        gid, legacy_id = self.new_id("Refund")
+        refund = {"id": gid, "legacy_id": legacy_id, "created_at": self.now() if live else order["updated_at"],
+                  "note": note or None, "lines": refund_lines, "shipping": shipping_lines,
+                  "amount": amount.quantize(Decimal("0.01"))}
+        order["refunds"].append(refund)
+        totals = order_totals(order)
+        order["financial_status"] = "REFUNDED" if totals["refunded"] >= totals["total"] else "PARTIALLY_REFUNDED"
+        if live:
+            self.touch(order)
+        self.emit("REFUNDS_CREATE", (order, refund))
+        self.emit("ORDERS_UPDATED", order)
+        return refund
 
     def _apply_state(self, order, state, *, live):
         if state not in ORDER_STATUS:

@@ -19,6 +19,7 @@ from .pricing import (
     SHOP_CURRENCY,
     format_decimal,
     format_money,
+    included_tax,
     line_tax,
     line_total,
     order_totals,
@@ -165,11 +166,47 @@ class GraphViews:
             "totalRefundedSet": bag(totals["refunded"]), "totalReceivedSet": bag(totals["received"]),
             "netPaymentSet": bag(totals["net_payment"]), "totalOutstandingSet": bag(totals["outstanding"]),
             "totalCapturableSet": bag(Decimal(0)), "totalTipReceivedSet": bag(Decimal(0)),
-            "totalRefundedShippingSet": bag(Decimal(0)),
+            "totalRefundedShippingSet": bag(sum((line["price"] for refund in order["refunds"]
+                                                 for line in shipping_lines
+                                                 if line["id"] in {s["shipping_line_id"] for s in refund["shipping"]}),
+                                                Decimal(0))),
+            "refunds": lambda info, first=None: [self.refund(refund, order) for refund in order["refunds"]][:first],
             "paymentGatewayNames": [order["gateway"]], "tags": order["tags"], "note": order["note"],
             "customAttributes": [{"key": attribute["name"], "value": attribute["value"]}
                                  for attribute in order["note_attributes"]],
             **self.fulfillment_views.order_fields(order),
+        }
+
+    def refund(self, refund, order):
+        """A refund: line amounts are VAT-inclusive like the order's (``taxesIncluded``), their tax beside."""
+        items = {line["id"]: line for line in order["line_items"]}
+        shipping_lines = {line["id"]: line for line in order["shipping_lines"]}
+
+        def bag(amount):
+            return self.money_bag(amount, order)
+
+        def refund_line(item):
+            line = items[item["line_id"]]
+            gross = ((line_total(line) - line["discount"]) * item["quantity"] / line["quantity"]).quantize(
+                Decimal("0.01"))
+            tax = included_tax(gross, line["tax_rate"]) if line["tax_rate"] else Decimal(0)
+            return {"__typename": "RefundLineItem", "id": item["id"], "quantity": item["quantity"],
+                    "restockType": item["restock_type"], "restocked": item["restock_type"] != "NO_RESTOCK",
+                    "lineItem": self.line_item(line, order, self._discount_application(order)),
+                    "priceSet": bag(line["unit_price"]), "subtotalSet": bag(gross), "totalTaxSet": bag(tax)}
+
+        def refund_shipping_line(item):
+            line = shipping_lines[item["shipping_line_id"]]
+            return {"__typename": "RefundShippingLine", "id": item["id"],
+                    "shippingLine": self.shipping_line(line, order), "subtotalAmountSet": bag(line["price"]),
+                    "taxAmountSet": bag(shipping_tax(line))}
+
+        return {
+            "__typename": "Refund", "id": refund["id"], "legacyResourceId": str(refund["legacy_id"]),
+            "createdAt": iso(refund["created_at"]), "updatedAt": iso(refund["created_at"]), "note": refund["note"],
+            "totalRefundedSet": bag(refund["amount"]), "duties": [], "staffMember": None, "return": None,
+            "refundLineItems": _nested(refund["lines"], refund_line),
+            "refundShippingLines": _nested(refund["shipping"], refund_shipping_line),
         }
 
     @staticmethod

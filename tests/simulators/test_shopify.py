@@ -231,8 +231,11 @@ def test_neutral_states_map_to_shopify_statuses(server, catalogue):
     }
     for seed_order in catalogue.orders:
         order = by_name[f"#{seed_order.number}"]
+        financial, *rest = expected[seed_order.state]
+        if seed_order.refunds:  # a partial refund of a paid order
+            financial = "PARTIALLY_REFUNDED"
         assert (order["displayFinancialStatus"], order["displayFulfillmentStatus"], order["cancelledAt"] is not None,
-                order["closed"]) == expected[seed_order.state]
+                order["closed"]) == (financial, *rest)
 
 
 def test_catalogue_customers_locations_and_shop(server, app, catalogue):
@@ -550,3 +553,35 @@ def test_reset_leaves_an_empty_shop_with_one_location(app):
     assert (app.orders, app.products, app.customers, app.inventory) == ({}, {}, {}, {})
     assert [location["name"] for location in app.locations.values()] == ["Main warehouse"]
     assert app.snapshot()["throttle"]["currentlyAvailable"] == 2000
+
+
+def test_refunds_are_on_the_order_and_fire_refunds_create(server, app, catalogue):
+    seed_order = next(order for order in catalogue.orders if order.refunds)
+    query = """query($id: ID!) { order(id: $id) { displayFinancialStatus totalRefundedSet { presentmentMoney { amount } }
+        refunds(first: 10) { id note totalRefundedSet { presentmentMoney { amount } }
+          refundLineItems(first: 10) { nodes { quantity restockType lineItem { id sku } subtotalSet {
+            presentmentMoney { amount } } totalTaxSet { presentmentMoney { amount } } } }
+          refundShippingLines(first: 5) { nodes { shippingLine { id } subtotalAmountSet {
+            presentmentMoney { amount } } } } } } }"""
+    gid = app.state.order_by_reference(seed_order.number)["id"]
+    order = gql(server, query, {"id": gid})["data"]["order"]
+    assert order["displayFinancialStatus"] == "PARTIALLY_REFUNDED"
+    refund, = order["refunds"]
+    assert refund["note"] == seed_order.refunds[0].reason
+    assert refund["totalRefundedSet"] == order["totalRefundedSet"]
+    lines = refund["refundLineItems"]["nodes"] + refund["refundShippingLines"]["nodes"]
+    parts = sum(Decimal((line.get("subtotalSet") or line.get("subtotalAmountSet"))["presentmentMoney"]["amount"])
+                for line in lines)
+    assert parts + seed_order.refunds[0].amount == Decimal(refund["totalRefundedSet"]["presentmentMoney"]["amount"])
+    received = []
+    with app.lock:
+        app.state._emit, original = (lambda topic, subject: received.append(topic)), app.state._emit
+    try:
+        sku = next(o for o in catalogue.orders if o.state == "paid" and not o.refunds).lines[0].sku
+        number = next(o for o in catalogue.orders if o.state == "paid" and not o.refunds).number
+        app.refund_order(number, [(sku, 1)], note="Broken", restock=True)
+    finally:
+        app.state._emit = original
+    assert received == ["REFUNDS_CREATE", "ORDERS_UPDATED"]
+    order = gql(server, query, {"id": app.state.order_by_reference(number)["id"]})["data"]["order"]
+    assert order["refunds"][0]["refundLineItems"]["nodes"][0]["restockType"] == "RETURN"

@@ -12,6 +12,13 @@ Choices worth knowing:
   ``taxesIncluded``.  Product lines use ``discountedUnitPriceSet`` (line-level discounts included);
   the rest of ``totalDiscountsSet`` becomes discount lines, one per VAT rate, split by the
   discount allocations, so Odoo's total equals ``totalPriceSet`` to the cent.
+* Refunds: ``Order.refunds`` is read (``ORDER_REFUNDS_QUERY``) only for an order with a
+  ``totalRefundedSet``, so the order query keeps its cost.  A refund line's gross is its
+  ``subtotalSet`` (plus ``totalTaxSet`` when prices exclude tax), a shipping refund's its
+  ``subtotalAmountSet`` (plus ``taxAmountSet``); what lines leave of ``totalRefundedSet`` was refunded
+  without lines.  Restocked: a line's ``restockType`` is RETURN, CANCEL or LEGACY_RESTOCK.  A
+  ``refunds/create`` webhook names the order (``order_id``), which is read again.  ``CANCELLED``
+  cancels an imported order.
 * A variant is bound by its *inventory item* gid: the stock export writes inventory item levels,
   and the location is the backend's (``location_id``, default the shop's primary location).
 """
@@ -46,9 +53,11 @@ ORDER_STATES = [
 ]
 DEFAULT_ALLOWED_STATES = ["PAID", "PARTIALLY_REFUNDED"]
 PAID_STATES = frozenset({"PAID", "PARTIALLY_REFUNDED", "REFUNDED"})
-WEBHOOK_TOPICS = ("ORDERS_CREATE", "ORDERS_UPDATED", "PRODUCTS_CREATE", "PRODUCTS_UPDATE")
+WEBHOOK_TOPICS = ("ORDERS_CREATE", "ORDERS_UPDATED", "REFUNDS_CREATE", "PRODUCTS_CREATE", "PRODUCTS_UPDATE")
 ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/paid", "orders/cancelled",
                           "orders/fulfilled", "orders/partially_fulfilled", "orders/edited"})
+REFUND_TOPIC = "refunds/create"  # the payload is a refund: its order is read again
+RESTOCKING = frozenset({"RETURN", "CANCEL", "LEGACY_RESTOCK"})
 PRODUCT_TOPICS = frozenset({"products/create", "products/update"})
 DEFAULT_OPTION = ("Title", "Default Title")
 KILOGRAMS_PER = {"KILOGRAMS": Decimal(1), "GRAMS": Decimal("0.001"), "POUNDS": Decimal("0.45359237"),
@@ -146,6 +155,9 @@ class ShopifyAdapter(ShopAdapter):
     def default_allowed_states(self):
         return list(DEFAULT_ALLOWED_STATES)
 
+    def default_cancel_states(self):
+        return ["CANCELLED"]
+
     def identify(self, object_name, payload):
         if object_name == self.ORDER:
             return _gid(payload, "Order"), payload.get("name")
@@ -155,11 +167,17 @@ class ShopifyAdapter(ShopAdapter):
     def fetch_orders(self, updated_since):
         variables = {"query": f"updated_at:>'{_iso(updated_since)}'" if updated_since else None}
         for node in self.client.paginate(queries.ORDERS_QUERY, variables, ("orders",), queries.ORDER_PAGE_SIZE):
-            yield self._with_all_lines(node)
+            yield self._with_refunds(self._with_all_lines(node))
 
     def fetch_order(self, external_id):
         node = self.client.execute(queries.ORDER_QUERY, {"id": external_id}).get("order")
-        return node and self._with_all_lines(node)
+        return node and self._with_refunds(self._with_all_lines(node))
+
+    def _with_refunds(self, node):
+        """The order node with its refunds, read only when the order has a refunded amount."""
+        if "refunds" not in node and _money(node.get("totalRefundedSet") or {"presentmentMoney": {"amount": 0}}):
+            node["refunds"] = self.client.execute(queries.ORDER_REFUNDS_QUERY, {"id": node["id"]})["order"]["refunds"]
+        return node
 
     def _with_all_lines(self, node):
         """The order node with every line item (the list query reads the first page only)."""
@@ -172,6 +190,8 @@ class ShopifyAdapter(ShopAdapter):
         return node
 
     def parse_order(self, payload):
+        if "refund_line_items" in payload and payload.get("order_id"):  # a refunds/create webhook: its order
+            payload = {"id": payload["order_id"]}
         node = payload if _is_graphql(payload) else self._refetch(payload, "Order", self.fetch_order)
         state = "CANCELLED" if node.get("cancelledAt") else node["displayFinancialStatus"]
         currency = node["presentmentCurrencyCode"]
@@ -198,7 +218,31 @@ class ShopifyAdapter(ShopAdapter):
             # Shopify processes an order when its payment is taken; unpaid orders have no payment date
             paid_at=_datetime(node["processedAt"]) if node["displayFinancialStatus"] in PAID_STATES
             and node.get("processedAt") else None,
+            refunds=self._refunds(self._with_refunds(node)),
         )
+
+    @staticmethod
+    def _refunds(node):
+        """Refunds as records: a line's gross is its subtotal (plus its tax when prices exclude tax); what
+        the lines and shipping lines leave of ``totalRefundedSet`` was refunded without lines."""
+        taxed = not node["taxesIncluded"]
+        result = []
+        for refund in node.get("refunds") or []:
+            lines = [records.RefundLine(
+                kind="product", quantity=Decimal(item["quantity"]), name=(item.get("lineItem") or {}).get("name") or "",
+                amount=_money(item["subtotalSet"]) + (_money(item["totalTaxSet"]) if taxed else 0),
+                line_external_id=(item.get("lineItem") or {}).get("id") or "",
+                sku=(item.get("lineItem") or {}).get("sku") or "") for item in refund["refundLineItems"]["nodes"]]
+            lines += [records.RefundLine(
+                kind="shipping", name=(item.get("shippingLine") or {}).get("title") or "",
+                amount=_money(item["subtotalAmountSet"]) + (_money(item["taxAmountSet"]) if taxed else 0),
+                line_external_id=(item.get("shippingLine") or {}).get("id") or "")
+                for item in refund["refundShippingLines"]["nodes"]]
+            result.append(records.Refund(
+                external_id=refund["id"], order_external_id=node["id"], created_at=_datetime(refund["createdAt"]),
+                amount=_money(refund["totalRefundedSet"]), lines=lines, reason=refund.get("note") or "",
+                restock=any(item["restockType"] in RESTOCKING for item in refund["refundLineItems"]["nodes"])))
+        return result
 
     def _order_lines(self, node):
         lines = []
@@ -572,6 +616,8 @@ class ShopifyAdapter(ShopAdapter):
 
     def webhook_event(self, headers, payload):
         topic = self.webhook_topic(headers)
+        if topic == REFUND_TOPIC and payload.get("order_id"):
+            return self.ORDER, f"gid://shopify/Order/{payload['order_id']}", None
         if topic in ORDER_TOPICS:
             return self.ORDER, _gid(payload, "Order"), payload.get("name")
         if topic in PRODUCT_TOPICS:

@@ -11,6 +11,8 @@ API_VERSION = "2025-01"
 ORDER_PAGE_SIZE = 6  # an order with ten lines costs ~140 points
 ORDER_LINES_PAGE_SIZE = 10
 MORE_LINES_PAGE_SIZE = 80
+REFUNDS_PAGE_SIZE = 10
+REFUND_LINES_PAGE_SIZE = 30
 PRODUCT_PAGE_SIZE = 10
 PRODUCT_VARIANTS_PAGE_SIZE = 15
 MORE_VARIANTS_PAGE_SIZE = 150
@@ -45,6 +47,7 @@ fragment OrderFields on Order {{
   shippingAddress {{ ...AddressFields }}
   totalPriceSet {{ {_MONEY} }}
   totalDiscountsSet {{ {_MONEY} }}
+  totalRefundedSet {{ {_MONEY} }}
   lineItems(first: {ORDER_LINES_PAGE_SIZE}) {{
     nodes {{ ...LineItemFields }}
     pageInfo {{ hasNextPage endCursor }}
@@ -109,6 +112,33 @@ query Order($id: ID!) {{
   order(id: $id) {{ ...OrderFields }}
 }}
 {_ORDER}
+"""
+
+# read only for an order with a refunded amount (the order query stays cheap)
+ORDER_REFUNDS_QUERY = f"""
+query OrderRefunds($id: ID!) {{
+  order(id: $id) {{
+    refunds(first: {REFUNDS_PAGE_SIZE}) {{
+      id createdAt note
+      totalRefundedSet {{ {_MONEY} }}
+      refundLineItems(first: {REFUND_LINES_PAGE_SIZE}) {{
+        nodes {{
+          quantity restockType
+          lineItem {{ id sku name }}
+          subtotalSet {{ {_MONEY} }}
+          totalTaxSet {{ {_MONEY} }}
+        }}
+      }}
+      refundShippingLines(first: 5) {{
+        nodes {{
+          shippingLine {{ id title }}
+          subtotalAmountSet {{ {_MONEY} }}
+          taxAmountSet {{ {_MONEY} }}
+        }}
+      }}
+    }}
+  }}
+}}
 """
 
 ORDER_LINE_ITEMS_QUERY = f"""

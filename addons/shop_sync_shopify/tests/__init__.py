@@ -7,3 +7,4 @@ from . import test_queries
 from . import test_reconciliation
 from . import test_webhook
 from . import test_webhook_health
+from . import test_refunds

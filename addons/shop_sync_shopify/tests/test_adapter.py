@@ -258,9 +258,9 @@ def test_export_simple_product_published(adapter, sim):
 def test_register_webhooks_is_idempotent(adapter, sim):
     url = "https://odoo.example.com/shop_sync/webhook/1/token"
     first = adapter.register_webhooks(url)
-    assert [topic for topic, _id in first] == ["orders/create", "orders/updated", "products/create",
+    assert [topic for topic, _id in first] == ["orders/create", "orders/updated", "refunds/create", "products/create",
                                                "products/update"]
-    assert adapter.register_webhooks(url) == first and len(sim.webhook_subscriptions) == 4
+    assert adapter.register_webhooks(url) == first and len(sim.webhook_subscriptions) == 5
 
 
 def test_webhook_signature_and_classification(adapter, sim):

@@ -71,7 +71,7 @@ class TestWebhooks(ShopifyCase, HttpCase):
         self.backend.action_register_webhooks()
         subscriptions = self.sim.webhook_subscriptions.values()
         self.assertEqual(sorted(item["topic"] for item in subscriptions),
-                         ["ORDERS_CREATE", "ORDERS_UPDATED", "PRODUCTS_CREATE", "PRODUCTS_UPDATE"])
+                         ["ORDERS_CREATE", "ORDERS_UPDATED", "PRODUCTS_CREATE", "PRODUCTS_UPDATE", "REFUNDS_CREATE"])
         self.assertEqual({item["callback_url"] for item in subscriptions}, {self.backend.webhook_url})
         seed = dataclasses.replace(next(order for order in self.catalogue.orders if order.state == "paid"),
                                    number="7001")

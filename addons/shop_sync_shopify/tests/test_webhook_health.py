@@ -12,7 +12,8 @@ class TestShopifyWebhookHealth(ShopifyCase):
         self.backend.action_check_webhooks()
         self.assertEqual(self.backend.webhook_state, "ok")
         self.assertTrue(self.backend.webhook_checked_at)
-        self.assertEqual(set(self.health()), {"orders/create", "orders/updated", "products/create", "products/update"})
+        self.assertEqual(set(self.health()), {"orders/create", "orders/updated", "refunds/create", "products/create",
+                                              "products/update"})
         self.assertIn("Webhooks: OK", self.backend.cockpit_html)
         self.assertEqual(self.logs("webhook", reason="Webhook check").state, "done")
 

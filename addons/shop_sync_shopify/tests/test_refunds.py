@@ -1,0 +1,72 @@
+"""Shopify refunds (``Order.refunds``, read when the order has a refunded amount) and cancellations."""
+
+from odoo.tests import freeze_time
+
+from odoo.addons.shop_sync_shopify.tests.common import START, ShopifyCase
+
+
+class TestShopifyRefunds(ShopifyCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.backend._import_products(full=True)
+
+    def poll(self):
+        self.backend.orders_synced_until = False
+        with freeze_time(START):
+            self.backend._poll_orders()
+
+    def test_poll_records_the_seeded_partial_refunds(self):
+        self.poll()
+        refunded = [order for order in self.catalogue.orders if order.refunds]
+        self.assertTrue(refunded)
+        for seed_order in refunded:
+            sale = self.sale_for(f"#{seed_order.number}")
+            self.assertEqual(len(sale), 1, self.logs(external_ref=f"#{seed_order.number}").mapped("message"))
+            seed_refund = seed_order.refunds[0]
+            refund = sale.shop_refund_ids
+            self.assertEqual((len(refund), refund.reason), (1, seed_refund.reason))
+            if seed_refund.lines:
+                self.assertEqual(refund.line_ids.mapped("kind"), ["product"])
+                self.assertEqual(refund.line_ids.sale_line_id.product_id.default_code, seed_refund.lines[0][0])
+                self.assertTrue(refund.restock)
+            else:
+                kinds = ["shipping", "amount"] if seed_refund.shipping and seed_order.shipping_amount else ["amount"]
+                self.assertEqual(refund.line_ids.mapped("kind"), kinds)
+                self.assertAlmostEqual(refund.amount_total, float(seed_order.shipping_amount + seed_refund.amount))
+        self.assertFalse(self.logs("refund_import", state="error"))
+
+    def test_refund_after_import_arrives_once_by_refunds_create_webhook_and_poll(self):
+        self.poll()
+        seed_order = next(order for order in self.catalogue.orders if order.state == "paid" and not order.refunds)
+        name = f"#{seed_order.number}"
+        sale = self.sale_for(name)
+        refund_id = self.sim.refund_order(name, [(seed_order.lines[0].sku, 1)], note="Too small", restock=True)
+        order = self.sim.state.order_by_reference(name)
+        refund = next(item for item in order["refunds"] if item["id"] == refund_id)
+        adapter = self.backend._get_adapter()
+        payload = self.sim.rest.refund(order, refund)
+        self.assertEqual(adapter.webhook_event({"X-Shopify-Topic": "refunds/create"}, payload)[:2],
+                         ("order", order["id"]))
+        event = self.env["shop.sync.event"]._store(self.backend, "webhook", "order", payload, external_id=order["id"],
+                                                   topic="refunds/create")
+        event._process()
+        self.poll()
+        self.assertEqual(sale.shop_refund_ids.mapped("external_id"), [refund_id])
+        line = sale.shop_refund_ids.line_ids
+        self.assertEqual((line.quantity, line.sale_line_id.product_id.default_code), (1, seed_order.lines[0].sku))
+        self.assertAlmostEqual(line.price_total, float(seed_order.lines[0].unit_price))
+        self.assertEqual(len(self.logs("refund_import", external_id=refund_id)), 1)
+
+    def test_order_cancelled_after_import_cancels_the_sale_order(self):
+        self.poll()
+        seed_order = next(order for order in self.catalogue.orders if order.state == "paid" and not order.refunds)
+        name = f"#{seed_order.number}"
+        self.sim.set_order_state(name, "cancelled")
+        self.clock.now += 60
+        self.poll()
+        sale = self.sale_for(name)
+        self.assertEqual((sale.state, sale.shop_order_state), ("cancel", "CANCELLED"))
+        self.assertEqual(self.logs("order_import", external_ref=name, reason="Order cancelled").state, "done")
+
+
