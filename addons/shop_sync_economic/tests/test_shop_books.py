@@ -1,3 +1,4 @@
+import unittest
 from decimal import Decimal
 from unittest.mock import patch
 
@@ -18,9 +19,12 @@ class TestWooCommerceBooks(WooCommerceMixin, TransactionCase):
 
     @classmethod
     def setUpClass(cls):
-        if WooCommerceMixin is object or not cls._installed("shop_sync_woocommerce"):
-            cls.skipTest(cls, "shop_sync_woocommerce is not installed")
+        if WooCommerceMixin is object:
+            raise unittest.SkipTest("shop_sync_woocommerce is not on the addons path")
         super().setUpClass()
+        if not cls.env["ir.module.module"].search_count([("name", "=", "shop_sync_woocommerce"),
+                                                         ("state", "=", "installed")]):
+            raise unittest.SkipTest("shop_sync_woocommerce is not installed")
         cls.economic = SimulatorServer(EconomicSimulator()).start()
         cls.addClassCleanup(cls.economic.stop)
         Backend = type(cls.env["shop.sync.backend"])
@@ -31,10 +35,6 @@ class TestWooCommerceBooks(WooCommerceMixin, TransactionCase):
         cls.accounting.action_economic_load_options()
         cls.backend.write({"accounting_backend_id": cls.accounting.id, "sync_products": False})
         cls.backend._import_products(full=True)
-
-    @classmethod
-    def _installed(cls, name):
-        return cls.env["ir.module.module"].search_count([("name", "=", name), ("state", "=", "installed")])
 
     def setUp(self):
         super().setUp()
