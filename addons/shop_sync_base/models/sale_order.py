@@ -100,7 +100,9 @@ class SaleOrder(models.Model):
         return "export", country
 
     def action_view_shop_refunds(self):
+        """The order's shop refunds (reachable over RPC: the caller must be able to read the order)."""
         self.ensure_one()
+        self.check_access("read")
         return {"type": "ir.actions.act_window", "name": _("Shop refunds"), "res_model": "shop.sync.refund",
                 "view_mode": "list,form", "domain": [("sale_order_id", "=", self.id)],
                 "context": {"create": False}}

@@ -1,5 +1,8 @@
 from unittest.mock import patch
 
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user
+
 from odoo.addons.shop_sync_base.tests.common import ShopSyncCase, order_payload
 
 MUGS = {"id": "L1", "name": "Mug", "sku": "MUG-1", "qty": "2", "price": "100.00", "rate": "25"}
@@ -26,6 +29,10 @@ class TestRefunds(ShopSyncCase):
         self.assertEqual((sale.shop_refund_count, sale.shop_refunded_amount), (1, 200.0))
         log = self.refund_logs(2001)
         self.assertEqual((log.state, log.res_model, log.res_id, log.external_id), ("done", "shop.sync.refund", refund.id, "R1"))
+        self.assertEqual(sale.action_view_shop_refunds()["domain"], [("sale_order_id", "=", sale.id)])
+        outsider = new_test_user(self.env, login="no-sales", groups="base.group_user")
+        with self.assertRaises(AccessError):
+            sale.with_user(outsider).action_view_shop_refunds()
 
     def test_partial_refunds_of_a_line_shipping_and_an_amount_without_lines(self):
         lines = [MUGS, SHIPPING]
