@@ -404,17 +404,17 @@ class ShopState:
             "inventory_effect": None, "refunds": [],
         }
         self._apply_state(order, seed_order.state, live=live)
-        for seed_refund in seed_order.refunds:
-            by_sku = {line["sku"]: line for line in order["line_items"]}
-            self.refund(order, [(by_sku[sku]["id"], quantity) for sku, quantity in seed_refund.lines],
-                        shipping=seed_refund.shipping, extra=seed_refund.amount, note=seed_refund.reason,
-                        restock=seed_refund.restock, live=live)
         self.orders[gid] = order
         open_fulfillment_orders(self, order)
         customer["updated_at"] = max(customer["updated_at"], order["updated_at"])
         self.emit("ORDERS_CREATE", order)
         if order["financial_status"] == "PAID":
             self.emit("ORDERS_PAID", order)
+        by_sku = {line["sku"]: line for line in order["line_items"]}
+        for seed_refund in seed_order.refunds:  # given after the order was placed
+            self.refund(order, [(by_sku[sku]["id"], quantity) for sku, quantity in seed_refund.lines],
+                        shipping=seed_refund.shipping, extra=seed_refund.amount, note=seed_refund.reason,
+                        restock=seed_refund.restock, live=live)
         return order
 
     def set_order_state(self, order, state):
