@@ -111,7 +111,7 @@ class TestWooCommerceWebhooks(WooCommerceHttpCase):
                          "cancelled")
         self.assertEqual(template.list_price, 122)
         self.assertEqual(self.events(topic="order.updated").sorted("id").mapped("message"),
-                         ["Order already imported", "Older than the version already imported"])
+                         ["Order cancelled", "Older than the version already imported"])
         [stale_price] = self.events(object="product").filtered(lambda event: '"111.00"' in event.payload)
         self.assertEqual((stale_price.state, stale_price.message), ("skipped", "Older than the version already imported"))
 
