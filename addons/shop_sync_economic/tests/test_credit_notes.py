@@ -5,6 +5,8 @@ from unittest.mock import patch
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.shop_sync_base.services import records
 
+from simulators.seed import configure_economic_vat
+
 from .common import EconomicCase
 
 ORDER = [("product", "Mug", "MUG-1", "2", "100", "25"), ("shipping", "GLS", "", "1", "50", "25")]
@@ -60,6 +62,7 @@ class TestCreditNotes(EconomicCase):
         self.assertEqual((log.state, log.res_model, log.res_id), ("done", "shop.sync.refund", refund.id))
 
     def test_credit_note_keeps_the_eu_vat_treatment_of_the_invoice(self):
+        configure_economic_vat(self.accounting)
         sale = self.invoiced(3002, [("product", "Mug", "MUG-1", "2", "119", "19")], country="DE", currency="EUR",
                              email="max@example.de")
         invoice = self.sim.drafts[sale.economic_draft_number]

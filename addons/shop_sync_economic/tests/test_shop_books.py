@@ -6,6 +6,7 @@ from odoo.tests import TransactionCase
 
 from simulators.common import SimulatorServer
 from simulators.economic import AGREEMENT_GRANT_TOKEN, APP_SECRET_TOKEN, EconomicSimulator
+from simulators.seed import configure_economic_vat
 
 try:  # the WooCommerce connector is another addon: this test runs when it is installed as well
     from odoo.addons.shop_sync_woocommerce.tests.common import WooCommerceMixin
@@ -33,6 +34,7 @@ class TestWooCommerceBooks(WooCommerceMixin, TransactionCase):
             "name": "e-conomic", "kind": "economic", "api_url": cls.economic.url, "economic_invoice_from": "2020-01-01",
             "economic_app_secret_token": APP_SECRET_TOKEN, "economic_agreement_grant_token": AGREEMENT_GRANT_TOKEN})
         cls.accounting.action_economic_load_options()
+        configure_economic_vat(cls.accounting)
         cls.backend.write({"accounting_backend_id": cls.accounting.id, "sync_products": False})
         cls.backend._import_products(full=True)
 
@@ -65,12 +67,10 @@ class TestWooCommerceBooks(WooCommerceMixin, TransactionCase):
         self.assertFalse(self.logs("refund_import", state="error"))
         self.assertFalse(self.env["shop.sync.log"].search([("backend_id", "=", self.accounting.id),
                                                            ("state", "=", "error")]).mapped("message"))
-        domestic = self.env.company.country_id
         for sale in imported:
             shop_order = next(o for o in self.shop.orders.values() if o["number"] == sale.shop_order_number)
             shop_kept = Decimal(shop_order["total"]) + sum(Decimal(r["total"]) for r in shop_order["refunds"])
             documents = self.documents(sale.shop_order_number)
-            net = sum(Decimal(str(document["netAmount"])) for document in documents)
             gross = sum(Decimal(str(document["grossAmount"])) for document in documents)
             if sale == cancelled:
                 self.assertEqual((documents, sale.economic_invoice_state), ([], "cancelled"))
@@ -78,7 +78,4 @@ class TestWooCommerceBooks(WooCommerceMixin, TransactionCase):
             refunds = sale.shop_refund_ids
             self.assertEqual(len(documents), 1 + len(refunds), sale.shop_order_number)
             self.assertAlmostEqual(float(shop_kept), sale.amount_total - sum(refunds.mapped("amount_total")), 2)
-            self.assertAlmostEqual(float(net), sale.amount_untaxed - sum(refunds.mapped("amount_untaxed")), 2,
-                                   sale.shop_order_number)
-            if sale.partner_shipping_id.country_id == domestic:
-                self.assertEqual(gross, shop_kept, f"{sale.shop_order_number}: invoice - credit notes")
+            self.assertEqual(gross, shop_kept, f"{sale.shop_order_number}: invoice - credit notes")
