@@ -54,7 +54,7 @@ class TestWooCommerceRefunds(WooCommerceCase):
         self.backend._poll_orders()
         self.assertEqual(sale.shop_refund_ids.mapped("external_id"), [str(refund_id)])
         refund = sale.shop_refund_ids
-        self.assertEqual(refund.line_ids.sale_line_id.shop_line_ref, str(item["id"]))
+        self.assertEqual(refund.line_ids.sale_line_id.shop_line_external_id, str(item["id"]))
         self.assertAlmostEqual(refund.amount_total, float(gross.quantize(Decimal("0.01"))))
         self.assertEqual(len(self.logs("refund_import", external_id=str(refund_id))), 1)
 
