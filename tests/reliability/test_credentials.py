@@ -22,7 +22,8 @@ from simulators.common import SimulatorServer
 MANAGER = "shop_sync_base.group_shop_sync_manager"
 USER = "shop_sync_base.group_shop_sync_user"
 #: actions of Shop Sync Users on their own company's records (README "Day to day")
-USER_ACTIONS = {"action_dry_run", "action_run", "action_compare", "action_open_record", "action_open_sales"}
+USER_ACTIONS = {"action_dry_run", "action_run", "action_compare", "action_open_record", "action_open_sales",
+                "action_view_similar_errors"}
 #: actions that only return a window action filtered by the record rules: nothing read or done
 NAVIGATION = {"action_view_logs", "action_view_events"}
 
