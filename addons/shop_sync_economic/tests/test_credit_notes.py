@@ -94,6 +94,17 @@ class TestCreditNotes(EconomicCase):
         self.assertEqual(len(self.sim.drafts), 2)
         self.assertEqual(refund.economic_credit_note_state, "draft")
 
+    def test_post_applied_then_answered_5xx_is_found_not_duplicated(self):
+        sale = self.invoiced(3007)
+        refund = self.refund(sale, "R1", "100", [("product", "MUG-1", "1", "100")])
+        self.sim.faults.add("error_after_write", path="/invoices/drafts", method="POST", status=503)
+        log = self.export_credit_note(refund)
+        self.assertFalse(self.sim.faults.faults, "e-conomic applied the POST, then answered 503")
+        self.assertEqual(log.state, "done", log.message)
+        self.assertEqual(len(self.sim.drafts), 2)
+        self.assertEqual(len(self.journal("POST", "/invoices/drafts")), 2, "the credit note is never POSTed twice")
+        self.assertEqual(refund.economic_credit_note_state, "draft")
+
     def test_crash_after_post_is_recovered_by_the_reference_lookup(self):
         sale = self.invoiced(3005)
         refund = self.refund(sale, "R1", "100", [("product", "MUG-1", "1", "100")])
