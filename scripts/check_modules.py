@@ -1,5 +1,9 @@
 """Refuse to go on if the modules we install depend, directly or not, on an Enterprise module.
 
+``check_modules.py --enterprise-in DIR`` only lists the OEEL-1 modules found in DIR, one per line:
+scripts/setup.sh leaves them out of the Odoo source it installs, since Odoo installs every
+``auto_install`` module whose dependencies are installed, Enterprise ones included.
+
 Checks our addons and the localisation the demo and the tests install with them (``LOCALISATION_MODULES``,
 comma-separated, exported by scripts/env.sh).  Reads the manifests of our addons and of every addons
 directory in odoo.conf (``.state/links``) without importing Odoo, follows ``depends`` transitively and
@@ -23,7 +27,16 @@ def manifest(name):
     return None
 
 
+def enterprise_modules(directory):
+    """Names of the modules in ``directory`` whose manifest licence is OEEL-1."""
+    return sorted(path.parent.name for path in Path(directory).glob("*/__manifest__.py")
+                  if ast.literal_eval(path.read_text()).get("license") == "OEEL-1")
+
+
 def main():
+    if sys.argv[1:2] == ["--enterprise-in"]:
+        print("\n".join(enterprise_modules(sys.argv[2])))
+        return
     todo = [path.parent.name for path in (ROOT / "addons").glob("*/__manifest__.py")]
     todo += [name for name in os.environ.get("LOCALISATION_MODULES", "").split(",") if name]
     seen, problems = set(), []

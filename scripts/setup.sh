@@ -35,7 +35,27 @@ odoo_source() {
     echo "$dest"
 }
 
-SRC=$(cd "$(odoo_source)" && pwd)
+# The source as shop-sync installs it: without Enterprise modules. Odoo installs every auto_install
+# module whose dependencies are installed, so an OEEL-1 module merely present in the tree (some trees
+# hold both editions) would be installed with ours; a tree of links leaves them out.
+community_view() {
+    local src=$1 enterprise dest=$ROOT/.state/odoo-community entry
+    enterprise=$("$PYTHON" scripts/check_modules.py --enterprise-in "$src/odoo/addons") \
+        || die "cannot read the module manifests of $src"
+    if [ -z "$enterprise" ]; then echo "$src"; return; fi
+    rm -rf "$dest" && mkdir -p "$dest/odoo/addons"
+    for entry in "$src"/*; do
+        case $(basename "$entry") in odoo|*.egg-info) ;; *) ln -s "$entry" "$dest/" ;; esac
+    done
+    for entry in "$src"/odoo/*; do [ "$(basename "$entry")" = addons ] || ln -s "$entry" "$dest/odoo/"; done
+    for entry in "$src"/odoo/addons/*; do
+        grep -qxF "$(basename "$entry")" <<<"$enterprise" || ln -s "$entry" "$dest/odoo/addons/"
+    done
+    echo "setup: $(wc -l <<<"$enterprise") Enterprise (OEEL-1) modules of $src left out ($dest)" >&2
+    echo "$dest"
+}
+
+SRC=$(community_view "$(cd "$(odoo_source)" && pwd)")
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV" || die "cannot create a virtualenv with $PYTHON"
 
 # Reinstall only when the requirements or the Odoo source changed.
