@@ -1,6 +1,7 @@
 """Refuse to go on if the modules we install depend, directly or not, on an Enterprise module.
 
-``check_modules.py --enterprise-in DIR`` only lists the OEEL-1 modules found in DIR, one per line:
+``check_modules.py --enterprise-in DIR`` only lists the OEEL-1 modules found in DIR and the modules that
+depend on them, one per line:
 scripts/setup.sh leaves them out of the Odoo source it installs, since Odoo installs every
 ``auto_install`` module whose dependencies are installed, Enterprise ones included.
 
@@ -28,9 +29,18 @@ def manifest(name):
 
 
 def enterprise_modules(directory):
-    """Names of the modules in ``directory`` whose manifest licence is OEEL-1."""
-    return sorted(path.parent.name for path in Path(directory).glob("*/__manifest__.py")
-                  if ast.literal_eval(path.read_text()).get("license") == "OEEL-1")
+    """Names of the modules in ``directory`` whose manifest licence is OEEL-1, and of those that
+    depend on one, directly or not (they could never be installed without it)."""
+    depends = {path.parent.name: ast.literal_eval(path.read_text())
+               for path in Path(directory).glob("*/__manifest__.py")}
+    excluded = {name for name, data in depends.items() if data.get("license") == "OEEL-1"}
+    grown = True
+    while grown:
+        more = {name for name, data in depends.items()
+                if name not in excluded and excluded.intersection(data.get("depends", []))}
+        excluded |= more
+        grown = bool(more)
+    return sorted(excluded)
 
 
 def main():

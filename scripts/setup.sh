@@ -51,7 +51,7 @@ community_view() {
     for entry in "$src"/odoo/addons/*; do
         grep -qxF "$(basename "$entry")" <<<"$enterprise" || ln -s "$entry" "$dest/odoo/addons/"
     done
-    echo "setup: $(wc -l <<<"$enterprise") Enterprise (OEEL-1) modules of $src left out ($dest)" >&2
+    echo "setup: $(wc -l <<<"$enterprise") Enterprise (OEEL-1) modules of $src, or modules needing one, left out ($dest)" >&2
     echo "$dest"
 }
 
