@@ -1,4 +1,5 @@
 import math
+from datetime import UTC, datetime
 from unittest.mock import patch
 
 from simulators import ccv as ccv_simulator
@@ -71,8 +72,10 @@ class TestCcvClient(CcvCase):
         self.assertEqual(sleeps, [7.0, 7.0])
 
     def limit_shop(self, **limits):
-        """Lower the shop's limits and start a fresh rate window on a fake clock."""
-        clock = ManualClock()
+        """Lower the shop's limits and start a fresh rate window on a fake clock (at the start of a
+        minute: the shop's windows are whole minutes, so the wait it asks for does not depend on when
+        the test runs)."""
+        clock = ManualClock(datetime.now(UTC).replace(second=0, microsecond=0))
         self.startPatcher(patch.object(self.app, "clock", clock))
         self.startPatcher(patch.multiple(self.app, **limits))
         self.app.reset()
