@@ -1,7 +1,8 @@
-"""Serve the four simulators with demo data: ``python -m simulators [--seed N] [--orders M] [--products P]``.
+"""Serve the simulators with demo data: ``python -m simulators [--seed N] [--orders M] [--products P]``.
 
-Ports (override with SIM_SHOPIFY_PORT, SIM_WOOCOMMERCE_PORT, SIM_CCV_PORT, SIM_ECONOMIC_PORT):
-Shopify 8181, WooCommerce 8182, CCV Shop 8183, e-conomic 8184, all on 127.0.0.1.  Each one's
+Ports (override with SIM_SHOPIFY_PORT, SIM_WOOCOMMERCE_PORT, SIM_CCV_PORT, SIM_ECONOMIC_PORT,
+SIM_EACCOUNTING_PORT): Shopify 8181, WooCommerce 8182, CCV Shop 8183, e-conomic 8184, eAccounting
+8185 (API under /v2, identity server under /connect), all on 127.0.0.1.  Each one's
 control API (``/_sim/state``, ``/_sim/faults``, ``/_sim/journal``) is on the same port.
 """
 
@@ -12,12 +13,13 @@ import threading
 
 from .ccv import CcvSimulator
 from .common import SimulatorServer
+from .eaccounting import EAccountingSimulator
 from .economic import EconomicSimulator
 from .seed import generate
 from .shopify import ShopifySimulator
 from .woocommerce import WooCommerceSimulator
 
-DEFAULT_PORTS = {"shopify": 8181, "woocommerce": 8182, "ccv": 8183, "economic": 8184}
+DEFAULT_PORTS = {"shopify": 8181, "woocommerce": 8182, "ccv": 8183, "economic": 8184, "eaccounting": 8185}
 
 
 def port(name):
@@ -25,12 +27,13 @@ def port(name):
 
 
 def build(catalogue):
-    """The four simulator apps, seeded with ``catalogue``; returns {name: app}."""
+    """The simulator apps, seeded with ``catalogue``; returns {name: app}."""
     apps = {
         "shopify": ShopifySimulator(),
         "woocommerce": WooCommerceSimulator(site_url=f"http://127.0.0.1:{port('woocommerce')}/"),
         "ccv": CcvSimulator(),
         "economic": EconomicSimulator(),
+        "eaccounting": EAccountingSimulator(),
     }
     for app in apps.values():
         app.seed(catalogue)
