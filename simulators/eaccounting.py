@@ -76,6 +76,10 @@ Business rules (each names its source):
 * ``POST /v2/customerinvoicedrafts/{id}/convert`` checks the optional totals it is given
   (``CustomerInvoiceDraftValidationApi``), creates the customer invoice with the next
   ``NextCustomerInvoiceNumber`` and deletes the draft.
+* Converting a draft takes its articles' quantities out of ``StockBalance`` (a credit invoice's
+  negative rows put them back); drafts and orders leave stock alone (simulator rule).
+* Date-times are answered as JSON.NET writes them: ``2026-01-05T00:00:00`` for a date sent as
+  ``2026-01-05``.
 * Articles: ``Number`` unique (4000); ``NetPrice``/``GrossPrice`` complete each other with the
   coding's rate.  Customers: ``CustomerNumber`` unique (4000), taken from ``NextCustomerNumber`` when
   omitted.  References (``TermsOfPaymentId``, ``CodingId``, ``UnitId``, ``CustomerId``,
@@ -746,6 +750,7 @@ class EAccountingSimulator(SimulatorApp):
             self._check_expected_totals(draft, body or {})
             invoice = self._invoice_from_draft(draft)
             del self.drafts[draft["Id"]]
+            self._book_stock(invoice)
             return self._render("CustomerInvoiceApi", invoice)
         return self._write(convert, request)
 
@@ -795,6 +800,17 @@ class EAccountingSimulator(SimulatorApp):
         self.invoices[invoice["Id"]] = invoice
         return invoice
 
+    def _book_stock(self, invoice):
+        """An invoice takes its articles out of stock (a credit invoice's negative rows put them back):
+        eAccounting's stock balance follows the invoices (simulator rule; the swagger only says
+        ``StockBalance`` "sets the stock balance")."""
+        for row in invoice["Rows"]:
+            article = self.articles.get(row.get("ArticleId") or "")
+            if article is not None and row.get("Quantity"):
+                balance = Decimal(str(article["StockBalance"])) - Decimal(str(row["Quantity"]))
+                article.update(StockBalance=float(balance), StockBalanceAvailable=float(
+                    balance - Decimal(str(article["StockBalanceReserved"]))), ChangedUtc=self._timestamp())
+
     def _due_date(self, draft, customer):
         issued = _aware(parse_datetime(draft.get("InvoiceDate") or self._timestamp()))
         days = self.terms[customer["TermsOfPaymentId"]]["NumberOfDays"]
@@ -842,7 +858,9 @@ class EAccountingSimulator(SimulatorApp):
         currency = body.get("CurrencyCode") if kind == "order" else customer["CurrencyCode"]
         if currency not in CURRENCY_RATES:
             raise ApiError(400, RESOURCE_NOT_FOUND, f"CurrencyCode: {currency} does not exist.")
-        record = {name: value for name, value in body.items() if value is not None}
+        model = definition("OrderApi" if kind == "order" else "CustomerInvoiceDraftApi")["properties"]
+        record = {name: _datetime_text(value) if model.get(name, {}).get("format") == "date-time" else value
+                  for name, value in body.items() if value is not None}
         rows, computed = [], []
         line_numbers = set()
         for index, row in enumerate(body.get("Rows") or []):
@@ -1136,6 +1154,12 @@ def order_by(records, text, properties):
 # -- small helpers -------------------------------------------------------------------------------
 def _money(value):
     return float(Decimal(value).quantize(CENT, ROUND_HALF_UP))
+
+
+def _datetime_text(value):
+    """A date-time as eAccounting answers it: ``2026-01-05T00:00:00`` for a date, seconds precision."""
+    moment = parse_datetime(value)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") if moment else value
 
 
 def _aware(moment):

@@ -2,6 +2,7 @@
 
 import base64
 import re
+from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -348,9 +349,79 @@ def test_convert_checks_the_given_totals_and_makes_an_invoice(app, url, api):
     assert invoice["InvoiceNumber"] == 1001 and invoice["TotalAmount"] == 299.0
     assert invoice["YourReference"] == "ORDER-1001"
     assert invoice["Rows"][0]["AmountNoVat"] == 200.0 and invoice["Rows"][0]["PercentVat"] == 0.25
+    assert invoice["InvoiceDate"] == "2026-01-05T00:00:00" and invoice["DueDate"] == "2026-01-05T00:00:00"
     assert not app.drafts
     listed = api.get(f"{url}/v2/customerinvoices", params={"$filter": "InvoiceNumber eq 1001"}).json()
     assert listed["Data"][0]["Id"] == invoice["Id"]
+
+
+def test_invoices_modified_since(app, url, api, clock):
+    first = api.post(f"{url}/v2/customerinvoicedrafts", json=draft_body(app)).json()
+    api.post(f"{url}/v2/customerinvoicedrafts/{first['Id']}/convert", json={})
+    clock.advance(600)
+    since = datetime.fromtimestamp(clock.now - 60, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    second = api.post(f"{url}/v2/customerinvoicedrafts", json=draft_body(app, YourReference="ORDER-1002")).json()
+    api.post(f"{url}/v2/customerinvoicedrafts/{second['Id']}/convert", json={})
+    recent = api.get(f"{url}/v2/customerinvoices", params={"modifiedSinceUtc": since}).json()["Data"]
+    assert [invoice["YourReference"] for invoice in recent] == ["ORDER-1002"]
+    assert [invoice["InvoiceNumber"] for invoice in api.get(f"{url}/v2/customerinvoices").json()["Data"]] == [1001, 1002]
+
+
+# -- orders, stock, reference data -------------------------------------------------------------------
+def test_sales_order_amounts_are_computed(app, url, api):
+    draft = draft_body(app, customer="1", private=False, rows=[("MUGG-01", 2, 100.0)])
+    rows = [{key: value for key, value in row.items() if key != "ReversedConstructionServicesVatFree"}
+            | {"IsWorkCost": False, "EligibleForReverseChargeOnVat": False} for row in draft["Rows"]]
+    body = {key: draft[key] for key in ("CustomerId", "InvoiceCustomerName", "InvoicePostalCode", "InvoiceCity",
+                                        "InvoiceCountryCode", "EuThirdParty", "CustomerIsPrivatePerson",
+                                        "RotReducedInvoicingType")}
+    body.update(Amount=0, VatAmount=0, RoundingsAmount=0, CurrencyCode="SEK", OrderDate="2026-01-05", Status=1,
+                ReverseChargeOnConstructionServices=False, OurReference="SHOPSYNC:1:1001", Rows=rows)
+    assert validate_request("POST", "/v2/orders", body) == []
+    order = api.post(f"{url}/v2/orders", json=body).json()
+    assert order["Amount"] == 250.0 and order["VatAmount"] == 50.0 and order["Number"] == 1
+    found = api.get(f"{url}/v2/orders", params={"$filter": "OurReference eq 'SHOPSYNC:1:1001'"}).json()["Data"]
+    assert [item["Id"] for item in found] == [order["Id"]]
+    assert api.delete(f"{url}/v2/orders/{order['Id']}").status_code == 200 and not app.orders
+
+
+def test_stock_changes_are_found_by_changed_utc(app, url, api, clock):
+    clock.advance(600)
+    since = datetime.fromtimestamp(clock.now - 1, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    app.set_stock("KAFFE-500", 17)
+    changed = api.get(f"{url}/v2/articles", params={"$filter": f"ChangedUtc gt {since}"}).json()["Data"]
+    assert [(article["Number"], article["StockBalanceAvailable"]) for article in changed] == [("KAFFE-500", 17.0)]
+
+
+def test_invoices_move_the_stock(app, url, api):
+    app.set_stock("MUGG-01", 10)
+    draft = api.post(f"{url}/v2/customerinvoicedrafts", json=draft_body(app)).json()
+    assert app.article_by_number("MUGG-01")["StockBalance"] == 10.0  # a draft does not
+    api.post(f"{url}/v2/customerinvoicedrafts/{draft['Id']}/convert", json={})
+    assert app.article_by_number("MUGG-01")["StockBalanceAvailable"] == 8.0
+    credit = api.post(f"{url}/v2/customerinvoicedrafts",
+                      json=draft_body(app, IsCreditInvoice=True, rows=[("MUGG-01", -1, 125.0)])).json()
+    api.post(f"{url}/v2/customerinvoicedrafts/{credit['Id']}/convert", json={})
+    assert app.article_by_number("MUGG-01")["StockBalance"] == 9.0
+
+
+def test_reference_data_of_the_swedish_company(app, url, api):
+    settings = api.get(f"{url}/v2/companysettings").json()
+    assert settings["CountryCode"] == "SE" and settings["CurrencyCode"] == "SEK"
+    assert settings["ShowPricesExclVatPC"] is False
+    codings = api.get(f"{url}/v2/articleaccountcodings").json()["Data"]
+    assert {coding["VatRatePercent"] for coding in codings} == {0.25, 0.12, 0.06, 0.0}
+    terms = api.get(f"{url}/v2/termsofpayments").json()["Data"]
+    assert api.get(f"{url}/v2/termsofpayments/{terms[0]['Id']}").json() == terms[0]
+    assert api.get(f"{url}/v2/deliverymethods").json()["Meta"]["TotalNumberOfResults"] == 4
+    assert {unit["Abbreviation"] for unit in api.get(f"{url}/v2/units").json()["Data"]} >= {"st", "kg"}
+    years = api.get(f"{url}/v2/fiscalyears").json()["Data"]
+    assert any(year["StartDate"].startswith("2026-01-01") for year in years)
+
+
+def test_malformed_json_is_refused(app, url, api):
+    response = api.post(f"{url}/v2/customers", data="{not json", headers={"Content-Type": "application/json"})
+    assert response.status_code == 400 and response.json()["ErrorCode"] == 2000
 
 
 # -- rate limit and faults ---------------------------------------------------------------------------
@@ -363,6 +434,7 @@ def test_rate_limit_per_client_and_url(app, url, api, clock):
     assert limited.json()["ErrorCode"] == 4010 and set(limited.json()) == ERROR_KEYS
     message = limited.json()["DeveloperErrorMessage"]
     assert re.search(r"maximum admitted 3 per Minute\. Try again in 60 seconds\.", message)
+    assert "Retry-After" not in limited.headers  # the documented answer has none: the wait is in the message
     assert api.get(f"{url}/v2/articles").status_code == 200  # another endpoint has its own quota
     clock.advance(60)
     assert api.get(f"{url}/v2/customers").status_code == 200
