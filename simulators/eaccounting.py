@@ -80,6 +80,8 @@ Business rules (each names its source):
   negative rows put them back); drafts and orders leave stock alone (simulator rule).
 * Date-times are answered as JSON.NET writes them: ``2026-01-05T00:00:00`` for a date sent as
   ``2026-01-05``.
+* ``PUT`` replaces the whole document: an article sent without ``StockBalance`` gets the swagger's
+  "Default: 0" (a client updating an article sends the balance it has just read).
 * Articles: ``Number`` unique (4000); ``NetPrice``/``GrossPrice`` complete each other with the
   coding's rate.  Customers: ``CustomerNumber`` unique (4000), taken from ``NextCustomerNumber`` when
   omitted.  References (``TermsOfPaymentId``, ``CodingId``, ``UnitId``, ``CustomerId``,
@@ -695,11 +697,12 @@ class EAccountingSimulator(SimulatorApp):
         if any(article["Number"].lower() == number.lower() and article is not existing
                for article in self.articles.values()):
             raise ApiError(409, CONFLICT, f"Article number {number} is already used by another article.")
-        record = self._article_record(body, existing["Id"] if existing else str(uuid.uuid4()), existing)
+        record = self._article_record(body, existing["Id"] if existing else str(uuid.uuid4()))
         self._store_article(record)
         return self._render("ArticleApi", record)
 
-    def _article_record(self, body, record_id, existing=None):
+    def _article_record(self, body, record_id):
+        """A PUT replaces the article: an omitted ``StockBalance`` is the swagger's "Default: 0"."""
         coding = self._reference(self.codings, body["CodingId"], "CodingId")
         unit = self._reference(self.units, body["UnitId"], "UnitId")
         rate = 1 + Decimal(str(coding["VatRatePercent"]))
@@ -708,7 +711,7 @@ class EAccountingSimulator(SimulatorApp):
             net = float((Decimal(str(gross)) / rate).quantize(CENT, ROUND_HALF_UP))
         elif gross is None and net is not None:
             gross = float((Decimal(str(net)) * rate).quantize(CENT, ROUND_HALF_UP))
-        stock = body.get("StockBalance", existing.get("StockBalance", 0.0) if existing else 0.0)
+        stock = body.get("StockBalance") or 0.0
         record = {name: value for name, value in body.items() if value is not None}
         record.update(Id=record_id, NetPrice=net or 0.0, GrossPrice=gross or 0.0, CodingName=coding["Name"],
                       UnitName=unit["Name"], UnitAbbreviation=unit["Abbreviation"], StockBalance=float(stock),

@@ -262,6 +262,15 @@ def test_article_number_is_unique_and_prices_complete_each_other(app, url, api):
     assert duplicate.status_code == 409 and duplicate.json()["ErrorCode"] == 4000
 
 
+def test_article_put_replaces_the_stock_balance_too(app, url, api):
+    app.set_stock("KAFFE-500", 12)
+    article = api.get(f"{url}/v2/articles", params={"$filter": "Number eq 'KAFFE-500'"}).json()["Data"][0]
+    body = {name: article[name] for name in ("Number", "Name", "IsActive", "CodingId", "UnitId", "NetPrice")}
+    kept = api.put(f"{url}/v2/articles/{article['Id']}", json={**body, "StockBalance": article["StockBalance"]})
+    assert kept.json()["StockBalance"] == 12.0
+    assert api.put(f"{url}/v2/articles/{article['Id']}", json=body).json()["StockBalance"] == 0.0
+
+
 # -- VAT and totals --------------------------------------------------------------------------------
 def test_domestic_private_draft_prices_include_vat(app, url, api):
     draft = api.post(f"{url}/v2/customerinvoicedrafts", json=draft_body(app)).json()
