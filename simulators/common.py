@@ -16,6 +16,7 @@ protocol.  This module gives every simulator the same plumbing:
 Vendor specifics (auth, error bodies, paging, rate limits) live in the subclasses.
 """
 
+import functools
 import json
 import logging
 import queue
@@ -90,6 +91,30 @@ class FaultPlan:
     def clear(self):
         with self.lock:
             self.faults.clear()
+
+
+class ApiError(Exception):
+    """An error answer in the vendor's shape: raised by a handler wrapped in :func:`api_handler`,
+    answered by the app's ``error_response(status, message, **extra)``."""
+
+    def __init__(self, status, message, **extra):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.extra = extra
+
+
+def api_handler(method):
+    """Answer an :class:`ApiError` raised by a request handler with the vendor's error body."""
+
+    @functools.wraps(method)
+    def handler(self, request, **args):
+        try:
+            return method(self, request, **args)
+        except ApiError as error:
+            return self.error_response(error.status, error.message, **error.extra)
+
+    return handler
 
 
 class WebhookDispatcher:

@@ -93,7 +93,6 @@ Faults: the common ones (:class:`simulators.common.FaultPlan`), e.g. ``error_aft
 """
 
 import base64
-import functools
 import json
 import math
 import re
@@ -107,7 +106,7 @@ from urllib.parse import urlencode
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
 
-from simulators.common import SimulatorApp
+from simulators.common import ApiError, SimulatorApp, api_handler
 from simulators.eaccounting_swagger import (definition, match_operation, parse_datetime,
                                             required_scopes, validate_request)
 
@@ -207,27 +206,6 @@ SEED_CUSTOMERS = (  # number, name, e-mail, private, country, VAT number, city, 
 )
 
 
-class ApiError(Exception):
-    """An error answer in eAccounting's shape."""
-
-    def __init__(self, status, code, message):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
-def _api_handler(method):
-    """Answer an :class:`ApiError` raised by a request handler with eAccounting's error body."""
-
-    @functools.wraps(method)
-    def handler(self, request, **args):
-        try:
-            return method(self, request, **args)
-        except ApiError as error:
-            return self.error_response(error.status, error.message, code=error.code)
-
-    return handler
-
-
 class OAuthError(Exception):
     def __init__(self, error, description, status=400):
         super().__init__(description)
@@ -251,6 +229,11 @@ COLLECTIONS = {
     "currencies": ("currencies", "CurrencyApi"),
 }
 
+# collection -> the method validating and storing a POSTed (existing: None) or PUT document
+WRITERS = {"customers": "_save_customer", "articles": "_save_article", "customerinvoicedrafts": "_save_draft",
+           "orders": "_save_order"}
+DELETABLE = ("customers", "customerinvoicedrafts", "orders")
+
 
 def _url_map():
     rules = [
@@ -260,19 +243,16 @@ def _url_map():
         Rule("/v2/companysettings", endpoint="company_settings", methods=["GET"]),
         Rule("/v2/vatcodes", endpoint="vat_codes", methods=["GET"]),
         Rule("/v2/vatcodes/<identifier>", endpoint="vat_code", methods=["GET"]),
-        Rule("/v2/customers", endpoint="create_customer", methods=["POST"]),
-        Rule("/v2/customers/<identifier>", endpoint="replace_customer", methods=["PUT"]),
-        Rule("/v2/customers/<identifier>", endpoint="delete_customer", methods=["DELETE"]),
-        Rule("/v2/articles", endpoint="create_article", methods=["POST"]),
-        Rule("/v2/articles/<identifier>", endpoint="replace_article", methods=["PUT"]),
-        Rule("/v2/customerinvoicedrafts", endpoint="create_draft", methods=["POST"]),
-        Rule("/v2/customerinvoicedrafts/<identifier>", endpoint="replace_draft", methods=["PUT"]),
-        Rule("/v2/customerinvoicedrafts/<identifier>", endpoint="delete_draft", methods=["DELETE"]),
         Rule("/v2/customerinvoicedrafts/<identifier>/convert", endpoint="convert_draft", methods=["POST"]),
-        Rule("/v2/orders", endpoint="create_order", methods=["POST"]),
-        Rule("/v2/orders/<identifier>", endpoint="replace_order", methods=["PUT"]),
-        Rule("/v2/orders/<identifier>", endpoint="delete_order", methods=["DELETE"]),
     ]
+    for collection in WRITERS:
+        rules.append(Rule(f"/v2/{collection}", endpoint="create", methods=["POST"],
+                          defaults={"collection": collection}))
+        rules.append(Rule(f"/v2/{collection}/<identifier>", endpoint="replace", methods=["PUT"],
+                          defaults={"collection": collection}))
+    for collection in DELETABLE:
+        rules.append(Rule(f"/v2/{collection}/<identifier>", endpoint="delete", methods=["DELETE"],
+                          defaults={"collection": collection}))
     for collection in COLLECTIONS:
         rules.append(Rule(f"/v2/{collection}", endpoint="list", methods=["GET"], defaults={"collection": collection}))
         rules.append(Rule(f"/v2/{collection}/<identifier>", endpoint="get", methods=["GET"],
@@ -584,7 +564,7 @@ class EAccountingSimulator(SimulatorApp):
         return 0
 
     # -- generic reads -------------------------------------------------------------------------
-    @_api_handler
+    @api_handler
     def on_list(self, request, collection):
         attr, model = COLLECTIONS[collection]
         records = list(getattr(self, attr).values())
@@ -593,7 +573,7 @@ class EAccountingSimulator(SimulatorApp):
             records = [record for record in records if _aware(parse_datetime(record["ModifiedUtc"])) >= since]
         return self._page(request, model, records)
 
-    @_api_handler
+    @api_handler
     def on_get(self, request, collection, identifier):
         attr, model = COLLECTIONS[collection]
         return self.json_response(self._render(model, self._require(getattr(self, attr), identifier, collection)))
@@ -604,7 +584,7 @@ class EAccountingSimulator(SimulatorApp):
     def on_vat_codes(self, request):
         return self.json_response([self._render("VatCode", record) for record in self.vat_codes.values()])
 
-    @_api_handler
+    @api_handler
     def on_vat_code(self, request, identifier):
         record = self._require(self.vat_codes, identifier, "vatcodes")
         return self.json_response([self._render("VatCode", record)])  # the swagger: an array
@@ -621,38 +601,39 @@ class EAccountingSimulator(SimulatorApp):
             if args.get("$orderby"):
                 rendered = order_by(rendered, args["$orderby"], definition(model)["properties"])
         except FilterError as error:
-            raise ApiError(400, VALIDATION_ERROR, str(error)) from None
+            raise ApiError(400, str(error), code=VALIDATION_ERROR) from None
         total = len(rendered)
         meta = {"CurrentPage": page, "PageSize": size, "TotalNumberOfPages": math.ceil(total / size),
                 "TotalNumberOfResults": total, "ServerTimeUtc": self._timestamp()}
         return self.json_response({"Meta": meta, "Data": rendered[(page - 1) * size:page * size]})
 
+    # -- writes --------------------------------------------------------------------------------
+    @api_handler
+    def on_create(self, request, collection):
+        return self.json_response(getattr(self, WRITERS[collection])(self._body(request), None))
+
+    @api_handler
+    def on_replace(self, request, collection, identifier):
+        existing = self._require(getattr(self, COLLECTIONS[collection][0]), identifier, collection)
+        return self.json_response(getattr(self, WRITERS[collection])(self._body(request), existing))
+
+    @api_handler
+    def on_delete(self, request, collection, identifier):
+        records = getattr(self, COLLECTIONS[collection][0])
+        record = self._require(records, identifier, collection)
+        if collection == "customers" and any(
+                document["CustomerId"] == record["Id"]
+                for document in [*self.drafts.values(), *self.invoices.values(), *self.orders.values()]):
+            raise ApiError(400, "The customer has documents and cannot be deleted.", code=CANNOT_BE_DELETED)
+        del records[record["Id"]]
+        return self.json_response({})
+
     # -- customers -----------------------------------------------------------------------------
-    @_api_handler
-    def on_create_customer(self, request):
-        return self._write(lambda body: self._save_customer(body, None), request)
-
-    @_api_handler
-    def on_replace_customer(self, request, identifier):
-        return self._write(lambda body: self._save_customer(body, self._require(self.customers, identifier,
-                                                                                  "customers")), request)
-
-    @_api_handler
-    def on_delete_customer(self, request, identifier):
-        def delete(_body):
-            customer = self._require(self.customers, identifier, "customers")
-            if any(document["CustomerId"] == customer["Id"]
-                   for document in [*self.drafts.values(), *self.invoices.values(), *self.orders.values()]):
-                raise ApiError(400, CANNOT_BE_DELETED, "The customer has documents and cannot be deleted.")
-            del self.customers[customer["Id"]]
-            return {}
-        return self._write(delete, request)
-
     def _save_customer(self, body, existing):
         number = body.get("CustomerNumber")
         if number and any(customer["CustomerNumber"] == number and customer is not existing
                           for customer in self.customers.values()):
-            raise ApiError(409, CONFLICT, f"Customer number {number} is already used by another customer.")
+            raise ApiError(409, f"Customer number {number} is already used by another customer.", code=CONFLICT)
         record = self._customer_record(body, existing["Id"] if existing else str(uuid.uuid4()),
                                        existing["CustomerNumber"] if existing else None)
         self.customers[record["Id"]] = record
@@ -665,14 +646,14 @@ class EAccountingSimulator(SimulatorApp):
                 self._reference(self.delivery_methods, body[name], name)
         vat_number = body.get("VatNumber")
         if vat_number and not re.fullmatch(r"[A-Z]{2}[0-9A-Z]{8,12}", vat_number):
-            raise ApiError(400, VALIDATION_ERROR, "VatNumber: expected a 2 character country code followed by "
-                                                  "8-12 numbers.")
+            raise ApiError(400, "VatNumber: expected a 2 character country code followed by 8-12 numbers.",
+                           code=VALIDATION_ERROR)
         if body.get("ReverseChargeOnConstructionServices") and not vat_number:
-            raise ApiError(400, VALIDATION_ERROR, "VatNumber is required when ReverseChargeOnConstructionServices "
-                                                  "is true.")
+            raise ApiError(400, "VatNumber is required when ReverseChargeOnConstructionServices is true.",
+                           code=VALIDATION_ERROR)
         currency = body.get("CurrencyCode") or BASE_CURRENCY
         if currency not in self.currencies:
-            raise ApiError(400, RESOURCE_NOT_FOUND, f"Currency {currency} does not exist.")
+            raise ApiError(400, f"Currency {currency} does not exist.", code=RESOURCE_NOT_FOUND)
         number = body.get("CustomerNumber") or current_number
         if not number:
             number = str(self.company["NextCustomerNumber"])
@@ -683,20 +664,11 @@ class EAccountingSimulator(SimulatorApp):
         return record
 
     # -- articles ------------------------------------------------------------------------------
-    @_api_handler
-    def on_create_article(self, request):
-        return self._write(lambda body: self._save_article(body, None), request)
-
-    @_api_handler
-    def on_replace_article(self, request, identifier):
-        return self._write(lambda body: self._save_article(body, self._require(self.articles, identifier,
-                                                                                "articles")), request)
-
     def _save_article(self, body, existing):
         number = body["Number"]
         if any(article["Number"].lower() == number.lower() and article is not existing
                for article in self.articles.values()):
-            raise ApiError(409, CONFLICT, f"Article number {number} is already used by another article.")
+            raise ApiError(409, f"Article number {number} is already used by another article.", code=CONFLICT)
         record = self._article_record(body, existing["Id"] if existing else str(uuid.uuid4()))
         self._store_article(record)
         return self._render("ArticleApi", record)
@@ -723,22 +695,6 @@ class EAccountingSimulator(SimulatorApp):
         self.articles[record["Id"]] = record
 
     # -- customer invoice drafts ---------------------------------------------------------------
-    @_api_handler
-    def on_create_draft(self, request):
-        return self._write(lambda body: self._save_draft(body, None), request)
-
-    @_api_handler
-    def on_replace_draft(self, request, identifier):
-        return self._write(lambda body: self._save_draft(body, self._require(self.drafts, identifier,
-                                                                              "customerinvoicedrafts")), request)
-
-    @_api_handler
-    def on_delete_draft(self, request, identifier):
-        def delete(_body):
-            del self.drafts[self._require(self.drafts, identifier, "customerinvoicedrafts")["Id"]]
-            return {}
-        return self._write(delete, request)
-
     def _save_draft(self, body, existing):
         record = self._document(body, "draft")
         record.update(Id=existing["Id"] if existing else str(uuid.uuid4()),
@@ -746,16 +702,14 @@ class EAccountingSimulator(SimulatorApp):
         self.drafts[record["Id"]] = record
         return self._render("CustomerInvoiceDraftApi", record)
 
-    @_api_handler
+    @api_handler
     def on_convert_draft(self, request, identifier):
-        def convert(body):
-            draft = self._require(self.drafts, identifier, "customerinvoicedrafts")
-            self._check_expected_totals(draft, body or {})
-            invoice = self._invoice_from_draft(draft)
-            del self.drafts[draft["Id"]]
-            self._book_stock(invoice)
-            return self._render("CustomerInvoiceApi", invoice)
-        return self._write(convert, request)
+        draft = self._require(self.drafts, identifier, "customerinvoicedrafts")
+        self._check_expected_totals(draft, self._body(request) or {})
+        invoice = self._invoice_from_draft(draft)
+        del self.drafts[draft["Id"]]
+        self._book_stock(invoice)
+        return self.json_response(self._render("CustomerInvoiceApi", invoice))
 
     def _check_expected_totals(self, draft, expected):
         """``CustomerInvoiceDraftValidationApi``: the caller's totals must be the draft's."""
@@ -766,13 +720,14 @@ class EAccountingSimulator(SimulatorApp):
         for index, row in enumerate(expected.get("Rows") or []):
             computed = rows.get(row.get("LineNumber"))
             if computed is None:
-                raise ApiError(400, VALIDATION_ERROR, f"Rows[{index}]: the draft has no line {row.get('LineNumber')}.")
+                raise ApiError(400, f"Rows[{index}]: the draft has no line {row.get('LineNumber')}.",
+                               code=VALIDATION_ERROR)
             checks += [(f"Rows[{index}].TotalAmountNoVatInvoiceCurrency", computed["amount_no_vat"]),
                        (f"Rows[{index}].TotalAmountIncVatInvoiceCurrency", computed["amount_inc_vat"])]
         for name, actual in checks:
             wanted = _lookup_expected(expected, name)
             if wanted is not None and Decimal(str(wanted)).quantize(CENT) != Decimal(str(actual)).quantize(CENT):
-                raise ApiError(400, VALIDATION_ERROR, f"{name} is {wanted} but the invoice's is {actual}.")
+                raise ApiError(400, f"{name} is {wanted} but the invoice's is {actual}.", code=VALIDATION_ERROR)
 
     def _invoice_from_draft(self, draft):
         number = self.company["NextCustomerInvoiceNumber"]
@@ -820,22 +775,6 @@ class EAccountingSimulator(SimulatorApp):
         return (issued + timedelta(days=days)).strftime("%Y-%m-%dT00:00:00")
 
     # -- orders --------------------------------------------------------------------------------
-    @_api_handler
-    def on_create_order(self, request):
-        return self._write(lambda body: self._save_order(body, None), request)
-
-    @_api_handler
-    def on_replace_order(self, request, identifier):
-        return self._write(lambda body: self._save_order(body, self._require(self.orders, identifier, "orders")),
-                           request)
-
-    @_api_handler
-    def on_delete_order(self, request, identifier):
-        def delete(_body):
-            del self.orders[self._require(self.orders, identifier, "orders")["Id"]]
-            return {}
-        return self._write(delete, request)
-
     def _save_order(self, body, existing):
         """An order's ``Amount``/``VatAmount``/``RoundingsAmount`` are required by the swagger; the
         stored ones are computed like a draft's (``Amount`` = total incl. VAT)."""
@@ -853,14 +792,15 @@ class EAccountingSimulator(SimulatorApp):
         """A draft's or order's stored record: references checked, rows completed, VAT and totals computed."""
         customer = self._reference(self.customers, body["CustomerId"], "CustomerId")
         if not customer.get("IsActive", True):
-            raise ApiError(400, CANNOT_BE_CREATED_OR_UPDATED, f"Customer {customer['CustomerNumber']} is inactive.")
+            raise ApiError(400, f"Customer {customer['CustomerNumber']} is inactive.",
+                           code=CANNOT_BE_CREATED_OR_UPDATED)
         private = body["CustomerIsPrivatePerson"]
         country = body["InvoiceCountryCode"].upper()
         sale = self._sale_kind(country, private, body.get("EuThirdParty", False), customer)
         includes_vat = private and not self.company["ShowPricesExclVatPC"]
         currency = body.get("CurrencyCode") if kind == "order" else customer["CurrencyCode"]
         if currency not in CURRENCY_RATES:
-            raise ApiError(400, RESOURCE_NOT_FOUND, f"CurrencyCode: {currency} does not exist.")
+            raise ApiError(400, f"CurrencyCode: {currency} does not exist.", code=RESOURCE_NOT_FOUND)
         model = definition("OrderApi" if kind == "order" else "CustomerInvoiceDraftApi")["properties"]
         record = {name: _datetime_text(value) if model.get(name, {}).get("format") == "date-time" else value
                   for name, value in body.items() if value is not None}
@@ -868,7 +808,8 @@ class EAccountingSimulator(SimulatorApp):
         line_numbers = set()
         for index, row in enumerate(body.get("Rows") or []):
             if row["LineNumber"] in line_numbers:
-                raise ApiError(400, VALIDATION_ERROR, f"Rows[{index}].LineNumber {row['LineNumber']} is used twice.")
+                raise ApiError(400, f"Rows[{index}].LineNumber {row['LineNumber']} is used twice.",
+                               code=VALIDATION_ERROR)
             line_numbers.add(row["LineNumber"])
             stored, amounts = self._row(index, row, sale, customer, country, includes_vat)
             rows.append(stored)
@@ -878,11 +819,11 @@ class EAccountingSimulator(SimulatorApp):
         if kind == "draft":
             credit = bool(body.get("IsCreditInvoice"))
             if credit and total_inc > 0:
-                raise ApiError(400, CANNOT_BE_CREATED_OR_UPDATED,
-                               "A credit invoice must have a negative total: give its rows negative quantities.")
+                raise ApiError(400, "A credit invoice must have a negative total: give its rows negative "
+                               "quantities.", code=CANNOT_BE_CREATED_OR_UPDATED)
             if not credit and total_inc < 0:
-                raise ApiError(400, CANNOT_BE_CREATED_OR_UPDATED,
-                               "An invoice cannot have a negative total: use IsCreditInvoice for a credit invoice.")
+                raise ApiError(400, "An invoice cannot have a negative total: use IsCreditInvoice for a credit "
+                               "invoice.", code=CANNOT_BE_CREATED_OR_UPDATED)
         rate = CURRENCY_RATES[currency]
         record.update(Rows=rows, _rows=computed, _sale=sale, IncludesVat=includes_vat,
                       CustomerNumber=customer["CustomerNumber"], TotalAmount=_money(total_inc),
@@ -903,11 +844,11 @@ class EAccountingSimulator(SimulatorApp):
             return "third_party"
         if private:
             if self.oss and country not in OSS_RATES:
-                raise ApiError(400, CANNOT_BE_CREATED_OR_UPDATED, f"No One-Stop-Shop VAT rates for {country}.")
+                raise ApiError(400, f"No One-Stop-Shop VAT rates for {country}.", code=CANNOT_BE_CREATED_OR_UPDATED)
             return "oss" if self.oss else "eu_private"
         if not customer.get("VatNumber"):
-            raise ApiError(400, CANNOT_BE_CREATED_OR_UPDATED, "A sale without VAT to a business in another EU "
-                           "country needs the customer's VatNumber.")
+            raise ApiError(400, "A sale without VAT to a business in another EU "
+                           "country needs the customer's VatNumber.", code=CANNOT_BE_CREATED_OR_UPDATED)
         return "eu_business"
 
     def _row(self, index, row, sale, customer, country, includes_vat):
@@ -917,10 +858,10 @@ class EAccountingSimulator(SimulatorApp):
             return stored, {"line": row["LineNumber"], "amount_no_vat": 0.0, "amount_inc_vat": 0.0, "vat": 0.0,
                             "rate": 0.0, "account": None}
         if not row.get("ArticleId"):
-            raise ApiError(400, VALIDATION_ERROR, f"Rows[{index}].ArticleId: required if IsTextRow is false.")
+            raise ApiError(400, f"Rows[{index}].ArticleId: required if IsTextRow is false.", code=VALIDATION_ERROR)
         article = self._reference(self.articles, row["ArticleId"], f"Rows[{index}].ArticleId")
         if not article.get("IsActive", True):
-            raise ApiError(400, CANNOT_BE_CREATED_OR_UPDATED, f"Article {article['Number']} is inactive.")
+            raise ApiError(400, f"Article {article['Number']} is inactive.", code=CANNOT_BE_CREATED_OR_UPDATED)
         coding = self.codings[article["CodingId"]]
         kind = sale
         reverse_flag = row.get("ReversedConstructionServicesVatFree", row.get("EligibleForReverseChargeOnVat"))
@@ -962,20 +903,22 @@ class EAccountingSimulator(SimulatorApp):
             return [dict(row) for row in record["_rows"]]
 
     # -- helpers -------------------------------------------------------------------------------
-    def _write(self, apply, request):
-        return self.json_response(apply(request.environ.get("eaccounting.body")))
+    @staticmethod
+    def _body(request):
+        """The JSON body ``before_request`` decoded and checked against the swagger."""
+        return request.environ.get("eaccounting.body")
 
     def _require(self, records, identifier, collection):
         """The record of ``identifier`` (an ``Id``, or a ``Code`` for countries and currencies), else 404."""
         record = records.get(identifier.lower()) or records.get(identifier.upper())
         if record is None:
-            raise ApiError(404, RESOURCE_NOT_FOUND, f"No {collection} resource has the id {identifier}.")
+            raise ApiError(404, f"No {collection} resource has the id {identifier}.", code=RESOURCE_NOT_FOUND)
         return record
 
     def _reference(self, records, identifier, name):
         record = records.get((identifier or "").lower())
         if record is None:
-            raise ApiError(400, RESOURCE_NOT_FOUND, f"{name}: {identifier} does not exist.")
+            raise ApiError(400, f"{name}: {identifier} does not exist.", code=RESOURCE_NOT_FOUND)
         return record
 
     def _render(self, model, record):
@@ -1056,18 +999,18 @@ class _FilterParser:
         return kind == "word" and value.lower() in words
 
     def disjunction(self):
-        terms = [self.conjunction()]
-        while self.at_word("or"):
-            self.take()
-            terms.append(self.conjunction())
-        return terms[0] if len(terms) == 1 else (lambda record: any(term(record) for term in terms))
+        return self._joined("or", self.conjunction, any)
 
     def conjunction(self):
-        terms = [self.unary()]
-        while self.at_word("and"):
+        return self._joined("and", self.unary, all)
+
+    def _joined(self, word, operand, combine):
+        """``operand (word operand)*``: ``and`` binds tighter than ``or``."""
+        terms = [operand()]
+        while self.at_word(word):
             self.take()
-            terms.append(self.unary())
-        return terms[0] if len(terms) == 1 else (lambda record: all(term(record) for term in terms))
+            terms.append(operand())
+        return terms[0] if len(terms) == 1 else (lambda record: combine(term(record) for term in terms))
 
     def unary(self):
         if self.at_word("not"):

@@ -38,7 +38,6 @@ Simulator choices where the docs are silent (clients must not depend on more tha
   429 in the error shape with a ``Retry-After`` header (whole seconds).
 """
 
-import functools
 import json
 import math
 import re
@@ -51,7 +50,8 @@ from urllib.parse import quote, unquote
 
 from werkzeug.routing import Map, Rule
 
-from simulators.common import SimulatorApp
+from simulators.common import ApiError, SimulatorApp
+from simulators.common import api_handler as _api_handler
 
 APP_SECRET_TOKEN = "sim-economic-app-secret-token"
 AGREEMENT_GRANT_TOKEN = "sim-economic-agreement-grant-token"
@@ -261,31 +261,8 @@ OSS_PRODUCT_GROUPS = {("NL", Decimal("21")): 11, ("DE", Decimal("19")): 12, ("DE
 EU_VAT_ZONE = 2
 
 
-class ApiError(Exception):
-    """An error answer in the documented shape; ``extra`` adds or overrides body properties."""
-
-    def __init__(self, status, message, **extra):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.extra = extra
-
-
 class FilterError(ValueError):
     """A ``filter``/``sort`` value the API refuses."""
-
-
-def _api_handler(method):
-    """Answer an :class:`ApiError` raised by a request handler with the documented error body."""
-
-    @functools.wraps(method)
-    def handler(self, request, **args):
-        try:
-            return method(self, request, **args)
-        except ApiError as error:
-            return self.error_response(error.status, error.message, **error.extra)
-
-    return handler
 
 
 class ValidationErrors:
