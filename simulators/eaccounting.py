@@ -134,17 +134,19 @@ AUTHORIZATION_DENIED = 4005
 QUOTA_EXCEEDED = 4010
 DENIED_MESSAGE = "AuthorizationException - Authorization has been denied for this request."
 
-EU_COUNTRIES = frozenset("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split())
-# One-Stop-Shop rates (fractions) per EU country for the coding rate classes "standard" (Swedish
-# 25 %), "reduced" (12 %) and "reduced2" (6 %); the member states' published rates of 2026 for the
-# countries the demo sells to.  Simulator data: eAccounting keeps its own table.
-OSS_RATES = {
-    "DE": {"standard": "0.19", "reduced": "0.07", "reduced2": "0.07"},
-    "NL": {"standard": "0.21", "reduced": "0.09", "reduced2": "0.09"},
-    "DK": {"standard": "0.25", "reduced": "0.25", "reduced2": "0.25"},
-    "FI": {"standard": "0.255", "reduced": "0.14", "reduced2": "0.10"},
-    "FR": {"standard": "0.20", "reduced": "0.055", "reduced2": "0.055"},
-}
+# One-Stop-Shop rates in percent per EU country for the coding rate classes (standard = Swedish
+# 25 %, reduced = 12 %, reduced2 = 6 %): the same rates Odoo's ``l10n_eu_oss`` maps Swedish rates to,
+# so the VAT of an EU private buyer's invoice agrees with Odoo's fiscal position.  Simulator data:
+# eAccounting keeps its own table.
+OSS_RATES = {country: dict(zip(("standard", "reduced", "reduced2"), (Decimal(str(rate)) / 100 for rate in rates)))
+             for country, rates in {
+    "AT": (20, 10, 10), "BE": (21, 6, 6), "BG": (20, 20, 20), "CY": (19, 5, 5), "CZ": (21, 12, 12),
+    "DE": (19, 7, 7), "DK": (25, 25, 25), "EE": (24, 9, 9), "ES": (21, 10, 10), "FI": (25.5, 10, 10),
+    "FR": (20, 5.5, 5.5), "GR": (24, 13, 13), "HR": (25, 13, 5), "HU": (27, 5, 5), "IE": (23, 13.5, 13.5),
+    "IT": (22, 10, 4), "LT": (21, 5, 5), "LU": (17, 8, 8), "LV": (21, 12, 12), "MT": (18, 5, 5),
+    "NL": (21, 9, 9), "PL": (23, 8, 8), "PT": (23, 6, 6), "RO": (21, 11, 11), "SI": (22, 9.5, 9.5),
+    "SK": (23, 19, 19)}.items()}
+EU_COUNTRIES = frozenset({*OSS_RATES, COMPANY_COUNTRY})
 CURRENCY_RATES = {"SEK": Decimal("1"), "EUR": Decimal("11.20"), "DKK": Decimal("1.50"), "NOK": Decimal("0.98"),
                   "USD": Decimal("10.40")}  # SEK per unit, simulator data
 
@@ -843,8 +845,6 @@ class EAccountingSimulator(SimulatorApp):
         if eu_third_party:
             return "third_party"
         if private:
-            if self.oss and country not in OSS_RATES:
-                raise ApiError(400, f"No One-Stop-Shop VAT rates for {country}.", code=CANNOT_BE_CREATED_OR_UPDATED)
             return "oss" if self.oss else "eu_private"
         if not customer.get("VatNumber"):
             raise ApiError(400, "A sale without VAT to a business in another EU "
@@ -892,7 +892,7 @@ class EAccountingSimulator(SimulatorApp):
         if kind in ("domestic", "eu_private"):
             return Decimal(str(coding["VatRatePercent"]))
         if kind == "oss" and coding["_rate_class"] != "exempt":
-            return Decimal(OSS_RATES[country][coding["_rate_class"]])
+            return OSS_RATES[country][coding["_rate_class"]]
         return Decimal(0)
 
     def vat_breakdown(self, document_id):

@@ -305,6 +305,9 @@ def test_eu_private_person_pays_the_buyer_countrys_rate_under_oss(app, url, api)
     draft = api.post(f"{url}/v2/customerinvoicedrafts", json=body).json()
     assert draft["TotalAmount"] == 34.5 and draft["TotalVatAmount"] == 4.5  # 19 % and 7 % included
     assert [(row["rate"], row["account"]) for row in app.vat_breakdown(draft["Id"])] == [(0.19, 3110), (0.07, 3110)]
+    finnish = api.post(f"{url}/v2/customerinvoicedrafts",
+                       json=draft_body(app, customer="4", country="FI", rows=[("MUGG-01", 1, 100.0)])).json()
+    assert finnish["TotalVatAmount"] == 20.32  # 25.5 % included: 100 x 0.255 / 1.255
 
 
 def test_export_has_no_vat(app, url, api):
@@ -373,7 +376,8 @@ def test_invoices_modified_since(app, url, api, clock):
     api.post(f"{url}/v2/customerinvoicedrafts/{second['Id']}/convert", json={})
     recent = api.get(f"{url}/v2/customerinvoices", params={"modifiedSinceUtc": since}).json()["Data"]
     assert [invoice["YourReference"] for invoice in recent] == ["ORDER-1002"]
-    assert [invoice["InvoiceNumber"] for invoice in api.get(f"{url}/v2/customerinvoices").json()["Data"]] == [1001, 1002]
+    invoices = api.get(f"{url}/v2/customerinvoices").json()["Data"]
+    assert [invoice["InvoiceNumber"] for invoice in invoices] == [1001, 1002]
 
 
 # -- orders, stock, reference data -------------------------------------------------------------------
