@@ -36,9 +36,11 @@ Documented behaviour reproduced:
   ``Retry-After`` header and the simulator sends none: a client reads the seconds from the message.
 * Paging: list operations answer the swagger's ``PaginatedResponse`` (``Meta``: ``CurrentPage``,
   ``PageSize``, ``TotalNumberOfPages``, ``TotalNumberOfResults``, ``ServerTimeUtc``; ``Data``) and
-  take the OData options ``$page`` (from 1) and ``$pagesize``; ``$filter`` (``eq ne gt ge lt le``,
-  ``and or not``, parentheses, ``contains/startswith/endswith``, on the model's properties) and
-  ``$orderby`` (``Property [asc|desc]``, comma separated).  Simulator choices where the docs are
+  take the OData options (the swagger's ``ODataQueryOptions[...]`` models) ``$page`` (from 1) and
+  ``$pagesize``; ``$filter`` (``eq ne gt ge lt le``, ``and or not``, parentheses,
+  ``contains/startswith/endswith``, on the model's properties; Visma's changelog "New filter" shows
+  e.g. ``$filter=HasAutoInvoiceError eq true`` and ``contains(...)``; its lambda form
+  ``Rows/any(...)`` is not simulated) and ``$orderby`` (``Property [asc|desc]``, comma separated).  Simulator choices where the docs are
   silent: default page size 50, at most 1000 (a larger ``$pagesize`` is served as 1000 and ``Meta``
   says so), text comparisons ignore case (SQL Server's default collation).  ``/v2/vatcodes``
   answers a plain array (swagger).
