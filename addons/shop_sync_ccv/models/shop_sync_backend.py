@@ -3,7 +3,8 @@ import json
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..services.adapter import DEFAULT_VAT_RATE, FIELD_MAPPING, LOOKBACK_DAYS, CcvAdapter
+from ..services.adapter import CcvAdapter
+from ..services.constants import DEFAULT_VAT_RATE, FIELD_MAPPING, LOOKBACK_DAYS
 
 MANAGER = "shop_sync_base.group_shop_sync_manager"
 

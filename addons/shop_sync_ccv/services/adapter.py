@@ -1,5 +1,9 @@
 """CCV Shop adapter: CCV REST v1 payloads <-> the hub's canonical records.
 
+The adapter reads and writes through the client; ``constants`` holds statuses, events and the field
+mapping, ``mapping`` the pure payload <-> record functions, ``export`` the product export (flow 3)
+and ``stock`` the stock export.
+
 Orders
     CCV has no "updated since" filter.  ``fetch_orders(updated_since)`` pages ``GET /orders`` by
     creation date instead: ``min_create_date = updated_since - lookback_days`` (default 30 days),
@@ -36,91 +40,35 @@ Variant ids
 """
 
 import json
-from datetime import UTC, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import UTC, timedelta
 from urllib.parse import urlsplit
 
 from odoo.addons.shop_sync_base.services import records
 from odoo.addons.shop_sync_base.services.adapter import ShopAdapter, WebhookRejected
-from odoo.addons.shop_sync_base.services.http import RemoteError, create_once
 from odoo.addons.shop_sync_base.services.signatures import hmac_hex, same
 
 from .client import CcvClient
-
-CENT = Decimal("0.01")
-LOOKBACK_DAYS = 30
-DEFAULT_VAT_RATE = Decimal("21")
-#: CCV order statuses (``status`` 1..14)
-ORDER_STATUSES = [
-    (1, "New"), (2, "In process"), (3, "Wait for manufacturer"), (4, "Wait for payment"), (5, "Sent"),
-    (6, "Delivered"), (7, "Completed"), (8, "Cancelled"), (9, "Wait for supplier"), (10, "Is being packaged"),
-    (11, "Ready to be collected"), (12, "Is being assembled"), (13, "Backorder"), (14, "Reserved"),
-]
-#: allowed on a new backend: "In process" (CCV's paid state) and every later, not cancelled step
-#: of fulfilment.  Not allowed: 1 New and 4 Wait for payment (unpaid), 8 Cancelled, 14 Reserved.
-SENT, DELIVERED, COMPLETED = 5, 6, 7
-SHIPPED_STATUSES = (SENT, DELIVERED, COMPLETED)
-DEFAULT_ALLOWED_STATUSES = (2, 3, 5, 6, 7, 9, 10, 11, 12, 13)
-#: CCV's API has no refund resource (the SDK's endpoints list none): a refunded order is set to 8 Cancelled,
-#: which cancels an imported order in Odoo and reverses its invoice (deleted draft or credit note)
-CANCEL_STATUSES = (8,)
-WEBHOOK_EVENTS = ("orders.created", "orders.updated", "products.created", "products.updated")
-PRODUCT_PATH, COMBINATION_PATH = "products", "attributecombinations"
-
-FIELD_MAPPING = (
-    ("order.ordernumber_full / ordernumber", "sale.order Shop order number, Customer reference", ""),
-    ("order.status", "sale.order Shop order state", "1..14; checked against the allowed states"),
-    ("order.create_date", "sale.order Order date", ""),
-    ("order.currency", "sale.order Pricelist currency", "must be active in Odoo"),
-    ("order.total_price", "sale.order Total", "checked to the cent"),
-    ("order.paymethod", "sale.order Shop payment method", "payment method mapping"),
-    ("customer.email", "res.partner E-mail", "partner matched by e-mail"),
-    ("billingaddress.first_name + last_name", "res.partner Name", ""),
-    ("customer.customertype b2b / billingaddress.company", "res.partner Company (parent)", "b2c: private person"),
-    ("customer.btw", "res.partner VAT", "companies"),
-    ("billingaddress.address_line_1 / street + housenumber", "res.partner Street", ""),
-    ("billingaddress.zipcode, city, country_code", "res.partner Zip, City, Country", ""),
-    ("billingaddress.telephone / mobile", "res.partner Phone", ""),
-    ("deliveryaddress.*", "Delivery address (child contact)", "empty: same as billing"),
-    ("orderrow.sub_sku_number / product_number", "sale.order.line Product (by Internal reference)", ""),
-    ("orderrow.count", "sale.order.line Quantity", ""),
-    ("orderrow.price - discount", "sale.order.line Unit price", "incl. VAT, per unit"),
-    ("orderrow.tax", "sale.order.line Taxes", "rate; tax mapping per country"),
-    ("order.total_shipping @ shipping_tax_percentage", "Shipping line", "code: deliver_method"),
-    ("order.paymethod_costs, extra_costs", "Fee lines", ""),
-    ("order.total_discounts", "Discount line", "at shipping_tax_percentage"),
-    ("product.productnumber", "product.template Internal reference", "simple products"),
-    ("product.name", "product.template Name", ""),
-    ("product.description", "product.template Sales description", ""),
-    ("product.price / (1 + vatrate)", "product.template Sales price", "excl. VAT"),
-    ("product.eannumber", "product.product Barcode", "simple products"),
-    ("product.weight", "product.product Weight", "kg"),
-    ("product.maincategory", "product.template Category", ""),
-    ("product.active", "product.template Can be sold", ""),
-    ("attributecombination.sku_number", "product.product Internal reference", "variants"),
-    ("attributecombination.combination[attribute, attribute_value]", "product.product Attributes", ""),
-    ("attributecombination.ean_number", "product.product Barcode", "variants"),
-    ("attributecombination.stock / product.stock", "Free quantity of the warehouse", "Odoo -> CCV"),
+from .constants import (
+    CANCEL_STATUSES,
+    COMBINATION_PATH,
+    COMPLETED,
+    DEFAULT_ALLOWED_STATUSES,
+    DEFAULT_VAT_RATE,
+    DELIVERED,
+    FIELD_MAPPING,
+    LOOKBACK_DAYS,
+    ORDER_STATUSES,
+    PRODUCT_PATH,
+    SENT,
+    SHIPPED_STATUSES,
+    WEBHOOK_EVENTS,
 )
+from .export import CcvProductExportMixin
+from .mapping import _address, _cost_lines, _customer, _decimal, _net, _row_line, _timestamp
+from .stock import CcvStockMixin
 
 
-def _decimal(value):
-    return Decimal(str(value or 0))
-
-
-def _timestamp(text):
-    if not text:
-        return None
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _number(value):
-    """A JSON number from a Decimal: an int when it is whole."""
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-class CcvAdapter(ShopAdapter):
+class CcvAdapter(CcvStockMixin, CcvProductExportMixin, ShopAdapter):
     """Adapter of one CCV shop.  ``backend_config``: url, public_key, secret_key, webhook_secret
     (JSON ``{webhook id: {"event", "key"}}`` as stored by ``register_webhooks``, or one plain key),
     optional order_lookback_days, vat_rate (of products created by export), page_size."""
@@ -179,8 +127,8 @@ class CcvAdapter(ShopAdapter):
             rows = list(self.client.collection(f"/orders/{int(payload['id'])}/orderrows"))
         customer = payload["customer"]
         email = (customer.get("email") or "").strip()
-        billing = self._address(customer.get("billingaddress"), email)
-        delivery = self._address(customer.get("deliveryaddress"), email)
+        billing = _address(customer.get("billingaddress"), email)
+        delivery = _address(customer.get("deliveryaddress"), email)
         if not (delivery.street or delivery.zip or delivery.city):
             delivery = billing
         rows_gross = payload.get("order_row_taxes_included", True)
@@ -192,78 +140,13 @@ class CcvAdapter(ShopAdapter):
             currency=payload.get("currency") or "",
             total=_decimal(payload.get("total_price")),
             tax_total=_decimal(payload["total_tax"]) if payload.get("total_tax") is not None else None,
-            customer=self._customer(customer, billing),
+            customer=_customer(customer, billing),
             billing=billing, shipping=delivery,
-            lines=[self._row_line(row) for row in rows] + self._cost_lines(payload, rows_gross),
+            lines=[_row_line(row) for row in rows] + _cost_lines(payload, rows_gross),
             prices_include_tax=bool(rows_gross),
             payment_method=payload.get("paymethod") or "",
             paid=bool(payload.get("paid")),
         )
-
-    @staticmethod
-    def _address(data, email):
-        data = data or {}
-        number = f"{data.get('housenumber') or ''}{data.get('housenumber_suffix') or ''}"
-        street = data.get("address_line_1") or " ".join(part for part in (data.get("street"), number) if part)
-        name = data.get("full_name") or " ".join(
-            part for part in (data.get("first_name"), data.get("last_name")) if part)
-        return records.Address(
-            name=name or "", company=data.get("company") or "", street=street or "",
-            street2=data.get("address_line_2") or "", zip=data.get("zipcode") or "", city=data.get("city") or "",
-            state=data.get("province") or "", country_code=(data.get("country_code") or "").upper(),
-            phone=data.get("telephone") or data.get("mobile") or "", email=email)
-
-    @staticmethod
-    def _customer(customer, billing):
-        """A company when CCV says b2b or the billing address names a company; else a person."""
-        data = customer.get("billingaddress") or {}
-        company = billing.company
-        if customer.get("customertype") == "b2b" and not company:
-            company = billing.name or customer.get("email") or ""
-        return records.Customer(
-            email=(customer.get("email") or "").strip(), first_name=data.get("first_name") or "",
-            last_name=data.get("last_name") or "", company=company, vat=customer.get("btw") or "",
-            phone=billing.phone, external_id=str(customer.get("id") or ""))
-
-    @staticmethod
-    def _row_line(row):
-        options = ", ".join(f"{part.get('option_name')}: {part.get('value_name')}"
-                            for part in row.get("attributes") or ())
-        name = row.get("product_name") or row.get("sub_sku_number") or row.get("product_number") or ""
-        return records.OrderLine(
-            kind="product", name=f"{name} ({options})" if options else name,
-            quantity=_decimal(row.get("count")),
-            unit_price=_decimal(row.get("price")) - _decimal(row.get("discount")),
-            tax_rate=None if row.get("tax") is None else _decimal(row["tax"]),
-            sku=row.get("sub_sku_number") or row.get("product_number") or "",
-            external_id=str(row.get("id") or ""))
-
-    @staticmethod
-    def _cost_lines(order, rows_gross):
-        """Shipping, payment costs, extra costs and discounts: amounts at
-        ``shipping_tax_percentage``, converted to the rows' tax basis when CCV reports them on
-        another one (``shipping_taxes_included``)."""
-        rate = _decimal(order.get("shipping_tax_percentage"))
-        costs_gross = order.get("shipping_taxes_included", True)
-
-        def amount(value):
-            value = _decimal(value)
-            if costs_gross and not rows_gross:
-                value = value * 100 / (100 + rate)
-            elif rows_gross and not costs_gross:
-                value = value * (100 + rate) / 100
-            return value
-
-        candidates = (
-            ("shipping", order.get("total_shipping"), order.get("deliver_method") or "shipping", "Shipping"),
-            ("fee", order.get("paymethod_costs"), order.get("paymethod") or "paymethod_costs",
-             f"Payment costs ({order['paymethod_label']})" if order.get("paymethod_label") else "Payment costs"),
-            ("fee", order.get("extra_costs"), "extra_costs", order.get("extra_costs_description") or "Extra costs"),
-            ("discount", order.get("total_discounts"), "total_discounts", "Discount"),
-        )
-        return [records.OrderLine(kind=kind, name=name, quantity=Decimal(1), unit_price=amount(value),
-                                  tax_rate=rate, code=code)
-                for kind, value, code, name in candidates if _decimal(value)]
 
     # -- products -----------------------------------------------------------------------------
     def fetch_products(self, updated_since=None):
@@ -286,7 +169,7 @@ class CcvAdapter(ShopAdapter):
         if (payload.get("attributecombinations") or {}).get("items") is None:
             payload = self._with_combinations(payload)
         rate = _decimal(payload.get("vatrate"))
-        price = self._net(_decimal(payload.get("price")), rate)
+        price = _net(_decimal(payload.get("price")), rate)
         weight = _decimal(payload["weight"]) if payload.get("weight") else None
         combinations = payload["attributecombinations"]["items"]
         if combinations:
@@ -309,97 +192,6 @@ class CcvAdapter(ShopAdapter):
             barcode=payload.get("eannumber") or "", weight=weight, category=payload.get("maincategory") or "",
             published=bool(payload.get("is_active", payload.get("active", True))), variants=variants,
             updated_at=_timestamp(payload.get("modifydate")))
-
-    @staticmethod
-    def _net(gross, rate):
-        return (gross * 100 / (100 + rate)).quantize(CENT, rounding=ROUND_HALF_UP)
-
-    @staticmethod
-    def _gross(net, rate):
-        return (net * (100 + rate) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
-
-    def export_product(self, product, external_id=None, publish=False):
-        """Create (POST, ``active`` only when publishing) or update (PATCH) a CCV product; a
-        product with the same ``productnumber`` found in the shop is updated instead of created
-        twice.  Attribute combinations cannot be created through the API: the variants are
-        matched by ``sku_number`` with the combinations the shop already has.  Never deletes."""
-        if not external_id and product.sku:
-            external_id = self._product_numbered(product.sku)
-        if external_id:
-            current = self.client.get(f"/products/{int(external_id)}")
-            values = self._product_values(product, _decimal(current.get("vatrate")), creating=False)
-            if values:
-                self.client.patch(f"/products/{int(external_id)}", values)
-        else:
-            values = self._product_values(product, self.vat_rate, creating=True)
-            values["active"] = bool(publish and product.published)
-            external_id = self._create_product(values, product.sku)
-        ids = {"": str(external_id)}
-        skus = {variant.sku for variant in product.variants if variant.sku}
-        if product.has_variants:
-            for combination in self.client.collection(f"/products/{int(external_id)}/attributecombinations"):
-                if combination.get("sku_number") in skus:
-                    ids[combination["sku_number"]] = f"{COMBINATION_PATH}/{combination['id']}"
-        else:
-            ids.update({sku: f"{PRODUCT_PATH}/{external_id}" for sku in skus})
-        return ids
-
-    def _product_numbered(self, sku):
-        """Id of the shop's product with ``productnumber`` ``sku``, or None."""
-        existing = self.client.get("/products", params={"productnumber": sku})["items"]
-        return str(existing[0]["id"]) if existing else None
-
-    def _create_product(self, values, sku):
-        """POST the product; after an uncertain answer it is looked up by product number and sent
-        again only when absent (a product without a number cannot be looked up: the error stays)."""
-        return str(create_once(lambda: self.client.post("/products", values)["id"],
-                               (lambda: self._product_numbered(sku)) if sku else None))
-
-    def _product_values(self, product, rate, creating):
-        """CCV product fields of a canonical product (only those it carries)."""
-        simple = product.variants[0] if len(product.variants) == 1 and not product.has_variants else None
-        values = {"vatrate": float(rate)} if creating else {}
-        if product.sku:
-            values["productnumber"] = product.sku
-        if product.name:
-            values["name"] = product.name
-        if product.description:
-            values["description"] = records.description_html(product.description)
-        if product.price is not None:
-            values["price"] = float(self._gross(product.price, rate))
-        elif creating:
-            values["price"] = 0.0
-        if product.category:
-            values["maincategory"] = product.category
-        barcode = product.barcode or (simple.barcode if simple else "")
-        if barcode:
-            values["eannumber"] = barcode
-        weight = product.weight if product.weight is not None else (simple.weight if simple else None)
-        if weight is not None:
-            values["weight"] = float(weight)
-        return values
-
-    # -- stock --------------------------------------------------------------------------------
-    def push_stock(self, levels):
-        """PATCH the ``stock`` of each attribute combination, or of the product (with
-        ``stockenabled``) for a product without variants; one result per level."""
-        results = []
-        for level in levels:
-            resource, _sep, remote_id = (level.external_id or "").partition("/")
-            if resource not in (PRODUCT_PATH, COMBINATION_PATH) or not remote_id.isdigit():
-                results.append(records.PushResult(key=level.external_id or level.sku, ok=False,
-                                                  message=f"Not a CCV variant id: {level.external_id!r}"))
-                continue
-            body = {"stock": _number(level.quantity)}
-            if resource == PRODUCT_PATH:
-                body["stockenabled"] = True
-            try:
-                self.client.patch(f"/{resource}/{remote_id}", body)
-            except RemoteError as exc:
-                results.append(records.PushResult(key=level.external_id, ok=False, message=str(exc)))
-                continue
-            results.append(records.PushResult(key=level.external_id, ok=True, external_id=level.external_id))
-        return results
 
     # -- fulfilments --------------------------------------------------------------------------
     # CCV records shipping per order: status 5 "Sent" with one track and trace code and carrier,

@@ -3,7 +3,8 @@ from odoo.exceptions import UserError
 
 from odoo.addons.shop_sync_base.services.http import RemoteError
 
-from ..services.adapter import FIELD_MAPPING, ShopifyAdapter
+from ..services.adapter import ShopifyAdapter
+from ..services.constants import FIELD_MAPPING
 
 MANAGER = "shop_sync_base.group_shop_sync_manager"
 

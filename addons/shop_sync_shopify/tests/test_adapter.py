@@ -11,7 +11,8 @@ from odoo.addons.shop_sync_base.services import records
 from odoo.addons.shop_sync_base.services.adapter import WebhookRejected
 from odoo.addons.shop_sync_base.services.http import RemoteError
 from odoo.addons.shop_sync_shopify.services import queries
-from odoo.addons.shop_sync_shopify.services.adapter import ShopifyAdapter, _discount_lines
+from odoo.addons.shop_sync_shopify.services.adapter import ShopifyAdapter
+from odoo.addons.shop_sync_shopify.services.mapping import _discount_lines
 from odoo.addons.shop_sync_shopify.tests.common import START, adapter_for, simulator
 from simulators.common import ManualClock, SimulatorServer
 from simulators.seed import SeedProduct, SeedVariant, generate

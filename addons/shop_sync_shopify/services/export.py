@@ -1,0 +1,121 @@
+"""Shopify product export (flow 3): create or update products and their variants, exactly once."""
+
+from decimal import Decimal
+
+from odoo.addons.shop_sync_base.services import records
+from odoo.addons.shop_sync_base.services.http import RemoteError, create_once
+
+from . import queries
+from .constants import CENT, CREATED_TAG
+from .mapping import _inventory_items, _options, _product_fields, _search_value
+
+
+class ShopifyProductExportMixin:
+    """``export_product`` of the Shopify adapter (uses its ``client``, ``fetch_product``, ``location_id()``
+    and ``_mutate``)."""
+
+    def export_product(self, product, external_id=None, publish=False):
+        """Create (as DRAFT, or ACTIVE when publishing) or update a product; never deletes.
+
+        A product whose SKUs Shopify already knows is updated, not created again (check before
+        create: a lost answer or a failed variant step must not make a duplicate).  The status of
+        an existing product is left to the merchant.  Returns ``{sku: inventory item gid, "": product gid}``.
+        """
+        variants = product.variants or [records.Variant(
+            sku=product.sku, price=product.price, barcode=product.barcode, weight=product.weight)]
+        external_id = external_id or self._product_with_skus([variant.sku for variant in variants])
+        if external_id:
+            return self._update_product(product, variants, external_id)
+        return self._create_product(product, variants, publish and product.published)
+
+    def _product_with_skus(self, skus):
+        query = " OR ".join(f"sku:{_search_value(sku)}" for sku in skus if sku)
+        if not query:
+            return None
+        nodes = self.client.execute(queries.VARIANTS_BY_SKU_QUERY, {"query": query})["productVariants"]["nodes"]
+        return next((node["product"]["id"] for node in nodes if node["sku"] in skus), None)
+
+    def _create_product(self, product, variants, publish):
+        """productCreate, then the variants; an uncertain answer to either step is looked up (the
+        product by its creation tag, the variants by SKU) and repeated only when it was not applied."""
+        options = _options(variants)
+        tag = CREATED_TAG.format(sku=next((variant.sku for variant in variants if variant.sku), ""))
+        product_input = {"title": product.name, "status": "ACTIVE" if publish else "DRAFT", "tags": [tag],
+                         **_product_fields(product)}
+        if options:
+            product_input["productOptions"] = [
+                {"name": name, "values": [{"name": value} for value in values]} for name, values in options.items()]
+        created = create_once(
+            lambda: self._mutate(queries.PRODUCT_CREATE, "productCreate", {"product": product_input})["product"],
+            lambda: self._product_tagged(tag))
+        product_id = created["id"]
+        if options:
+            inputs = [self._variant_input(variant, create=True) for variant in variants]
+            items = self._create_variants(product_id, variants, inputs, "REMOVE_STANDALONE_VARIANT")
+        else:  # Shopify made the default variant: give it the SKU, price... (an update by id: repeatable)
+            standalone = created["variants"]["nodes"][0]["id"]
+            items = _inventory_items(self._mutate(queries.PRODUCT_VARIANTS_BULK_UPDATE, "productVariantsBulkUpdate", {
+                "productId": product_id, "variants": [{"id": standalone, **self._variant_input(variants[0])}]},
+                repeatable=True)["productVariants"])
+        return {**items, "": product_id}
+
+    def _product_tagged(self, tag):
+        """The product carrying the creation tag ``tag`` (id and first variant), or None."""
+        nodes = self.client.execute(queries.PRODUCTS_BY_TAG_QUERY,
+                                    {"query": f"tag:{_search_value(tag)}"})["products"]["nodes"]
+        return next((node for node in nodes if tag in node["tags"]), None)
+
+    def _create_variants(self, product_id, variants, inputs, strategy):
+        """productVariantsBulkCreate; after an uncertain answer the product's variants are read and
+        the mutation repeated only if its SKUs are not there.  Returns ``{sku: inventory item gid}``."""
+        variables = {"productId": product_id, "variants": inputs, "strategy": strategy}
+        skus = {variant.sku for variant in variants if variant.sku}
+
+        def find():
+            node = self.fetch_product(product_id) or {"variants": {"nodes": []}}
+            found = _inventory_items(node["variants"]["nodes"])
+            return found if skus <= set(found) else None
+
+        return create_once(lambda: _inventory_items(self._mutate(
+            queries.PRODUCT_VARIANTS_BULK_CREATE, "productVariantsBulkCreate", variables)["productVariants"]), find)
+
+    def _update_product(self, product, variants, product_id):
+        product_input = _product_fields(product)
+        if product.name:
+            product_input["title"] = product.name
+        if product_input:
+            self._mutate(queries.PRODUCT_UPDATE, "productUpdate", {"product": {"id": product_id, **product_input}},
+                         repeatable=True)
+        node = self.fetch_product(product_id)
+        if not node:
+            raise RemoteError(f"Product {product_id} no longer exists in Shopify.")
+        existing = {item["sku"]: item for item in node["variants"]["nodes"] if item["sku"]}
+        ids = {sku: item["inventoryItem"]["id"] for sku, item in existing.items()}
+        updates = [{"id": existing[variant.sku]["id"], **self._variant_input(variant)}
+                   for variant in variants if variant.sku in existing]
+        new = [self._variant_input(variant, create=True) for variant in variants if variant.sku not in existing]
+        if updates:
+            self._mutate(queries.PRODUCT_VARIANTS_BULK_UPDATE, "productVariantsBulkUpdate",
+                         {"productId": product_id, "variants": updates}, repeatable=True)
+        if new:
+            ids.update(self._create_variants(product_id, [v for v in variants if v.sku not in existing], new,
+                                             "DEFAULT"))
+        return {**{variant.sku: ids[variant.sku] for variant in variants if variant.sku in ids}, "": product_id}
+
+    def _variant_input(self, variant, create=False):
+        data = {}
+        if variant.price is not None:
+            data["price"] = str(Decimal(variant.price).quantize(CENT))
+        if variant.barcode:
+            data["barcode"] = variant.barcode
+        item = {"sku": variant.sku}
+        if variant.weight is not None:
+            item["measurement"] = {"weight": {"value": float(variant.weight), "unit": "KILOGRAMS"}}
+        if create:
+            item["tracked"] = True
+            data["inventoryQuantities"] = [{"locationId": self.location_id(), "availableQuantity": 0}]
+            if variant.options:
+                data["optionValues"] = [{"optionName": name, "name": str(value)}
+                                        for name, value in variant.options.items()]
+        data["inventoryItem"] = item
+        return data
