@@ -137,7 +137,7 @@ def main():
         sim.journal.clear()
         accounting.economic_invoice_orders = True
         for sale in sales:
-            accounting._economic_enqueue_invoice(sale)
+            accounting._accounting_enqueue_invoice(sale)
         sales.economic_invoice_state = "pending"
         env.cr.commit()
         seconds, jobs = wait_for_jobs(accounting)

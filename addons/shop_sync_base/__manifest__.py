@@ -23,6 +23,7 @@
         "views/res_config_settings_views.xml",
         "views/stock_picking_views.xml",
         "views/shop_sync_refund_views.xml",
+        "views/sale_order_views.xml",
         "wizard/shop_sync_dry_run_views.xml",
         "wizard/shop_sync_reconciliation_views.xml",
         "views/shop_sync_menus.xml",

@@ -7,6 +7,7 @@ from . import (
     shop_sync_binding,
     shop_sync_event,
     shop_sync_field_rule,
+    shop_sync_flow,
     shop_sync_fulfilment_exporter,
     shop_sync_job,
     shop_sync_log,
@@ -21,4 +22,5 @@ from . import (
     shop_sync_stock_exporter,
     sale_order,
     stock_picking,
+    shop_sync_accounting,  # after sale_order: extends its hooks
 )

@@ -1,5 +1,4 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
 
 # VAT treatment of a sale, for accounting connectors (which VAT code / revenue account to book on)
 VAT_TREATMENTS = [
@@ -63,10 +62,6 @@ class SaleOrder(models.Model):
         ``"rounding"`` (the net of an explicit rounding line without VAT, moved from VAT to net) and
         ``"date"``.  Accounting connectors extend this."""
         return dict.fromkeys(self.ids)
-
-    def _shop_sync_resend_accounting(self):
-        """Queue the accounting export (invoice) of these orders again; accounting connectors implement it."""
-        raise UserError(_("No accounting system invoices these orders."))
 
     def _shop_sync_accounting_date(self):
         """The date the accounting document must carry (not the day an import or export job runs):

@@ -15,7 +15,6 @@ _logger = logging.getLogger(__name__)
 
 USER = "shop_sync_base.group_shop_sync_user"
 MANAGER = "shop_sync_base.group_shop_sync_manager"
-CHANNEL = "root.shop_sync"
 
 
 class ShopSyncBackend(models.Model):
@@ -169,7 +168,8 @@ class ShopSyncBackend(models.Model):
                 ((Markup("<code>%s</code>") % remote, odoo, note) for remote, odoo, note in rows))
 
     def _compute_cockpit_html(self):
-        """Per flow: last successful run, last error, errors in the last 24 h; plus the job backlog."""
+        """Per flow: last successful run, last error, errors in the last 24 h; plus the job backlog.
+        Listed: the flows that ran, and the declared flows switched on (never run yet: '-')."""
         Log = self.env["shop.sync.log"].sudo()
         since = fields.Datetime.now() - timedelta(hours=24)
         flows = dict(Log._fields["flow"].selection)
@@ -184,6 +184,7 @@ class ShopSyncBackend(models.Model):
                 backend.cockpit_html = False
                 continue
             ran = {flow for backend_id, flow, _state in last if backend_id == backend.id}
+            ran |= {flow.log_flow for flow in backend._shop_sync_scheduled_flows()}
             rows = ((label, backend._moment(last.get((backend.id, flow, "done"))),
                      backend._moment(last.get((backend.id, flow, "error"))),
                      recent.get((backend.id, flow), 0)) for flow, label in flows.items() if flow in ran)
@@ -379,8 +380,7 @@ class ShopSyncBackend(models.Model):
         """One-time full product import (all products, not only recent changes)."""
         self._check_manager()
         for backend in self:
-            backend._delay(channel=f"{CHANNEL}.products", description=_("Full product import: %s", backend.name)
-                               )._import_products(full=True)
+            backend._shop_sync_enqueue("products_full_import")
         return self._notify(_("Full product import queued."), "info")
 
     def action_view_logs(self):
@@ -410,19 +410,10 @@ class ShopSyncBackend(models.Model):
         return len(due)
 
     def _enqueue_sync(self):
-        """Queue one job per enabled flow; connectors with extra flows extend this."""
+        """Queue one job per declared flow whose enabling field is on (see ``_shop_sync_flows``)."""
         self.ensure_one()
-        if self.role != "shop":
-            return
-        if self.sync_orders:
-            self._delay(channel=f"{CHANNEL}.orders", description=_("Poll orders: %s", self.name),
-                            identity_key=f"poll-orders-{self.id}")._poll_orders()
-        if self.sync_products:
-            self._delay(channel=f"{CHANNEL}.products", description=_("Poll products: %s", self.name),
-                            identity_key=f"poll-products-{self.id}")._import_products()
-        if self.sync_stock:
-            self._delay(channel=f"{CHANNEL}.stock", description=_("Export stock: %s", self.name),
-                            identity_key=f"export-stock-{self.id}")._export_stock()
+        for flow in self._shop_sync_scheduled_flows():
+            self._shop_sync_enqueue(flow.key)
 
     # -- jobs ---------------------------------------------------------------------------------
     def _poll_orders(self):
@@ -455,6 +446,7 @@ class ShopSyncBackend(models.Model):
                 fetched += 1
                 events |= Event._store(self, "poll", object_name, payload, adapter=adapter)
         except RemoteError as exc:
+            self._shop_sync_retry_later(flow, exc, reason=_("Polling failed"), message=str(exc))
             # keep what was stored; the watermark stays so the next run asks again
             self.env["shop.sync.log"]._record(self, flow, "error", reason=_("Polling failed"), message=str(exc),
                                                response=exc.body)

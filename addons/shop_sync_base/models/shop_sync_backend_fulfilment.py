@@ -1,7 +1,5 @@
 from odoo import _, fields, models
 
-from .shop_sync_backend import CHANNEL
-
 
 class ShopSyncBackend(models.Model):
     """Fulfilments: validated deliveries of a shop's orders reported back to the shop."""
@@ -16,10 +14,8 @@ class ShopSyncBackend(models.Model):
     def _enqueue_fulfilment(self, picking):
         """Queue the report of ``picking``; a job already queued for it is not doubled."""
         self.ensure_one()
-        return self._delay(
-            channel=f"{CHANNEL}.fulfilments", identity_key=f"fulfil-{self.id}-{picking.id}",
-            description=_("Fulfilment %(picking)s: %(name)s", picking=picking.name, name=self.name),
-        )._export_fulfilment(picking)
+        return self._shop_sync_enqueue("fulfilment_export", picking, description=_(
+            "Fulfilment %(picking)s: %(name)s", picking=picking.name, name=self.name))
 
     def _export_fulfilment(self, picking):
         """Job: report one delivery to the shop.  Runs as the user who validated it, who need not

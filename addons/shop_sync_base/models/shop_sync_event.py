@@ -5,14 +5,13 @@ import logging
 from odoo import _, api, fields, models
 
 from ..services.http import RemoteError
-from ..services.jobs import retryable_job_error
 from ..services.payloads import loads
 
 _logger = logging.getLogger(__name__)
 
 OBJECTS = [("order", "Order"), ("product", "Product")]
 PROCESSORS = {"order": "shop.sync.order.importer", "product": "shop.sync.product.importer"}
-CHANNELS = {"order": "root.shop_sync.orders", "product": "root.shop_sync.products"}
+FLOWS = {"order": "order_events", "product": "product_events"}  # their declarations: shop_sync_flow.py
 PRODUCT_BATCH = 50  # product events per job
 
 
@@ -82,18 +81,16 @@ class ShopSyncEvent(models.Model):
         and backend, which the product pipeline imports together (a full import is thousands)."""
         products = self.filtered(lambda event: event.object == "product")
         for event in self - products:
-            event._delay(
-                channel=CHANNELS[event.object],
-                description=_("Process %(object)s %(ref)s", object=event.object, ref=event.external_ref or event.id),
-            )._process()
+            event.backend_id._shop_sync_enqueue(FLOWS[event.object], records=event, description=_(
+                "Process %(object)s %(ref)s", object=event.object, ref=event.external_ref or event.id))
         for backend in products.backend_id:
             mine = products.filtered(lambda event, backend=backend: event.backend_id == backend)
             for start in range(0, len(mine), PRODUCT_BATCH):
                 chunk = mine[start:start + PRODUCT_BATCH]
-                chunk._delay(channel=CHANNELS["product"], description=_(
+                backend._shop_sync_enqueue(FLOWS["product"], records=chunk, description=_(
                     "Process %(count)s products of %(backend)s: %(refs)s", count=len(chunk), backend=backend.name,
                     refs=", ".join(chunk[:3].mapped(lambda event: event.external_ref or str(event.id)))
-                    + (", ..." if len(chunk) > 3 else "")))._process()
+                    + (", ..." if len(chunk) > 3 else "")))
 
     def _poll_enqueue(self):
         """Queue the events a poll stored, except those already in error (not understood, see
@@ -125,6 +122,10 @@ class ShopSyncEvent(models.Model):
             event.write({"state": log.state, "message": log.reason or log.message,
                          "processed_at": fields.Datetime.now()})
         return True
+
+    def _process_products(self):
+        """Job: ``_process`` of product events, on the products channel (its own job function)."""
+        return self._process()
 
     def _process_one(self):
         record, log = self._parse()
@@ -176,23 +177,17 @@ class ShopSyncEvent(models.Model):
 
     def _remote_failure(self, flow, exc):
         """The remote failed while the adapter read the record (e.g. re-fetched a webhook's order):
-        the payload is fine.  In a job with tries left, the attempt is logged in its own transaction
-        and the job retried later (queue_job's backoff, or the remote's Retry-After); otherwise the
-        event ends in error and is replayed with Retry on its log."""
+        the payload is fine.  The backend's rule (``_shop_sync_retry_later``) retries the job later;
+        otherwise the event ends in error and is replayed with Retry on its log."""
         backend = self.backend_id
-        Log = self.env["shop.sync.log"]
-        common = {"ref": self.external_ref, "external_id": self.external_id, "event": self, "response": exc.body}
+        common = {"ref": self.external_ref, "external_id": self.external_id, "event": self}
+        backend._shop_sync_retry_later(flow, exc, reason=_("Remote error"), message=_(
+            "%(error)s The record could not be read from %(backend)s.", error=exc, backend=backend.name), **common)
         job = self._current_job()
-        attempt = job.retry + 1 if job else 1
-        if (exc.retryable or exc.uncertain) and job and (not job.max_retries or attempt < job.max_retries):
-            Log._record_detached(backend, flow, "error", reason=_("Remote error"), message=_(
-                "%(error)s The record could not be read from %(backend)s; the job tries again later "
-                "(attempt %(attempt)s of %(max)s).", error=exc, backend=backend.name, attempt=attempt,
-                max=job.max_retries or "∞"), **common)
-            raise retryable_job_error(exc) from exc
-        return Log._record(backend, flow, "error", reason=_("Remote error"), message=_(
+        return self.env["shop.sync.log"]._record(backend, flow, "error", reason=_("Remote error"), message=_(
             "%(error)s The record could not be read from %(backend)s (attempt %(attempt)s). The event is kept: "
-            "use Retry once the remote answers again.", error=exc, backend=backend.name, attempt=attempt), **common)
+            "use Retry once the remote answers again.", error=exc, backend=backend.name,
+            attempt=job.retry + 1 if job else 1), response=exc.body, **common)
 
     def _current_job(self):
         """The queue.job running this code, if any."""

@@ -4,8 +4,6 @@ from decimal import Decimal
 from odoo import _, api, models
 from odoo.exceptions import UserError, ValidationError
 
-from odoo.addons.queue_job.exception import RetryableJobError
-
 from ..services.http import RemoteError, create_once
 from ..services.records import Fulfilment, FulfilmentLine
 
@@ -163,12 +161,8 @@ class ShopSyncFulfilmentExporter(models.AbstractModel):
         """Log a refusal with the shop's message.  A transient failure inside a job with tries left
         is logged in its own transaction and the job retried later; otherwise Retry on the log
         (or the delivery's button) sends it again."""
-        Log = self.env["shop.sync.log"]
-        values = dict(common, message=str(exc), request=fulfilment, response=exc.body)
-        job = self.env["shop.sync.event"]._current_job()
-        transient = exc.retryable or exc.uncertain
-        if transient and job and (not job.max_retries or job.retry + 1 < job.max_retries):
-            Log._record_detached(backend, FLOW, "error", reason=_("Fulfilment not sent (will retry)"), **values)
-            raise RetryableJobError(str(exc), seconds=exc.retry_after)
+        backend._shop_sync_retry_later(FLOW, exc, reason=_("Fulfilment not sent (will retry)"), message=str(exc),
+                                       request=fulfilment, **common)
         picking.shop_fulfilment_state = "error"
-        return Log._record(backend, FLOW, "error", reason=_("Fulfilment not sent"), **values)
+        return self.env["shop.sync.log"]._record(backend, FLOW, "error", reason=_("Fulfilment not sent"),
+                                                  message=str(exc), request=fulfilment, response=exc.body, **common)

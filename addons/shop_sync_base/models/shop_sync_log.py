@@ -100,18 +100,10 @@ class ShopSyncLog(models.Model):
                 "params": {"message": _("Retry queued."), "type": "info"}}
 
     def _retry_flow(self):
-        """Re-run the flow of a log without a stored event; connectors extend for their flows."""
+        """Re-run the flow of a log without a stored event, as the flow registry declares it
+        (``shop.sync.backend._shop_sync_retry_flow``)."""
         self.ensure_one()
-        backend = self.backend_id
-        if self.flow == "stock_export":
-            backend._delay(channel="root.shop_sync.stock")._export_stock()
-        elif self.flow == "order_import":
-            backend._delay(channel="root.shop_sync.orders")._poll_orders()
-        elif self.flow == "product_import":
-            backend._delay(channel="root.shop_sync.products")._import_products()
-        elif self.flow == "fulfilment_export" and self.res_model == "stock.picking":
-            for picking in self.env["stock.picking"].browse(self.res_id).exists():
-                backend._enqueue_fulfilment(picking)
+        return self.backend_id._shop_sync_retry_flow(self)
 
     def action_open_record(self):
         self.ensure_one()

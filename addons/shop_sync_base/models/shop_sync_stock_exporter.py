@@ -36,6 +36,7 @@ class ShopSyncStockExporter(models.AbstractModel):
         try:
             results = backend._get_adapter().push_stock(list(pending.values()))
         except RemoteError as exc:
+            backend._shop_sync_retry_later("stock_export", exc, reason=_("Stock not pushed"), message=str(exc))
             Log._record(backend, "stock_export", "error", reason=_("Stock not pushed"), message=str(exc),
                         response=exc.body)
             return 0

@@ -15,3 +15,4 @@ from . import test_company_separation
 from . import test_notifications
 from . import test_retention
 from . import test_refunds
+from . import test_flow_registry

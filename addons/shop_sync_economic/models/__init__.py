@@ -2,8 +2,6 @@ from . import (
     shop_sync_economic_option,
     shop_sync_backend,
     shop_sync_mapping,
-    shop_sync_order_state,
-    shop_sync_log,
     shop_sync_economic_customer_exporter,
     shop_sync_economic_product_exporter,
     shop_sync_economic_invoice_exporter,

@@ -1,12 +1,12 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.shop_sync_base.models.shop_sync_accounting import accounting_flows
 from odoo.addons.shop_sync_base.services.http import RemoteError
 
-from ..services.client import EconomicClient
+from ..services.client import MAX_IN_LIST, EconomicClient, is_in
 
 MANAGER = "shop_sync_base.group_shop_sync_manager"
-CHANNEL = "root.shop_sync.accounting"
 OPTION = "shop.sync.economic.option"
 FIELD_MAPPING = (
     ("customers.name / email / telephoneAndFaxNumber", "Customer name / e-mail / phone",
@@ -78,11 +78,10 @@ class ShopSyncBackend(models.Model):
         help="Countries not listed: the company's country is domestic, EU members EU, the rest abroad.")
 
     # options
-    economic_invoice_orders = fields.Boolean("Create draft invoices", default=True,
-                                             help="One draft invoice per shop order of the linked shops.")
-    economic_invoice_from = fields.Date(
-        "Invoice orders from", default=fields.Date.context_today,
-        help="Orders placed before this date are never invoiced by the scheduled pass.")
+    economic_invoice_orders = fields.Boolean(related="accounting_invoice_orders", readonly=False,
+                                             string="Create draft invoices")
+    economic_invoice_from = fields.Date(related="accounting_invoice_from", readonly=False,
+                                        string="Invoice orders from (e-conomic)")
     economic_default_debtor = fields.Boolean(
         "Default debtor for private buyers",
         help="Invoice every private person on one e-conomic customer instead of creating a customer each.")
@@ -97,29 +96,25 @@ class ShopSyncBackend(models.Model):
         help="Variants become simple e-conomic products numbered by their own SKU, or by the parent SKU "
              "followed by the variant values (e.g. TSHIRT-M-Blue).")
     economic_stock_master = fields.Boolean(
-        "e-conomic is the stock master",
+        related="accounting_stock_master", readonly=False, string="e-conomic is the stock master",
         help="Pull the available quantity of e-conomic's products into this backend's warehouse and lock "
              "manual stock changes of those products in Odoo.")
     economic_stock_synced_until = fields.Datetime("Stock pulled until", copy=False)
     economic_import_products = fields.Boolean(
-        "Import products from e-conomic",
-        help="Create or update Odoo products from e-conomic (matched by SKU) so the shops can export them.")
-
-    # shop side: where the orders of this shop are invoiced
-    accounting_backend_id = fields.Many2one(
-        "shop.sync.backend", "Accounting backend", ondelete="set null", check_company=True,
-        domain="[('role', '=', 'accounting'), ('company_id', '=', company_id), ('id', '!=', id)]",
-        help="Imported orders of this shop are invoiced in this accounting system.")
-    accounting_require_paid = fields.Boolean(
-        "Invoice paid orders only",
-        help="Only orders whose shop state is marked 'Paid' in the order states are invoiced.")
-    shop_backend_ids = fields.One2many("shop.sync.backend", "accounting_backend_id", "Shops invoiced here")
+        related="accounting_import_products", readonly=False, string="Import products from e-conomic")
 
     @api.depends("kind")
     def _compute_role(self):
         super()._compute_role()
         for backend in self.filtered(lambda b: b.kind == "economic"):
             backend.role = "accounting"
+
+    @api.model
+    def _shop_sync_flow_declarations(self):
+        return super()._shop_sync_flow_declarations() + accounting_flows(
+            "economic", invoice="_economic_export_invoice", credit_note="_economic_export_credit_note",
+            cancel="_economic_cancel_invoice", pending="_economic_export_pending", stock_pull="_economic_pull_stock",
+            products_import="_economic_import_products", products_export="_economic_export_products")
 
     def _field_mapping(self):
         if self.kind == "economic":
@@ -320,30 +315,9 @@ class ShopSyncBackend(models.Model):
                               remote=f"{account.vat_rate:g}"))
         return group, zone
 
-    # -- scheduling -------------------------------------------------------------------------------
-    def _enqueue_sync(self):
-        super()._enqueue_sync()
-        if self.kind != "economic":
-            return
-        if self.economic_invoice_orders:
-            self._delay(channel=CHANNEL, description=_("Invoice pending orders: %s", self.name),
-                            identity_key=f"economic-pending-{self.id}")._economic_export_pending()
-        if self.economic_stock_master:
-            self._delay(channel=CHANNEL, description=_("Pull stock from e-conomic: %s", self.name),
-                            identity_key=f"economic-stock-{self.id}")._economic_pull_stock()
-        if self.economic_import_products:
-            self._delay(channel=CHANNEL, description=_("Import products from e-conomic: %s", self.name),
-                            identity_key=f"economic-products-{self.id}")._economic_import_products()
-
-    def _economic_enqueue_invoice(self, sale):
-        self.ensure_one()
-        return self._delay(
-            channel=CHANNEL, description=_("Draft invoice in e-conomic: %s", sale.shop_order_number or sale.name),
-            identity_key=f"economic-invoice-{self.id}-{sale.id}")._economic_export_invoice(sale)
-
     def write(self, vals):
         result = super().write(vals)
-        if "economic_stock_master" in vals and not vals["economic_stock_master"]:
+        if any(name in vals and not vals[name] for name in ("accounting_stock_master", "economic_stock_master")):
             self._economic_unlock_stock()
         return result
 
@@ -353,6 +327,38 @@ class ShopSyncBackend(models.Model):
             [("backend_id", "in", self.ids), ("model", "=", "product.product")])
         products = self.env["product.product"].sudo().browse(bindings.mapped("res_id")).exists()
         products.product_tmpl_id.filtered("stock_master_economic").stock_master_economic = False
+
+    def _accounting_documents(self, sales):
+        """e-conomic's drafts and booked invoices bound to ``sales``, read 200 at a time; a document
+        whose VAT differs from the order's is read alone for its lines (a rounding line explains
+        cents).  An e-conomic that cannot be read leaves them out (logged)."""
+        if self.kind != "economic":
+            return super()._accounting_documents(sales)
+        Exporter = self.env["shop.sync.economic.invoice.exporter"]
+        bindings = self.env["shop.sync.binding"].sudo().search(
+            [("backend_id", "=", self.id), ("model", "=", "sale.order"), ("res_id", "in", sales.ids)])
+        sale_of = {binding.external_id: sales.browse(binding.res_id) for binding in bindings}
+        documents = {}
+        try:
+            client = self._economic_client()
+            for kind, path, key in (("draft", "invoices/drafts", "draftInvoiceNumber"),
+                                    ("booked", "invoices/booked", "bookedInvoiceNumber")):
+                numbers = [int(external_id.split(":", 1)[1]) for external_id in sale_of
+                           if external_id.startswith(f"{kind}:")]
+                for start in range(0, len(numbers), MAX_IN_LIST):
+                    for document in client.iterate(path, filter=is_in(key, numbers[start:start + MAX_IN_LIST])):
+                        sale = sale_of[f"{kind}:{document[key]}"]
+                        if sale.currency_id.compare_amounts(document.get("vatAmount", 0.0), sale.amount_tax):
+                            document = Exporter._full(client, document, kind)
+                        documents[sale.id] = {
+                            "gross": document.get("grossAmount", 0.0), "vat": document.get("vatAmount", 0.0),
+                            "rounding": Exporter._rounding_amount(document),
+                            "date": fields.Date.to_date(document.get("date"))}
+        except (RemoteError, UserError) as exc:
+            self.env["shop.sync.log"]._record(self, "invoice_export", "error",
+                                               reason=_("Reconciliation: invoices not read"), message=str(exc),
+                                               response=getattr(exc, "body", None))
+        return documents
 
     # -- jobs ---------------------------------------------------------------------------------
     # Jobs run as the company's job user, but the records handed to them keep the user who queued
@@ -364,19 +370,9 @@ class ShopSyncBackend(models.Model):
         return log.message if log else None
 
     def _economic_export_pending(self):
-        """Job: queue the invoice of every imported order of the linked shops still waiting for one."""
+        """Job: the base's scheduled pass (``_accounting_export_pending``) for this backend."""
         self.ensure_one()
-        Exporter = self.env["shop.sync.economic.invoice.exporter"]
-        sales = self.env["sale.order"].search([
-            ("shop_sync_backend_id.accounting_backend_id", "=", self.id),
-            ("economic_invoice_state", "in", (False, "pending")),
-            ("state", "!=", "cancel"),
-            ("date_order", ">=", fields.Datetime.to_datetime(self.economic_invoice_from or fields.Date.today())),
-        ], order="date_order, id")
-        ready = sales.filtered(lambda sale: not Exporter._not_ready(self, sale))
-        for sale in ready:
-            self._economic_enqueue_invoice(sale)
-        return len(ready)
+        return self._accounting_export_pending()
 
     def _economic_pull_stock(self):
         self.ensure_one()
@@ -395,28 +391,12 @@ class ShopSyncBackend(models.Model):
         Exporter = self.env["shop.sync.economic.product.exporter"].sudo()
         return Exporter._export_all(self.sudo(), products.sudo())
 
-    # -- buttons ------------------------------------------------------------------------------
+    # -- buttons (the base's, under the names e-conomic had first: RPC clients call them) ---------
     def action_economic_export_products(self):
-        self._check_manager()
-        for backend in self:
-            backend._delay(channel=CHANNEL, description=_("Export products to e-conomic: %s", backend.name)
-                               )._economic_export_products()
-        return self._notify(_("Product export queued."), "info")
+        return self.action_accounting_export_products()
 
     def action_economic_pull_stock(self):
-        self._check_manager()
-        not_master = self.filtered(lambda backend: not backend.economic_stock_master)
-        if not_master:
-            raise UserError(_("e-conomic is not the stock master of %s: enable the option first.",
-                              ", ".join(not_master.mapped("name"))))
-        for backend in self:
-            backend._delay(channel=CHANNEL, identity_key=f"economic-stock-{backend.id}",
-                               description=_("Pull stock from e-conomic: %s", backend.name))._economic_pull_stock()
-        return self._notify(_("Stock pull queued."), "info")
+        return self.action_accounting_pull_stock()
 
     def action_economic_import_products(self):
-        self._check_manager()
-        for backend in self:
-            backend._delay(channel=CHANNEL, description=_("Import all products from e-conomic: %s",
-                                                              backend.name))._economic_import_products(full=True)
-        return self._notify(_("Product import queued."), "info")
+        return self.action_accounting_import_products()

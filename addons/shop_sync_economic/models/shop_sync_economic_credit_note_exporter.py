@@ -52,7 +52,7 @@ class ShopSyncEconomicCreditNoteExporter(models.AbstractModel):
                                message=_("Already sent as %s.", binding.external_id), **common)
         invoice = Binding._for_record(backend, sale)
         if not invoice:
-            refund.economic_credit_note_state = "pending"
+            refund.accounting_state = "pending"
             return Log._record(backend, "credit_note_export", "skipped", reason=_("Waiting for the invoice"), message=_(
                 "Order %s has no invoice in e-conomic yet: the credit note of refund %s is sent by the scheduled pass "
                 "once it has one.", sale.shop_order_number or sale.name, refund.external_id), **common)
@@ -77,7 +77,7 @@ class ShopSyncEconomicCreditNoteExporter(models.AbstractModel):
             currency = sale.currency_id
             if currency.compare_amounts(-draft.get("netAmount", 0.0), refund.amount_untaxed):
                 # bound all the same: deleting could remove a document someone already looks at
-                refund.economic_credit_note_state = "error"
+                refund.accounting_state = "error"
                 return Log._record(backend, "credit_note_export", "error", reason=_("Totals differ"),
                                    external_id=f"draft:{number}", request=payload, response=draft, message=_(
                                        "Credit note draft %(number)s nets %(remote)s, the refund %(odoo)s: check it in "
@@ -89,13 +89,15 @@ class ShopSyncEconomicCreditNoteExporter(models.AbstractModel):
                                          net=draft.get("netAmount"), gross=draft.get("grossAmount"),
                                          currency=draft.get("currency")), **common)
         except RemoteError as exc:
+            backend._shop_sync_retry_later("credit_note_export", exc, reason=_("Credit note not created (will retry)"),
+                                           message=str(exc), request=payload, **common)
             transient = exc.retryable or exc.uncertain
-            refund.economic_credit_note_state = "pending" if transient else "error"
+            refund.accounting_state = "pending" if transient else "error"
             return Log._record(backend, "credit_note_export", "error", reason=_("Credit note not created (will retry)")
                                if transient else _("Credit note not created"), message=str(exc), request=payload,
                                response=exc.body, **common)
         except (UserError, ValidationError) as exc:
-            refund.economic_credit_note_state = "error"
+            refund.accounting_state = "error"
             return Log._record(backend, "credit_note_export", "error", reason=_("Credit note not created"),
                                message=str(exc), request=payload, **common)
 
@@ -109,7 +111,7 @@ class ShopSyncEconomicCreditNoteExporter(models.AbstractModel):
     @api.model
     def _bind(self, backend, refund, kind, number, reference):
         self.env["shop.sync.binding"]._bind(backend, refund, f"{kind}:{number}", reference)
-        refund.write({"economic_credit_note_state": kind, "economic_credit_note_number": number})
+        refund.write({"accounting_state": kind, "economic_credit_note_number": number})
 
     # -- cancellations ----------------------------------------------------------------------------
     @api.model
@@ -125,7 +127,7 @@ class ShopSyncEconomicCreditNoteExporter(models.AbstractModel):
             if not binding:
                 document, kind = Invoices._find(client, reference)
                 if not document:
-                    sale.economic_invoice_state = "cancelled"
+                    sale._shop_sync_accounting_result("cancelled")
                     return Log._record(backend, "invoice_export", "done", reason=_("Order cancelled"), message=_(
                         "The order was cancelled before it had an invoice in e-conomic: nothing to reverse."), **common)
                 number = document["draftInvoiceNumber" if kind == "draft" else "bookedInvoiceNumber"]
@@ -134,6 +136,8 @@ class ShopSyncEconomicCreditNoteExporter(models.AbstractModel):
                 return self._delete_drafts(backend, client, sale, int(number), reference, common)
             return self._credit_booked(backend, client, sale, number, common)
         except RemoteError as exc:
+            backend._shop_sync_retry_later("invoice_export", exc, reason=_("Cancellation not applied (will retry)"),
+                                           message=str(exc), **common)
             return Log._record(backend, "invoice_export", "error", reason=_("Cancellation not applied"),
                                message=str(exc), response=exc.body, **common)
         except (UserError, ValidationError) as exc:
@@ -162,10 +166,11 @@ class ShopSyncEconomicCreditNoteExporter(models.AbstractModel):
                 client.delete(f"{DRAFTS}/{draft_number}")
             deleted.append(str(draft_number))
             if bound:
-                bound._record().write({"economic_credit_note_state": "cancelled"})
+                bound._record().write({"accounting_state": "cancelled"})
                 bound.unlink()
         Binding._for_record(backend, sale).unlink()
-        sale.write({"economic_invoice_state": "cancelled", "economic_draft_number": 0})
+        sale._shop_sync_accounting_result("cancelled", "")
+        sale.write({"economic_draft_number": 0})
         return Log._record(backend, "invoice_export", "done", reason=_("Order cancelled"), message=_(
             "The order was cancelled: draft invoice(s) %s deleted in e-conomic.", ", ".join(deleted)), **common)
 
@@ -183,7 +188,7 @@ class ShopSyncEconomicCreditNoteExporter(models.AbstractModel):
                 **common)
         document, kind = Invoices._find(client, reference)
         if not document:
-            credited = sale.shop_refund_ids.filtered(lambda r: r.economic_credit_note_state in ("draft", "booked"))
+            credited = sale.shop_refund_ids.filtered(lambda r: r.accounting_state in ("draft", "booked"))
             order_lines = sale.order_line.filtered(lambda l: not l.display_type)
             entries = [(line, -line.product_uom_qty, -net, line) for line, net in zip(
                 order_lines, balance_nets(order_lines.mapped("price_subtotal"), sale.amount_untaxed))]
@@ -207,48 +212,20 @@ class ShopSyncEconomicCreditNoteExporter(models.AbstractModel):
 class ShopSyncRefund(models.Model):
     _inherit = "shop.sync.refund"
 
-    economic_credit_note_state = fields.Selection(
-        [("pending", "Waiting"), ("draft", "Draft credit note"), ("booked", "Booked"), ("error", "Error"),
-         ("cancelled", "Deleted (order cancelled)")], "e-conomic", readonly=True, copy=False, index=True)
+    economic_credit_note_state = fields.Selection(related="accounting_state", readonly=False, string="e-conomic")
     economic_credit_note_number = fields.Integer("e-conomic credit note", readonly=True, copy=False)
 
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
-    economic_invoice_state = fields.Selection(selection_add=[("cancelled", "Cancelled")])
     economic_cancel_credit_note_number = fields.Integer(
         "e-conomic cancellation credit note", readonly=True, copy=False,
         help="The credit note that reverses the booked invoice of this cancelled order.")
 
-    def _shop_sync_accounting_refund(self, refund):
-        result = super()._shop_sync_accounting_refund(refund)
-        accounting = self.economic_backend_id
-        if accounting.kind == "economic" and accounting.active and accounting.economic_invoice_orders:
-            refund.economic_credit_note_state = "pending"
-            accounting._economic_enqueue_credit_note(refund)
-        return result
-
-    def _shop_sync_accounting_cancel(self):
-        result = super()._shop_sync_accounting_cancel()
-        for sale in self:
-            accounting = sale.economic_backend_id
-            if accounting.kind == "economic" and accounting.active and accounting.economic_invoice_orders:
-                accounting.with_delay(
-                    channel="root.shop_sync.accounting", identity_key=f"economic-cancel-{accounting.id}-{sale.id}",
-                    description=_("Reverse cancelled order in e-conomic: %s", sale.shop_order_number or sale.name),
-                )._economic_cancel_invoice(sale)
-        return result
-
 
 class ShopSyncBackend(models.Model):
     _inherit = "shop.sync.backend"
-
-    def _economic_enqueue_credit_note(self, refund):
-        self.ensure_one()
-        return self.with_delay(
-            channel="root.shop_sync.accounting", identity_key=f"economic-credit-{self.id}-{refund.id}",
-            description=_("Credit note in e-conomic: %s", refund.name))._economic_export_credit_note(refund)
 
     # Jobs run as whoever queued them; what they write is integration work, done as superuser.
     def _economic_export_credit_note(self, refund):
@@ -262,14 +239,3 @@ class ShopSyncBackend(models.Model):
         self.ensure_one()
         log = self.env["shop.sync.economic.credit.note.exporter"].sudo()._cancel(self.sudo(), sale.sudo())
         return log.message if log else None
-
-    def _economic_export_pending(self):
-        """Also queue the credit notes of refunds whose order has its invoice now."""
-        result = super()._economic_export_pending()
-        refunds = self.env["shop.sync.refund"].search([
-            ("sale_order_id.shop_sync_backend_id.accounting_backend_id", "=", self.id),
-            ("economic_credit_note_state", "=", "pending"),
-            ("sale_order_id.economic_invoice_state", "in", ("draft", "booked"))])
-        for refund in refunds:
-            self._economic_enqueue_credit_note(refund)
-        return result

@@ -40,19 +40,8 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
 
     @api.model
     def _not_ready(self, backend, sale):
-        """Why ``sale`` is not (yet) to be invoiced in ``backend``; None when it is."""
-        shop = sale.shop_sync_backend_id
-        if not shop or shop.accounting_backend_id != backend:
-            return _("The order does not come from a shop invoiced in %s.", backend.name)
-        if sale.state == "cancel":
-            return _("The order is cancelled.")
-        if not sale.order_line.filtered(lambda line: not line.display_type):
-            return _("The order has no lines.")
-        if shop.accounting_require_paid:
-            paid = shop.order_state_ids.filtered("accounting_paid").mapped("code")
-            if sale.shop_order_state not in paid:
-                return _("The order is not paid yet (shop state %s).", sale.shop_order_state or "?")
-        return None
+        """Why ``sale`` is not (yet) to be invoiced in ``backend``; None when it is (the base decides)."""
+        return backend._accounting_not_ready(sale)
 
     # -- export -----------------------------------------------------------------------------------
     @api.model
@@ -78,7 +67,7 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
             problem = self._difference(backend, sale, draft)
             if problem:
                 client.delete(f"{DRAFTS}/{number}")
-                sale.economic_invoice_state = "error"
+                sale.accounting_state = "error"
                 return Log._record(backend, "invoice_export", "error", reason=_("Totals differ: draft deleted"),
                                    external_id=f"draft:{number}", request=payload, response=draft,
                                    message=_("%(problem)s The draft invoice %(number)s created by this attempt was "
@@ -89,13 +78,15 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
                                          number=number, net=draft.get("netAmount"), gross=draft.get("grossAmount"),
                                          currency=draft.get("currency")), **common)
         except RemoteError as exc:
+            backend._shop_sync_retry_later("invoice_export", exc, reason=_("Invoice not created (will retry)"),
+                                           message=str(exc), request=payload, **common)
             transient = exc.retryable or exc.uncertain
-            sale.economic_invoice_state = "pending" if transient else "error"
+            sale.accounting_state = "pending" if transient else "error"
             return Log._record(backend, "invoice_export", "error",
                                reason=_("Invoice not created (will retry)") if transient else _("Invoice not created"),
                                message=str(exc), request=payload, response=exc.body, **common)
         except (UserError, ValidationError) as exc:
-            sale.economic_invoice_state = "error"
+            sale.accounting_state = "error"
             return Log._record(backend, "invoice_export", "error", reason=_("Invoice not created"),
                                message=str(exc), request=payload, **common)
 
@@ -135,7 +126,7 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
         problem = self._difference(backend, sale, document)
         Log = self.env["shop.sync.log"]
         if problem:
-            sale.economic_invoice_state = "error"
+            sale.accounting_state = "error"
             return Log._record(backend, "invoice_export", "error", reason=_("Totals differ"),
                                external_id=f"{kind}:{number}", response=document,
                                message=_("%(problem)s The %(kind)s invoice %(number)s was created by an earlier "
@@ -148,9 +139,8 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
     @api.model
     def _bind(self, backend, sale, kind, number, reference):
         self.env["shop.sync.binding"]._bind(backend, sale, f"{kind}:{number}", reference)
-        values = {"economic_invoice_state": kind}
-        values["economic_draft_number" if kind == "draft" else "economic_booked_number"] = number
-        sale.write(values)
+        sale._shop_sync_accounting_result(kind, f"{kind}:{number}")
+        sale.write({"economic_draft_number" if kind == "draft" else "economic_booked_number": number})
 
     # -- payload ----------------------------------------------------------------------------------
     @api.model

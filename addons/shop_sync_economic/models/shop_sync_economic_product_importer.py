@@ -39,6 +39,9 @@ class ShopSyncEconomicProductImporter(models.AbstractModel):
                     imported += len(Importer._import_batch(backend, batch))
                     batch = []
         except (RemoteError, UserError) as exc:
+            if isinstance(exc, RemoteError):
+                backend._shop_sync_retry_later("product_import", exc, reason=_("Product import stopped"),
+                                               message=str(exc))
             failure = exc
         if batch:  # what was read before the end (or the failure) is imported
             imported += len(Importer._import_batch(backend, batch))

@@ -32,6 +32,8 @@ class ShopSyncEconomicStockImporter(models.AbstractModel):
             documents = list(backend._economic_client().iterate(
                 "products", filter=gt("lastUpdated", since) if since else None))
         except (RemoteError, UserError) as exc:
+            if isinstance(exc, RemoteError):
+                backend._shop_sync_retry_later("stock_import", exc, reason=_("Stock not pulled"), message=str(exc))
             Log._record(backend, "stock_import", "error", reason=_("Stock not pulled"), message=str(exc),
                         response=getattr(exc, "body", None))
             return 0
@@ -108,4 +110,4 @@ class ShopSyncEconomicStockImporter(models.AbstractModel):
     def _push_to_shops(self, backend):
         """The shops invoiced here export the new levels (their own stock export job)."""
         for shop in backend.shop_backend_ids.filtered("sync_stock"):
-            shop._delay(channel="root.shop_sync.stock", identity_key=f"export-stock-{shop.id}")._export_stock()
+            shop._shop_sync_enqueue("stock_export")

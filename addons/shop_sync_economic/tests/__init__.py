@@ -11,3 +11,4 @@ from . import test_stock_and_product_import
 from . import test_vat
 from . import test_credit_notes
 from . import test_shop_books
+from . import test_accounting_contract

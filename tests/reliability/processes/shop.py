@@ -46,7 +46,7 @@ class Shop:
 
     # -- what Odoo holds --------------------------------------------------------------------------
     def sale_orders(self, name):
-        return self.db.all("SELECT id, economic_invoice_state FROM sale_order "
+        return self.db.all("SELECT id, accounting_state FROM sale_order "
                            "WHERE shop_sync_backend_id = %s AND shop_order_number = %s", (self.ids["shop"], name))
 
     def events(self, gid):
