@@ -182,7 +182,7 @@ class ShopSyncEvent(models.Model):
         backend = self.backend_id
         common = {"ref": self.external_ref, "external_id": self.external_id, "event": self}
         backend._shop_sync_retry_later(flow, exc, reason=_("Remote error"), message=_(
-            "%(error)s The record could not be read from %(backend)s.", error=exc, backend=backend.name), **common)
+            "%(error)s The record could not be read from %(backend)s", error=exc, backend=backend.name), **common)
         job = self._current_job()
         return self.env["shop.sync.log"]._record(backend, flow, "error", reason=_("Remote error"), message=_(
             "%(error)s The record could not be read from %(backend)s (attempt %(attempt)s). The event is kept: "

@@ -170,6 +170,6 @@ class ShopSyncBackend(models.Model):
             return None
         self.env["shop.sync.log"]._record_detached(
             self, flow, "error", reason=reason, response=exc.body, message=_(
-                "%(message)s The job tries again later (attempt %(attempt)s of %(max)s).", message=message,
+                "%(message)s; the job tries again later (attempt %(attempt)s of %(max)s).", message=message,
                 attempt=attempt, max=job.max_retries or "∞"), **log_values)
         raise retryable_job_error(exc) from exc

@@ -182,7 +182,7 @@ class TestRemoteFailureRule(ShopSyncCase):
         self.assertFalse(self.backend.orders_synced_until)
         log = self.env["shop.sync.log"].search([("backend_id", "=", self.backend.id), ("flow", "=", "order_import")])
         self.assertEqual((log.state, log.reason), ("error", "Polling failed"))
-        self.assertIn("The job tries again later (attempt 1 of", log.message)
+        self.assertIn("; the job tries again later (attempt 1 of", log.message)
 
     def test_a_permanent_poll_failure_is_an_error_log_and_the_watermark_stays(self):
         self.failing_poll(status=401)
