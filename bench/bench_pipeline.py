@@ -123,7 +123,8 @@ def bench_orders(backend, tax, products):
         pipeline_seconds += timed(lambda: through_pipeline(chunk))[0]
     imported = env["sale.order"].search_count([("shop_sync_backend_id", "=", backend.id)])
     print("orders: pipeline = inbox event stored, parsed, state/binding/lock checks, partner match, products by "
-          "SKU, taxes by the buyer's fiscal position, sale order, total check, binding, log; direct ORM = partner by e-mail, products by "
+          "SKU, taxes by the buyer's fiscal position, sale order, total check, binding, log; "
+          "direct ORM = partner by e-mail, products by "
           "SKU, tax by rate, sale order")
     print(f"orders: {imported}/{ORDERS} imported through inbox+pipeline in {pipeline_seconds:.1f} s "
           f"({1000 * pipeline_seconds / ORDERS:.1f} ms/order); direct ORM {orm_seconds:.1f} s "

@@ -64,7 +64,8 @@ def main():
         todo.extend(data.get("depends", []))
     if problems:
         sys.exit("check_modules: " + "\n  ".join(problems))
-    print(f"check_modules: {len(seen)} modules in the dependency closure, all available and not OEEL-1", file=sys.stderr)
+    print(f"check_modules: {len(seen)} modules in the dependency closure, all available and not OEEL-1",
+          file=sys.stderr)
 
 
 if __name__ == "__main__":

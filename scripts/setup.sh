@@ -60,7 +60,7 @@ SRC=$(community_view "$(cd "$(odoo_source)" && pwd)")
 
 # Reinstall only when the requirements or the Odoo source changed.
 stamp=$VENV/.shop-sync-stamp
-want=$( (cat requirements.txt scripts/setup.sh; echo "$SRC") | sha256sum | cut -d' ' -f1)
+want=$( (cat requirements.txt requirements-dev.txt scripts/setup.sh; echo "$SRC") | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "setup: installing Python packages into $VENV (Odoo from $SRC)" >&2
     log=$ROOT/.state/pip.log && mkdir -p "$ROOT/.state" && : > "$log"
@@ -71,7 +71,8 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
         # odoo==19.0.* which would pull those in again, so they are installed without dependencies.
         "$VENV/bin/pip" install --no-deps --config-settings editable_mode=compat -e "$SRC" &&
         "$VENV/bin/pip" install -r <(grep -v '^odoo-addon-' requirements.txt) &&
-        "$VENV/bin/pip" install --no-deps -r <(grep '^odoo-addon-' requirements.txt)
+        "$VENV/bin/pip" install --no-deps -r <(grep '^odoo-addon-' requirements.txt) &&
+        "$VENV/bin/pip" install -r requirements-dev.txt  # lint tools (scripts/lint.sh)
     } >>"$log" 2>&1 || die "pip install failed; last lines of $log:
 $(tail -n 20 "$log")"
     echo "$want" > "$stamp"

@@ -5,6 +5,8 @@
 #   KEEP_DB=1          reuses it (updating the addons) for a quicker edit-test loop.
 #   SHOP_SYNC_MODULES  comma-separated addons to install (default: every addon in addons/); the localisation
 #                      (LOCALISATION_MODULES of scripts/env.sh) is always installed with them.
+#   LINT               1: run scripts/lint.sh first and stop when it fails (default); 0: skip it. A targeted
+#                      run (arguments naming test files or directories, or -k) skips it unless LINT=1.
 #   Extra arguments go to pytest, e.g. scripts/test.sh -k order -x
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +17,13 @@ install_log=.state/odoo-install-$DB.log
 
 require_specs
 scripts/setup.sh
+targeted=0
+for arg in "$@"; do if [[ -e ${arg%%::*} || $arg == -k* ]]; then targeted=1; fi; done
+if [ "${LINT:-$((1 - targeted))}" = 1 ]; then
+    VENV=$VENV scripts/lint.sh || { echo "test: ERROR: lint failed (scripts/lint.sh); no tests run" >&2; exit 1; }
+else
+    echo "test: lint skipped for a targeted run (scripts/lint.sh runs it; LINT=1 runs it here)" >&2
+fi
 scripts/pg.sh start
 modules=${SHOP_SYNC_MODULES:-$(addon_names)},$LOCALISATION_MODULES
 

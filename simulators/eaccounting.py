@@ -40,10 +40,10 @@ Documented behaviour reproduced:
   ``$pagesize``; ``$filter`` (``eq ne gt ge lt le``, ``and or not``, parentheses,
   ``contains/startswith/endswith``, on the model's properties; Visma's changelog "New filter" shows
   e.g. ``$filter=HasAutoInvoiceError eq true`` and ``contains(...)``; its lambda form
-  ``Rows/any(...)`` is not simulated) and ``$orderby`` (``Property [asc|desc]``, comma separated).  Simulator choices where the docs are
-  silent: default page size 50, at most 1000 (a larger ``$pagesize`` is served as 1000 and ``Meta``
-  says so), text comparisons ignore case (SQL Server's default collation).  ``/v2/vatcodes``
-  answers a plain array (swagger).
+  ``Rows/any(...)`` is not simulated) and ``$orderby`` (``Property [asc|desc]``, comma separated).
+  Simulator choices where the docs are silent: default page size 50, at most 1000 (a larger
+  ``$pagesize`` is served as 1000 and ``Meta`` says so), text comparisons ignore case (SQL Server's
+  default collation).  ``/v2/vatcodes`` answers a plain array (swagger).
 * Writes answer 200 with the stored document (swagger); every model property is present in
   answers (``null`` when unset, as JSON.NET serialises).
 

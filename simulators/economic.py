@@ -843,7 +843,8 @@ class EconomicSimulator(SimulatorApp):
             errors = ValidationErrors("")
             rate = self._line_vat_rate(errors, index, line.get("product", {}).get("productNumber"), zone) or Decimal(0)
             record["lines"].append({**{name: line[name] for name in BOOKED_LINE_PROPERTIES if name in line},
-                                    "vatRate": float(rate), "vatAmount": _money(_line_vat(line["totalNetAmount"], rate))})
+                                    "vatRate": float(rate),
+                                    "vatAmount": _money(_line_vat(line["totalNetAmount"], rate))})
         record.update(remainder=draft["grossAmount"], remainderInBaseCurrency=draft["grossAmountInBaseCurrency"])
         self.booked[booked_number] = record
         customer = self.customers.get(draft["customer"]["customerNumber"])
@@ -1288,7 +1289,9 @@ def _predicate(name, kind, operator, pieces):
         return lambda record: isinstance(_lookup(record, name), str) and bool(regex.fullmatch(_lookup(record, name)))
     expected = None if pieces is None else _typed(kind, _text(pieces), name)
     if operator in ("eq", "ne"):
-        equal = (lambda record: _typed_value(kind, _lookup(record, name)) == expected)
+        def equal(record):
+            return _typed_value(kind, _lookup(record, name)) == expected
+
         return equal if operator == "eq" else (lambda record: not equal(record))
     if expected is None:
         raise FilterError(f"$null: cannot be compared with ${operator}:.")

@@ -269,7 +269,8 @@ def _order(rnd, index, customer, sellable, created):
     lines = []
     for item in rnd.sample(sellable, rnd.randint(1, 3)):
         name = getattr(item, "title", None) or item.sku
-        lines.append(SeedLine(sku=item.sku, name=name, quantity=rnd.randint(1, 3), unit_price=item.price, tax_rate=rate))
+        lines.append(SeedLine(sku=item.sku, name=name, quantity=rnd.randint(1, 3), unit_price=item.price,
+                              tax_rate=rate))
     shipping_method, shipping_amount = SHIPPING_METHODS[index % len(SHIPPING_METHODS)]
     return SeedOrder(
         number=str(1001 + index), state=ORDER_STATES[index % len(ORDER_STATES)],

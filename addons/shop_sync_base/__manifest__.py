@@ -28,6 +28,5 @@
         "wizard/shop_sync_reconciliation_views.xml",
         "views/shop_sync_menus.xml",
     ],
-    "installable": True,
     "application": True,
 }

@@ -20,5 +20,4 @@
         "views/product_views.xml",
         "views/shop_sync_economic_menus.xml",
     ],
-    "installable": True,
 }

@@ -11,5 +11,4 @@
     "data": [
         "views/shop_sync_backend_views.xml",
     ],
-    "installable": True,
 }

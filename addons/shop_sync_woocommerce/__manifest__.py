@@ -10,5 +10,4 @@
     "data": [
         "views/shop_sync_backend_views.xml",
     ],
-    "installable": True,
 }

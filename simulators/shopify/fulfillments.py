@@ -72,7 +72,7 @@ def ship(state, order, shipped, *, tracking, notify_customer, moment):
     """Record a fulfillment of ``shipped`` = [(fulfillment order, its line item, quantity)]."""
     gid, legacy_id = state.new_id("Fulfillment")
     lines = []
-    for fulfillment_order, item, quantity in shipped:
+    for _fulfillment_order, item, quantity in shipped:
         item["remaining"] -= quantity
         line_gid, line_legacy_id = state.new_id("FulfillmentLineItem")
         lines.append({"id": line_gid, "legacy_id": line_legacy_id, "line_item_id": item["line_item_id"],

@@ -186,7 +186,8 @@ class RestPayloads:
             "note": refund["note"], "restock": any(item["restock_type"] != "NO_RESTOCK" for item in refund["lines"]),
             "refund_line_items": [{
                 "id": item["legacy_id"], "quantity": item["quantity"], "restock_type": item["restock_type"].lower(),
-                "line_item_id": next(line["legacy_id"] for line in order["line_items"] if line["id"] == item["line_id"]),
+                "line_item_id": next(line["legacy_id"] for line in order["line_items"]
+                                     if line["id"] == item["line_id"]),
             } for item in refund["lines"]],
             "refund_shipping_lines": [{"id": item["legacy_id"]} for item in refund["shipping"]],
             "transactions": [], "order_adjustments": [],

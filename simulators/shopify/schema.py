@@ -8,7 +8,7 @@ import gzip
 import json
 import os
 import re
-from functools import lru_cache
+from functools import lru_cache, cache
 from pathlib import Path
 
 from graphql import build_client_schema, print_ast
@@ -50,7 +50,7 @@ def admin_schema():
     return schema
 
 
-@lru_cache(maxsize=None)
+@cache
 def documented_search_fields(type_name, field_name):
     """Search field names listed in the description of ``type_name.field_name(query:)``."""
     description = admin_schema().type_map[type_name].fields[field_name].args["query"].description or ""

@@ -666,7 +666,8 @@ class GraphViews:
                 and callbackUrl in (None, subscription["callback_url"]) and format in (None, subscription["format"]),
             ),
             "webhookSubscription": by_id(state.webhook_subscriptions, self.webhook_subscription),
-            "fulfillmentOrder": lambda info, id: self.fulfillment_views.node(id) if "/FulfillmentOrder/" in id else None,
+            "fulfillmentOrder": lambda info, id: (
+                self.fulfillment_views.node(id) if "/FulfillmentOrder/" in id else None),
             "fulfillment": lambda info, id: self.fulfillment_views.node(id) if "/Fulfillment/" in id else None,
             "shop": lambda info: self.shop(),
             "node": lambda info, id: self.node(id),

@@ -272,7 +272,8 @@ def test_vat_comes_from_the_groups_sales_account_for_the_zone_and_its_vat_code(a
     cases = [("MUG-NL", 2, 42.0), ("MUG", 2, 0.0), ("MUG", 3, 0.0), ("MUG-NL", 1, 50.0), ("MUG", 4, 0.0)]
     for product, zone, vat in cases:
         lines = [{"product": {"productNumber": product}, "description": "Mug", "quantity": 2}]
-        draft = api.post(f"{shop}/invoices/drafts", json=draft_body(zone=zone, lines=lines, reference=f"{product}{zone}"))
+        draft = api.post(f"{shop}/invoices/drafts",
+                         json=draft_body(zone=zone, lines=lines, reference=f"{product}{zone}"))
         assert draft.status_code == 201, draft.text
         assert (draft.json()["vatAmount"], draft.json()["grossAmount"]) == (vat, 200.0 + vat), (product, zone)
     assert api.get(f"{shop}/accounts/1051").json()["vatAccount"]["vatCode"] == "NL21"

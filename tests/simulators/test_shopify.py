@@ -274,7 +274,7 @@ def test_catalogue_customers_locations_and_shop(server, app, catalogue):
     quantities = {level["item"]["sku"]: {q["name"]: q["quantity"] for q in level["quantities"]}
                   for level in location["inventoryLevels"]["nodes"]}
     assert len(quantities) == len(app.variants)
-    for sku, level in quantities.items():
+    for level in quantities.values():
         assert level["on_hand"] == level["available"] + level["committed"] + level["reserved"]
 
 
@@ -557,7 +557,8 @@ def test_reset_leaves_an_empty_shop_with_one_location(app):
 
 def test_refunds_are_on_the_order_and_fire_refunds_create(server, app, catalogue):
     seed_order = next(order for order in catalogue.orders if order.refunds)
-    query = """query($id: ID!) { order(id: $id) { displayFinancialStatus totalRefundedSet { presentmentMoney { amount } }
+    query = """query($id: ID!) { order(id: $id) { displayFinancialStatus
+        totalRefundedSet { presentmentMoney { amount } }
         refunds(first: 10) { id note totalRefundedSet { presentmentMoney { amount } }
           refundLineItems(first: 10) { nodes { quantity restockType lineItem { id sku } subtotalSet {
             presentmentMoney { amount } } totalTaxSet { presentmentMoney { amount } } } }

@@ -103,7 +103,8 @@ class ShopSyncBackend(models.Model):
     product_publish = fields.Selection(
         [("draft", "Draft"), ("published", "Published")], "Create products in the shop as", default="draft")
     warehouse_id = fields.Many2one(
-        "stock.warehouse", check_company=True, help="Warehouse whose free quantity (on hand minus reserved) is pushed to the shop.",
+        "stock.warehouse", check_company=True,
+        help="Warehouse whose free quantity (on hand minus reserved) is pushed to the shop.",
         domain="[('company_id', '=', company_id)]")
 
     cockpit_html = fields.Html("Overview", compute="_compute_cockpit_html", sanitize=False)
@@ -190,7 +191,8 @@ class ShopSyncBackend(models.Model):
                      recent.get((backend.id, flow), 0)) for flow, label in flows.items() if flow in ran)
             queued, failed = jobs.get(backend.id, (0, 0))
             backend.cockpit_html = Markup("<p>%s</p>") % _(
-                "Jobs of this backend: %(queued)s queued or running, %(failed)s failed.", queued=queued, failed=failed) + \
+                "Jobs of this backend: %(queued)s queued or running, %(failed)s failed.",
+                queued=queued, failed=failed) + \
                 _html_table((_("Flow"), _("Last success"), _("Last error"), _("Errors (24 h)")), rows) + \
                 backend._webhook_health_html()
 

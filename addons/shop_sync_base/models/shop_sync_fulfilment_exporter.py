@@ -33,7 +33,8 @@ class ShopSyncFulfilmentExporter(models.AbstractModel):
         Binding._lock(backend, picking._name, picking.id)
         binding = Binding._for_record(backend, picking)
         if binding:
-            return Log._record(backend, FLOW, "skipped", reason=_("Already in the shop"), external_id=binding.external_id,
+            return Log._record(backend, FLOW, "skipped", reason=_("Already in the shop"),
+                               external_id=binding.external_id,
                                message=_("Delivery %(picking)s was reported as %(remote)s.", picking=picking.name,
                                          remote=binding.external_id), **common)
         order_binding = Binding._for_record(backend, sale) if sale else Binding

@@ -56,7 +56,8 @@ class ShopSyncLog(models.Model):
 
     @api.depends("flow")
     def _compute_direction(self):
-        outbound = {"product_export", "stock_export", "customer_export", "invoice_export", "fulfilment_export", "credit_note_export"}
+        outbound = {"product_export", "stock_export", "customer_export", "invoice_export", "fulfilment_export",
+                    "credit_note_export"}
         for log in self:
             log.direction = "outbound" if log.flow in outbound else "inbound"
 

@@ -161,7 +161,8 @@ class ShopSyncLog(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id("shop_sync_base.action_shop_sync_log")
         flow = dict(self._fields["flow"]._description_selection(self.env))[self.flow]
         action.update(name=_("%(backend)s: %(flow)s errors", backend=self.backend_id.name, flow=flow), context={},
-                      domain=[("backend_id", "=", self.backend_id.id), ("flow", "=", self.flow), ("state", "=", "error")])
+                      domain=[("backend_id", "=", self.backend_id.id), ("flow", "=", self.flow),
+                              ("state", "=", "error")])
         return action
 
     def _similar_errors_url(self):

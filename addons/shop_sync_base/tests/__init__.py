@@ -5,6 +5,7 @@ from . import test_fulfilment
 from . import test_http_service
 from . import test_inbox_and_poll
 from . import test_order_import
+from . import test_order_books
 from . import test_products_and_stock
 from . import test_reconciliation
 from . import test_security_and_schedule

@@ -270,7 +270,8 @@ class VariantCreateExactlyOnceMixin(ProductCreateExactlyOnceMixin):
             with self.subTest(step=step, fault=fault["kind"]):
                 template = self.variable_template(f"EXACT-SHIRT-{index}")
                 self.export_under_fault(template, fault, match)
-                products = {sku: self.remote_products(sku) for sku in template.product_variant_ids.mapped("default_code")}
+                products = {sku: self.remote_products(sku)
+                            for sku in template.product_variant_ids.mapped("default_code")}
                 self.assertEqual(len(set(map(tuple, products.values()))), 1, products)
                 self.assertEqual([len(ids) for ids in products.values()], [1, 1], "one product holds both SKUs")
                 for variant in template.product_variant_ids:

@@ -4,7 +4,7 @@ company itself (a hidden button is still callable), before any superuser work.""
 from datetime import date
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.shop_sync_base.models.shop_sync_partner_matcher import _equals_ignoring_case
@@ -24,6 +24,7 @@ class AccessCase(AccessAssertions, ShopSyncCase):
                                           company_id=cls.other_company.id)
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestActionsCheckGroupAndCompany(AccessCase):
     def test_backend_configuration_and_remote_writes_are_for_managers_of_its_company(self):
         self.adapter.register_webhooks = lambda url: [("orders/updated", "7")]
@@ -84,6 +85,7 @@ class TestActionsCheckGroupAndCompany(AccessCase):
         self.backend.with_user(both).with_context(allowed_company_ids=self.company.ids).action_sync_now()
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestWizardsAreOwnAndReadOnly(AccessCase):
     def setUp(self):
         super().setUp()
@@ -154,6 +156,7 @@ class TestWizardsAreOwnAndReadOnly(AccessCase):
         self.assertFalse(self.sale_for(4004))
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestSafetiesNoClientCanSwitchOff(AccessCase):
     def test_a_dry_run_context_key_does_not_reuse_sale_order_numbers(self):
         salesman = new_test_user(self.env, "salesman", groups="sales_team.group_sale_salesman")
@@ -163,6 +166,7 @@ class TestSafetiesNoClientCanSwitchOff(AccessCase):
         self.assertNotEqual(first.name, second.name)
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestExactPartnerMatching(ShopSyncCase):
     def match(self, email, company="", vat=""):
         order = self.adapter.parse_order(order_payload(1, email=email))
@@ -199,6 +203,7 @@ class TestExactPartnerMatching(ShopSyncCase):
         self.assertFalse(Partner.search([_equals_ignoring_case("name", r"back\\slash co")]))
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestDescriptionHtml(ShopSyncCase):
     def test_plain_text_is_escaped_with_its_line_breaks(self):
         self.assertEqual(records.description_html(PLAIN_DESCRIPTION), ESCAPED_DESCRIPTION)

@@ -1,4 +1,4 @@
-from odoo.tests import freeze_time, new_test_user
+from odoo.tests import freeze_time, new_test_user, tagged
 
 from odoo.addons.shop_sync_base.services.adapter import webhook_health
 from odoo.addons.shop_sync_base.services.records import WebhookSubscription
@@ -28,6 +28,7 @@ def test_webhook_health_per_topic():
     assert moved == [("customers/create", "wrong_address", "https://elsewhere.example.com/…")]
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestCockpit(ShopSyncCase):
     def test_webhook_check_shown_to_a_shop_sync_user(self):
         self.adapter.WEBHOOK_TOPICS = ("order.created", "order.updated")

@@ -1,5 +1,5 @@
 from odoo.exceptions import UserError
-from odoo.tests import new_test_user
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.shop_sync_base.services import records
 from odoo.addons.shop_sync_base.tests.common import ShopSyncCase, order_payload
@@ -7,6 +7,7 @@ from odoo.addons.shop_sync_base.tests.common import ShopSyncCase, order_payload
 UNTAXED_MUG = [{"name": "Mug", "sku": "MUG-1", "qty": "2", "price": "100.00", "rate": None}]
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestCompanySeparation(ShopSyncCase):
     """Shop customers belong to the backend's company; backends and mappings refuse another
     company's records."""

@@ -1,11 +1,12 @@
 from datetime import datetime
 
-from odoo.tests import new_test_user
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.shop_sync_base.tests.common import ShopSyncCase, order_payload
 from odoo.addons.shop_sync_base.tests.test_products_and_stock import product_payload
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestDryRun(ShopSyncCase):
     """The dry-run shows field-level create/update/skip and leaves no trace at all."""
 

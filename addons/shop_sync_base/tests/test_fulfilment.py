@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.shop_sync_base.services.http import RemoteError
 from odoo.addons.shop_sync_base.tests.common import ShopSyncCase, deliver, order_payload
@@ -9,6 +9,7 @@ from odoo.addons.shop_sync_base.tests.common import ShopSyncCase, deliver, order
 LINES = [{"id": "line-1", "name": "Mug", "sku": "MUG-1", "qty": "2", "price": "100.00", "rate": "25"}]
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestFulfilmentExport(ShopSyncCase):
     @classmethod
     def setUpClass(cls):
@@ -33,7 +34,7 @@ class TestFulfilmentExport(ShopSyncCase):
                          [("line-1", "MUG-1", Decimal(2))])
         self.assertEqual((picking.shop_fulfilment_state, picking.shop_fulfilment_ref), ("done", "ship-1"))
         self.assertEqual(self.env["shop.sync.binding"]._for_record(self.backend, picking).external_id, "ship-1")
-        self.assertEqual(self.logs("done").external_ref, "3001 (%s)" % picking.name)
+        self.assertEqual(self.logs("done").external_ref, f"3001 ({picking.name})")
 
     def test_running_the_job_again_or_retry_sends_nothing_more(self):
         picking = deliver(self.shop_order(3002), tracking="T-2")
@@ -126,11 +127,13 @@ class TestFulfilmentExport(ShopSyncCase):
         with self.assertRaises(AccessError):
             picking.with_user(user).action_shop_sync_send_fulfilment()
         other = self.env["res.company"].create({"name": "Other Co"})
-        foreign = new_test_user(self.env, "fulfil_foreign", groups=stock_groups + ",shop_sync_base.group_shop_sync_manager",
+        foreign = new_test_user(self.env, "fulfil_foreign",
+                                groups=stock_groups + ",shop_sync_base.group_shop_sync_manager",
                                 company_id=other.id, company_ids=[other.id])
         with self.assertRaises(AccessError):
             picking.with_user(foreign).action_shop_sync_send_fulfilment()
         self.assertFalse(self.adapter.shipments)
-        manager = new_test_user(self.env, "fulfil_manager", groups=stock_groups + ",shop_sync_base.group_shop_sync_manager")
+        manager = new_test_user(self.env, "fulfil_manager",
+                                groups=stock_groups + ",shop_sync_base.group_shop_sync_manager")
         picking.with_user(manager).action_shop_sync_send_fulfilment()
         self.assertEqual(len(self.adapter.shipments["o3011"]), 1)

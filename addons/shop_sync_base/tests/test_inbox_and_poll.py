@@ -5,11 +5,14 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
+from odoo.tests import tagged
+
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.shop_sync_base.services.http import MAX_RETRY_AFTER, RemoteError
 from odoo.addons.shop_sync_base.tests.common import ShopSyncCase, order_payload, sale_tax
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestInboxAndPoll(ShopSyncCase):
     def _events(self):
         return self.env["shop.sync.event"].search([("backend_id", "=", self.backend.id)])

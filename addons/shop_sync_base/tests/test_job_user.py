@@ -1,11 +1,12 @@
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.shop_sync_base.tests.common import ShopSyncCase, order_payload
 
 UNKNOWN_SKU_LINE = {"name": "Cup", "sku": "CUP-9", "qty": "1", "price": "50.00", "rate": "25"}
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestJobUser(ShopSyncCase):
     """Jobs run as the company's technical user, whoever queued them; the log keeps who asked."""
 

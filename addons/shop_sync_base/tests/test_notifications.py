@@ -1,11 +1,12 @@
 from datetime import timedelta
 
 from odoo import fields
-from odoo.tests import freeze_time, new_test_user
+from odoo.tests import freeze_time, new_test_user, tagged
 
 from odoo.addons.shop_sync_base.tests.common import ShopSyncCase
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestErrorNotifications(ShopSyncCase):
     """Errors become one activity per backend, flow and responsible user while it is open; a refused
     connection notifies at once; a daily digest e-mail lists the errors."""

@@ -5,7 +5,7 @@ Danish chart with OSS) and must carry the rate the shop charged; bad input leave
 from datetime import UTC, date, datetime
 from unittest.mock import patch
 
-from odoo.tests import freeze_time
+from odoo.tests import freeze_time, tagged
 
 from odoo.addons.shop_sync_base.tests.common import MemoryShopAdapter, ShopSyncCase, order_payload
 
@@ -16,6 +16,7 @@ def line(rate, **values):
     return {**MUG, "rate": rate, **values}
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestOrderDate(ShopSyncCase):
     def setUp(self):
         super().setUp()
@@ -62,6 +63,7 @@ class TestOrderDate(ShopSyncCase):
         self.assertEqual(manual.date_order, datetime(2026, 2, 1, 9, 0))
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestDestinationTaxes(ShopSyncCase):
     def import_sale(self, number, lines, **extra):
         log = self.import_order(order_payload(number, lines=lines, **extra))
@@ -125,6 +127,7 @@ class TestDestinationTaxes(ShopSyncCase):
         self.assertEqual(sale.order_line.tax_ids, export_zero)
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestBadTaxInput(ShopSyncCase):
     """One clear log naming the order and the cause, nothing half-written, the event kept and imported on
     Retry once the cause is fixed."""
@@ -174,6 +177,7 @@ class TestBadTaxInput(ShopSyncCase):
         self.assertEqual(self.sale_for(3003).fiscal_position_id, self.fiscal_positions["EU countries (Company)"])
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestTaxRounding(ShopSyncCase):
     """7 % of 33 × 16.50 = 38.115: the shop rounds each line (38.12 + 38.12), a company rounding globally
     gets 76.23 and a total a cent off; the backend says why, and Odoo agrees once it rounds per line."""

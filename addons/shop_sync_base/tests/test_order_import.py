@@ -1,6 +1,9 @@
+from odoo.tests import tagged
+
 from odoo.addons.shop_sync_base.tests.common import ShopSyncCase, order_payload
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestOrderImport(ShopSyncCase):
     def test_allowed_order_becomes_sale_order(self):
         log = self.import_order(order_payload(1001))
@@ -120,7 +123,7 @@ class TestOrderImport(ShopSyncCase):
         self.assertEqual(self.sale_for(1014).partner_id, sale.partner_id)
 
     def test_delivery_address_differs_from_billing(self):
-        from odoo.addons.shop_sync_base.services.records import Address
+        from ..services.records import Address
         shipping = Address(name="Office", street="Havnegade 5", zip="1058", city="Copenhagen", country_code="DK")
         self.import_order(order_payload(1015, shipping=shipping))
         sale = self.sale_for(1015)

@@ -1,5 +1,7 @@
 from unittest.mock import patch
 
+from odoo.tests import tagged
+
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.shop_sync_base.tests.common import ShopSyncCase
 
@@ -13,6 +15,7 @@ def product_payload(name="Tee", price="199", variants=None, **extra):
             **extra}
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestProductImport(ShopSyncCase):
     def _import(self, payload):
         return self.env["shop.sync.product.importer"]._import(self.backend, self.adapter.parse_product(payload))
@@ -64,7 +67,8 @@ class TestProductImport(ShopSyncCase):
     def test_product_and_variants_without_sku_are_errors(self):
         log = self._import(product_payload(variants=[{"id": "v1", "sku": ""}]))
         self.assertEqual((log.state, log.reason), ("error", "Product without SKU"))
-        variants = [{"id": "v1", "sku": "TEE-S", "options": {"Size": "S"}}, {"id": "v2", "sku": "", "options": {"Size": "M"}}]
+        variants = [{"id": "v1", "sku": "TEE-S", "options": {"Size": "S"}},
+                    {"id": "v2", "sku": "", "options": {"Size": "M"}}]
         log = self._import(product_payload(variants=variants))
         self.assertEqual((log.state, log.reason), ("error", "Variant without SKU"))
         template = self.env["product.template"].browse(log.res_id)
@@ -134,11 +138,13 @@ class TestProductImport(ShopSyncCase):
         self.assertEqual(template.list_price, 259)
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestProductJobs(ShopSyncCase):
     def test_polled_products_are_imported_in_batches_of_one_job_each(self):
         for index in range(5):
             self.adapter.products[f"p{index}"] = product_payload(
-                name=f"Cap {index}", id=f"p{index}", sku=f"CAP{index}", variants=[{"id": f"v{index}", "sku": f"CAP{index}-1"}])
+                name=f"Cap {index}", id=f"p{index}", sku=f"CAP{index}",
+                variants=[{"id": f"v{index}", "sku": f"CAP{index}-1"}])
         self.adapter.products["p2"]["price"] = "not a price"  # unreadable: its own error, the others go through
         with patch("odoo.addons.shop_sync_base.models.shop_sync_event.PRODUCT_BATCH", 2), trap_jobs() as trap:
             self.backend.with_context(queue_job__no_delay=False)._import_products(full=True)
@@ -155,6 +161,7 @@ class TestProductJobs(ShopSyncCase):
             self.assertEqual(event.log_ids.mapped("state"), ["done"], "one log per product, tied to its event")
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestStockExport(ShopSyncCase):
     @classmethod
     def setUpClass(cls):

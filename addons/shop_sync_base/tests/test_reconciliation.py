@@ -1,11 +1,12 @@
 from datetime import date
 
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.shop_sync_base.tests.common import ShopSyncCase, order_payload
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestReconciliation(ShopSyncCase):
     """Shop orders (read through the adapter) against the backend's sale orders, per day."""
 

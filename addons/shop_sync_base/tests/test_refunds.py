@@ -1,7 +1,7 @@
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.shop_sync_base.tests.common import ShopSyncCase, order_payload
 
@@ -9,6 +9,7 @@ MUGS = {"id": "L1", "name": "Mug", "sku": "MUG-1", "qty": "2", "price": "100.00"
 SHIPPING = {"id": "S1", "kind": "shipping", "name": "Parcel", "qty": "1", "price": "50.00", "rate": "25"}
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestRefunds(ShopSyncCase):
     """Shop refunds recorded on the sale order once, with the order's VAT treatment; bad input logged."""
 
@@ -19,7 +20,8 @@ class TestRefunds(ShopSyncCase):
     def test_full_refund_is_recorded_with_net_and_tax_of_the_order(self):
         self.import_order(order_payload(2001, lines=[MUGS]))
         self.import_order(order_payload(2001, lines=[MUGS], refunds=[
-            {"id": "R1", "amount": "200.00", "reason": "Broken", "lines": [{"line": "L1", "qty": "2", "amount": "200.00"}]}]))
+            {"id": "R1", "amount": "200.00", "reason": "Broken",
+             "lines": [{"line": "L1", "qty": "2", "amount": "200.00"}]}]))
         sale = self.sale_for(2001)
         refund = sale.shop_refund_ids
         self.assertEqual((refund.external_id, refund.reason), ("R1", "Broken"))
@@ -28,7 +30,8 @@ class TestRefunds(ShopSyncCase):
         self.assertEqual(refund.line_ids.quantity, 2)
         self.assertEqual((sale.shop_refund_count, sale.shop_refunded_amount), (1, 200.0))
         log = self.refund_logs(2001)
-        self.assertEqual((log.state, log.res_model, log.res_id, log.external_id), ("done", "shop.sync.refund", refund.id, "R1"))
+        self.assertEqual((log.state, log.res_model, log.res_id, log.external_id),
+                         ("done", "shop.sync.refund", refund.id, "R1"))
         self.assertEqual(sale.action_view_shop_refunds()["domain"], [("sale_order_id", "=", sale.id)])
         outsider = new_test_user(self.env, login="no-sales", groups="base.group_user")
         with self.assertRaises(AccessError):
@@ -112,7 +115,8 @@ class TestRefunds(ShopSyncCase):
         delivery.button_validate()
         self.assertEqual(self.mug.qty_available, 8)
         self.import_order(order_payload(2008, lines=[MUGS], refunds=[
-            {"id": "R1", "amount": "100.00", "restock": True, "lines": [{"line": "L1", "qty": "1", "amount": "100.00"}]}]))
+            {"id": "R1", "amount": "100.00", "restock": True,
+             "lines": [{"line": "L1", "qty": "1", "amount": "100.00"}]}]))
         refund = sale.shop_refund_ids
         self.assertEqual(refund.return_picking_id.state, "done")
         self.assertEqual(refund.return_picking_id.return_id, delivery)
@@ -120,6 +124,7 @@ class TestRefunds(ShopSyncCase):
         self.assertIn("Stock returned", self.refund_logs(2008).message)
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestCancellation(ShopSyncCase):
     """A shop cancelling an imported order cancels the sale order unless something was delivered."""
 

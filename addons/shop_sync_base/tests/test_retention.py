@@ -1,11 +1,12 @@
 from datetime import date, timedelta
 
 from odoo import fields
-from odoo.tests import freeze_time
+from odoo.tests import freeze_time, tagged
 
 from odoo.addons.shop_sync_base.tests.common import ShopSyncCase, order_payload
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestRetention(ShopSyncCase):
     """Logs and inbox events are deleted after the company's retention; their payloads and
     request/response excerpts are blanked after the (shorter) personal-data period."""

@@ -1,12 +1,13 @@
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.shop_sync_base.tests.common import ShopSyncCase, order_payload
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestSecurity(ShopSyncCase):
     def test_user_reads_logs_but_not_credentials(self):
         user = new_test_user(self.env, "syncuser", groups="shop_sync_base.group_shop_sync_user")
@@ -46,6 +47,7 @@ class TestSecurity(ShopSyncCase):
         self.assertEqual((price.on_create, price.on_update), (True, True))
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestSchedule(ShopSyncCase):
     def test_cron_enqueues_per_backend_jobs_on_its_interval(self):
         self.backend.write({"sync_products": True, "sync_stock": True, "next_sync_at": False})

@@ -1,6 +1,7 @@
-from odoo.tests import TransactionCase
+from odoo.tests import TransactionCase, tagged
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestVatTreatment(TransactionCase):
     """One classification of a sale's VAT for every accounting connector."""
 

@@ -6,13 +6,14 @@ from unittest.mock import patch
 from werkzeug.test import EnvironBuilder
 
 from odoo.http import root
-from odoo.tests import HttpCase, new_test_user
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.shop_sync_base.controllers.webhook import MAX_PAYLOAD
 from odoo.addons.shop_sync_base.services.signatures import hmac_base64
 from odoo.addons.shop_sync_base.tests.common import MemoryShopAdapter, order_payload
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestWebhook(HttpCase):
     @classmethod
     def setUpClass(cls):

@@ -39,7 +39,7 @@ class CcvMixin:
         cls.addClassCleanup(cls.server.stop)
         cls.catalogue = generate(start=datetime.now(UTC), **cls.catalogue_options)
         cls.app.seed(cls.catalogue)
-        for rate, currency in COUNTRIES.values():
+        for _rate, currency in COUNTRIES.values():
             cls.env.ref(f"base.{currency}").active = True
         prepare_odoo_company(cls.env)
         cls.warehouse = cls.env["stock.warehouse"].search([("company_id", "=", cls.env.company.id)], limit=1)

@@ -1,9 +1,11 @@
 from odoo.exceptions import UserError
+from odoo.tests import tagged
 
 from ..services.adapter import CcvAdapter
 from .common import CcvCase
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestCcvBackend(CcvCase):
     catalogue_options = {"products": 4, "customers": 2, "orders": 2}
 

@@ -2,16 +2,19 @@ import math
 from datetime import UTC, datetime
 from unittest.mock import patch
 
+from odoo.tests import tagged
+
+from odoo.addons.shop_sync_base.services.http import RemoteError
+
 from simulators import ccv as ccv_simulator
 from simulators.ccv import API_PREFIX
 from simulators.common import ManualClock
-
-from odoo.addons.shop_sync_base.services.http import RemoteError
 
 from ..services.client import CcvClient
 from .common import CcvCase
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestCcvClient(CcvCase):
     catalogue_options = {"products": 3, "customers": 3, "orders": 23}
 

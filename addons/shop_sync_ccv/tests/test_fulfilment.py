@@ -1,11 +1,14 @@
 """Deliveries of CCV orders: status "Sent" with track and trace once the order is completely
 delivered, the customer mailed; CCV has no partial shipments."""
 
+from odoo.tests import tagged
+
 from odoo.addons.shop_sync_base.tests.common import AFTER_WRITE_FAULTS, deliver
 
 from .common import CcvCase
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestCcvFulfilment(CcvCase):
     @classmethod
     def setUpClass(cls):
@@ -19,7 +22,8 @@ class TestCcvFulfilment(CcvCase):
                              if row["order_id"] == order["id"])
                      and not self.sale_for(order["ordernumber_full"]))
         adapter = self.adapter()
-        self.env["shop.sync.order.importer"]._import(self.backend, adapter.parse_order(adapter.fetch_order(order["id"])))
+        self.env["shop.sync.order.importer"]._import(
+            self.backend, adapter.parse_order(adapter.fetch_order(order["id"])))
         sale = self.sale_for(order["ordernumber_full"])
         self.assertEqual(sale.state, "sale", self.logs("order_import").mapped("message"))
         return order, sale

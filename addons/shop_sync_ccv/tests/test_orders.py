@@ -1,10 +1,13 @@
 from decimal import Decimal
 
+from odoo.tests import tagged
+
 from odoo.addons.shop_sync_base.tests.common import assert_destination_tax
 
 from .common import ALLOWED_SEED_STATES, CcvCase
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestCcvOrders(CcvCase):
     @classmethod
     def setUpClass(cls):

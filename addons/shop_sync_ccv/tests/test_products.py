@@ -1,11 +1,14 @@
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from odoo.tests import tagged
+
 from simulators.ccv import API_PREFIX
 
 from .common import CcvCase
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestCcvProducts(CcvCase):
     catalogue_options = {"products": 6, "customers": 2, "orders": 2}
 

@@ -1,6 +1,9 @@
+from odoo.tests import tagged
+
 from .common import ALLOWED_SEED_STATES, CcvCase
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestCcvReconciliation(CcvCase):
     """The reconciliation reads the CCV orders (and their rows) of the period; the shop is only read."""
 

@@ -1,8 +1,11 @@
+from odoo.tests import tagged
+
 from odoo.addons.shop_sync_base.tests.common import ESCAPED_DESCRIPTION, export_described_product
 
 from .common import CcvCase
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestCcvStockAndExport(CcvCase):
     catalogue_options = {"products": 4, "customers": 2, "orders": 2}
 

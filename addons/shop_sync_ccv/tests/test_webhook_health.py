@@ -1,6 +1,9 @@
+from odoo.tests import tagged
+
 from .common import CcvCase
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestCcvWebhookHealth(CcvCase):
     """"Check webhooks" reads GET /webhooks and compares it with the hub's events."""
 

@@ -1,15 +1,18 @@
 import dataclasses
 import json
 
-from simulators.ccv import sign_webhook
+from odoo.tests import tagged
 
 from odoo.addons.queue_job.job import Job
+
+from simulators.ccv import sign_webhook
 
 from .common import CcvHttpCase
 
 DEAD_ADDRESS = "http://127.0.0.1:9/nobody-listens"
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestCcvWebhooks(CcvHttpCase):
     """Deliveries made by the simulator (its body and ``x-hash`` recipe) posted to the real
     controller with ``url_open``."""

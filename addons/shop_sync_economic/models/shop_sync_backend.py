@@ -104,7 +104,7 @@ class ShopSyncBackend(models.Model):
         related="accounting_import_products", readonly=False, string="Import products from e-conomic")
 
     @api.depends("kind")
-    def _compute_role(self):
+    def _compute_role(self):  # pylint: disable=missing-return
         super()._compute_role()
         for backend in self.filtered(lambda b: b.kind == "economic"):
             backend.role = "accounting"
@@ -301,8 +301,8 @@ class ShopSyncBackend(models.Model):
             zone = self._economic_vat_zone(country)
         account = self._economic_sales_account(group, zone)
         if not account:
-            raise UserError(_("e-conomic product group %(group)s has no sales account for VAT zone %(zone)s (%(where)s);"
-                              " set one in e-conomic and load the values again.", group=group.display_name,
+            raise UserError(_("e-conomic product group %(group)s has no sales account for VAT zone %(zone)s "
+                              "(%(where)s); set one in e-conomic and load the values again.", group=group.display_name,
                               zone=zone, where=where))
         if account.vat_code_missing:
             raise UserError(_("Sales account %(account)s of e-conomic product group %(group)s names VAT code %(code)s, "

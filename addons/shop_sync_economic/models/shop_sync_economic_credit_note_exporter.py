@@ -54,8 +54,9 @@ class ShopSyncEconomicCreditNoteExporter(models.AbstractModel):
         if not invoice:
             refund.accounting_state = "pending"
             return Log._record(backend, "credit_note_export", "skipped", reason=_("Waiting for the invoice"), message=_(
-                "Order %s has no invoice in e-conomic yet: the credit note of refund %s is sent by the scheduled pass "
-                "once it has one.", sale.shop_order_number or sale.name, refund.external_id), **common)
+                "Order %(order)s has no invoice in e-conomic yet: the credit note of refund %(refund)s is sent by the "
+                "scheduled pass once it has one.", order=sale.shop_order_number or sale.name,
+                refund=refund.external_id), **common)
         payload = None
         try:
             client = backend._economic_client()
@@ -160,8 +161,8 @@ class ShopSyncEconomicCreditNoteExporter(models.AbstractModel):
                 (int(b.external_id.split(":", 1)[1]), b.external_ref, b) for b in credit_notes]:
             document = client.get_or_none(f"{DRAFTS}/{draft_number}")
             if document and (document.get("references") or {}).get("other") != stamp:
-                raise UserError(_("Draft invoice %(number)s in e-conomic is not the one this hub created (its reference "
-                                  "is not %(stamp)s): it is not deleted.", number=draft_number, stamp=stamp))
+                raise UserError(_("Draft invoice %(number)s in e-conomic is not the one this hub created (its "
+                                  "reference is not %(stamp)s): it is not deleted.", number=draft_number, stamp=stamp))
             if document:
                 client.delete(f"{DRAFTS}/{draft_number}")
             deleted.append(str(draft_number))
@@ -204,8 +205,9 @@ class ShopSyncEconomicCreditNoteExporter(models.AbstractModel):
         sale.write({"economic_cancel_credit_note_number": credit_number})
         return Log._record(backend, "credit_note_export", "done", reason=_("Order cancelled"),
                            external_id=f"{kind}:{credit_number}", message=_(
-                               "The order was cancelled: credit note draft %(credit)s reverses booked invoice %(number)s "
-                               "(%(net)s net).", credit=credit_number, number=number, net=document.get("netAmount")),
+                               "The order was cancelled: credit note draft %(credit)s reverses booked invoice "
+                               "%(number)s (%(net)s net).", credit=credit_number, number=number,
+                               net=document.get("netAmount")),
                            **common)
 
 

@@ -208,7 +208,8 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
             else:  # e.g. free pick-up: no VAT in any group, often sent untaxed; the product's own group
                 group = backend._economic_product_group(line.product_id)
             sign = -1 if line_quantity < 0 else 1
-            parts = [(sign * quantity, unit_price) for quantity, unit_price in split_line(sign * line_quantity, sign * net)]
+            parts = [(sign * quantity, unit_price)
+                     for quantity, unit_price in split_line(sign * line_quantity, sign * net)]
             for quantity, unit_price in parts:
                 line_net = money(quantity * unit_price)
                 net_total += line_net
@@ -256,7 +257,8 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
                               "description": description, "quantity": float(quantity),
                               "unitNetPrice": float(unit_price)})
         if plan["rounding"]:
-            lines.append({"sortKey": len(lines) + 1, "product": {"productNumber": self._rounding_product(backend, client)},
+            lines.append({"sortKey": len(lines) + 1,
+                          "product": {"productNumber": self._rounding_product(backend, client)},
                           "description": _("Rounding: the shop's VAT, rounded per line, differs from e-conomic's"),
                           "quantity": 1.0, "unitNetPrice": float(plan["rounding"])})
         return lines

@@ -64,7 +64,8 @@ class ShopSyncEconomicOption(models.Model):
         """Fetch every type's collection; create or update the options, archive vanished ones."""
         existing = {(option.option_type, option.number): option
                     for option in self.with_context(active_test=False).search([("backend_id", "=", backend.id)])}
-        rates = {document["vatCode"]: document.get("ratePercentage", 0.0) for document in client.iterate("vat-accounts")}
+        rates = {document["vatCode"]: document.get("ratePercentage", 0.0)
+                 for document in client.iterate("vat-accounts")}
         seen = set()
         for option_type, (collection, key) in COLLECTIONS.items():
             for document in client.iterate(collection):

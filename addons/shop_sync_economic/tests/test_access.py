@@ -2,7 +2,7 @@
 whether the form shows them or not), and the stock master lock cannot be passed from a client."""
 
 from odoo.exceptions import UserError
-from odoo.tests import new_test_user
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.shop_sync_base.tests.common import MANAGER, USER, AccessAssertions
@@ -12,6 +12,7 @@ from .common import EconomicCase
 SALES = "sales_team.group_sale_salesman_all_leads"
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestEconomicActionsCheckGroupAndCompany(AccessAssertions, EconomicCase):
     @classmethod
     def setUpClass(cls):
@@ -61,6 +62,7 @@ class TestEconomicActionsCheckGroupAndCompany(AccessAssertions, EconomicCase):
         self.assertEqual(sale.economic_invoice_state, "booked")
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestStockLockNoClientCanPass(EconomicCase):
     def test_the_pull_context_key_does_not_open_the_stock_master_lock(self):
         warehouse = self.env["stock.warehouse"].search([("company_id", "=", self.company.id)], limit=1)

@@ -1,11 +1,12 @@
 from odoo.exceptions import AccessError
-from odoo.tests import Form, new_test_user
+from odoo.tests import Form, new_test_user, tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 from .common import EconomicCase
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestConfiguration(EconomicCase):
     def test_accounting_role_and_connection_test(self):
         self.assertEqual(self.accounting.role, "accounting")

@@ -2,6 +2,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from unittest.mock import patch
 
+from odoo.tests import tagged
+
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.shop_sync_base.services import records
 
@@ -12,6 +14,7 @@ from .common import EconomicCase
 ORDER = [("product", "Mug", "MUG-1", "2", "100", "25"), ("shipping", "GLS", "", "1", "50", "25")]
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestCreditNotes(EconomicCase):
     """A shop refund becomes one e-conomic credit note (a draft with negative lines) with the VAT
     treatment of the order's invoice; a cancellation deletes our draft or credits a booked invoice."""
@@ -134,6 +137,7 @@ class TestCreditNotes(EconomicCase):
         self.assertEqual(self.sim.drafts[refund.economic_credit_note_number]["grossAmount"], -50.0)
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestCancellation(EconomicCase):
     def setUp(self):
         super().setUp()

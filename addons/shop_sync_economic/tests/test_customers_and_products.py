@@ -1,10 +1,12 @@
 from unittest.mock import patch
 
 from odoo import Command
+from odoo.tests import tagged
 
 from .common import EconomicCase
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestCustomers(EconomicCase):
     def customer(self, **fields):
         body = {"name": "Existing", "currency": "DKK", "customerGroup": {"customerGroupNumber": 1},
@@ -93,6 +95,7 @@ class TestCustomers(EconomicCase):
                          .mapped("external_id"), ["7"])
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestProducts(EconomicCase):
     @classmethod
     def setUpClass(cls):

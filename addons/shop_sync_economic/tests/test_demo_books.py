@@ -4,7 +4,7 @@ from datetime import datetime
 from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
-from odoo.tests import TransactionCase
+from odoo.tests import TransactionCase, tagged
 
 from simulators.common import SimulatorServer
 from simulators.economic import AGREEMENT_GRANT_TOKEN, APP_SECRET_TOKEN, EconomicSimulator
@@ -15,6 +15,7 @@ DEMO = generate(products=20, orders=30, seed=42)  # what `python -m simulators` 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestDemoBooksBalance(TransactionCase):
     """Issue 15: every imported demo order is booked in e-conomic with the shop's gross, VAT and date."""
 

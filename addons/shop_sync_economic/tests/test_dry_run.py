@@ -1,11 +1,14 @@
 from datetime import date
 from unittest.mock import patch
 
+from odoo.tests import tagged
+
 from odoo.addons.shop_sync_base.tests.common import MemoryShopAdapter, order_payload
 
 from .common import EconomicCase
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestDryRunWithAccounting(EconomicCase):
     """The invoice job an import queues is rolled back with the dry-run, never run inline."""
 

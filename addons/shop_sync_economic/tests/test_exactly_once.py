@@ -2,11 +2,14 @@
 request and then fail: a 5xx answer and a dropped connection.  Each must leave exactly one remote
 record and one binding, with the POST sent once (e-conomic has no idempotency key)."""
 
+from odoo.tests import tagged
+
 from .common import EconomicCase
 
 AFTER_WRITE_FAULTS = ({"kind": "error_after_write", "status": 504}, {"kind": "drop_after_write"})
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestExactlyOnce(EconomicCase):
     def fresh_remote(self):
         """An empty e-conomic for the next fault: no records there, no bindings to them here."""

@@ -1,6 +1,6 @@
 from unittest.mock import patch
 
-from odoo.tests import new_test_user
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 
@@ -14,6 +14,7 @@ FULL_ORDER = [
 ]
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestInvoiceExport(EconomicCase):
     def test_domestic_order_becomes_one_draft_with_every_line(self):
         sale = self.import_order(1001, FULL_ORDER)
@@ -280,7 +281,6 @@ class TestInvoiceExport(EconomicCase):
             trap.assert_jobs_count(1, only=self.accounting._economic_export_invoice)
         user = new_test_user(self.env, "seller", groups="sales_team.group_sale_salesman_all_leads,"
                                                         "shop_sync_base.group_shop_sync_user")
-        inline = dict(self.env.context, queue_job__no_delay=True)
-        sale.with_user(user).with_context(inline).action_economic_send()
+        sale.with_user(user).with_context(queue_job__no_delay=True).action_economic_send()
         self.assertEqual(sale.economic_invoice_state, "draft")
         self.assertEqual(len(self.sim.drafts), 1)

@@ -1,11 +1,14 @@
 from datetime import date
 from unittest.mock import patch
 
+from odoo.tests import tagged
+
 from odoo.addons.shop_sync_base.tests.common import MemoryShopAdapter, order_payload
 
 from .common import EconomicCase
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestReconciliationWithInvoices(EconomicCase):
     """The reconciliation finds the e-conomic invoices of a shop's orders through the accounting hook."""
 

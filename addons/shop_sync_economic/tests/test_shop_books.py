@@ -2,18 +2,19 @@ import unittest
 from decimal import Decimal
 from unittest.mock import patch
 
-from odoo.tests import TransactionCase
-
-from simulators.common import SimulatorServer
-from simulators.economic import AGREEMENT_GRANT_TOKEN, APP_SECRET_TOKEN, EconomicSimulator
-from simulators.seed import configure_economic_vat
+from odoo.tests import TransactionCase, tagged
 
 try:  # the WooCommerce connector is another addon: this test runs when it is installed as well
     from odoo.addons.shop_sync_woocommerce.tests.common import WooCommerceMixin
 except ImportError:  # pragma: no cover - the addon is not on the addons path
     WooCommerceMixin = object
 
+from simulators.common import SimulatorServer
+from simulators.economic import AGREEMENT_GRANT_TOKEN, APP_SECRET_TOKEN, EconomicSimulator
+from simulators.seed import configure_economic_vat
 
+
+@tagged("post_install", "-at_install", "shop_sync")
 class TestWooCommerceBooks(WooCommerceMixin, TransactionCase):
     """Every seeded WooCommerce order, imported, invoiced and refunded through the hub: its documents in
     e-conomic (invoice minus credit notes) add up to what the shop kept (total minus refunds)."""
@@ -58,7 +59,8 @@ class TestWooCommerceBooks(WooCommerceMixin, TransactionCase):
         refunded, cancelled = kept[0], kept[1]
         order = next(o for o in self.shop.orders.values() if o["number"] == refunded.shop_order_number)
         item = order["line_items"][0]
-        gross = ((Decimal(item["subtotal"]) + Decimal(item["subtotal_tax"])) / item["quantity"]).quantize(Decimal("0.01"))
+        gross = ((Decimal(item["subtotal"]) + Decimal(item["subtotal_tax"])) / item["quantity"]).quantize(
+            Decimal("0.01"))
         self.shop.refund_order(refunded.shop_order_number, gross, [(item["id"], 1, gross)], reason="Return")
         self.shop.set_order_status(cancelled.shop_order_number, "cancelled")
         self.backend._poll_orders()

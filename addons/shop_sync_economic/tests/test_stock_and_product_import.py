@@ -2,6 +2,7 @@ from datetime import datetime
 from unittest.mock import patch
 
 from odoo.exceptions import UserError
+from odoo.tests import tagged
 
 from ..models import shop_sync_economic_product_importer as importer
 from ..services import mapper
@@ -10,6 +11,7 @@ from .common import EconomicCase
 T0 = 1_767_614_400.0  # 2026-01-05T12:00:00Z
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestStockMaster(EconomicCase):
     @classmethod
     def setUpClass(cls):
@@ -88,6 +90,7 @@ class TestStockMaster(EconomicCase):
         self.assertEqual(self.on_hand(other), 5)
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestProductImport(EconomicCase):
     def test_economic_products_become_odoo_products(self):
         self.company.account_sale_tax_id = self.tax25
@@ -116,12 +119,13 @@ class TestProductImport(EconomicCase):
 
         def product_record(document, factor):
             if document["productNumber"] == "ECO-2":
-                raise UserError("ECO-2 cannot be read")
+                raise UserError("ECO-2 cannot be read")  # pylint: disable=translation-required
             return mapper.product_record(document, factor)
 
         with patch.object(importer, "product_record", product_record):
             self.assertEqual(self.accounting._economic_import_products(full=True), 1)
         self.assertTrue(self.env["product.product"].search([("default_code", "=", "ECO-1")]))
         log = self.logs("product_import")[0]
-        self.assertEqual((log.state, log.reason, log.message), ("error", "Product import stopped", "ECO-2 cannot be read"))
+        self.assertEqual((log.state, log.reason, log.message),
+                         ("error", "Product import stopped", "ECO-2 cannot be read"))
         self.assertFalse(self.accounting.products_synced_until, "the next run reads them again")

@@ -3,7 +3,7 @@ stock and flow 3, against the simulator over HTTP."""
 
 from datetime import timedelta
 
-from odoo.tests import freeze_time
+from odoo.tests import freeze_time, tagged
 
 from odoo.addons.shop_sync_base.tests.common import (
     ESCAPED_DESCRIPTION, assert_destination_tax, export_described_product)
@@ -16,6 +16,7 @@ from simulators.shopify.state import GATEWAYS
 ALLOWED = ("paid", "shipped", "completed")  # seed states whose Shopify code is PAID
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestConnection(ShopifyCase):
     def test_connection_ok_remembers_the_primary_location(self):
         self.backend.action_test_connection()
@@ -42,6 +43,7 @@ class TestConnection(ShopifyCase):
         self.assertEqual(self.backend._adapter_config()["access_token"], ACCESS_TOKEN)
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestOrderPoll(ShopifyCase):
     @classmethod
     def setUpClass(cls):
@@ -136,6 +138,7 @@ class TestOrderPoll(ShopifyCase):
         self.assertFalse(self.backend.orders_synced_until)
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestProducts(ShopifyCase):
     def variant(self, sku):
         return self.env["product.product"].search([("default_code", "=", sku)])
@@ -183,6 +186,7 @@ class TestProducts(ShopifyCase):
         self.assertTrue(self.variant(seed.variants[0].sku))
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestStockAndExport(ShopifyCase):
     @classmethod
     def setUpClass(cls):

@@ -1,6 +1,8 @@
 """Flow-3 product creation in Shopify under faults that apply a mutation and then fail: the
 product is found again by its creation tag, the variants by SKU."""
 
+from odoo.tests import tagged
+
 from odoo.addons.shop_sync_base.tests.common import VariantCreateExactlyOnceMixin
 from odoo.addons.shop_sync_shopify.services.queries import API_VERSION
 
@@ -9,6 +11,7 @@ from .common import ShopifyCase
 GRAPHQL_PATH = f"/admin/api/{API_VERSION}/graphql.json"
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestShopifyCreatesOnce(VariantCreateExactlyOnceMixin, ShopifyCase):
     @property
     def fault_plan(self):

@@ -1,12 +1,13 @@
 """Deliveries of Shopify orders become fulfillments in the shop (simulator over HTTP)."""
 
-from odoo.tests import freeze_time
+from odoo.tests import freeze_time, tagged
 
 from odoo.addons.shop_sync_base.tests.common import AFTER_WRITE_FAULTS, deliver
 from odoo.addons.shop_sync_shopify.tests.common import START, ShopifyCase
 
 
 @freeze_time(START)
+@tagged("post_install", "-at_install", "shop_sync")
 class TestFulfilment(ShopifyCase):
     @classmethod
     def setUpClass(cls):
@@ -22,7 +23,8 @@ class TestFulfilment(ShopifyCase):
             if order["state"] != "paid" or self.sale_for(order["name"]) or not any(
                     line["quantity"] >= min_quantity for line in order["line_items"]):
                 continue
-            self.env["shop.sync.order.importer"]._import(self.backend, adapter.parse_order(adapter.fetch_order(order["id"])))
+            self.env["shop.sync.order.importer"]._import(
+                self.backend, adapter.parse_order(adapter.fetch_order(order["id"])))
             sale = self.sale_for(order["name"])
             if sale.state == "sale":
                 return order, sale

@@ -1,10 +1,11 @@
-from odoo.tests import freeze_time
+from odoo.tests import freeze_time, tagged
 
 from odoo.addons.shop_sync_shopify.tests.common import START, ShopifyCase
 
 ALLOWED = ("paid", "shipped", "completed")  # seed states whose Shopify code is PAID
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestShopifyReconciliation(ShopifyCase):
     """The reconciliation reads the shop's orders through the Admin API and matches the imported ones."""
 

@@ -1,10 +1,11 @@
 """Shopify refunds (``Order.refunds``, read when the order has a refunded amount) and cancellations."""
 
-from odoo.tests import freeze_time
+from odoo.tests import freeze_time, tagged
 
 from odoo.addons.shop_sync_shopify.tests.common import START, ShopifyCase
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestShopifyRefunds(ShopifyCase):
     @classmethod
     def setUpClass(cls):

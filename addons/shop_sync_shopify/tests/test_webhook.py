@@ -4,12 +4,13 @@ import dataclasses
 import json
 from unittest.mock import patch
 
-from odoo.tests import HttpCase, freeze_time
+from odoo.tests import HttpCase, freeze_time, tagged
 
 from odoo.addons.shop_sync_shopify.tests.common import START, ShopifyCase
 from simulators.shopify import API_SECRET, SHOP_DOMAIN, webhook_signature
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestWebhooks(ShopifyCase, HttpCase):
     @classmethod
     def setUpClass(cls):

@@ -1,6 +1,9 @@
+from odoo.tests import tagged
+
 from .common import ShopifyCase
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestShopifyWebhookHealth(ShopifyCase):
     """"Check webhooks" compares the shop's webhookSubscriptions with the topics the hub needs."""
 

@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from odoo.tests import BaseCase
+from odoo.tests import BaseCase, tagged
 
 from odoo.addons.shop_sync_base.services.adapter import WebhookRejected
 from odoo.addons.shop_sync_base.services.signatures import hmac_base64
@@ -33,6 +33,7 @@ def order(**changes):
     return payload
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestWooCommerceAdapter(BaseCase):
     def setUp(self):
         super().setUp()

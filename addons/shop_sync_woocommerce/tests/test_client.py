@@ -1,6 +1,6 @@
 import math
 
-from odoo.tests import BaseCase
+from odoo.tests import BaseCase, tagged
 
 from odoo.addons.shop_sync_base.services.http import RemoteError
 from odoo.addons.shop_sync_woocommerce.services.adapter import WooCommerceAdapter
@@ -12,6 +12,7 @@ from simulators.woocommerce import CONSUMER_KEY, CONSUMER_SECRET, WooCommerceSim
 from .common import CATALOGUE
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestWooClient(BaseCase):
     """The client against the simulator alone (no database)."""
 

@@ -1,6 +1,9 @@
+from odoo.tests import tagged
+
 from .common import WooCommerceCase
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestWooCommerceDryRun(WooCommerceCase):
     """A dry-run against the simulator reads the shop and writes nowhere."""
 
@@ -10,7 +13,8 @@ class TestWooCommerceDryRun(WooCommerceCase):
         self.shop.journal.clear()
         Sale, Log, Event = self.env["sale.order"], self.env["shop.sync.log"], self.env["shop.sync.event"]
         counts = (Sale.search_count([]), Log.search_count([]), Event.search_count([]))
-        wizard = self.env["shop.sync.dry.run"].create({"backend_id": self.backend.id, "objects": "both", "record_limit": 5})
+        wizard = self.env["shop.sync.dry.run"].create(
+            {"backend_id": self.backend.id, "objects": "both", "record_limit": 5})
         wizard.action_run()
         orders = wizard.line_ids.filtered(lambda line: line.object == "order")
         self.assertEqual(len(set(orders.mapped("external_ref"))), 5)

@@ -1,11 +1,14 @@
 """Flow-3 product creation in WooCommerce under faults that apply the create and then fail."""
 
+from odoo.tests import tagged
+
 from odoo.addons.shop_sync_base.tests.common import VariantCreateExactlyOnceMixin
 from simulators.woocommerce import API_ROOT
 
 from .common import WooCommerceCase
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestWooCommerceCreatesOnce(VariantCreateExactlyOnceMixin, WooCommerceCase):
     @property
     def fault_plan(self):

@@ -1,11 +1,14 @@
 """Deliveries of WooCommerce orders: a customer note with the tracking, status completed once the
 order is completely delivered, and the Shipment Tracking items when the store uses them."""
 
+from odoo.tests import tagged
+
 from odoo.addons.shop_sync_base.tests.common import AFTER_WRITE_FAULTS, deliver
 
 from .common import WooCommerceCase
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestWooCommerceFulfilment(WooCommerceCase):
     @classmethod
     def setUpClass(cls):
@@ -18,7 +21,8 @@ class TestWooCommerceFulfilment(WooCommerceCase):
                      and any(line["quantity"] >= min_quantity for line in order["line_items"])
                      and not self.sales().filtered(lambda sale: sale.shop_order_number == order["number"]))
         adapter = self.backend._get_adapter()
-        self.env["shop.sync.order.importer"]._import(self.backend, adapter.parse_order(adapter.fetch_order(order["id"])))
+        self.env["shop.sync.order.importer"]._import(
+            self.backend, adapter.parse_order(adapter.fetch_order(order["id"])))
         sale = self.sales().filtered(lambda sale: sale.shop_order_number == order["number"])
         self.assertEqual(sale.state, "sale", self.logs("order_import").mapped("message"))
         return order, sale

@@ -1,5 +1,7 @@
 from decimal import Decimal
 
+from odoo.tests import tagged
+
 from odoo.addons.shop_sync_base.tests.common import assert_destination_tax
 from simulators.seed import EU, generate
 from simulators.woocommerce import STATE_TO_STATUS
@@ -9,6 +11,7 @@ from .common import CATALOGUE, WooCommerceCase
 ALLOWED = ("processing", "completed")
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestWooCommerceOrders(WooCommerceCase):
     @classmethod
     def setUpClass(cls):

@@ -1,10 +1,12 @@
 from odoo import Command
+from odoo.tests import tagged
 
 from odoo.addons.shop_sync_base.tests.common import ESCAPED_DESCRIPTION, export_described_product
 
 from .common import CATALOGUE, WooCommerceCase
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestWooCommerceProducts(WooCommerceCase):
     def variant(self, sku):
         return self.env["product.product"].with_context(active_test=False).search([("default_code", "=", sku)])
@@ -66,6 +68,7 @@ class TestWooCommerceProducts(WooCommerceCase):
         self.assertEqual(sorted(v.sku for v in record.variants), sorted(v.sku for v in variable.variants))
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestWooCommerceStockAndExport(WooCommerceCase):
     @classmethod
     def setUpClass(cls):

@@ -9,6 +9,8 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
+from odoo.tests import tagged
+
 from odoo.addons.shop_sync_base.tests.common import ShopSyncCase
 from odoo.addons.shop_sync_woocommerce.services.adapter import WooCommerceAdapter
 
@@ -65,6 +67,7 @@ def recompute(order, rate):
     return order
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestRealWooCommercePayloads(ShopSyncCase):
     @classmethod
     def setUpClass(cls):

@@ -1,11 +1,14 @@
 from collections import Counter
 
 
+from odoo.tests import tagged
+
 from .common import CATALOGUE, WooCommerceCase
 
 ALLOWED = ("processing", "completed")
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestWooCommerceReconciliation(WooCommerceCase):
     """The reconciliation reads the simulator's orders of the period and matches every imported one."""
 

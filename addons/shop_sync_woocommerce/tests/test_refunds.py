@@ -1,8 +1,11 @@
 from decimal import Decimal
 
+from odoo.tests import tagged
+
 from .common import CATALOGUE, WooCommerceCase
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestWooCommerceRefunds(WooCommerceCase):
     """WooCommerce refunds (the order's ``refunds`` + ``/orders/<id>/refunds``) and cancellations."""
 

@@ -1,9 +1,12 @@
 from unittest.mock import patch
 
 
+from odoo.tests import tagged
+
 from .common import WooCommerceCase
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestWooCommerceWebhookHealth(WooCommerceCase):
     """"Check webhooks" reads GET /webhooks (every status) and compares it with the hub's topics."""
 

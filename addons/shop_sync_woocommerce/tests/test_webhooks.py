@@ -4,6 +4,7 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import fields
+from odoo.tests import tagged
 
 from odoo.addons.shop_sync_base.services.signatures import hmac_base64
 
@@ -12,6 +13,7 @@ from simulators.woocommerce import STATE_TO_STATUS
 from .common import CATALOGUE, WooCommerceHttpCase
 
 
+@tagged("post_install", "-at_install", "shop_sync")
 class TestWooCommerceWebhooks(WooCommerceHttpCase):
     """Deliveries of the simulator go through Odoo's real HTTP server and webhook controller."""
 
@@ -113,7 +115,8 @@ class TestWooCommerceWebhooks(WooCommerceHttpCase):
         self.assertEqual(self.events(topic="order.updated").sorted("id").mapped("message"),
                          ["Order cancelled", "Older than the version already imported"])
         [stale_price] = self.events(object="product").filtered(lambda event: '"111.00"' in event.payload)
-        self.assertEqual((stale_price.state, stale_price.message), ("skipped", "Older than the version already imported"))
+        self.assertEqual((stale_price.state, stale_price.message),
+                         ("skipped", "Older than the version already imported"))
 
     def test_bad_signature_is_refused_and_logged(self):
         self.backend.webhook_secret = "whsec-test"
