@@ -29,7 +29,6 @@ class Address:
     street2: str = ""
     zip: str = ""
     city: str = ""
-    state: str = ""
     country_code: str = ""  # ISO 3166-1 alpha-2
     phone: str = ""
     email: str = ""
@@ -43,7 +42,6 @@ class Customer:
     company: str = ""  # empty: a private person
     vat: str = ""
     phone: str = ""
-    external_id: str = ""
 
     @property
     def is_company(self):
@@ -148,7 +146,6 @@ class Variant:
     barcode: str = ""
     weight: Decimal | None = None  # kg
     external_id: str = ""
-    stock: Decimal | None = None
 
 
 @dataclass

@@ -180,12 +180,11 @@ class CcvAdapter(CcvStockMixin, CcvProductExportMixin, ShopAdapter):
                 price=price + _decimal(combination.get("netto_extra_price")),
                 barcode=combination.get("ean_number") or "", weight=weight,
                 external_id=f"{COMBINATION_PATH}/{combination['id']}",
-                stock=_decimal(combination.get("stock")),
             ) for combination in combinations]
         else:
             variants = [records.Variant(
                 sku=payload.get("productnumber") or "", price=price, barcode=payload.get("eannumber") or "",
-                weight=weight, external_id=f"{PRODUCT_PATH}/{payload['id']}", stock=_decimal(payload.get("stock")))]
+                weight=weight, external_id=f"{PRODUCT_PATH}/{payload['id']}")]
         return records.Product(
             external_id=str(payload["id"]), name=payload.get("name") or "", sku=payload.get("productnumber") or "",
             description=payload.get("description") or "", price=price, price_includes_tax=False,

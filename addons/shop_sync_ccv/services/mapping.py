@@ -34,7 +34,7 @@ def _address(data, email):
     return records.Address(
         name=name or "", company=data.get("company") or "", street=street or "",
         street2=data.get("address_line_2") or "", zip=data.get("zipcode") or "", city=data.get("city") or "",
-        state=data.get("province") or "", country_code=(data.get("country_code") or "").upper(),
+        country_code=(data.get("country_code") or "").upper(),
         phone=data.get("telephone") or data.get("mobile") or "", email=email)
 
 def _customer(customer, billing):
@@ -46,7 +46,7 @@ def _customer(customer, billing):
     return records.Customer(
         email=(customer.get("email") or "").strip(), first_name=data.get("first_name") or "",
         last_name=data.get("last_name") or "", company=company, vat=customer.get("btw") or "",
-        phone=billing.phone, external_id=str(customer.get("id") or ""))
+        phone=billing.phone)
 
 def _row_line(row):
     options = ", ".join(f"{part.get('option_name')}: {part.get('value_name')}"

@@ -185,7 +185,7 @@ def _address(node, email=None):
     return records.Address(
         name=node.get("name") or "", company=node.get("company") or "", street=node.get("address1") or "",
         street2=node.get("address2") or "", zip=node.get("zip") or "", city=node.get("city") or "",
-        state=node.get("province") or "", country_code=node.get("countryCodeV2") or "",
+        country_code=node.get("countryCodeV2") or "",
         phone=node.get("phone") or "", email=email or "")
 
 

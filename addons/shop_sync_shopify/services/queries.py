@@ -22,7 +22,7 @@ _MONEY = "presentmentMoney { amount currencyCode }"
 
 _ADDRESS = """
 fragment AddressFields on MailingAddress {
-  name firstName lastName company address1 address2 zip city province countryCodeV2 phone
+  name firstName lastName company address1 address2 zip city countryCodeV2 phone
 }
 """
 
@@ -42,7 +42,7 @@ fragment OrderFields on Order {{
   id name createdAt updatedAt processedAt cancelledAt displayFinancialStatus
   email phone note taxesIncluded presentmentCurrencyCode paymentGatewayNames discountCodes
   customAttributes {{ key value }}
-  customer {{ id email firstName lastName phone defaultAddress {{ company }} }}
+  customer {{ email firstName lastName phone defaultAddress {{ company }} }}
   billingAddress {{ ...AddressFields }}
   shippingAddress {{ ...AddressFields }}
   totalPriceSet {{ {_MONEY} }}

@@ -158,7 +158,6 @@ class WooCommerceAdapter(WooCommerceStockMixin, WooCommerceProductExportMixin, S
                                                quantity=Decimal(1), unit_price=amount, tax_rate=rate,
                                                tax_amount=reduction_taxes[rate]))
         billing, shipping = payload.get("billing") or {}, payload.get("shipping") or {}
-        customer_id = payload.get("customer_id") or 0
         return records.Order(
             external_id=str(payload["id"]), number=str(payload.get("number") or payload["id"]),
             state=payload.get("status") or "", created_at=_gmt(payload, "date_created"),
@@ -167,8 +166,7 @@ class WooCommerceAdapter(WooCommerceStockMixin, WooCommerceProductExportMixin, S
             customer=records.Customer(
                 email=(billing.get("email") or "").strip(), first_name=billing.get("first_name") or "",
                 last_name=billing.get("last_name") or "", company=(billing.get("company") or "").strip(),
-                vat=_vat(payload), phone=billing.get("phone") or "",
-                external_id=str(customer_id) if customer_id else ""),
+                vat=_vat(payload), phone=billing.get("phone") or ""),
             billing=_address(billing), shipping=_address(shipping),
             lines=lines, prices_include_tax=include_tax, payment_method=payload.get("payment_method") or "",
             paid=bool(payload.get("date_paid_gmt") or payload.get("date_paid")), paid_at=_gmt(payload, "date_paid"),
@@ -204,13 +202,12 @@ class WooCommerceAdapter(WooCommerceStockMixin, WooCommerceProductExportMixin, S
                 price=_optional_amount(variation.get("regular_price")), barcode=variation.get("global_unique_id") or "",
                 weight=_optional_amount(variation.get("weight")),
                 external_id=variant_id(payload["id"], variation["id"]),
-                stock=_optional_amount(variation.get("stock_quantity")),
             ) for variation in payload[VARIATIONS_KEY] if variation.get("status") != "trash"]
         else:
             variants = [records.Variant(
                 sku=payload.get("sku") or "", price=_optional_amount(payload.get("regular_price")),
                 barcode=payload.get("global_unique_id") or "", weight=_optional_amount(payload.get("weight")),
-                external_id=str(payload["id"]), stock=_optional_amount(payload.get("stock_quantity")))]
+                external_id=str(payload["id"]))]
         categories = payload.get("categories") or []
         return records.Product(
             external_id=str(payload["id"]), name=payload.get("name") or "", sku=payload.get("sku") or "",

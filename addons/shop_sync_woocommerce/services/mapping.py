@@ -91,7 +91,7 @@ def _address(address):
     return records.Address(
         name=name, company=address.get("company") or "", street=address.get("address_1") or "",
         street2=address.get("address_2") or "", zip=address.get("postcode") or "", city=address.get("city") or "",
-        state=address.get("state") or "", country_code=(address.get("country") or "").upper(),
+        country_code=(address.get("country") or "").upper(),
         phone=address.get("phone") or "", email=address.get("email") or "")
 
 
