@@ -13,7 +13,7 @@ class SaleOrder(models.Model):
     _inherit = "sale.order"
 
     shop_sync_backend_id = fields.Many2one("shop.sync.backend", "Shop backend", readonly=True, index="btree_not_null",
-                                           copy=False)
+                                           copy=False, check_company=True)
     shop_order_number = fields.Char("Shop order number", readonly=True, index="btree_not_null", copy=False)
     shop_order_state = fields.Char("Shop order state", readonly=True, copy=False)
     shop_payment_method = fields.Char("Shop payment method", readonly=True, copy=False)

@@ -155,10 +155,11 @@ class ShopSyncBackend(models.Model):
             return None
 
     def _compute_webhook_url(self):
-        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
         for backend in self:
+            # get_base_url(): the record's root URL (Odoo's hook for a per-record or per-website address)
             backend.webhook_url = (
-                f"{base_url}/shop_sync/webhook/{backend.id}/{backend.sudo().webhook_token}" if backend.id else False)
+                f"{backend.get_base_url() or ''}/shop_sync/webhook/{backend.id}/{backend.sudo().webhook_token}"
+                if backend.id else False)
 
     @api.depends("kind")
     def _compute_field_mapping_html(self):

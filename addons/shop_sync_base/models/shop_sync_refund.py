@@ -11,16 +11,18 @@ class ShopSyncRefund(models.Model):
     _name = "shop.sync.refund"
     _description = "Shop Refund"
     _order = "date desc, id desc"
+    _check_company_auto = True
 
     name = fields.Char(required=True, readonly=True)
     backend_id = fields.Many2one("shop.sync.backend", required=True, readonly=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="backend_id.company_id", store=True)
-    sale_order_id = fields.Many2one("sale.order", required=True, readonly=True, ondelete="cascade", index=True)
+    sale_order_id = fields.Many2one("sale.order", required=True, readonly=True, ondelete="cascade", index=True,
+                                    check_company=True)
     external_id = fields.Char("Shop refund id", required=True, readonly=True)
     date = fields.Datetime(readonly=True)
     reason = fields.Char(readonly=True)
     restock = fields.Boolean("Restocked by the shop", readonly=True)
-    return_picking_id = fields.Many2one("stock.picking", "Stock return", readonly=True)
+    return_picking_id = fields.Many2one("stock.picking", "Stock return", readonly=True, check_company=True)
     currency_id = fields.Many2one(related="sale_order_id.currency_id")
     amount_untaxed = fields.Monetary("Untaxed", readonly=True)
     amount_tax = fields.Monetary("Tax", readonly=True)
@@ -66,13 +68,15 @@ class ShopSyncRefundLine(models.Model):
     _name = "shop.sync.refund.line"
     _description = "Shop Refund Line"
     _order = "refund_id, id"
+    _check_company_auto = True
 
     refund_id = fields.Many2one("shop.sync.refund", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="refund_id.company_id", store=True)
     sale_line_id = fields.Many2one("sale.order.line", "Order line", readonly=True, ondelete="set null",
+                                   check_company=True,
                                    help="The order line refunded; for an amount refunded without lines, the line "
                                         "whose taxes it carries.")
-    product_id = fields.Many2one("product.product", readonly=True)
+    product_id = fields.Many2one("product.product", readonly=True, check_company=True)
     name = fields.Char(readonly=True)
     kind = fields.Selection([("product", "Product"), ("shipping", "Shipping"), ("fee", "Fee"),
                              ("amount", "Amount without lines")], required=True, readonly=True)

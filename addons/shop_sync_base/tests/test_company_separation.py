@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 
@@ -71,3 +73,23 @@ class TestCompanySeparation(ShopSyncCase):
         self.assertTrue(foreign)
         with self.assertRaises(UserError):
             self.backend.warehouse_id = foreign
+
+    def test_sale_order_and_refund_refuse_another_company_records(self):
+        self.import_order(order_payload(6006, lines=UNTAXED_MUG))
+        sale = self.sale_for(6006)
+        other_backend = self.env["shop.sync.backend"].create({"name": "Other shop", "company_id": self.other.id})
+        with self.assertRaises(UserError):
+            sale.shop_sync_backend_id = other_backend
+        buyer = self.env["res.partner"].create({"name": "Buyer of both"})
+        foreign_sale = self.env["sale.order"].create({"partner_id": buyer.id, "company_id": self.other.id})
+        with self.assertRaises(UserError):
+            self.env["shop.sync.refund"].create({
+                "name": "R-6006", "backend_id": self.backend.id, "sale_order_id": foreign_sale.id, "external_id": "R1"})
+
+    def test_webhook_url_starts_with_the_backends_base_url(self):
+        """The address comes from get_base_url(), which a module may answer per record (e.g. a website's domain)."""
+        Backend = type(self.backend)
+        with patch.object(Backend, "get_base_url", lambda backend: "https://hub.example.com"):
+            backend = self.env["shop.sync.backend"].create({"name": "Hub shop"})
+            self.assertEqual(backend.webhook_url,
+                             f"https://hub.example.com/shop_sync/webhook/{backend.id}/{backend.sudo().webhook_token}")

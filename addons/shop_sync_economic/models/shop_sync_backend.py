@@ -37,31 +37,42 @@ class ShopSyncBackend(models.Model):
 
     # reference values and defaults
     economic_option_ids = fields.One2many(OPTION, "backend_id", "e-conomic values")
-    economic_layout_id = fields.Many2one(OPTION, "Layout", domain="[('backend_id', '=', id), "
-                                         "('option_type', '=', 'layout')]")
+    economic_layout_id = fields.Many2one(
+        OPTION, "Layout", check_company=True, domain="[('backend_id', '=', id), ('option_type', '=', 'layout')]")
     economic_payment_terms_id = fields.Many2one(
-        OPTION, "Payment terms", domain="[('backend_id', '=', id), ('option_type', '=', 'payment_terms')]",
+        OPTION, "Payment terms", check_company=True,
+        domain="[('backend_id', '=', id), ('option_type', '=', 'payment_terms')]",
         help="Used when no payment-method mapping matches the order's payment method.")
     economic_vat_zone_domestic_id = fields.Many2one(
-        OPTION, "VAT zone: domestic", domain="[('backend_id', '=', id), ('option_type', '=', 'vat_zone')]")
+        OPTION, "VAT zone: domestic", check_company=True,
+        domain="[('backend_id', '=', id), ('option_type', '=', 'vat_zone')]")
     economic_vat_zone_eu_id = fields.Many2one(
-        OPTION, "VAT zone: EU", domain="[('backend_id', '=', id), ('option_type', '=', 'vat_zone')]")
+        OPTION, "VAT zone: EU", check_company=True,
+        domain="[('backend_id', '=', id), ('option_type', '=', 'vat_zone')]")
     economic_vat_zone_abroad_id = fields.Many2one(
-        OPTION, "VAT zone: abroad", domain="[('backend_id', '=', id), ('option_type', '=', 'vat_zone')]")
+        OPTION, "VAT zone: abroad", check_company=True,
+        domain="[('backend_id', '=', id), ('option_type', '=', 'vat_zone')]")
     economic_customer_group_domestic_id = fields.Many2one(
-        OPTION, "Customer group: domestic", domain="[('backend_id', '=', id), ('option_type', '=', 'customer_group')]")
+        OPTION, "Customer group: domestic", check_company=True,
+        domain="[('backend_id', '=', id), ('option_type', '=', 'customer_group')]")
     economic_customer_group_eu_id = fields.Many2one(
-        OPTION, "Customer group: EU", domain="[('backend_id', '=', id), ('option_type', '=', 'customer_group')]")
+        OPTION, "Customer group: EU", check_company=True,
+        domain="[('backend_id', '=', id), ('option_type', '=', 'customer_group')]")
     economic_customer_group_abroad_id = fields.Many2one(
-        OPTION, "Customer group: abroad", domain="[('backend_id', '=', id), ('option_type', '=', 'customer_group')]")
+        OPTION, "Customer group: abroad", check_company=True,
+        domain="[('backend_id', '=', id), ('option_type', '=', 'customer_group')]")
     economic_product_group_id = fields.Many2one(
-        OPTION, "Product group: goods", domain="[('backend_id', '=', id), ('option_type', '=', 'product_group')]")
+        OPTION, "Product group: goods", check_company=True,
+        domain="[('backend_id', '=', id), ('option_type', '=', 'product_group')]")
     economic_service_group_id = fields.Many2one(
-        OPTION, "Product group: services", domain="[('backend_id', '=', id), ('option_type', '=', 'product_group')]",
+        OPTION, "Product group: services", check_company=True,
+        domain="[('backend_id', '=', id), ('option_type', '=', 'product_group')]",
         help="For service products, shipping, fees and discounts.")
-    economic_unit_id = fields.Many2one(OPTION, "Unit", domain="[('backend_id', '=', id), ('option_type', '=', 'unit')]")
+    economic_unit_id = fields.Many2one(
+        OPTION, "Unit", check_company=True, domain="[('backend_id', '=', id), ('option_type', '=', 'unit')]")
     economic_rounding_group_id = fields.Many2one(
-        OPTION, "Product group: rounding", domain="[('backend_id', '=', id), ('option_type', '=', 'product_group')]",
+        OPTION, "Product group: rounding", check_company=True,
+        domain="[('backend_id', '=', id), ('option_type', '=', 'product_group')]",
         help="A product group whose sales accounts carry no VAT code. When e-conomic's VAT (per line) misses the "
              "shop's tax by some cents, one line of product SHOPSYNC-ROUNDING in this group carries the "
              "difference, so the invoice's gross equals the shop's total; without it such orders are refused.")

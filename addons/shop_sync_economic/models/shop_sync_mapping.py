@@ -32,14 +32,14 @@ class ShopSyncMapping(models.Model):
         ondelete={"economic_vat_zone": "cascade", "economic_layout": "cascade", "economic_product_group": "cascade"})
     vat_treatment = fields.Selection(VAT_TREATMENTS, "VAT treatment")
     economic_vat_zone_id = fields.Many2one(
-        "shop.sync.economic.option", "Invoice VAT zone", ondelete="restrict",
+        "shop.sync.economic.option", "Invoice VAT zone", ondelete="restrict", check_company=True,
         domain="[('backend_id', '=', backend_id), ('option_type', '=', 'vat_zone')]")
     economic_sales_account = fields.Char("Sales account (VAT code)", compute="_compute_economic_sales_account",
                                          help="What e-conomic books these lines on: the product group's sales "
                                               "account for the VAT zone, with its VAT code and rate.")
     economic_option_type = fields.Char(compute="_compute_economic_option_type")
     economic_option_id = fields.Many2one(
-        "shop.sync.economic.option", "e-conomic value", ondelete="set null",
+        "shop.sync.economic.option", "e-conomic value", ondelete="set null", check_company=True,
         domain="[('backend_id', '=', backend_id), ('option_type', '=', economic_option_type)]")
 
     @api.depends("mapping_type")
