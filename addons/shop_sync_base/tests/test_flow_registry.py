@@ -189,4 +189,5 @@ class TestRemoteFailureRule(ShopSyncCase):
         self.assertIsNone(self.run_in_job("orders_poll"))
         self.assertFalse(self.backend.orders_synced_until)
         log = self.env["shop.sync.log"].search([("backend_id", "=", self.backend.id), ("flow", "=", "order_import")])
-        self.assertEqual((log.state, log.reason, log.message), ("error", "Polling failed", "HTTP 401: Service unavailable"))
+        self.assertEqual((log.state, log.reason, log.message),
+                         ("error", "Polling failed", "HTTP 401: Service unavailable"))
