@@ -1,6 +1,8 @@
 """e-conomic on the base's accounting contract: its options are the base's, its jobs are the flows
 the base queues (cron, buttons, Resend, Retry), each once however often it is asked for."""
 
+import importlib.util
+import os
 from datetime import date
 
 from odoo.tests import tagged
@@ -80,3 +82,25 @@ class TestAccountingContract(EconomicCase):
         invoice, credit = self.jobs("_economic_export_invoice"), self.jobs("_economic_export_credit_note")
         self.assertEqual((len(invoice), len(credit)), (1, 1))
         self.assertEqual(credit.identity_key, f"accounting_credit_note:{self.accounting.id}:{refund.id}")
+
+
+@tagged("post_install", "-at_install", "shop_sync")
+class TestMigrationToTheBase(EconomicCase):
+    def test_stored_e_conomic_values_move_to_the_base_fields(self):
+        """A database of 19.0.1.0.0 kept the options and states in e-conomic columns: copied once."""
+        path = os.path.join(os.path.dirname(__file__), "..", "migrations", "19.0.1.1.0", "post-migrate.py")
+        spec = importlib.util.spec_from_file_location("economic_post_migrate", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        sale = self.import_order(5101)
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute("ALTER TABLE sale_order ADD COLUMN economic_invoice_state varchar")
+        cr.execute("ALTER TABLE shop_sync_backend ADD COLUMN economic_invoice_orders boolean")
+        cr.execute("UPDATE sale_order SET economic_invoice_state = 'booked', economic_booked_number = 7, "
+                   "accounting_state = NULL, accounting_document = NULL WHERE id = %s", [sale.id])
+        cr.execute("UPDATE shop_sync_backend SET economic_invoice_orders = false WHERE id = %s", [self.accounting.id])
+        migration.migrate(cr, "19.0.1.0.0")
+        self.env.invalidate_all()
+        self.assertEqual((sale.accounting_state, sale.accounting_document), ("booked", "booked:7"))
+        self.assertFalse(self.accounting.accounting_invoice_orders)
