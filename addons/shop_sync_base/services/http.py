@@ -2,8 +2,9 @@
 
 Timeouts, retries with short exponential backoff on 429, on 5xx of requests that are safe to
 repeat and on lost connections (honouring ``Retry-After`` up to ``max_backoff``; a longer wait
-leaves the worker as a retryable :class:`RemoteError` carrying ``retry_after``), an optional
-minimum interval between calls (rate budget), and structured errors whose text ends up in the
+leaves the worker as a retryable :class:`RemoteError` carrying ``retry_after``), an optional rate
+governor asked before every attempt (the backend's token bucket shared by all workers), and
+structured errors whose text ends up in the
 sync log.  Credentials are never part of an error or an excerpt: headers are not logged, known
 secret values are redacted, a header value with a line break is refused before sending, and
 redirects are not followed (the credentials go to the configured host only).
@@ -15,7 +16,6 @@ import json
 import logging
 import math
 import re
-import threading
 import time
 from urllib.parse import urlsplit
 
@@ -68,10 +68,13 @@ class HttpClient:
     ``secrets`` are redacted from excerpts.  ``sleep`` is injectable so tests need not wait;
     ``max_backoff`` is the longest sleep in a worker: a remote asking for a longer wait gets a
     retryable RemoteError instead (the job layer postpones the job, see ``jobs.retryable_job_error``).
+    ``governor(cost)``, when given, returns the seconds to sleep before each attempt so that all
+    workers of the backend together keep its rate limit (it raises, nothing sent, when the wait is
+    too long for a worker); ``request(cost=...)`` says what an attempt costs (default 1 request).
     """
 
     def __init__(self, base_url, headers=None, auth=None, timeout=30, retries=4, backoff=0.5,
-                 max_backoff=10, min_interval=0.0, secrets=(), error_message=None, sleep=time.sleep):
+                 max_backoff=10, governor=None, secrets=(), error_message=None, sleep=time.sleep):
         self.base_url = base_url.rstrip("/")
         self.origin = _origin(self.base_url)
         self.session = requests.Session()
@@ -81,7 +84,7 @@ class HttpClient:
         self.retries = retries
         self.backoff = backoff
         self.max_backoff = max_backoff
-        self.min_interval = min_interval
+        self.governor = governor
         self.secrets = [secret for secret in secrets if secret]
         if isinstance(auth, requests.auth.HTTPBasicAuth) and auth.username and auth.password:
             # the Authorization header carries both in base64: a remote echoing it must not leak them
@@ -89,15 +92,13 @@ class HttpClient:
             self.secrets.append(base64.b64encode(pair).decode())
         self._error_message = error_message or default_error_message
         self.sleep = sleep
-        self.stats = {"requests": 0, "retries": 0, "throttled": 0}
-        self._last_call = 0.0
-        self._lock = threading.Lock()
+        self.stats = {"requests": 0, "retries": 0, "throttled": 0, "governed": 0.0}
 
     def url(self, path):
         return path if path.startswith("http") else f"{self.base_url}/{path.lstrip('/')}"
 
     def request(self, method, path, *, params=None, json_body=None, data=None, headers=None,
-                prepare=None, retry_uncertain=None):
+                prepare=None, retry_uncertain=None, cost=1):
         """Send a request and return the ``requests.Response`` of a 2xx answer.
 
         ``prepare(prepared_request)`` may sign the final request (CCV).  A POST or PATCH answered
@@ -115,7 +116,7 @@ class HttpClient:
         attempt = 0
         while True:
             attempt += 1
-            self._respect_interval()
+            self._govern(cost)
             try:
                 prepared = self.session.prepare_request(
                     requests.Request(method, self.url(path), params=params, data=data, headers=headers))
@@ -224,14 +225,14 @@ class HttpClient:
         _logger.info("retrying %s in %.2fs (attempt %s)", self.base_url, delay, attempt + 1)
         self.sleep(delay)
 
-    def _respect_interval(self):
-        if not self.min_interval:
+    def _govern(self, cost):
+        """Sleep what the rate governor asks before an attempt (``stats["governed"]`` adds it up)."""
+        if not self.governor:
             return
-        with self._lock:
-            wait = self._last_call + self.min_interval - time.monotonic()
-            if wait > 0:
-                self.sleep(wait)
-            self._last_call = time.monotonic()
+        wait = self.governor(cost)
+        if wait > 0:
+            self.stats["governed"] += wait
+            self.sleep(wait)
 
 
 def create_once(create, find, attempts=2):

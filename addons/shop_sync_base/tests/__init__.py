@@ -17,3 +17,4 @@ from . import test_notifications
 from . import test_retention
 from . import test_refunds
 from . import test_flow_registry
+from . import test_rate_governor

@@ -63,6 +63,13 @@ class ShopSyncBackend(models.Model):
                           vat_rate=backend.ccv_vat_rate)
         return config
 
+    def _rate_limit_defaults(self):
+        """CCV allows 100 writes and 150 GETs per minute (shared/specs/ccv/FACTS.md, "Limits"), counted in
+        fixed minutes: 1.5 requests per second with a burst of 10 keeps any minute within 100."""
+        if self.kind == "ccv":
+            return 1.5, 10.0
+        return super()._rate_limit_defaults()
+
     def _field_mapping(self):
         if self.kind == "ccv":
             return FIELD_MAPPING

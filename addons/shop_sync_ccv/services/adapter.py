@@ -79,7 +79,8 @@ class CcvAdapter(CcvStockMixin, CcvProductExportMixin, ShopAdapter):
     def __init__(self, backend_config, **client_options):
         super().__init__(backend_config)
         self.client = CcvClient(backend_config.get("url"), backend_config.get("public_key"),
-                                backend_config.get("secret_key"), **client_options)
+                                backend_config.get("secret_key"), governor=backend_config.get("governor"),
+                                **client_options)
         self.lookback = timedelta(days=int(backend_config.get("order_lookback_days") or LOOKBACK_DAYS))
         self.vat_rate = _decimal(backend_config.get("vat_rate") or DEFAULT_VAT_RATE)
         self.webhook_keys = {}  # webhook id -> {"event", "key"}, filled by register_webhooks

@@ -1,5 +1,6 @@
 from . import (
     shop_sync_economic_option,
+    shop_sync_economic_known_product,
     shop_sync_backend,
     shop_sync_mapping,
     shop_sync_economic_customer_exporter,

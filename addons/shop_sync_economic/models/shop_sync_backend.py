@@ -145,7 +145,16 @@ class ShopSyncBackend(models.Model):
         if not backend.economic_app_secret_token or not backend.economic_agreement_grant_token:
             raise UserError(_("Enter the e-conomic app secret token and agreement grant token of %s.", self.name))
         return EconomicClient(backend.economic_app_secret_token, backend.economic_agreement_grant_token,
-                              base_url=backend.api_url or None, **self._economic_client_options())
+                              base_url=backend.api_url or None, governor=self._rate_governor(),
+                              **self._economic_client_options())
+
+    def _rate_limit_defaults(self):
+        """e-conomic documents no per-second limit, only fair use: 50,000 API calls per 24 hours per
+        agreement (https://e-conomic.com/developer/fair-use-policy); set the rate per second where
+        the agreement is throttled harder."""
+        if self.kind == "economic":
+            return 50000 / 86400, 50000.0
+        return super()._rate_limit_defaults()
 
     def _economic_client_options(self):
         """Extra HttpClient options (tests inject ``sleep``)."""

@@ -1,3 +1,6 @@
+import hashlib
+import json
+
 from odoo import _, api, models
 from odoo.exceptions import UserError
 
@@ -48,18 +51,22 @@ class ShopSyncEconomicCustomerExporter(models.AbstractModel):
             binding = Binding._for_record(backend, partner)
             if binding:
                 number = int(binding.external_id)
-                self._update(backend, client, partner, number, email, common)
+                self._update(backend, client, partner, number, email, common, binding=binding)
                 return number
             found = self._find_by_email(client, email)
             if found:
                 number = found["customerNumber"]
-                self._bind(backend, partner, number, email)
-                updated = self._update(backend, client, partner, number, email, common, document=found, log=False)
+                binding = self._bind(backend, partner, number, email)
+                updated = self._update(backend, client, partner, number, email, common, document=found, log=False,
+                                       binding=binding)
                 self._log(backend, "done", _("Matched by e-mail to customer %(number)s%(updated)s.", number=number,
                                              updated=_(" and updated") if updated else ""), number, common)
                 return number
             number = self._create(backend, client, partner, email, currency, common)
-            self._bind(backend, partner, number, email)
+            binding = self._bind(backend, partner, number, email)
+            allowed = self._allowed(backend, creating=False)
+            if binding and allowed <= self._allowed(backend, creating=True):  # the create wrote all of them
+                binding.last_value = self._fingerprint(allowed, self._values(backend, partner, email, allowed))
             return number
         except (RemoteError, UserError) as exc:
             self.env["shop.sync.log"]._record(backend, "customer_export", "error", reason=_("Customer not exported"),
@@ -92,22 +99,35 @@ class ShopSyncEconomicCustomerExporter(models.AbstractModel):
         return number
 
     @api.model
-    def _update(self, backend, client, partner, number, email, common, document=None, log=True):
-        """Overwrite what the update rules allow (PUT takes the full document); True if changed."""
+    def _update(self, backend, client, partner, number, email, common, document=None, log=True, binding=None):
+        """Overwrite what the update rules allow (PUT takes the full document); True if changed.
+
+        The binding remembers a fingerprint of the values (and rules) e-conomic was last given or
+        found with: while the partner and the rules are unchanged, the customer is neither read nor
+        written again (an edit made in e-conomic meanwhile stays until the partner changes in Odoo)."""
         allowed = self._allowed(backend, creating=False)
         if not allowed:
             return False
+        values = self._values(backend, partner, email, allowed)
+        fingerprint = self._fingerprint(allowed, values)
         if document is None:
+            if binding and binding.last_value == fingerprint:
+                return False
             document = client.get(f"customers/{number}")
         current = writable(document)
-        desired = apply_update_rules(current, self._values(backend, partner, email, allowed), allowed,
-                                     PROPERTIES_OF_RULE)
+        desired = apply_update_rules(current, values, allowed, PROPERTIES_OF_RULE)
+        if binding:
+            binding.last_value = fingerprint
         if desired == current:
             return False
         client.put(f"customers/{number}", desired)
         if log:
             self._log(backend, "done", _("Customer %s updated.", number), number, common, request=desired)
         return True
+
+    @staticmethod
+    def _fingerprint(allowed, values):
+        return hashlib.sha256(json.dumps([sorted(allowed), values], sort_keys=True, default=str).encode()).hexdigest()
 
     @api.model
     def _allowed(self, backend, creating):
@@ -139,7 +159,8 @@ class ShopSyncEconomicCustomerExporter(models.AbstractModel):
         concurrent invoice job bound it meanwhile."""
         Binding = self.env["shop.sync.binding"]
         if not Binding._find(backend, "res.partner", number):
-            Binding._bind_once(backend, partner, number, email or partner.name)
+            return Binding._bind_once(backend, partner, number, email or partner.name)
+        return Binding.browse()
 
     @api.model
     def _log(self, backend, state, message, number, common, request=None):

@@ -58,10 +58,12 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
         payload = None
         try:
             client = backend._economic_client()
-            document, kind = self._find(client, reference)
-            if document:
-                return self._adopt(backend, sale, self._full(client, document, kind), kind, reference, common)
+            if self._maybe_sent(backend, sale, reference):
+                document, kind = self._find(client, reference)
+                if document:
+                    return self._adopt(backend, sale, self._full(client, document, kind), kind, reference, common)
             payload = self._payload(backend, client, sale, reference)
+            self.env["shop.sync.create.attempt"]._mark(backend, reference)
             draft = self._full(client, self._create(client, payload, reference), "draft")
             number = draft["draftInvoiceNumber"]
             problem = self._difference(backend, sale, draft)
@@ -81,6 +83,9 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
             backend._shop_sync_retry_later("invoice_export", exc, reason=_("Invoice not created (will retry)"),
                                            message=str(exc), request=payload, **common)
             transient = exc.retryable or exc.uncertain
+            if exc.status == 400 and payload:  # e.g. a line's product deleted in e-conomic: read them again
+                self.env["shop.sync.economic.known.product"]._forget(
+                    backend, {line["product"]["productNumber"] for line in payload["lines"]})
             sale.accounting_state = "pending" if transient else "error"
             return Log._record(backend, "invoice_export", "error",
                                reason=_("Invoice not created (will retry)") if transient else _("Invoice not created"),
@@ -89,6 +94,18 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
             sale.accounting_state = "error"
             return Log._record(backend, "invoice_export", "error", reason=_("Invoice not created"),
                                message=str(exc), request=payload, **common)
+
+    @api.model
+    def _maybe_sent(self, backend, sale, reference):
+        """Whether a draft stamped ``reference`` may exist already: a create of it was attempted
+        (committed before its POST, see shop.sync.create.attempt), or an earlier export attempt of the
+        order was logged (attempts made before those marks existed).  Otherwise the look-up by
+        reference, two requests, is skipped: nothing can have been sent."""
+        if self.env["shop.sync.create.attempt"]._marked(backend, reference):
+            return True
+        return bool(self.env["shop.sync.log"].search_count([
+            ("backend_id", "=", backend.id), ("flow", "=", "invoice_export"), ("res_model", "=", "sale.order"),
+            ("res_id", "=", sale.id)], limit=1))
 
     @api.model
     def _find(self, client, reference):
@@ -266,10 +283,14 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
     @api.model
     def _rounding_product(self, backend, client):
         """The e-conomic product of rounding lines (in the backend's rounding group), created if missing."""
+        Known = self.env["shop.sync.economic.known.product"]
+        if Known._known(backend, ROUNDING_PRODUCT):
+            return ROUNDING_PRODUCT
         self.env["shop.sync.binding"]._lock(backend, "product.product", ROUNDING_PRODUCT)
         if client.get_or_none(client.product_path(ROUNDING_PRODUCT)) is None:
             client.post("products", {"productNumber": ROUNDING_PRODUCT, "name": _("Rounding"),
                                      "productGroup": {"productGroupNumber": backend.economic_rounding_group_id.number}})
+        Known._remember(backend, ROUNDING_PRODUCT)
         return ROUNDING_PRODUCT
 
     @staticmethod

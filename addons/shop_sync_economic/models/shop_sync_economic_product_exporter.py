@@ -72,8 +72,9 @@ class ShopSyncEconomicProductExporter(models.AbstractModel):
 
         A draft line takes no account or VAT code: its product's group decides them per VAT zone.
         So a sale booked on another group than the product's default one (e.g. OSS to the
-        Netherlands) uses a companion product ``<number>.<group>`` in that group."""
-        Binding = self.env["shop.sync.binding"]
+        Netherlands) uses a companion product ``<number>.<group>`` in that group, remembered once it
+        exists (``shop.sync.economic.known.product``) as a bound product is."""
+        Binding, Known = self.env["shop.sync.binding"], self.env["shop.sync.economic.known.product"]
         default_group = backend._economic_product_group(product)
         if group in (None, default_group):
             if Binding._for_record(backend, product):
@@ -85,6 +86,8 @@ class ShopSyncEconomicProductExporter(models.AbstractModel):
                 raise UserError(_("Product number '%(number)s' (the product in e-conomic product group %(group)s) is "
                                   "longer than the %(max)s characters e-conomic allows.", number=number, group=group,
                                   max=MAX_NUMBER))
+            if Known._known(backend, number):
+                return number
         common = {"ref": number, "record": product}
         Binding._lock(backend, "product.product", number)
         try:
@@ -98,6 +101,8 @@ class ShopSyncEconomicProductExporter(models.AbstractModel):
             raise
         if group == default_group:
             self._bind(backend, product, number)
+        else:
+            Known._remember(backend, number)
         return number
 
     # -- export -----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from . import test_invoice_export
 from . import test_reconciliation
 from . import test_stock_and_product_import
 from . import test_vat
+from . import test_request_budget
 from . import test_credit_notes
 from . import test_shop_books
 from . import test_accounting_contract

@@ -47,6 +47,14 @@ class ShopSyncBackend(models.Model):
         self.env["shop.sync.log"]._record(self, flow, "done", ref=ref, external_id=external_id, reason=reason,
                                           message=message)
 
+    def _rate_limit_defaults(self):
+        """GraphQL Admin API, standard plan: 100 cost points per second restored, a bucket of 2,000
+        points (https://shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits; the bucket as
+        ``extensions.cost.throttleStatus.maximumAvailable`` reports it)."""
+        if self.kind == "shopify":
+            return 100.0, 2000.0
+        return super()._rate_limit_defaults()
+
     def _field_mapping(self):
         if self.kind == "shopify":
             return FIELD_MAPPING

@@ -85,7 +85,8 @@ class ShopifyAdapter(ShopifyStockMixin, ShopifyProductExportMixin, ShopAdapter):
 
     def __init__(self, backend_config, notify=None):
         super().__init__(backend_config)
-        self.client = ShopifyClient(backend_config["url"], backend_config["access_token"], sleep=self.sleep)
+        self.client = ShopifyClient(backend_config["url"], backend_config["access_token"], sleep=self.sleep,
+                                    governor=backend_config.get("governor"))
         self.notify = notify or (lambda *args, **kwargs: None)
         self._location = backend_config.get("location_id") or None
 

@@ -7,7 +7,8 @@ body decides: ``THROTTLED`` waits until the leaky bucket holds the requested cos
 a :class:`RemoteError`.  Every answer carries ``extensions.cost.throttleStatus``: the client
 remembers it with the cost of each document and sleeps *before* sending a document the bucket
 cannot pay for yet, so a steady sync is rarely throttled at all.  HTTP 429 (``Retry-After``) and
-5xx retries are the HttpClient's.
+5xx retries are the HttpClient's; the backend's rate governor (shared by all workers) is asked
+for each document's requested cost before it is sent.
 """
 
 import json
@@ -22,6 +23,8 @@ _logger = logging.getLogger(__name__)
 
 MAX_PAGE_SIZE = 250
 THROTTLE_RETRIES = 5
+# points a document is counted for by the shared rate governor until Shopify reports its requested cost
+DEFAULT_COST = 10
 WAIT_MARGIN = 0.05  # seconds added to each computed wait: the bucket restores continuously, clocks differ
 
 
@@ -54,12 +57,12 @@ class ShopifyClient:
     """GraphQL documents in, ``data`` out; throttling handled, errors raised as RemoteError."""
 
     def __init__(self, url, access_token, *, api_version=API_VERSION, sleep=time.sleep, timeout=30,
-                 monotonic=time.monotonic):
+                 monotonic=time.monotonic, governor=None):
         self.path = f"/admin/api/{api_version}/graphql.json"
         self.http = HttpClient(shop_url(url), headers={"X-Shopify-Access-Token": access_token,
                                                        "Accept": "application/json"},
                                timeout=timeout, secrets=[access_token], error_message=http_error_message,
-                               sleep=sleep)
+                               sleep=sleep, governor=governor)
         self.monotonic = monotonic
         self.costs = {}  # document -> requested cost last reported
         self.throttle_status = None  # last throttleStatus, with the moment it was received
@@ -77,7 +80,7 @@ class ShopifyClient:
         for _attempt in range(THROTTLE_RETRIES + 1):
             self._pace(query)
             response = self.http.post(self.path, json_body={"query": query, "variables": variables or {}},
-                                      retry_uncertain=repeatable)
+                                      retry_uncertain=repeatable, cost=self.costs.get(query, DEFAULT_COST))
             try:
                 body = response.json()
             except ValueError:

@@ -87,7 +87,7 @@ class WooCommerceAdapter(WooCommerceStockMixin, WooCommerceProductExportMixin, S
     def client(self):
         if self._client is None:
             self._client = WooClient(self.config.get("url"), self.config.get("consumer_key"),
-                                     self.config.get("consumer_secret"))
+                                     self.config.get("consumer_secret"), governor=self.config.get("governor"))
         return self._client
 
     # -- connection ---------------------------------------------------------------------------
