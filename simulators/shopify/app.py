@@ -19,8 +19,10 @@ from graphql.execution.values import get_variable_values
 from graphql.language import OperationType
 from graphql.type import GraphQLNonNull, is_list_type, is_object_type
 from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Response
 
 from ..common import SimulatorApp
+from .bulk import BulkOperations
 from .cost import LeakyBucket, QueryCostAnalysis
 from .mutations import Mutations
 from .rest import WEBHOOK_TOPICS, RestPayloads
@@ -86,13 +88,14 @@ class ShopifySimulator(SimulatorApp):
     ``inventory``, ``locations``, ``webhook_subscriptions`` (records as documented in ``state``),
     ``inventory_level(sku)``, ``snapshot()``; ``graphql(query, variables)`` answers a document
     in-process exactly as over HTTP.  Throttling: ``bucket_size`` points, ``restore_rate`` per
-    second of ``clock``, at most ``max_query_cost`` per query.
+    second of ``clock``, at most ``max_query_cost`` per query.  Bulk query operations (``bulk``) run
+    ``bulk_seconds`` of ``clock``; their JSONL files are served under ``/_bulk/``.
     """
 
     name = "shopify"
 
     def __init__(self, *, shop_domain=SHOP_DOMAIN, access_token=ACCESS_TOKEN, api_secret=API_SECRET,
-                 api_version=API_VERSION, bucket_size=2000, restore_rate=100, max_query_cost=1000):
+                 api_version=API_VERSION, bucket_size=2000, restore_rate=100, max_query_cost=1000, bulk_seconds=2):
         self.shop_domain = shop_domain
         self.access_token = access_token
         self.api_secret = api_secret
@@ -100,8 +103,10 @@ class ShopifySimulator(SimulatorApp):
         self.bucket_size = bucket_size
         self.restore_rate = restore_rate
         self.max_query_cost = max_query_cost
+        self.bulk_seconds = bulk_seconds
         self.graphql_path = f"/admin/api/{api_version}/graphql.json"
-        self.url_map = Map([Rule(self.graphql_path, endpoint="graphql", methods=["POST"])])
+        self.url_map = Map([Rule(self.graphql_path, endpoint="graphql", methods=["POST"]),
+                            Rule("/_bulk/<token>.jsonl", endpoint="bulk_file", methods=["GET"])])
         super().__init__()
 
     # -- state ----------------------------------------------------------------------------------
@@ -112,6 +117,7 @@ class ShopifySimulator(SimulatorApp):
         self.mutations = Mutations(self.state, self.views)
         self.rest = RestPayloads(self.state)
         self.bucket = LeakyBucket(self.bucket_size, self.restore_rate, lambda: self.clock())
+        self.bulk = BulkOperations(lambda: self.clock(), self.now, self.views, resolve_field, self.bulk_seconds)
 
     def now(self):
         """Clock time as an aware UTC datetime, in whole seconds like Shopify's timestamps."""
@@ -271,6 +277,8 @@ class ShopifySimulator(SimulatorApp):
         return response
 
     def before_request(self, request):
+        if request.path.startswith("/_bulk/"):  # a signed storage URL: no access token
+            return None
         if request.headers.get("X-Shopify-Access-Token") != self.access_token:
             return self.error_response(401, UNAUTHORIZED)
         return None
@@ -280,7 +288,15 @@ class ShopifySimulator(SimulatorApp):
         response.headers["X-Request-Id"] = str(uuid.uuid4())
         return response
 
+    def on_bulk_file(self, request, token):
+        with self.lock:
+            body = self.bulk.files.get(token)
+        if body is None:
+            return self.error_response(404, "Not Found")
+        return Response(body, status=200, content_type="application/jsonl")
+
     def on_graphql(self, request):
+        self.bulk.base_url = request.host_url.rstrip("/")
         if request.mimetype == "application/graphql":
             query, variables, operation_name = request.get_data(as_text=True), {}, None
         else:
@@ -326,7 +342,7 @@ class ShopifySimulator(SimulatorApp):
         context = {"search": []}
         is_mutation = operation.operation == OperationType.MUTATION
         result = execute(
-            schema, document, root_value=self.mutations.root() if is_mutation else self.views.root(),
+            schema, document, root_value=self._mutation_root() if is_mutation else self._query_root(),
             context_value=context, variable_values=variables, operation_name=operation_name,
             field_resolver=resolve_field,
         )
@@ -338,6 +354,16 @@ class ShopifySimulator(SimulatorApp):
         if context["search"]:
             response["extensions"]["search"] = context["search"]
         return response
+
+    def _query_root(self):
+        root = self.views.root()
+        node = root["node"]
+        root.update(currentBulkOperation=lambda info, type="QUERY": self.bulk.current(type),
+                    node=lambda info, id: self.bulk.node(id) if "/BulkOperation/" in id else node(info, id))
+        return root
+
+    def _mutation_root(self):
+        return {**self.mutations.root(), "bulkOperationRunQuery": self.bulk.run_query}
 
     def _cost(self, requested, actual):
         return {"requestedQueryCost": requested, "actualQueryCost": actual, "throttleStatus": self.bucket.status()}

@@ -9,7 +9,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_datetime
 
 from ..services.adapter import WEBHOOK_SEVERITY, webhook_health
-from ..services.http import RemoteError
+from ..services.http import Postponed, RemoteError
+from ..services.jobs import retryable_job_error
 
 _logger = logging.getLogger(__name__)
 
@@ -430,7 +431,7 @@ class ShopSyncBackend(models.Model):
         """Job: like ``_poll_orders`` for products; ``full`` ignores the watermark."""
         self.ensure_one()
         return self._poll("product", "products_synced_until",
-                          lambda adapter, since: adapter.fetch_products(None if full else since),
+                          lambda adapter, since: adapter.fetch_all_products() if full else adapter.fetch_products(since),
                           "product_import")
 
     def _poll(self, object_name, watermark_field, fetch, flow):
@@ -448,6 +449,8 @@ class ShopSyncBackend(models.Model):
             for payload in fetch(adapter, since and since.replace(tzinfo=UTC)):
                 fetched += 1
                 events |= Event._store(self, "poll", object_name, payload, adapter=adapter)
+        except Postponed as exc:  # e.g. a bulk export still running: the job runs again later
+            raise retryable_job_error(exc) from exc
         except RemoteError as exc:
             self._shop_sync_retry_later(flow, exc, reason=_("Polling failed"), message=str(exc))
             # keep what was stored; the watermark stays so the next run asks again
@@ -462,6 +465,8 @@ class ShopSyncBackend(models.Model):
             events._poll_enqueue()
             return False
         unreadable = events._poll_enqueue()
+        if adapter.fetched_as_of:  # a bulk export is as of when it was taken, before this run
+            started = min(started, adapter.fetched_as_of.astimezone(UTC).replace(tzinfo=None))
         self[watermark_field] = started
         message = _("%(fetched)s fetched, %(new)s new or changed.", fetched=fetched, new=len(events) - unreadable)
         if unreadable:

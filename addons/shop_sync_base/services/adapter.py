@@ -29,6 +29,8 @@ class ShopAdapter:
     #: how the shop rounds taxes, in Odoo's terms ('round_per_line' or 'round_globally'); None: unknown.
     #: Odoo's company setting must agree, else its totals differ from the shop's by cents.
     TAX_ROUNDING = None
+    #: when the data of the last ``fetch_all_products`` walk was taken, if earlier than the walk
+    fetched_as_of = None
 
     def __init__(self, backend_config):
         """``backend_config``: a dict of the backend's connection settings (url, credentials...)."""
@@ -75,6 +77,12 @@ class ShopAdapter:
     def fetch_products(self, updated_since=None):
         """Yield raw product payloads (all when ``updated_since`` is None)."""
         raise NotImplementedError
+
+    def fetch_all_products(self):
+        """Yield every product payload, for a full import; a shop with a bulk export overrides it
+        (raising a :class:`~.http.Postponed` while the export is being prepared).  ``fetched_as_of``
+        (aware datetime), when set after the walk, is when the data read was taken."""
+        return self.fetch_products(None)
 
     def parse_product(self, payload):
         """Translate a raw product payload into a ``records.Product``."""

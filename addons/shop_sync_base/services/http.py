@@ -61,6 +61,14 @@ class RemoteError(Exception):
         return f"{text} (gave up after {self.attempts} attempts)" if self.attempts > 1 else text
 
 
+class Postponed(RemoteError):
+    """Not a failure: the remote is preparing what was asked (e.g. a bulk export); ask again in
+    ``retry_after`` seconds.  The job layer postpones the job instead of logging an error."""
+
+    def __init__(self, message, retry_after):
+        super().__init__(message, retryable=True, retry_after=retry_after)
+
+
 class HttpClient:
     """A ``requests`` session bound to one remote system.
 

@@ -24,6 +24,10 @@ class ShopSyncBackend(models.Model):
         "Shopify location", groups=MANAGER, copy=False,
         help="Location (gid://shopify/Location/...) whose available stock is set from Odoo. "
              "Empty: the shop's primary location, filled in by Test connection.")
+    shopify_bulk_import = fields.Boolean(
+        "Full imports in bulk", default=True,
+        help="A full product import reads Shopify's bulk export (one background query and a JSONL file) instead "
+             "of paging through the catalogue; the import job runs again until the export is ready.")
 
     def _get_adapter(self):
         self.ensure_one()
@@ -39,7 +43,7 @@ class ShopSyncBackend(models.Model):
         if self.kind == "shopify":
             backend = self.sudo()
             config.update(access_token=backend.shopify_access_token or "",
-                          location_id=backend.shopify_location_id or "")
+                          location_id=backend.shopify_location_id or "", bulk_import=backend.shopify_bulk_import)
         return config
 
     def _shopify_note(self, flow, ref, external_id, reason, message):

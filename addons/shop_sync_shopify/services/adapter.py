@@ -36,6 +36,7 @@ from odoo.addons.shop_sync_base.services.http import RemoteError
 from odoo.addons.shop_sync_base.services.signatures import hmac_base64, same
 
 from . import queries
+from .bulk import BulkRead
 from .client import ShopifyClient
 from .constants import (
     DEFAULT_ALLOWED_STATES,
@@ -187,6 +188,15 @@ class ShopifyAdapter(ShopifyStockMixin, ShopifyProductExportMixin, ShopAdapter):
         for node in self.client.paginate(queries.PRODUCTS_QUERY, variables, ("products",),
                                          queries.PRODUCT_PAGE_SIZE):
             yield self._with_all_variants(node)
+
+    def fetch_all_products(self):
+        """A full import reads Shopify's bulk export (see services/bulk.py) unless the backend pages."""
+        if not self.config.get("bulk_import"):
+            yield from self.fetch_products(None)
+            return
+        read = BulkRead(self.client)
+        yield from read.products()
+        self.fetched_as_of = read.snapshot
 
     def fetch_product(self, external_id):
         node = self.client.execute(queries.PRODUCT_QUERY, {"id": external_id}).get("product")

@@ -8,3 +8,4 @@ from . import test_reconciliation
 from . import test_webhook
 from . import test_webhook_health
 from . import test_refunds
+from . import test_bulk_import

@@ -47,7 +47,10 @@ class ShopifyCase(TransactionCase):
         prepare_odoo_company(cls.env)
         cls.backend = cls.env["shop.sync.backend"].create({
             "name": "Shopify demo", "kind": "shopify", "api_url": cls.server.url,
-            "shopify_access_token": ACCESS_TOKEN, "webhook_secret": API_SECRET, "confirm_orders": False})
+            "shopify_access_token": ACCESS_TOKEN, "webhook_secret": API_SECRET, "confirm_orders": False,
+            # these tests read the paged product query (test_bulk_import reads the bulk export) and run the
+            # simulator on a manual clock, which the real-time rate governor does not follow
+            "shopify_bulk_import": False, "rate_limit": 0})
         cls.backend.action_load_order_states()
 
     def setUp(self):
