@@ -7,12 +7,18 @@ shop orders (200 buyers, 4 in 5 Danish and 1 in 5 German, two products and shipp
 imported through the order importer of a fresh shop backend, untimed; then one invoice job per
 order is queued at once and the server's job workers push them through the real invoice exporter
 (customers, products, draft invoice; Retry-After honoured with real sleeps).  Timed from the
-commit of the queued jobs to the last job done.  An order left waiting (its retries ran out, or
+commit of the queued jobs to the last job done.  The backend's rate governor (one token bucket in
+PostgreSQL shared by the workers) is set to BENCH_GOVERNOR_SHARE of the simulator's limit, with a
+small burst, so that the workers together stay below it (the margin covers the requests' network
+jitter).  Then a steady-state pass: BENCH_STEADY more orders of the same buyers and products
+(customers and products known), invoiced the same way and reported on their own.  An order left waiting (its retries ran out, or
 its job failed) gets what the scheduler does next, one pass of ``_economic_export_pending``,
 timed too and counted.  Exactly once: no two drafts with the same order reference and no draft
 that no order is bound to.  The backends are archived at the end.
   BENCH_INVOICES       orders to invoice (default 1000)
   BENCH_ECONOMIC_RPS   the simulator's limit in requests per second (default 25)
+  BENCH_GOVERNOR_SHARE the backend's rate limit as a share of BENCH_ECONOMIC_RPS (default 0.8; 0: no governor)
+  BENCH_STEADY         orders of the steady-state pass (default a third of BENCH_INVOICES)
   BENCH_TIMEOUT        seconds to wait for the jobs of one pass (default 1800)
   BENCH_SERVER_LOG     the server's log file, where the HTTP client logs each retry and its delay
 """
@@ -36,6 +42,9 @@ from simulators.seed import configure_economic_vat, prepare_odoo_company
 INVOICES = int(os.environ.get("BENCH_INVOICES", 1000))
 RPS = int(os.environ.get("BENCH_ECONOMIC_RPS", 25))
 TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", 1800))
+GOVERNOR_SHARE = float(os.environ.get("BENCH_GOVERNOR_SHARE", 0.8))
+STEADY = int(os.environ.get("BENCH_STEADY", INVOICES // 3))
+GOVERNOR_BURST = 2
 BENCH_PREFIX = "Bench "
 ACTIVE_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
 BUYERS = 200
@@ -55,7 +64,7 @@ def prepare(url):
     accounting = Backend.create({
         "name": f"{BENCH_PREFIX}e-conomic {stamp}", "kind": "economic", "api_url": url,
         "economic_app_secret_token": APP_SECRET_TOKEN, "economic_agreement_grant_token": AGREEMENT_GRANT_TOKEN,
-        "economic_invoice_orders": False})
+        "economic_invoice_orders": False, "rate_limit": RPS * GOVERNOR_SHARE, "rate_burst": GOVERNOR_BURST})
     accounting.action_economic_load_options()
     configure_economic_vat(accounting)  # German private buyers: OSS at 19 %
     shop = Backend.create({"name": f"{BENCH_PREFIX}shop {stamp}", "confirm_orders": False, "sync_orders": False,
@@ -65,11 +74,11 @@ def prepare(url):
     return accounting, shop
 
 
-def import_orders(shop):
+def import_orders(shop, indexes):
     Importer = env["shop.sync.order.importer"]
     created = datetime.now(UTC)
     sales = env["sale.order"]
-    for index in range(INVOICES):
+    for index in indexes:
         buyer = index % BUYERS
         country, currency, rate = ("DE", "EUR", Decimal(19)) if buyer % 5 == 4 else ("DK", "DKK", Decimal(25))
         email = f"buyer{buyer}@example.{country.lower()}"
@@ -99,7 +108,7 @@ def wait_for_jobs(accounting):
     with db_connect(env.cr.dbname).cursor() as cr:
         while True:
             cr.execute("SELECT state, count(*) FROM queue_job WHERE identity_key LIKE %s GROUP BY state",
-                       (f"economic-invoice-{accounting.id}-%",))
+                       (f"accounting_invoice:{accounting.id}:%",))  # the flow registry's identity key
             states = dict(cr.fetchall())
             cr.rollback()
             if not any(states.get(state) for state in ACTIVE_JOB_STATES):
@@ -124,6 +133,36 @@ def refresh():
     env.invalidate_all()
 
 
+def invoice(accounting, sales):
+    """Queue one invoice job per order, wait for them (and the scheduled pass for orders left
+    waiting); (seconds, job counts, orders left to the scheduled pass)."""
+    for sale in sales:
+        accounting._accounting_enqueue_invoice(sale)
+    sales.economic_invoice_state = "pending"
+    env.cr.commit()
+    seconds, jobs = wait_for_jobs(accounting)
+    refresh()
+    waiting = sales.filtered(lambda sale: sale.economic_invoice_state == "pending")
+    if waiting:  # retries ran out under the limit: what the scheduler does next
+        accounting._economic_export_pending()
+        env.cr.commit()
+        more, _jobs = wait_for_jobs(accounting)
+        seconds += more
+        refresh()
+    return seconds, jobs, waiting
+
+
+def report(label, sim, sales, seconds, jobs, waiting):
+    drafts = len(sales.filtered("economic_draft_number"))
+    requests = len(sim.journal)
+    throttled = sum(1 for _method, _path, status in sim.journal if status == 429)
+    states = Counter(sales.mapped("economic_invoice_state"))
+    print(f"e-conomic {label}: {drafts}/{len(sales)} draft invoices in {seconds:.1f} s "
+          f"({drafts / seconds:.1f} invoices/s); {requests} requests ({requests / max(drafts, 1):.2f} per invoice, "
+          f"{requests / seconds:.1f}/s), {throttled} answered 429; {states.get('error', 0)} in error, "
+          f"{len(waiting)} left to the scheduled pass, {jobs.get('failed', 0)} failed jobs")
+
+
 def main():
     env.cr.commit()
     sim = EconomicSimulator(requests_per_second=RPS)
@@ -133,37 +172,33 @@ def main():
         accounting, shop = prepare(server.url)
         backends = accounting | shop
         env.cr.commit()
-        sales = import_orders(shop)
+        sales = import_orders(shop, range(INVOICES))
+        steady_sales = import_orders(shop, range(INVOICES, INVOICES + STEADY))
         sim.journal.clear()
         accounting.economic_invoice_orders = True
-        for sale in sales:
-            accounting._accounting_enqueue_invoice(sale)
-        sales.economic_invoice_state = "pending"
-        env.cr.commit()
-        seconds, jobs = wait_for_jobs(accounting)
-        refresh()
-        waiting = sales.filtered(lambda sale: sale.economic_invoice_state == "pending")
-        if waiting:  # retries ran out under the limit: what the scheduled pass does next
-            accounting._economic_export_pending()
-            env.cr.commit()
-            more, _jobs = wait_for_jobs(accounting)
-            seconds += more
-            refresh()
-        states = Counter(sales.mapped("economic_invoice_state"))
+        seconds, jobs, waiting = invoice(accounting, sales)
+        journal = list(sim.journal)
+        report("cold (new buyers and products)", sim, sales, seconds, jobs, waiting)
+        if steady_sales:
+            sim.journal.clear()
+            steady = invoice(accounting, steady_sales)
+            report("steady state (known buyers and products)", sim, steady_sales, *steady)
+            journal += sim.journal
+        all_sales = sales | steady_sales
         references = Counter(draft["references"]["other"] for draft in sim.drafts.values())
         duplicates = sum(count - 1 for count in references.values())
-        unbound = len(set(sim.drafts) - set(sales.mapped("economic_draft_number")))
-        throttled = sum(1 for _method, _path, status in sim.journal if status == 429)
+        unbound = len(set(sim.drafts) - set(all_sales.mapped("economic_draft_number")))
+        throttled = sum(1 for _method, _path, status in journal if status == 429)
         retries, slept = client_retries(server.url)
         client = f"the clients retried {retries} times after sleeping {slept:.0f} s in all" if retries is not None \
             else "client retries not logged"
         errors = Counter(env["shop.sync.log"].search([("backend_id", "=", accounting.id),
                                                        ("state", "=", "error")]).mapped("reason"))
-        print(f"e-conomic: {len(sim.drafts)}/{INVOICES} draft invoices in {seconds:.1f} s "
-              f"({len(sim.drafts) / seconds:.1f} invoices/s); {duplicates} duplicate and {unbound} unbound drafts, "
-              f"{states.get('draft', 0)} orders marked draft, {states.get('error', 0)} in error; "
-              f"limit {RPS} requests/s: {len(sim.journal)} requests, {throttled} answered 429, {client}; "
-              f"{len(waiting)} orders left to the scheduled pass, {jobs.get('failed', 0)} failed jobs; "
+        governor = f"governor {accounting.rate_limit:g}/s, burst {accounting.rate_burst:g}" if accounting.rate_limit \
+            else "no governor"
+        print(f"e-conomic: {len(sim.drafts)}/{len(all_sales)} draft invoices; {duplicates} duplicate and {unbound} "
+              f"unbound drafts; limit {RPS} requests/s ({governor}): {len(journal)} requests "
+              f"({len(journal) / max(len(sim.drafts), 1):.2f} per invoice), {throttled} answered 429, {client}; "
               f"errors logged: {dict(errors) or 'none'}")
     finally:
         server.stop()
@@ -172,5 +207,6 @@ def main():
         env.cr.commit()
 
 
-print(f'{{"invoices": {INVOICES}, "economic_requests_per_second": {RPS}}}')
+print(f'{{"invoices": {INVOICES}, "steady_invoices": {STEADY}, "economic_requests_per_second": {RPS}, '
+      f'"governor_share": {GOVERNOR_SHARE}}}')
 main()
