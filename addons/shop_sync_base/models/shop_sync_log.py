@@ -46,7 +46,7 @@ class ShopSyncLog(models.Model):
     request_excerpt = fields.Text("Request")
     response_excerpt = fields.Text("Response")
     res_model = fields.Char("Odoo model")
-    res_id = fields.Integer("Odoo record ID")
+    res_id = fields.Integer("Odoo record ID", index=True)  # an order's attempts are looked up by it
     event_id = fields.Many2one("shop.sync.event", ondelete="set null", index=True)
     retried = fields.Boolean(readonly=True, help="A retry has been queued for this attempt.")
     requested_by_id = fields.Many2one(

@@ -3,7 +3,7 @@
 import pytest
 
 from odoo.addons.shop_sync_base.services.http import RemoteError
-from odoo.addons.shop_sync_shopify.services.client import WAIT_MARGIN, ShopifyClient, shop_url
+from odoo.addons.shop_sync_shopify.services.client import DEFAULT_COST, WAIT_MARGIN, ShopifyClient, shop_url
 from odoo.addons.shop_sync_shopify.tests.common import START, simulator
 from simulators.common import ManualClock, SimulatorServer
 from simulators.shopify import ACCESS_TOKEN
@@ -91,3 +91,20 @@ def test_paginate_follows_cursors(request, clock):
     assert ids == list(sim.orders) and len(sim.journal) == 5
     with pytest.raises(ValueError):
         list(shopify.paginate(document, {}, ("orders",), 251))
+
+
+def test_shared_rate_governor_is_asked_for_each_documents_cost(request, clock):
+    """The backend's governor (shared by all workers) is charged the document's requested cost as
+    Shopify last reported it (a first guess before that) and its wait is slept before sending."""
+    server = serve(request, simulator(clock))
+    charged = []
+
+    def governor(cost):
+        charged.append(cost)
+        return 0.5
+
+    shopify = ShopifyClient(server.url, ACCESS_TOKEN, sleep=clock.sleep, governor=governor)
+    shopify.execute(PRODUCT_IDS)
+    shopify.execute(PRODUCT_IDS)
+    assert charged == [DEFAULT_COST, 22]
+    assert clock.slept == [0.5, 0.5]
