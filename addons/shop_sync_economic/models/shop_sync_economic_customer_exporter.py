@@ -116,14 +116,14 @@ class ShopSyncEconomicCustomerExporter(models.AbstractModel):
             document = client.get(f"customers/{number}")
         current = writable(document)
         desired = apply_update_rules(current, values, allowed, PROPERTIES_OF_RULE)
-        if binding:
+        changed = desired != current
+        if changed:
+            client.put(f"customers/{number}", desired)
+        if binding:  # once e-conomic has them
             binding.last_value = fingerprint
-        if desired == current:
-            return False
-        client.put(f"customers/{number}", desired)
-        if log:
+        if changed and log:
             self._log(backend, "done", _("Customer %s updated.", number), number, common, request=desired)
-        return True
+        return changed
 
     @staticmethod
     def _fingerprint(allowed, values):

@@ -59,6 +59,19 @@ class TestRequestsPerInvoice(EconomicCase):
         self.assertEqual(self.sim.customers[number]["telephoneAndFaxNumber"], "+45 12 34 56 78")
         self.assertEqual(self.exported(self.import_order(6204)), [("POST", "/invoices/drafts", 201)])
 
+    def test_customer_update_refused_is_sent_again(self):
+        first = self.import_order(6231)
+        self.exported(first)
+        partner = first.partner_invoice_id.commercial_partner_id
+        number = int(self.env["shop.sync.binding"]._for_record(self.accounting, partner).external_id)
+        partner.phone = "+45 87 65 43 21"
+        self.sim.faults.add("error", path=f"/customers/{number}", method="PUT", status=400)
+        self.assertEqual(self.export(self.import_order(6232)).state, "error")
+        self.assertFalse(self.sim.faults.faults, "the update was refused")
+        self.assertEqual(self.exported(self.import_order(6233))[:2], [
+            ("GET", f"/customers/{number}", 200), ("PUT", f"/customers/{number}", 200)])
+        self.assertEqual(self.sim.customers[number]["telephoneAndFaxNumber"], "+45 87 65 43 21")
+
     def test_changed_update_rules_read_the_customer_again(self):
         self.exported(self.import_order(6211))
         rule = self.accounting.field_rule_ids.filtered(
