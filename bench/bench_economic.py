@@ -74,19 +74,22 @@ def prepare(url):
     return accounting, shop
 
 
-def import_orders(shop, indexes):
+def import_orders(shop, count, first_number=0):
+    """``count`` orders numbered from ``first_number``; the n-th of them is bought by buyer n (of
+    BUYERS) with products n and n + 7 (of 20), so a second call repeats the first call's buyers."""
     Importer = env["shop.sync.order.importer"]
     created = datetime.now(UTC)
     sales = env["sale.order"]
-    for index in indexes:
-        buyer = index % BUYERS
+    for position in range(count):
+        index = first_number + position
+        buyer = position % BUYERS
         country, currency, rate = ("DE", "EUR", Decimal(19)) if buyer % 5 == 4 else ("DK", "DKK", Decimal(25))
         email = f"buyer{buyer}@example.{country.lower()}"
         address = records.Address(name=f"Buyer {buyer}", street=f"Street {buyer}", zip="8000", city="Aarhus",
                                    country_code=country, email=email)
         lines = [records.OrderLine(kind="product", name=f"Bench article {sku}", sku=f"BENCH-ECO-{sku}",
-                                   quantity=Decimal(1 + index % 3), unit_price=Decimal(100 + sku), tax_rate=rate)
-                 for sku in (index % 20, (index + 7) % 20)]
+                                   quantity=Decimal(1 + position % 3), unit_price=Decimal(100 + sku), tax_rate=rate)
+                 for sku in (position % 20, (position + 7) % 20)]
         lines.append(records.OrderLine(kind="shipping", name="GLS", quantity=Decimal(1), unit_price=Decimal(39),
                                        tax_rate=rate))
         order = records.Order(
@@ -172,8 +175,8 @@ def main():
         accounting, shop = prepare(server.url)
         backends = accounting | shop
         env.cr.commit()
-        sales = import_orders(shop, range(INVOICES))
-        steady_sales = import_orders(shop, range(INVOICES, INVOICES + STEADY))
+        sales = import_orders(shop, INVOICES)
+        steady_sales = import_orders(shop, STEADY, first_number=INVOICES)
         sim.journal.clear()
         accounting.economic_invoice_orders = True
         seconds, jobs, waiting = invoice(accounting, sales)
