@@ -11,10 +11,10 @@ commit of the queued jobs to the last job done.  The backend's rate governor (on
 PostgreSQL shared by the workers) is set to BENCH_GOVERNOR_SHARE of the simulator's limit, with a
 small burst, so that the workers together stay below it (the margin covers the requests' network
 jitter).  Then a steady-state pass: BENCH_STEADY more orders of the same buyers and products
-(customers and products known), invoiced the same way and reported on their own.  An order left waiting (its retries ran out, or
-its job failed) gets what the scheduler does next, one pass of ``_economic_export_pending``,
-timed too and counted.  Exactly once: no two drafts with the same order reference and no draft
-that no order is bound to.  The backends are archived at the end.
+(customers and products known), invoiced the same way and reported on their own.  An order left
+waiting (its retries ran out, or its job failed) gets what the scheduler does next, one pass of
+``_economic_export_pending``, timed too and counted.  Exactly once: no two drafts with the same
+order reference and no draft that no order is bound to.  The backends are archived at the end.
   BENCH_INVOICES       orders to invoice (default 1000)
   BENCH_ECONOMIC_RPS   the simulator's limit in requests per second (default 25)
   BENCH_GOVERNOR_SHARE the backend's rate limit as a share of BENCH_ECONOMIC_RPS (default 0.8; 0: no governor)

@@ -431,7 +431,8 @@ class ShopSyncBackend(models.Model):
         """Job: like ``_poll_orders`` for products; ``full`` ignores the watermark."""
         self.ensure_one()
         return self._poll("product", "products_synced_until",
-                          lambda adapter, since: adapter.fetch_all_products() if full else adapter.fetch_products(since),
+                          lambda adapter, since: (adapter.fetch_all_products() if full
+                                                  else adapter.fetch_products(since)),
                           "product_import")
 
     def _poll(self, object_name, watermark_field, fetch, flow):

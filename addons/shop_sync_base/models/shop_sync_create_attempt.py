@@ -16,7 +16,7 @@ class ShopSyncCreateAttempt(models.Model):
     _description = "Shop Sync Create Attempt"
     _log_access = False
 
-    backend_id = fields.Integer("Backend", required=True, index=True)
+    backend_id = fields.Integer(required=True, index=True)
     key = fields.Char(required=True, help="Our reference of the record created remotely.")
     attempted_at = fields.Datetime(required=True)
 

@@ -38,7 +38,7 @@ class ShopSyncRateBucket(models.Model):
     _description = "Shop Sync Rate Bucket"
     _log_access = False
 
-    backend_id = fields.Integer("Backend", required=True, index=True)
+    backend_id = fields.Integer(required=True, index=True)
     key = fields.Char(required=True, help="Which limit of the backend's API (e.g. api, graphql, write).")
     tokens = fields.Float(required=True, help="Requests (or cost points) available at 'stamp'; negative: "
                                               "granted ahead of the rate, to be waited for.")
