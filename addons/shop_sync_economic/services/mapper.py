@@ -1,11 +1,11 @@
 """Plain translations between e-conomic documents and the hub's canonical records / amounts."""
 
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+# the amount helpers moved to the base (shared with eAccounting); e-conomic's modules import them from here
+from odoo.addons.shop_sync_base.services.amounts import balance_nets, money, split_line  # noqa: F401
 from odoo.addons.shop_sync_base.services.records import Product, Variant
-
-CENT = Decimal("0.01")
 
 # properties e-conomic computes or links: never sent back in a PUT of the full document
 READ_ONLY = frozenset({
@@ -14,42 +14,6 @@ READ_ONLY = frozenset({
 })
 # writable properties of the inventory block (the rest is computed by the inventory module)
 WRITABLE_INVENTORY = ("packageVolume", "recommendedCostPrice")
-
-
-def money(value):
-    return Decimal(str(value)).quantize(CENT, ROUND_HALF_UP)
-
-
-def split_line(quantity, net_total):
-    """Invoice lines ``[(quantity, unit net price)]`` whose total is exactly ``net_total``.
-
-    e-conomic takes unit prices with two decimals; when ``quantity x rounded unit price`` misses
-    the line total (e.g. 3 x 33.333), an integer quantity is split into ``quantity - 1`` units at
-    the rounded price plus one unit carrying the remainder, so the invoice total stays exact."""
-    quantity, net_total = Decimal(str(quantity)), money(net_total)
-    if not quantity:
-        return [(quantity, net_total)]
-    unit = money(net_total / quantity)
-    if money(unit * quantity) == net_total or quantity <= 1 or quantity != quantity.to_integral_value():
-        return [(quantity, unit)]
-    rest = quantity - 1
-    return [(rest, unit), (Decimal(1), net_total - unit * rest)]
-
-
-def balance_nets(nets, total):
-    """Line net amounts that add up exactly to ``total``.
-
-    With taxes rounded globally, Odoo rounds an order's untaxed total apart from its line subtotals
-    (e.g. 104 + 111 + 39 gross at 19 % makes subtotals of 213.44 but an untaxed total of 213.45); the
-    cents of difference are carried by the largest lines, one cent each."""
-    nets = [money(net) for net in nets]
-    if not nets:
-        return nets
-    cents = int((money(total) - sum(nets, Decimal(0))) / CENT)
-    by_size = sorted(range(len(nets)), key=lambda index: abs(nets[index]), reverse=True)
-    for step in range(abs(cents)):
-        nets[by_size[step % len(by_size)]] += CENT if cents > 0 else -CENT
-    return nets
 
 
 def reference_body(document):
