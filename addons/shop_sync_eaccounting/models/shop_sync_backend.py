@@ -1,0 +1,379 @@
+import secrets
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.shop_sync_base.models.shop_sync_accounting import accounting_flows
+from odoo.addons.shop_sync_base.services.http import RemoteError
+
+from ..services.client import IDENTITY_URL, AuthorisationError, EAccountingClient, Token, VismaIdentity, authorise_url
+
+MANAGER = "shop_sync_base.group_shop_sync_manager"
+OPTION = "shop.sync.eaccounting.option"
+TOKEN = "shop.sync.eaccounting.token"
+FIELD_MAPPING = (
+    ("customers.Name / EmailAddress / Telephone", "Customer name / e-mail / phone",
+     "Matched by e-mail and currency; written per the customer export rules"),
+    ("customers.IsPrivatePerson / ContactPersonName", "Company (contact person) or private person", ""),
+    ("customers.Invoice* / Delivery*", "Customer addresses", "Rule 'Address'"),
+    ("customers.VatNumber / CorporateIdentityNumber", "Company tax ID", "Rule 'VAT number' (companies)"),
+    ("articles.Number", "Internal reference (SKU)", "Variants as simple articles"),
+    ("articles.Name / NetPrice / GrossPrice", "Name / price", "Written per the product export rules"),
+    ("articles.CodingId", "VAT rate of the line and destination", "VAT per destination rows, else by rate"),
+    ("customerinvoicedrafts / orders .OurReference", "SHOPSYNC:<shop backend>:<order number>",
+     "Looked up before creating: never two documents per order"),
+    ("customerinvoicedrafts / orders .Rows", "Order lines (products, shipping, fees, discounts)",
+     "Net amounts, exact to the cent"),
+    ("articles.StockBalanceAvailable", "On hand at the backend's warehouse", "Stock master option"),
+)
+
+
+class ShopSyncBackend(models.Model):
+    _inherit = "shop.sync.backend"
+
+    kind = fields.Selection(selection_add=[("eaccounting", "Visma eAccounting")],
+                            ondelete={"eaccounting": "cascade"})
+
+    # OAuth2 client and authorisation
+    eacc_client_id = fields.Char("Client id", groups=MANAGER, copy=False,
+                                 help="The integration's client id at Visma's developer portal.")
+    eacc_client_secret = fields.Char("Client secret", groups=MANAGER, copy=False)
+    eacc_identity_url = fields.Char("Identity server", default=IDENTITY_URL, groups=MANAGER,
+                                    help="Visma's identity server (connect/authorize, connect/token).")
+    eacc_redirect_uri = fields.Char("Redirect URI", groups=MANAGER,
+                                    help="The redirect URI registered for the client at Visma.")
+    eacc_authorise_url = fields.Char("Authorisation link", compute="_compute_eacc_authorise_url", groups=MANAGER,
+                                     help="Open it, sign in to eAccounting and grant access; paste the code of "
+                                          "the page it returns to below.")
+    eacc_auth_state_token = fields.Char(groups=MANAGER, copy=False)
+    eacc_authorisation_code = fields.Char(
+        "Authorisation code", groups=MANAGER, copy=False,
+        help="Exchanged once for tokens by 'Authorise', then cleared.")
+    eacc_auth_state = fields.Selection(
+        [("none", "Not authorised"), ("authorised", "Authorised"), ("reauthorise", "Re-authorise")],
+        "Authorisation", default="none", required=True, readonly=True, copy=False,
+        help="Re-authorise: Visma refused the refresh token (revoked or expired); the eAccounting flows stop "
+             "until a Manager authorises again.")
+    eacc_auth_message = fields.Char("Authorisation message", readonly=True, copy=False)
+
+    # reference values and defaults
+    eacc_option_ids = fields.One2many(OPTION, "backend_id", "eAccounting values")
+    eacc_terms_id = fields.Many2one(OPTION, "Terms of payment",
+                                    domain="[('backend_id', '=', id), ('option_type', '=', 'terms')]",
+                                    help="Of the customers created; a payment-method mapping may name others.")
+    eacc_unit_id = fields.Many2one(OPTION, "Article unit", domain="[('backend_id', '=', id), ('option_type', '=', 'unit')]",
+                                   help="Unit of the articles created.")
+    eacc_delivery_method_id = fields.Many2one(
+        OPTION, "Delivery method", domain="[('backend_id', '=', id), ('option_type', '=', 'delivery_method')]",
+        help="Written on the documents; a shipping-method mapping may name another.")
+    eacc_rounding_coding_id = fields.Many2one(
+        OPTION, "Account coding: rounding", domain="[('backend_id', '=', id), ('option_type', '=', 'coding')]",
+        help="A coding without VAT. When eAccounting's VAT misses the shop's tax by some cents, one row of article "
+             "SHOPSYNC-ROUNDING in this coding carries the difference, so the document's gross equals the shop's "
+             "total; without it such orders are refused.")
+    eacc_vat_mapping_ids = fields.One2many(
+        "shop.sync.mapping", "backend_id", "eAccounting VAT per destination",
+        domain=[("mapping_type", "=", "eaccounting_coding")],
+        help="Per VAT treatment, country and rate: the article account coding (VAT rate and revenue account) of "
+             "the rows. Without a row, the active coding of the line's rate is used.")
+
+    eacc_private_prices_exclude_vat = fields.Boolean(
+        "Private persons' prices exclude VAT", readonly=True,
+        help="eAccounting's company setting 'Show prices excl. VAT for private individuals' (loaded with the "
+             "values): otherwise a private person's document takes unit prices including VAT.")
+
+    # options
+    eacc_document_type = fields.Selection(
+        [("draft", "Customer invoice draft"), ("order", "Sales order")], "Document per order", default="draft",
+        required=True, help="What each shop order becomes in eAccounting. A draft becomes an invoice only by a "
+                            "Manager's explicit 'Convert to invoice'.")
+    eacc_default_customer = fields.Boolean(
+        "Default customer for private buyers",
+        help="Invoice every private person on one eAccounting customer instead of creating a customer each.")
+    eacc_default_customer_number = fields.Char("Default customer (number)")
+    eacc_create_articles = fields.Boolean(
+        "Create missing articles", default=True,
+        help="Create the article of an order line when its SKU is unknown in eAccounting; otherwise the order is "
+             "refused naming the SKU.")
+
+    @api.depends("kind")
+    def _compute_role(self):
+        super()._compute_role()
+        for backend in self.filtered(lambda b: b.kind == "eaccounting"):
+            backend.role = "accounting"
+
+    def _field_mapping(self):
+        if self.kind == "eaccounting":
+            return FIELD_MAPPING
+        return super()._field_mapping()
+
+    @api.depends("eacc_client_id", "eacc_redirect_uri", "eacc_identity_url", "eacc_auth_state_token")
+    def _compute_eacc_authorise_url(self):
+        for backend in self:
+            ready = backend.kind == "eaccounting" and backend.eacc_client_id and backend.eacc_redirect_uri
+            backend.eacc_authorise_url = authorise_url(
+                backend.eacc_identity_url or IDENTITY_URL, backend.eacc_client_id, backend.eacc_redirect_uri,
+                backend.eacc_auth_state_token or "") if ready else False
+
+    # -- OAuth2 -------------------------------------------------------------------------------
+    def _eacc_identity(self):
+        self.ensure_one()
+        backend = self.sudo()
+        if not backend.eacc_client_id or not backend.eacc_client_secret:
+            raise UserError(_("Enter the eAccounting client id and client secret of %s.", self.name))
+        return VismaIdentity(backend.eacc_client_id, backend.eacc_client_secret,
+                             base_url=backend.eacc_identity_url or None, **self._eacc_client_options())
+
+    def action_eacc_new_authorisation(self):
+        """A fresh ``state`` for the authorisation link (checked by nobody but the Manager's eyes:
+        the code is pasted here, not received by a callback)."""
+        self._check_manager()
+        for backend in self.sudo():
+            backend.eacc_auth_state_token = secrets.token_urlsafe(16)
+        return True
+
+    def action_eacc_authorise(self):
+        """Exchange the pasted authorisation code for tokens (once: the code is cleared either way)."""
+        self._check_manager()
+        for backend in self:
+            sudo = backend.sudo()
+            code = (sudo.eacc_authorisation_code or "").strip()
+            if not code:
+                raise UserError(_("Paste the authorisation code Visma returned first."))
+            sudo.eacc_authorisation_code = False
+            try:
+                token = backend._eacc_identity().exchange_code(code, sudo.eacc_redirect_uri or "")
+            except RemoteError as exc:
+                # the tokens of an earlier authorisation, if any, stay in use
+                message = _("Authorisation failed: %s", exc)
+                sudo.eacc_auth_message = message[:250]
+                self.env["shop.sync.log"]._record(backend, "connection", "error", reason=_("Not authorised"),
+                                                   message=message)
+                return self._notify(message, "danger")
+            backend._eacc_save_token(token)
+            sudo.write({"eacc_auth_state": "authorised", "eacc_auth_message": False})
+            self.env["shop.sync.log"]._record(backend, "connection", "done", reason=_("Authorised"),
+                                               message=_("eAccounting access granted."))
+        return self._notify(_("Authorised in eAccounting."), "success")
+
+    def _eacc_token_record(self):
+        return self.env[TOKEN].sudo().search([("backend_id", "=", self.id)], limit=1)
+
+    def _eacc_save_token(self, token):
+        record = self._eacc_token_record()
+        values = {"access_token": token.access_token, "refresh_token": token.refresh_token,
+                  "expires_at": token.expires_at}
+        if record:
+            record.write(values)
+        else:
+            self.env[TOKEN].sudo().create({"backend_id": self.id, **values})
+
+    def _eacc_access_token(self, force=False):
+        """A valid access token, refreshed in a transaction of its own when it expires within
+        minutes (or when ``force``d after a 401); AuthorisationError when Visma refuses the refresh
+        token, after marking the backend 're-authorise' (committed: the flows stop)."""
+        self.ensure_one()
+        record = self._eacc_token_record()
+        if self.sudo().eacc_auth_state != "authorised" or not record.refresh_token:
+            raise AuthorisationError(_("eAccounting backend %s is not authorised: a Manager must authorise it (again) "
+                                       "on its form.", self.name))
+        current = Token(record.access_token, record.refresh_token, record.expires_at)
+        if not force and not current.expiring():
+            return current.access_token
+        try:
+            return self._eacc_refresh(record, current, force)
+        finally:  # what the refresh's own transaction wrote
+            self.invalidate_recordset(["eacc_auth_state", "eacc_auth_message"])
+            record.invalidate_recordset()
+
+    def _eacc_refresh(self, record, current, force):
+        """The refresh itself, committed in a cursor of its own under a lock of the token row (a
+        worker that finds the row refreshed meanwhile takes the new token)."""
+        with self.env.registry.cursor() as cr:
+            env = self.env(cr=cr, su=True)
+            cr.execute(f"SELECT id FROM {env[TOKEN]._table} WHERE id = %s FOR UPDATE", [record.id])
+            locked = env[TOKEN].browse(record.id)
+            if locked.refresh_token != current.refresh_token or (
+                    not force and not Token(locked.access_token, None, locked.expires_at).expiring()):
+                access = locked.access_token  # another worker refreshed meanwhile
+            else:
+                backend = env["shop.sync.backend"].browse(self.id)
+                try:
+                    token = backend._eacc_identity().refresh(locked.refresh_token)
+                except AuthorisationError as exc:
+                    locked.write({"access_token": False, "refresh_token": False, "expires_at": False})
+                    backend.write({"eacc_auth_state": "reauthorise",
+                                   "eacc_auth_message": _("Visma refused the refresh token: %s", exc.message)[:250]})
+                    env["shop.sync.log"]._record(backend, "connection", "error", reason=_("Re-authorise"),
+                                                 message=_("Visma refused the refresh token (%s): authorise the "
+                                                           "backend again; its flows are stopped until then.",
+                                                           exc.message))
+                    cr.commit()
+                    raise
+                locked.write({"access_token": token.access_token, "refresh_token": token.refresh_token,
+                              "expires_at": token.expires_at})
+                access = token.access_token
+        return access
+
+    # -- client -------------------------------------------------------------------------------
+    def _get_adapter(self):
+        """The base's connection test goes through the adapter; eAccounting's client provides it."""
+        if self.kind == "eaccounting":
+            return self._eacc_client()
+        return super()._get_adapter()
+
+    def _eacc_client(self):
+        self.ensure_one()
+        return EAccountingClient(self._eacc_access_token, base_url=self.sudo().api_url or None,
+                                 **self._eacc_client_options())
+
+    def _eacc_client_options(self):
+        """Extra HttpClient options (tests inject ``sleep``)."""
+        return {}
+
+    # -- reference values -----------------------------------------------------------------------
+    def action_eacc_load_options(self):
+        """Load VAT codes, account codings, terms of payment, delivery methods and units; fill the
+        empty defaults."""
+        self._check_manager()
+        for backend in self:
+            try:
+                client = backend._eacc_client()
+                settings = client.get("companysettings")
+                count = self.env[OPTION]._load(backend, client)
+            except (RemoteError, UserError) as exc:
+                self.env["shop.sync.log"]._record(backend, "connection", "error", reason=_("Loading values failed"),
+                                                   message=str(exc), response=getattr(exc, "body", None))
+                return self._notify(_("Loading from eAccounting failed: %s", exc), "danger")
+            backend.eacc_private_prices_exclude_vat = bool(settings.get("ShowPricesExclVatPC"))
+            backend._eacc_fill_defaults()
+            self.env["shop.sync.log"]._record(backend, "connection", "done", reason=_("Values loaded"),
+                                               message=_("%s reference values loaded.", count))
+        return self._notify(_("Values loaded from eAccounting."), "success")
+
+    def _eacc_fill_defaults(self):
+        """The first value of each type for what is still empty; a coding without VAT for rounding."""
+        self.ensure_one()
+        options = self.eacc_option_ids
+        defaults = {
+            "eacc_terms_id": options.filtered(lambda o: o.option_type == "terms").sorted(lambda o: (o.days, o.name)),
+            "eacc_unit_id": options.filtered(lambda o: o.option_type == "unit"),
+            "eacc_delivery_method_id": options.filtered(lambda o: o.option_type == "delivery_method"),
+            "eacc_rounding_coding_id": options.filtered(lambda o: o.option_type == "coding" and not o.vat_rate),
+        }
+        self.write({name: found[:1].id for name, found in defaults.items() if found and not self[name]})
+
+    def _eacc_required(self, field_name):
+        """A default option, or a clear error naming the missing setting."""
+        option = self[field_name]
+        if not option:
+            raise UserError(_("Set '%(setting)s' on the eAccounting backend %(name)s (load the values from "
+                              "eAccounting first).", setting=self._fields[field_name].string, name=self.name))
+        return option
+
+    # -- VAT per destination ------------------------------------------------------------------------
+    def _eacc_codings(self, rate, product=None):
+        """The active account codings charging ``rate`` %; those for the product's kind (goods or
+        services) first."""
+        service = bool(product) and product.type == "service"
+        return self.eacc_option_ids.filtered(
+            lambda option: option.option_type == "coding" and abs(option.vat_rate - rate) < 0.0001).sorted(
+            lambda option: ((option.coding_type or "").lower().startswith("service") != service, option.name))
+
+    def _eacc_product_coding(self, product):
+        """The coding of a new article for ``product``: the one of its domestic sales tax rate (the
+        company's default sales tax when it has none)."""
+        taxes = product.taxes_id.filtered(lambda tax: tax.company_id in self.company_id.parent_ids) \
+            or self.company_id.account_sale_tax_id
+        rate = sum(taxes.flatten_taxes_hierarchy().mapped("amount"))
+        coding = self._eacc_codings(rate, product)[:1]
+        if not coding:
+            raise UserError(_("eAccounting holds no active account coding at %(rate)s %% (the VAT of '%(product)s'): "
+                              "add one in eAccounting and load the values again.", rate=f"{rate:g}",
+                              product=product.display_name))
+        return coding
+
+    def _eacc_coding(self, treatment, country, rate, product):
+        """The account coding of a row of ``product`` taxed at ``rate`` % in Odoo, for an order of VAT
+        ``treatment`` to ``country``: the most specific 'VAT per destination' row (exact country
+        first); else, domestic: the coding of that rate; None (the article's own coding) for OSS, which
+        eAccounting books at the buyer's country's rate of the coding's rate class, and for reverse
+        charge and export, which it books without VAT on the coding's foreign accounts.  A UserError
+        names what is missing; a rate eAccounting computes otherwise (OSS) is caught by the totals
+        check after the create."""
+        self.ensure_one()
+        treatments = dict(self.env["shop.sync.mapping"]._fields["vat_treatment"]._description_selection(self.env))
+        where = _("%(treatment)s to %(country)s at %(rate)s %%", treatment=treatments[treatment],
+                  country=country.name or "?", rate=f"{rate:g}")
+        rows = self.eacc_vat_mapping_ids.filtered(
+            lambda m: m.vat_treatment == treatment and abs(m.tax_rate - rate) < 0.0001
+            and m.country_id in (country, self.env["res.country"]))
+        mapping = rows.sorted(lambda m: (not m.country_id, m.sequence, m.id))[:1]
+        if mapping:
+            return mapping.eacc_option_id
+        if treatment == "domestic":
+            coding = self._eacc_codings(rate, product)[:1]
+            if not coding:
+                raise UserError(_("No eAccounting account coding for %s: add one at that rate in eAccounting (and "
+                                  "load the values again) or a 'VAT per destination' row.", where))
+            return coding
+        if treatment == "oss":
+            return None
+        if rate:  # reverse charge, export
+            raise UserError(_("eAccounting books %(where)s without VAT, Odoo charges %(rate)s %%: check the fiscal "
+                              "position or add a 'VAT per destination' row.", where=where, rate=f"{rate:g}"))
+        return None
+
+    # -- flows and jobs ---------------------------------------------------------------------------
+    @api.model
+    def _shop_sync_flow_declarations(self):
+        return super()._shop_sync_flow_declarations() + accounting_flows(
+            "eaccounting", invoice="_eacc_export_document", credit_note="_eacc_export_credit_note",
+            cancel="_eacc_cancel_document", pending="_eacc_export_pending", stock_pull="_eacc_pull_stock",
+            products_import="_eacc_import_products", products_export="_eacc_export_products")
+
+    def _shop_sync_scheduled_flows(self):
+        """No eAccounting flow runs while the backend waits to be authorised again."""
+        flows = super()._shop_sync_scheduled_flows()
+        if self.kind == "eaccounting" and self.eacc_auth_state != "authorised":
+            return []
+        return flows
+
+    # Jobs run as the company's job user, but the records handed to them keep the user who queued
+    # them: what they write is integration work, done as superuser.
+    def _eacc_export_document(self, sale):
+        """Job: one document for one shop order (never twice)."""
+        self.ensure_one()
+        log = self.env["shop.sync.eaccounting.document.exporter"].sudo()._export(self.sudo(), sale.sudo())
+        return log.message if log else None
+
+    def _eacc_export_pending(self):
+        self.ensure_one()
+        return self._accounting_export_pending()
+
+    def _eacc_export_credit_note(self, refund):
+        self.ensure_one()
+        log = self.env["shop.sync.eaccounting.credit.note.exporter"].sudo()._export(self.sudo(), refund.sudo())
+        return log.message if log else None
+
+    def _eacc_cancel_document(self, sale):
+        self.ensure_one()
+        log = self.env["shop.sync.eaccounting.credit.note.exporter"].sudo()._cancel(self.sudo(), sale.sudo())
+        return log.message if log else None
+
+    def _eacc_pull_stock(self):
+        self.ensure_one()
+        return self.env["shop.sync.eaccounting.stock.importer"].sudo()._pull(self.sudo())
+
+    def _eacc_import_products(self, full=False):
+        self.ensure_one()
+        return self.env["shop.sync.eaccounting.product.importer"].sudo()._import_all(self.sudo(), full=full)
+
+    def _eacc_export_products(self, products=None):
+        """Job: create or update eAccounting articles (all products with a SKU when none given)."""
+        self.ensure_one()
+        if products is None:
+            products = self.env["product.product"].search([
+                ("default_code", "!=", False), ("company_id", "in", (False, self.company_id.id))])
+        Exporter = self.env["shop.sync.eaccounting.article.exporter"].sudo()
+        return Exporter._export_all(self.sudo(), products.sudo())
