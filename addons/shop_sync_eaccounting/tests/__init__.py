@@ -2,3 +2,4 @@ from . import test_client
 from . import test_oauth
 from . import test_documents
 from . import test_demo_books
+from . import test_credit_notes

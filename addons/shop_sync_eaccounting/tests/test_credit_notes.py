@@ -1,0 +1,91 @@
+"""Shop refunds as eAccounting credit invoice drafts, exactly once; a cancelled order's draft deleted;
+the reconciliation reading the documents back."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from odoo.tests import tagged
+
+from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.shop_sync_base.services import records
+
+from .common import EAccountingCase
+
+ORDER = [("product", "Mug", "MUG-1", "2", "125", "25"), ("shipping", "PostNord", "", "1", "49", "25")]
+
+
+@tagged("post_install", "-at_install", "shop_sync")
+class TestCreditNotes(EAccountingCase):
+    def refund(self, sale, refund_id, amount, lines=()):
+        """Record a shop refund on ``sale`` through the hub's refund pipeline; returns the refund."""
+        order = records.Order(
+            external_id=f"o{sale.shop_order_number}", number=sale.shop_order_number, state="paid",
+            created_at=datetime(2026, 1, 5, 10, 0, tzinfo=UTC), currency=sale.currency_id.name,
+            total=Decimal(str(sale.amount_total)), customer=None, billing=None, shipping=None,
+            refunds=[records.Refund(external_id=refund_id, order_external_id=f"o{sale.shop_order_number}",
+                                    created_at=datetime(2026, 1, 8, 9, 0, tzinfo=UTC), amount=Decimal(amount),
+                                    lines=[records.RefundLine(kind=kind, sku=sku, quantity=Decimal(qty),
+                                                              amount=Decimal(gross))
+                                           for kind, sku, qty, gross in lines])])
+        log, = self.env["shop.sync.refund.importer"]._import_refunds(self.shop, order, sale)
+        self.assertEqual(log.state, "done", log.message)
+        return sale.shop_refund_ids.filtered(lambda r: r.external_id == refund_id)
+
+    def invoiced(self, number, lines=ORDER, **kwargs):
+        sale = self.import_order(number, lines, **kwargs)
+        self.assertEqual(self.export(sale).state, "done")
+        return sale
+
+    def test_refund_becomes_one_credit_invoice_draft(self):
+        sale = self.invoiced(8001)
+        invoice = next(iter(self.sim.drafts.values()))
+        with trap_jobs() as trap:
+            refund = self.refund(sale, "R1", "174", [("product", "MUG-1", "1", "125"), ("shipping", "", "0", "49")])
+            trap.assert_jobs_count(1, only=self.accounting._eacc_export_credit_note)
+            self.assertEqual(refund.accounting_state, "pending")
+            trap.perform_enqueued_jobs()
+        self.assertEqual(refund.accounting_state, "draft")
+        [credit] = [draft for draft in self.sim.drafts.values() if draft["IsCreditInvoice"]]
+        self.assertEqual(credit["OurReference"], f"SHOPSYNC:{self.shop.id}:8001:RR1")
+        self.assertEqual((credit["TotalAmount"], credit["TotalVatAmount"]), (-174.0, -34.8))
+        self.assertEqual(credit["CustomerId"], invoice["CustomerId"])
+        self.assertEqual([row["ArticleNumber"] for row in credit["Rows"]], ["MUG-1", "SHOP-SHIPPING"])
+        self.assertFalse(self.sim.invoices, "never converted automatically")
+        # sent again (a Retry): found by its reference, not duplicated
+        self.env["shop.sync.binding"]._for_record(self.accounting, refund).unlink()
+        log = self.env["shop.sync.eaccounting.credit.note.exporter"]._export(self.accounting, refund)
+        self.assertEqual(log.state, "done", log.message)
+        self.assertEqual(len(self.sim.drafts), 2)
+        self.assert_requests_valid()
+
+    def test_refund_waits_for_the_orders_document(self):
+        sale = self.import_order(8002, ORDER)
+        refund = self.refund(sale, "R1", "49", [("shipping", "", "0", "49")])
+        log = self.env["shop.sync.eaccounting.credit.note.exporter"]._export(self.accounting, refund)
+        self.assertEqual((log.state, refund.accounting_state), ("skipped", "pending"))
+        self.assertFalse(self.sim.drafts)
+
+    def test_cancelled_order_deletes_its_draft(self):
+        sale = self.invoiced(8003)
+        self.assertEqual(len(self.sim.drafts), 1)
+        log = self.env["shop.sync.eaccounting.credit.note.exporter"]._cancel(self.accounting, sale)
+        self.assertEqual(log.state, "done", log.message)
+        self.assertFalse(self.sim.drafts)
+        self.assertEqual(sale.accounting_state, "cancelled")
+        self.assertFalse(self.env["shop.sync.binding"]._for_record(self.accounting, sale))
+
+    def test_cancelled_invoice_gets_a_credit_note(self):
+        sale = self.invoiced(8004)
+        sale.action_eacc_convert()
+        log = self.env["shop.sync.eaccounting.credit.note.exporter"]._cancel(self.accounting, sale)
+        self.assertEqual(log.state, "done", log.message)
+        [credit] = self.sim.drafts.values()
+        self.assertTrue(credit["IsCreditInvoice"])
+        self.assertEqual(credit["TotalAmount"], -sale.amount_total)
+        self.assert_requests_valid()
+
+    def test_reconciliation_reads_the_documents(self):
+        sale = self.invoiced(8005)
+        status = sale._shop_sync_accounting_status()[sale.id]
+        self.assertEqual((status["gross"], status["vat"], str(status["date"])), (299.0, 59.8, "2026-01-05"))
+        self.assertTrue(status["invoice"].startswith("draft:"))
