@@ -23,6 +23,7 @@ from . import (
     shop_sync_refund,
     shop_sync_refund_importer,
     shop_sync_stock_exporter,
+    shop_sync_stock_master,
     sale_order,
     stock_picking,
     shop_sync_accounting,  # after sale_order: extends its hooks

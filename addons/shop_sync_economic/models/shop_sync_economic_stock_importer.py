@@ -62,11 +62,7 @@ class ShopSyncEconomicStockImporter(models.AbstractModel):
 
     @api.model
     def _location(self, backend):
-        warehouse = backend.warehouse_id or self.env["stock.warehouse"].search(
-            [("company_id", "=", backend.company_id.id)], limit=1)
-        if not warehouse:
-            raise UserError(_("Set the warehouse of the e-conomic backend %s.", backend.name))
-        return warehouse.lot_stock_id
+        return self.env["shop.sync.stock.master"]._location(backend)
 
     @api.model
     def _products(self, backend, numbers):
@@ -88,23 +84,9 @@ class ShopSyncEconomicStockImporter(models.AbstractModel):
 
     @api.model
     def _set_quantity(self, product, location, quantity):
-        """Inventory adjustment of ``product`` at ``location`` to ``quantity``; 1 if it changed."""
-        current = product.with_context(location=location.id).qty_available
-        if product.uom_id.compare(current, quantity) == 0:
-            return 0
-        Quant = self.env["stock.quant"].sudo()
-        quant = Quant._gather(product, location, strict=True).filtered(
-            lambda q: not q.lot_id and not q.package_id and not q.owner_id)[:1]
-        # sub-locations keep their stock: the quant at the location itself takes the difference
-        target = (quant.quantity if quant else 0.0) + quantity - current
+        """Inventory adjustment to ``quantity``; 1 if it changed."""
         with raised(self.env.cr, ECONOMIC_STOCK_PULL):  # through the lock of the products it masters
-            if quant:
-                quant.inventory_quantity = target
-            else:
-                quant = Quant.create({"product_id": product.id, "location_id": location.id,
-                                      "inventory_quantity": target})
-            quant._apply_inventory()
-        return 1
+            return self.env["shop.sync.stock.master"]._set_quantity(product, location, quantity)
 
     @api.model
     def _push_to_shops(self, backend):
