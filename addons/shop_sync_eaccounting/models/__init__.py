@@ -6,4 +6,5 @@ from . import shop_sync_eaccounting_customer_exporter
 from . import shop_sync_eaccounting_article_exporter
 from . import shop_sync_eaccounting_document_exporter
 from . import shop_sync_eaccounting_credit_note_exporter
+from . import shop_sync_eaccounting_importers
 from . import sale_order

@@ -82,6 +82,8 @@ class ShopSyncBackend(models.Model):
         help="eAccounting's company setting 'Show prices excl. VAT for private individuals' (loaded with the "
              "values): otherwise a private person's document takes unit prices including VAT.")
 
+    eacc_stock_synced_until = fields.Datetime("Stock pulled until", copy=False)
+
     # options
     eacc_document_type = fields.Selection(
         [("draft", "Customer invoice draft"), ("order", "Sales order")], "Document per order", default="draft",
