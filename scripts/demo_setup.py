@@ -4,9 +4,15 @@ The company sells from Denmark in DKK on Odoo's Danish chart with the EU One-Sto
 fiscal positions (``prepare_odoo_company``); one backend per installed connector points at its
 simulator (python -m simulators, already running); the shops have imported their products and invoice
 their orders as draft invoices in the e-conomic backend; each shop has one order already delivered,
-with tracking, so it shows a fulfilment.
+with tracking, so it shows a fulfilment.  With Visma eAccounting installed, the CCV shop belongs to a
+second, Swedish company instead and invoices its orders as customer invoice drafts in eAccounting
+(authorised through the simulator's identity server, as a Manager would on the backend form).
 """
 # ruff: noqa: F821 - `env` is given by odoo shell
+
+from urllib.parse import parse_qs, urlsplit
+
+import requests
 
 from odoo.addons.shop_sync_base.tests.common import deliver
 from simulators import __main__ as sims
@@ -50,7 +56,7 @@ def ship_one_order(backend, tracking_number):
 
 
 for kind, fields in settings.items():
-    if kind not in kinds:
+    if kind not in kinds or (kind == "ccv" and "eaccounting" in kinds):  # the CCV shop is Swedish then
         continue
     module = __import__(modules[kind], fromlist=["_"])
     values = {"name": f"{kinds[kind]} (simulator)", "kind": kind, "api_url": f"http://127.0.0.1:{sims.port(kind)}",
@@ -105,6 +111,47 @@ def refund_and_cancel_after_import(shop):
     print(f"{shop.name}: order {refunded.shop_order_number} partly refunded, {cancelled.shop_order_number} cancelled "
           "after import")
 
+
+def swedish_ccv_shop_in_eaccounting():
+    """A Swedish company (SEK) whose books are in Visma eAccounting, and the CCV shop selling for it:
+    the backend authorised through the identity server's authorisation link and code, its values
+    loaded; the shop's products imported and its orders invoiced as customer invoice drafts."""
+    from odoo.addons.shop_sync_eaccounting.tests.common import swedish_company
+    from simulators.ccv import PUBLIC_KEY, SECRET_KEY
+    from simulators.eaccounting import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI
+
+    sv_env, sweden, _taxes = swedish_company(env)
+    sweden.partner_id.tz = "Europe/Stockholm"
+    env.ref("base.user_admin").company_ids |= sweden
+    url = f"http://127.0.0.1:{sims.port('eaccounting')}"
+    books = sv_env["shop.sync.backend"].create({
+        "name": "Visma eAccounting (simulator)", "kind": "eaccounting", "api_url": url, "company_id": sweden.id,
+        "eacc_client_id": CLIENT_ID, "eacc_client_secret": CLIENT_SECRET, "eacc_identity_url": url,
+        "eacc_redirect_uri": REDIRECT_URI, "accounting_invoice_from": "2025-01-01"})
+    books.action_eacc_new_authorisation()
+    consent = requests.get(books.eacc_authorise_url, allow_redirects=False, timeout=10)  # the Manager signs in
+    books.eacc_authorisation_code = parse_qs(urlsplit(consent.headers["Location"]).query)["code"][0]
+    books.action_eacc_authorise()
+    books.action_eacc_load_options()
+    shop = sv_env["shop.sync.backend"].create({
+        "name": "CCV Shop (simulator)", "kind": "ccv", "api_url": f"http://127.0.0.1:{sims.port('ccv')}",
+        "ccv_public_key": PUBLIC_KEY, "ccv_secret_key": SECRET_KEY, "company_id": sweden.id,
+        "accounting_backend_id": books.id, "ccv_order_lookback_days": 3650,
+        "warehouse_id": sv_env["stock.warehouse"].search([("company_id", "=", sweden.id)], limit=1).id})
+    shop.action_load_order_states()
+    inline = shop.with_context(queue_job__no_delay=True)
+    inline._import_products(full=True)
+    inline._poll_orders()
+    drafts = sv_env["sale.order"].search_count([("shop_sync_backend_id", "=", shop.id), ("accounting_state", "=", "draft")])
+    print(f"{shop.name}: {drafts} orders as customer invoice drafts in {books.name}")
+
+
+if "eaccounting" in kinds and "ccv" in kinds:
+    try:
+        swedish_ccv_shop_in_eaccounting()
+    except Exception as exc:  # noqa: BLE001 - the demo still starts; see Shop Sync > Logs
+        print(f"CCV / eAccounting demo skipped ({exc})")
+    env.cr.commit()
 
 for shop in Backend.search([("kind", "=", "woocommerce")]):
     try:

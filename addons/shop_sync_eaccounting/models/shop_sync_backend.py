@@ -43,9 +43,12 @@ class ShopSyncBackend(models.Model):
     eacc_redirect_uri = fields.Char("Redirect URI", groups=MANAGER,
                                     help="The redirect URI registered for the client at Visma.")
     eacc_authorise_url = fields.Char("Authorisation link", compute="_compute_eacc_authorise_url", groups=MANAGER,
-                                     help="Open it, sign in to eAccounting and grant access; paste the code of "
-                                          "the page it returns to below.")
-    eacc_auth_state_token = fields.Char(groups=MANAGER, copy=False)
+                                     help="Open it, sign in to eAccounting and grant access: Visma sends you back to "
+                                          "the redirect URI (/shop_sync/eaccounting/oauth of this Odoo), which "
+                                          "exchanges the code; or paste the code below.")
+    eacc_auth_state_token = fields.Char(groups=MANAGER, copy=False, default=lambda self: secrets.token_urlsafe(16),
+                                        help="The 'state' of the authorisation link: names this backend when "
+                                             "Visma sends the Manager back with the code.")
     eacc_authorisation_code = fields.Char(
         "Authorisation code", groups=MANAGER, copy=False,
         help="Exchanged once for tokens by 'Authorise', then cleared.")
@@ -127,8 +130,7 @@ class ShopSyncBackend(models.Model):
                              base_url=backend.eacc_identity_url or None, **self._eacc_client_options())
 
     def action_eacc_new_authorisation(self):
-        """A fresh ``state`` for the authorisation link (checked by nobody but the Manager's eyes:
-        the code is pasted here, not received by a callback)."""
+        """A fresh ``state`` for the authorisation link (a link is used once)."""
         self._check_manager()
         for backend in self.sudo():
             backend.eacc_auth_state_token = secrets.token_urlsafe(16)
