@@ -142,7 +142,8 @@ def swedish_ccv_shop_in_eaccounting():
     inline = shop.with_context(queue_job__no_delay=True)
     inline._import_products(full=True)
     inline._poll_orders()
-    drafts = sv_env["sale.order"].search_count([("shop_sync_backend_id", "=", shop.id), ("accounting_state", "=", "draft")])
+    drafts = sv_env["sale.order"].search_count([("shop_sync_backend_id", "=", shop.id),
+                                                ("accounting_state", "=", "draft")])
     print(f"{shop.name}: {drafts} orders as customer invoice drafts in {books.name}")
 
 

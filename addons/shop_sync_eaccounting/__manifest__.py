@@ -15,5 +15,4 @@
         "views/shop_sync_backend_views.xml",
         "views/sale_order_views.xml",
     ],
-    "installable": True,
 }

@@ -64,7 +64,8 @@ class ShopSyncBackend(models.Model):
     eacc_terms_id = fields.Many2one(OPTION, "Terms of payment",
                                     domain="[('backend_id', '=', id), ('option_type', '=', 'terms')]",
                                     help="Of the customers created; a payment-method mapping may name others.")
-    eacc_unit_id = fields.Many2one(OPTION, "Article unit", domain="[('backend_id', '=', id), ('option_type', '=', 'unit')]",
+    eacc_unit_id = fields.Many2one(OPTION, "Article unit",
+                                   domain="[('backend_id', '=', id), ('option_type', '=', 'unit')]",
                                    help="Unit of the articles created.")
     eacc_delivery_method_id = fields.Many2one(
         OPTION, "Delivery method", domain="[('backend_id', '=', id), ('option_type', '=', 'delivery_method')]",
@@ -102,7 +103,7 @@ class ShopSyncBackend(models.Model):
              "refused naming the SKU.")
 
     @api.depends("kind")
-    def _compute_role(self):
+    def _compute_role(self):  # pylint: disable=missing-return
         super()._compute_role()
         for backend in self.filtered(lambda b: b.kind == "eaccounting"):
             backend.role = "accounting"
@@ -212,7 +213,8 @@ class ShopSyncBackend(models.Model):
                                                  message=_("Visma refused the refresh token (%s): authorise the "
                                                            "backend again; its flows are stopped until then.",
                                                            exc.message))
-                    cr.commit()
+                    # this refresh's own cursor, not the job's: the flows stop whatever the job does
+                    cr.commit()  # pylint: disable=invalid-commit
                     raise
                 locked.write({"access_token": token.access_token, "refresh_token": token.refresh_token,
                               "expires_at": token.expires_at})

@@ -47,7 +47,8 @@ class ShopSyncEaccountingCreditNoteExporter(models.AbstractModel):
                                message=_("Already sent as %s.", binding.external_id), **common)
         if not Binding._for_record(backend, sale):
             refund.accounting_state = "pending"
-            return Log._record(backend, "credit_note_export", "skipped", reason=_("Waiting for the document"), message=_(
+            return Log._record(backend, "credit_note_export", "skipped", reason=_("Waiting for the document"),
+                               message=_(
                 "Order %(order)s has no document in eAccounting yet: the credit note of refund %(refund)s is sent by "
                 "the scheduled pass once it has one.", order=sale.shop_order_number or sale.name,
                 refund=refund.external_id), **common)
@@ -170,4 +171,5 @@ class ShopSyncEaccountingCreditNoteExporter(models.AbstractModel):
         sale._shop_sync_accounting_result("cancelled")
         return Log._record(backend, "credit_note_export", "done", reason=_("Order cancelled"),
                            external_id=f"draft:{document['Id']}", message=_(
-                               "The order was cancelled: a credit note draft reverses invoice %s.", invoice_id), **common)
+                               "The order was cancelled: a credit note draft reverses invoice %s.", invoice_id),
+                           **common)

@@ -324,7 +324,8 @@ class ShopSyncEaccountingDocumentExporter(models.AbstractModel):
             body = {"Number": ROUNDING_ARTICLE, "Name": _("Rounding"), "IsActive": True,
                     "CodingId": backend.eacc_rounding_coding_id.remote_id,
                     "UnitId": backend._eacc_required("eacc_unit_id").remote_id}
-            article = create_once(lambda: client.post("articles", body), lambda: Articles._find(client, ROUNDING_ARTICLE))
+            article = create_once(lambda: client.post("articles", body),
+                                  lambda: Articles._find(client, ROUNDING_ARTICLE))
         return article
 
     # -- totals -----------------------------------------------------------------------------------

@@ -51,7 +51,7 @@ class ShopSyncEaccountingOption(models.Model):
     name = fields.Char(required=True)
     vat_rate = fields.Float("VAT rate (%)", digits=(16, 4), help="VAT codes and article account codings.")
     coding_type = fields.Char("Goods / services", help="Article account codings: Goods or Service.")
-    days = fields.Integer("Days", help="Terms of payment: days until due.")
+    days = fields.Integer(help="Terms of payment: days until due.")
     accounts = fields.Json(help="Article account codings: {VAT treatment: revenue account number}.")
     active = fields.Boolean(default=True, help="Cleared when the value is no longer found in eAccounting.")
 

@@ -252,5 +252,6 @@ class EAccountingClient:
     def test_connection(self):
         """``GET /v2/companysettings``: the company's name and currency."""
         document = self.get("companysettings")
-        return f"{document.get('Name') or '?'} ({document.get('CountryCode') or '?'}, {document.get('CurrencyCode') or '?'})"
+        name, country, currency = (document.get(key) or "?" for key in ("Name", "CountryCode", "CurrencyCode"))
+        return f"{name} ({country}, {currency})"
 

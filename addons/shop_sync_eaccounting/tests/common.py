@@ -29,7 +29,8 @@ def swedish_company(env):
     group = env["account.tax.group"].create({"name": "Moms", "company_id": company.id})
     taxes = {rate: env["account.tax"].create({
         "name": f"VAT {rate}% incl.", "amount": float(rate), "amount_type": "percent", "type_tax_use": "sale",
-        "price_include_override": "tax_included", "company_id": company.id, "tax_group_id": group.id}) for rate in (25, 21, 12, 6, 19, 7, 0)}
+        "price_include_override": "tax_included", "company_id": company.id, "tax_group_id": group.id})
+        for rate in (25, 21, 12, 6, 19, 7, 0)}
     company.account_sale_tax_id = taxes[25]
     return env, company, taxes
 

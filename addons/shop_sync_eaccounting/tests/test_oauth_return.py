@@ -16,7 +16,8 @@ class TestOAuthReturn(HttpCase):
         cls.sim = cls.server.app
         cls.backend = cls.env["shop.sync.backend"].create({
             "name": "eAccounting", "kind": "eaccounting", "api_url": cls.server.url, "eacc_client_id": CLIENT_ID,
-            "eacc_client_secret": CLIENT_SECRET, "eacc_identity_url": cls.server.url, "eacc_redirect_uri": REDIRECT_URI})
+            "eacc_client_secret": CLIENT_SECRET, "eacc_identity_url": cls.server.url,
+            "eacc_redirect_uri": REDIRECT_URI})
         new_test_user(cls.env, "eacc_manager", groups="shop_sync_base.group_shop_sync_manager,base.group_user",
                       password="eacc_manager_pw")
         new_test_user(cls.env, "eacc_user", groups="shop_sync_base.group_shop_sync_user,base.group_user",
