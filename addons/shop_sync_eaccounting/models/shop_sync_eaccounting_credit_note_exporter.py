@@ -69,6 +69,9 @@ class ShopSyncEaccountingCreditNoteExporter(models.AbstractModel):
                                    "VAT.", refund=refund.external_id, gross=gross, vat=vat,
                                    currency=sale.currency_id.name), **common)
         except RemoteError as exc:
+            if not isinstance(exc, AuthorisationError):
+                backend._shop_sync_retry_later("credit_note_export", exc, message=str(exc), request=payload,
+                                               reason=_("Credit note not created (will retry)"), **common)
             transient = isinstance(exc, AuthorisationError) or (
                 (exc.retryable or exc.uncertain) and exc.status not in (400, 401, 403))
             refund.accounting_state = "pending" if transient else "error"
@@ -117,6 +120,9 @@ class ShopSyncEaccountingCreditNoteExporter(models.AbstractModel):
                 return self._credit_invoice(backend, client, sale, document_id, common)
             return self._delete(backend, client, sale, kind, document_id, reference, common)
         except RemoteError as exc:
+            if not isinstance(exc, AuthorisationError):
+                backend._shop_sync_retry_later("invoice_export", exc, message=str(exc),
+                                               reason=_("Cancellation not applied (will retry)"), **common)
             return Log._record(backend, "invoice_export", "error", reason=_("Cancellation not applied"),
                                message=str(exc), response=exc.body, **common)
         except (UserError, ValidationError) as exc:

@@ -86,6 +86,8 @@ class ShopSyncEaccountingDocumentExporter(models.AbstractModel):
             return Log._record(backend, "invoice_export", "error", reason=_("Re-authorise eAccounting"),
                                message=str(exc), request=payload, **common)
         except RemoteError as exc:
+            backend._shop_sync_retry_later("invoice_export", exc, reason=_("Not sent (will retry)"), message=str(exc),
+                                           request=payload, **common)
             transient = (exc.retryable or exc.uncertain) and exc.status not in (400, 401, 403)
             sale._shop_sync_accounting_result("pending" if transient else "error")
             return Log._record(backend, "invoice_export", "error",

@@ -9,6 +9,7 @@ from odoo.addons.shop_sync_base.models.shop_sync_event import PRODUCT_BATCH
 from odoo.addons.shop_sync_base.services.http import RemoteError
 from odoo.addons.shop_sync_base.services.records import Product, Variant
 
+from ..services.client import AuthorisationError
 from .shop_sync_eaccounting_document_exporter import ROUNDING_ARTICLE
 
 # articles the document export creates to book in another coding (<SKU>.<coding id prefix>)
@@ -50,6 +51,8 @@ class ShopSyncEaccountingStockImporter(models.AbstractModel):
             documents = list(catalogue_articles(backend._eacc_client().iterate(
                 "articles", filter=changed_since(backend, backend.eacc_stock_synced_until))))
         except (RemoteError, UserError) as exc:
+            if isinstance(exc, RemoteError) and not isinstance(exc, AuthorisationError):
+                backend._shop_sync_retry_later("stock_import", exc, reason=_("Stock not pulled"), message=str(exc))
             Log._record(backend, "stock_import", "error", reason=_("Stock not pulled"), message=str(exc),
                         response=getattr(exc, "body", None))
             return 0
@@ -93,6 +96,9 @@ class ShopSyncEaccountingProductImporter(models.AbstractModel):
                     imported += len(Importer._import_batch(backend, batch))
                     batch = []
         except (RemoteError, UserError) as exc:
+            if isinstance(exc, RemoteError) and not isinstance(exc, AuthorisationError):
+                backend._shop_sync_retry_later("product_import", exc, reason=_("Product import stopped"),
+                                               message=str(exc))
             failure = exc
         if batch:  # what was read before the end (or the failure) is imported
             imported += len(Importer._import_batch(backend, batch))
