@@ -2,7 +2,12 @@ import hashlib
 import json
 import logging
 
+from psycopg2 import errors as pg_errors
+
 from odoo import _, api, fields, models
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+
+from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..services.http import RemoteError
 from ..services.payloads import loads
@@ -13,6 +18,7 @@ OBJECTS = [("order", "Order"), ("product", "Product")]
 PROCESSORS = {"order": "shop.sync.order.importer", "product": "shop.sync.product.importer"}
 FLOWS = {"order": "order_events", "product": "product_events"}  # their declarations: shop_sync_flow.py
 PRODUCT_BATCH = 50  # product events per job
+ORDER_BATCH = 20  # order events per job at most (events of a burst of webhooks join a job not started yet)
 
 
 class ShopSyncEvent(models.Model):
@@ -77,20 +83,27 @@ class ShopSyncEvent(models.Model):
         return event
 
     def _enqueue(self):
-        """Queue the processing: one job per order; products in chunks of ``PRODUCT_BATCH`` per job
-        and backend, which the product pipeline imports together (a full import is thousands)."""
-        products = self.filtered(lambda event: event.object == "product")
-        for event in self - products:
-            event.backend_id._shop_sync_enqueue(FLOWS[event.object], records=event, description=_(
-                "Process %(object)s %(ref)s", object=event.object, ref=event.external_ref or event.id))
-        for backend in products.backend_id:
-            mine = products.filtered(lambda event, backend=backend: event.backend_id == backend)
-            for start in range(0, len(mine), PRODUCT_BATCH):
-                chunk = mine[start:start + PRODUCT_BATCH]
-                backend._shop_sync_enqueue(FLOWS["product"], records=chunk, description=_(
-                    "Process %(count)s products of %(backend)s: %(refs)s", count=len(chunk), backend=backend.name,
-                    refs=", ".join(chunk[:3].mapped(lambda event: event.external_ref or str(event.id)))
-                    + (", ..." if len(chunk) > 3 else "")))
+        """Queue the processing, in jobs of at most ``ORDER_BATCH`` orders or ``PRODUCT_BATCH`` products
+        of one backend (a full import is thousands of products; a burst of webhooks, many orders).
+        Events join a job of their backend and flow that has not started yet when it has room (see
+        ``_join_pending_job``): under load one job imports several, at 1/s each event has its own."""
+        for backend in self.backend_id:
+            for object_name, _label in OBJECTS:
+                mine = self.filtered(lambda event, backend=backend, object_name=object_name:
+                                     event.backend_id == backend and event.object == object_name)
+                size = PRODUCT_BATCH if object_name == "product" else ORDER_BATCH
+                for start in range(0, len(mine), size):
+                    chunk = mine[start:start + size]
+                    if not chunk._join_pending_job(FLOWS[object_name], size):
+                        backend._shop_sync_enqueue(FLOWS[object_name], records=chunk,
+                                                   description=chunk._job_description())
+
+    def _job_description(self):
+        refs = ", ".join(self[:3].mapped(lambda event: event.external_ref or str(event.id)))
+        if len(self) == 1:
+            return _("Process %(object)s %(ref)s", object=self.object, ref=refs)
+        return _("Process %(count)s %(object)s events of %(backend)s: %(refs)s", count=len(self), object=self[:1].object,
+                 backend=self.backend_id.name, refs=refs + (", ..." if len(self) > 3 else ""))
 
     def _poll_enqueue(self):
         """Queue the events a poll stored, except those already in error (not understood, see
@@ -114,11 +127,16 @@ class ShopSyncEvent(models.Model):
 
     def _process(self):
         """Job: turn each event into Odoo records through the base pipelines; every outcome is logged.
-        Several product events are imported together (``_import_products``)."""
-        products = self.filtered(lambda event: event.object == "product")
-        logs = products._import_products() if len(products) > 1 else {}
-        for event in self:
-            log = logs.get(event) or event._process_one()
+        Several product events are imported together (``_import_products``); every other event in a
+        savepoint of its own, so one that fails unexpectedly is logged and never undoes the others.
+        One adapter (HTTP session) per backend serves the whole batch.  Events a concurrent
+        transaction is processing are left to it (``_claim``)."""
+        events = self._claim()
+        adapters = {}
+        products = events.filtered(lambda event: event.object == "product")
+        logs = products._import_products(adapters) if len(products) > 1 else {}
+        for event in events:
+            log = logs.get(event) or event._process_one(adapters)
             event.write({"state": log.state, "message": log.reason or log.message,
                          "processed_at": fields.Datetime.now()})
         return True
@@ -127,15 +145,57 @@ class ShopSyncEvent(models.Model):
         """Job: ``_process`` of product events, on the products channel (its own job function)."""
         return self._process()
 
-    def _process_one(self):
-        record, log = self._parse()
-        return log or self.env[PROCESSORS[self.object]]._import(self.backend_id, record, event=self)
+    def _claim(self):
+        """These events but those another transaction is processing (their rows are locked) or has
+        processed since this one's snapshot: their rows are locked until this transaction ends."""
+        cr = self.env.cr
+        query = "SELECT id FROM shop_sync_event WHERE id = ANY(%s) FOR NO KEY UPDATE SKIP LOCKED"
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute(query, [self.ids], log_exceptions=False)
+                return self.browse(row[0] for row in cr.fetchall())
+        except pg_errors.SerializationFailure:  # one of them changed since this transaction's snapshot
+            claimed = []
+            for event in self:
+                try:
+                    with cr.savepoint(flush=False):
+                        cr.execute(query, [event.ids], log_exceptions=False)
+                        claimed += [row[0] for row in cr.fetchall()]
+                except pg_errors.SerializationFailure:
+                    _logger.info("event %s was processed meanwhile by another transaction", event.id)
+            return self.browse(claimed)
 
-    def _import_products(self):
+    def _adapter(self, adapters):
+        """The adapter of this event's backend, made once per batch (``adapters``: {backend: adapter})."""
+        backend = self.backend_id
+        if backend not in adapters:
+            adapters[backend] = backend._get_adapter()
+        return adapters[backend]
+
+    def _process_one(self, adapters=None):
+        record, log = self._parse(adapters)
+        return log or self._import_record(record)
+
+    def _import_record(self, record):
+        """The pipeline's import of this event's record, in a savepoint: an unexpected failure is this
+        event's error log, and never undoes the other events of its batch."""
+        try:
+            with self.env.cr.savepoint():
+                return self.env[PROCESSORS[self.object]]._import(self.backend_id, record, event=self)
+        except (RetryableJobError, *PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
+            raise  # not the event's fault: the whole job is retried later
+        except Exception as exc:  # noqa: BLE001 - one bad event must not stop the batch; the log says why
+            _logger.exception("event %s of backend %s failed", self.id, self.backend_id.id)
+            return self.env["shop.sync.log"]._record(
+                self.backend_id, f"{self.object}_import", "error", ref=self.external_ref, external_id=self.external_id,
+                event=self, reason=_("Event not processed"), message=f"{type(exc).__name__}: {exc}")
+
+    def _import_products(self, adapters=None):
         """Import the readable product events through one batch per backend: ``{event: log}``."""
         logs, readable = {}, []
+        adapters = {} if adapters is None else adapters
         for event in self:
-            record, log = event._parse()
+            record, log = event._parse(adapters)
             if log:
                 logs[event] = log
             else:
@@ -148,8 +208,9 @@ class ShopSyncEvent(models.Model):
                 logs.update(zip(events, Importer._import_batch(backend, list(products), list(events))))
         return logs
 
-    def _parse(self):
-        """``(canonical record, None)``, or ``(None, error log)`` when the payload cannot be read."""
+    def _parse(self, adapters=None):
+        """``(canonical record, None)``, or ``(None, error log)`` when the payload cannot be read
+        (``adapters``: the batch's, see ``_adapter``)."""
         backend = self.backend_id
         Log = self.env["shop.sync.log"]
         flow = f"{self.object}_import"
@@ -163,7 +224,7 @@ class ShopSyncEvent(models.Model):
         except ValueError as exc:
             return None, Log._record(backend, flow, "error", ref=self.external_ref, event=self,
                                      reason=_("Malformed payload"), message=str(exc), request=self.payload)
-        adapter = backend._get_adapter()
+        adapter = self._adapter({} if adapters is None else adapters)
         parse = adapter.parse_order if self.object == "order" else adapter.parse_product
         try:
             return parse(payload), None

@@ -1,3 +1,5 @@
+from psycopg2 import errors as pg_errors
+
 from odoo import api, models
 
 REQUESTED_BY = "shop_sync_requested_by"  # context key: id of the user who asked for the work
@@ -46,3 +48,43 @@ class ShopSyncEvent(models.Model):
     def _delay(self, **job_options):
         """``with_delay`` on these events (of one backend) as that backend's job user."""
         return self.backend_id.ensure_one()._delay(self, **job_options)
+
+    def _join_pending_job(self, flow_key, size):
+        """Add these events to a job of their backend's flow ``flow_key`` (see ``_shop_sync_enqueue``),
+        queued for the same requester, that has not started yet and has room for them; return whether
+        one was found.
+
+        The job's row is locked until this transaction commits, and the job runner's update that
+        starts a job waits for that lock: the job starts after these events are committed, so it
+        sees them.  A job the runner took meanwhile (locked, or changed since this transaction's
+        snapshot) is left alone, and a job of its own is queued instead.  A job waiting for a
+        retry (``eta``) is never joined: these events would wait with it."""
+        if self.env.context.get("queue_job__no_delay"):
+            return False
+        backend = self.backend_id.ensure_one()
+        flow = backend._shop_sync_flow(flow_key)
+        cr = self.env.cr
+        self.env["queue.job"].flush_model()
+        try:
+            with cr.savepoint(flush=False):
+                # queue_job stores the recordset as a JSON text in its jsonb column: #>> '{}' reads it
+                cr.execute("""
+                    SELECT id FROM queue_job
+                     WHERE state = 'pending' AND eta IS NULL AND retry = 0 AND model_name = %s
+                       AND method_name = %s AND identity_key LIKE %s
+                       AND ((records #>> '{}')::jsonb)->'context'->>%s = %s
+                       AND jsonb_array_length(((records #>> '{}')::jsonb)->'ids') <= %s
+                     ORDER BY id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED""",
+                           [flow.model, flow.method, f"{flow.key}:{backend.id}:%", REQUESTED_BY,
+                            str(requested_by(self.env)), size - len(self)], log_exceptions=False)
+                row = cr.fetchone()
+        except pg_errors.SerializationFailure:
+            return False
+        if not row:
+            return False
+        Job = self.env["queue.job"].sudo()
+        job = Job.browse(row[0])
+        events = job.records | self
+        job.with_context(_job_edit_sentinel=Job.EDIT_SENTINEL).write(
+            {"records": events, "name": events._job_description()})
+        return True

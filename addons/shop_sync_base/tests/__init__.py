@@ -18,3 +18,4 @@ from . import test_retention
 from . import test_refunds
 from . import test_flow_registry
 from . import test_rate_governor
+from . import test_inbox_batches
