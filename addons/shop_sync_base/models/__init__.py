@@ -1,5 +1,6 @@
 from . import (
     ir_sequence,
+    product_product,
     res_company,
     res_config_settings,
     shop_sync_backend,

@@ -61,12 +61,30 @@ class ShopSyncBinding(models.Model):
     @api.model
     def _bind(self, backend, record, external_id, external_ref=None):
         """Bind ``record`` to ``external_id`` (updating the existing binding of the record)."""
-        binding = self._for_record(backend, record)
-        values = {"external_id": str(external_id), "external_ref": external_ref, "sync_date": fields.Datetime.now()}
-        if binding:
-            binding.write(values)
-            return binding
-        return self.create({"backend_id": backend.id, "model": record._name, "res_id": record.id, **values})
+        return self._bind_many(backend, [(record, external_id, external_ref)])[record]
+
+    @api.model
+    def _bind_many(self, backend, entries):
+        """``_bind`` of each ``(record, external id, external ref)`` of ``entries``, with one search
+        and one create: ``{record: binding}``."""
+        existing = self.search([("backend_id", "=", backend.id),
+                                ("model", "in", list({record._name for record, *_rest in entries})),
+                                ("res_id", "in", list({record.id for record, *_rest in entries}))])
+        by_record = {(binding.model, binding.res_id): binding for binding in existing}
+        now = fields.Datetime.now()
+        result, missing = {}, []
+        for record, external_id, external_ref in entries:
+            values = {"external_id": str(external_id), "external_ref": external_ref, "sync_date": now}
+            binding = by_record.get((record._name, record.id))
+            if binding:
+                binding.write(values)
+                result[record] = binding
+            else:
+                missing.append((record, values))
+        created = self.create([{"backend_id": backend.id, "model": record._name, "res_id": record.id, **values}
+                               for record, values in missing])
+        result.update(zip([record for record, _values in missing], created))
+        return result
 
     @api.model
     def _bind_new(self, backend, bindings):

@@ -62,9 +62,19 @@ class ShopSyncLog(models.Model):
             log.direction = "outbound" if log.flow in outbound else "inbound"
 
     @api.model
-    def _record(self, backend, flow, state, *, ref=None, external_id=None, reason=None, message=None,
-                record=None, event=None, request=None, response=None):
+    def _record(self, backend, flow, state, **kwargs):
         """Create a log record (as superuser: logging never fails on access rights)."""
+        return self._record_many(backend, [(flow, state, kwargs)])
+
+    @api.model
+    def _record_many(self, backend, entries):
+        """Create the log records of ``entries`` - ``(flow, state, keyword arguments of _record)`` -
+        in one create (a batch logs each of its records)."""
+        return self.sudo().create([self._values(backend, flow, state, **kwargs) for flow, state, kwargs in entries])
+
+    @api.model
+    def _values(self, backend, flow, state, *, ref=None, external_id=None, reason=None, message=None,
+                record=None, event=None, request=None, response=None):
         values = {
             "backend_id": backend.id, "flow": flow, "state": state, "external_ref": ref,
             "external_id": external_id and str(external_id), "reason": reason, "message": message,
@@ -75,7 +85,7 @@ class ShopSyncLog(models.Model):
         }
         if record:
             values.update(res_model=record._name, res_id=record.id)
-        return self.sudo().create(values)
+        return values
 
     @api.model
     def _record_detached(self, backend, flow, state, **kwargs):

@@ -7,6 +7,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import html2plaintext
 
+from .product_product import IMPORTING_PRODUCTS
 from .shop_sync_binding import naive_utc
 
 _logger = logging.getLogger(__name__)
@@ -35,43 +36,45 @@ class ShopSyncProductImporter(models.AbstractModel):
     @api.model
     def _import_batch(self, backend, products, events=None):
         """Import ``products`` (``events``: their inbox events, or None); return their logs in order."""
-        Log = self.env["shop.sync.log"]
         events = events or [None] * len(products)
         items = [_Item(product, event) for product, event in zip(products, events)]
-        logs = [None] * len(items)
-        todo = []
-        for index, item in enumerate(items):
-            if item.with_sku:
-                todo.append(index)
-            else:
-                logs[index] = Log._record(backend, "product_import", "error", reason=_("Product without SKU"),
-                                          message=_("'%s' has no SKU: it is not imported.", item.product.name),
-                                          **item.common)
+        todo = [index for index, item in enumerate(items) if item.with_sku]
         if not todo:
-            return logs
+            return list(self._logs(backend, items))
         self.env["shop.sync.binding"]._lock(backend, "product.template",
                                             *(items[index].product.external_id for index in todo))
         lookups = {}
-        self._find_templates(backend, [items[index] for index in todo])
-        new = [index for index in todo if not items[index].template and items[index].error is None]
-        if len(new) > 1 and self._distinct([items[index] for index in new]):
-            try:
-                with self.env.cr.savepoint():
-                    self._create_all(backend, [items[index] for index in new], lookups)
-            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
-                raise  # a concurrent transaction: the whole transaction is retried (as for orders)
-            except Exception as exc:  # noqa: BLE001 - each product is retried alone below, with its own log
-                _logger.info("batch of %s new products of backend %s failed, importing them one by one: %s",
-                             len(new), backend.id, exc)
-                lookups.clear()
-                for index in new:
-                    items[index].template = items[index].created = None
-        for index in todo:
-            item = items[index]
-            if not item.created and item.error is None:
+        candidates = [items[index] for index in todo]
+        self._find_templates(backend, candidates)
+        for item in candidates:
+            item.outdated = bool(item.template) and item.binding._outdated_by(item.product.updated_at)
+        ready = [item for item in candidates if item.error is None and not item.outdated]
+        known = [item for item in ready if item.template]
+        self._in_one_go(backend, [item for item in ready if not item.template], self._create_all, lookups)
+        self._in_one_go(backend, known, self._update_all, lookups)
+        for item in ready:
+            if item.created is None:
                 self._import_one(backend, item, lookups)
-            logs[index] = self._log(backend, item)
-        return logs
+        return list(self._logs(backend, items))
+
+    @api.model
+    def _in_one_go(self, backend, items, write, lookups):
+        """``write(backend, items, lookups)`` of two or more products at once (new ones: Odoo creates
+        variants much faster in batches; known ones: their writes and look-ups are batched too), in a
+        savepoint.  Should it fail, each product is imported alone afterwards, with its own log."""
+        if len(items) < 2 or not self._distinct(items):
+            return
+        try:
+            with self.env.cr.savepoint():
+                write(backend, items, lookups)
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            raise  # a concurrent transaction: the whole transaction is retried (as for orders)
+        except Exception as exc:  # noqa: BLE001 - each product is retried alone, with its own log
+            _logger.info("batch of %s products of backend %s failed, importing them one by one: %s",
+                         len(items), backend.id, exc)
+            lookups.clear()
+            for item in items:
+                item.template = item.created = None
 
     @api.model
     def _import_one(self, backend, item, lookups):
@@ -84,7 +87,7 @@ class ShopSyncProductImporter(models.AbstractModel):
                 if item.template and item.binding._outdated_by(item.product.updated_at):
                     item.outdated = True
                 elif item.template:
-                    self._update(backend, item, lookups)
+                    self._update_all(backend, [item], lookups)
                 else:
                     self._create_all(backend, [item], lookups)
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
@@ -98,26 +101,34 @@ class ShopSyncProductImporter(models.AbstractModel):
             lookups.clear()
 
     @api.model
-    def _log(self, backend, item):
-        Log = self.env["shop.sync.log"]
+    def _logs(self, backend, items):
+        """The log of each item, created in one go."""
+        entries = []
+        for item in items:
+            state, details = self._outcome(item)
+            entries.append(("product_import", state, {**item.common, **details}))
+        return self.env["shop.sync.log"]._record_many(backend, entries)
+
+    @api.model
+    def _outcome(self, item):
+        """``(state, keyword arguments of the log)`` of ``item``'s import."""
+        if not item.with_sku:
+            return "error", {"reason": _("Product without SKU"),
+                             "message": _("'%s' has no SKU: it is not imported.", item.product.name)}
         if item.error is not None:
-            return Log._record(backend, "product_import", "error", reason=_("Product not imported"),
-                               message=item.error, **item.common)
+            return "error", {"reason": _("Product not imported"), "message": item.error}
         if item.outdated:
-            return Log._record(backend, "product_import", "skipped", record=item.template,
-                               reason=_("Older than the version already imported"), message=_(
-                                   "The shop's version of %(applied)s (UTC) is imported already; this one is of "
-                                   "%(version)s and changes nothing.", applied=item.binding.remote_updated_at,
-                                   version=naive_utc(item.product.updated_at)), **item.common)
+            return "skipped", {"record": item.template, "reason": _("Older than the version already imported"),
+                               "message": _("The shop's version of %(applied)s (UTC) is imported already; this one "
+                                            "is of %(version)s and changes nothing.",
+                                            applied=item.binding.remote_updated_at,
+                                            version=naive_utc(item.product.updated_at))}
         if item.without_sku:
             names = ", ".join(" / ".join(map(str, v.options.values())) or item.product.name
                               for v in item.without_sku)
-            return Log._record(backend, "product_import", "error", record=item.template,
-                               reason=_("Variant without SKU"),
-                               message=_("Imported, but these variants have no SKU and were left out: %s", names),
-                               **item.common)
-        return Log._record(backend, "product_import", "done", record=item.template,
-                           message=_("Created.") if item.created else _("Updated."), **item.common)
+            return "error", {"record": item.template, "reason": _("Variant without SKU"),
+                             "message": _("Imported, but these variants have no SKU and were left out: %s", names)}
+        return "done", {"record": item.template, "message": _("Created.") if item.created else _("Updated.")}
 
     @staticmethod
     def _distinct(items):
@@ -135,12 +146,13 @@ class ShopSyncProductImporter(models.AbstractModel):
         bindings = Binding.search([("backend_id", "=", backend.id), ("model", "=", "product.template"),
                                    ("external_id", "in", [str(item.product.external_id) for item in items])])
         bound = {binding.external_id: binding for binding in bindings}
-        existing = set(self.env["product.template"].browse(bindings.mapped("res_id")).exists().ids)
+        Template = self.env["product.template"]
+        # one recordset: what is read of one template is read for all of them
+        existing = {template.id: template for template in Template.browse(bindings.mapped("res_id")).exists()}
         unbound = []
         for item in items:
             item.binding = bound.get(str(item.product.external_id), Binding)
-            template_id = item.binding.res_id
-            item.template = self.env["product.template"].browse(template_id if template_id in existing else [])
+            item.template = existing.get(item.binding.res_id, Template)
             if not item.template:
                 unbound.append(item)
         if unbound:
@@ -173,8 +185,11 @@ class ShopSyncProductImporter(models.AbstractModel):
                 "attribute_line_ids": self._attribute_lines(variants, lookups),
                 "default_code": False if product.has_variants else variants[0].sku,
             })
-        # like Odoo's own import: no chatter message or followers per created product; the log says it
-        templates = self.env["product.template"].with_context(tracking_disable=True).create(values_list)
+        # like Odoo's own import: no chatter message or followers per created product (the log says it);
+        # the defaults Odoo would compute for each template are computed once, and no zero cost recorded
+        Template = self.env["product.template"].with_context(tracking_disable=True, **{IMPORTING_PRODUCTS: True})
+        defaults = Template.default_get([name for name in Template._fields if name not in values_list[0]])
+        templates = Template.create([{**defaults, **values} for values in values_list])
         bindings = []
         for item, template in zip(items, templates):
             item.template, item.created = template, True
@@ -184,20 +199,23 @@ class ShopSyncProductImporter(models.AbstractModel):
         self.env["shop.sync.binding"]._bind_new(backend, bindings)
 
     @api.model
-    def _update(self, backend, item, lookups):
-        product, variants, template = item.product, item.with_sku, item.template
+    def _update_all(self, backend, items, lookups):
+        """Update the templates ``_find_templates`` found for ``items``, their variants and bindings."""
         allowed = self.env["shop.sync.field.rule"]._allowed_fields(backend, "product", "import", creating=False)
-        values = self._template_values(backend, product, allowed, lookups)
-        if values:
-            template.write(values)
-        if product.has_variants:
-            self._add_missing_values(template, variants, lookups)
-        item.created = False
-        Binding = self.env["shop.sync.binding"]
-        Binding._bind(backend, template, product.external_id, product.sku or variants[0].sku)._applied(
-            product.updated_at)
-        for record, external_id, ref in self._sync_variants(backend, item, allowed):
-            Binding._bind(backend, record, external_id, ref)
+        bindings = []
+        for item in items:
+            product, variants, template = item.product, item.with_sku, item.template
+            values = self._template_values(backend, product, allowed, lookups)
+            if values:
+                template.write(values)
+            if product.has_variants:
+                self._add_missing_values(template, variants, lookups)
+            item.created = False
+            bindings.append((template, product.external_id, product.sku or variants[0].sku))
+            bindings += self._sync_variants(backend, item, allowed)
+        bound = self.env["shop.sync.binding"]._bind_many(backend, bindings)
+        for item in items:
+            bound[item.template]._applied(item.product.updated_at)
 
     @api.model
     def _template_values(self, backend, product, allowed, lookups):

@@ -19,3 +19,4 @@ from . import test_refunds
 from . import test_flow_registry
 from . import test_rate_governor
 from . import test_inbox_batches
+from . import test_query_counts
