@@ -3,6 +3,7 @@ from . import (
     product_product,
     res_company,
     res_config_settings,
+    res_country,
     shop_sync_backend,
     shop_sync_backend_fulfilment,
     shop_sync_backend_rate,

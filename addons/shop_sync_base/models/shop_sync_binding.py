@@ -21,7 +21,7 @@ class ShopSyncBinding(models.Model):
     _order = "id desc"
 
     backend_id = fields.Many2one("shop.sync.backend", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="backend_id.company_id", store=True)
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, precompute=True)
     model = fields.Char(required=True, index=True, help="Odoo model of the bound record.")
     res_id = fields.Integer("Record ID", required=True, index=True)
     external_id = fields.Char(required=True, help="Id of the record in the remote system.")

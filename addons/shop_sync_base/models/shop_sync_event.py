@@ -31,7 +31,7 @@ class ShopSyncEvent(models.Model):
     _rec_name = "external_ref"
 
     backend_id = fields.Many2one("shop.sync.backend", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="backend_id.company_id", store=True)
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, precompute=True)
     source = fields.Selection([("webhook", "Webhook"), ("poll", "Poll"), ("manual", "Manual")], required=True)
     object = fields.Selection(OBJECTS, required=True)
     topic = fields.Char(help="The remote's name for the event, e.g. orders/updated.")

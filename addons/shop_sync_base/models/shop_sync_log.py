@@ -33,10 +33,10 @@ class ShopSyncLog(models.Model):
     _rec_name = "external_ref"
 
     backend_id = fields.Many2one("shop.sync.backend", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="backend_id.company_id", store=True)
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, precompute=True)
     flow = fields.Selection(FLOWS, required=True, index=True)
     direction = fields.Selection([("inbound", "Inbound"), ("outbound", "Outbound")], compute="_compute_direction",
-                                 store=True)
+                                 store=True, precompute=True)
     state = fields.Selection([("done", "Done"), ("skipped", "Skipped"), ("error", "Error")], required=True,
                              index=True)
     external_ref = fields.Char("Reference", index="trigram", help="Order number, SKU, product number...")

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from psycopg2 import errors as pg_errors
 
-from odoo import Command, _, api, models
+from odoo import Command, _, api, models, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
@@ -126,8 +126,7 @@ class ShopSyncOrderImporter(models.AbstractModel):
     @api.model
     def _create_sale_order(self, backend, order):
         company = backend.company_id
-        currency = self.env["res.currency"].with_context(active_test=False).search(
-            [("name", "=", (order.currency or "").upper())], limit=1)
+        currency = self.env["res.currency"].browse(self._currency_id((order.currency or "").upper()))
         if not currency.active:
             raise UserError(_("Currency %s is not active in Odoo.", order.currency or "?"))
         country = self._country(order)
@@ -171,10 +170,17 @@ class ShopSyncOrderImporter(models.AbstractModel):
         return sale
 
     @api.model
+    @tools.ormcache("name", cache="stable")
+    def _currency_id(self, name):
+        """Id of the currency of an ISO code, active or not, looked up once per server (a currency
+        created, renamed, (de)activated or deleted clears that cache)."""
+        return self.env["res.currency"].sudo().with_context(active_test=False).search([("name", "=", name)], limit=1).id
+
+    @api.model
     def _country(self, order):
         """The Odoo country of the order's destination; an unknown code is refused (its VAT cannot be decided)."""
         code = (order.country_code or "").upper()
-        country = self.env["res.country"].search([("code", "=", code)], limit=1) if code else self.env["res.country"]
+        country = self.env["res.country"]._shop_sync_by_code(code)
         if code and not country:
             raise UserError(_("Order %(order)s is delivered to country code '%(code)s', which Odoo does not know: "
                               "its VAT cannot be decided.", order=order.number, code=order.country_code))
@@ -198,7 +204,7 @@ class ShopSyncOrderImporter(models.AbstractModel):
 
     @api.model
     def _country_of(self, code):
-        return self.env["res.country"].search([("code", "=", code.upper())], limit=1) if code else None
+        return self.env["res.country"]._shop_sync_by_code(code) if code else None
 
     @api.model
     def _accounting_date(self, backend, order):

@@ -82,7 +82,7 @@ class ShopSyncPartnerMatcher(models.AbstractModel):
     def _address(self, address, allowed):
         if "address" not in allowed or not address:
             return {}
-        country = self.env["res.country"].search([("code", "=", (address.country_code or "").upper())], limit=1)
+        country = self.env["res.country"]._shop_sync_by_code(address.country_code)
         return {"street": address.street or False, "street2": address.street2 or False,
                 "zip": address.zip or False, "city": address.city or False, "country_id": country.id or False}
 
@@ -92,7 +92,7 @@ class ShopSyncPartnerMatcher(models.AbstractModel):
         with that address (found again, not duplicated, on the next order)."""
         if not shipping or not shipping.street or self._same_address(shipping, billing):
             return commercial
-        country = self.env["res.country"].search([("code", "=", (shipping.country_code or "").upper())], limit=1)
+        country = self.env["res.country"]._shop_sync_by_code(shipping.country_code)
         values = {"street": shipping.street, "zip": shipping.zip or False, "city": shipping.city or False,
                   "country_id": country.id or False}
         existing = commercial.child_ids.filtered(

@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError
@@ -89,7 +91,8 @@ class TestSchedule(ShopSyncCase):
         self.adapter.orders["o1"] = order_payload(1)
         self.adapter.orders["o2"] = order_payload(2)
         polled = self.backend.with_context(queue_job__no_delay=False)
-        polled._poll_orders()  # two event jobs queued
+        with patch("odoo.addons.shop_sync_base.models.shop_sync_event.ORDER_BATCH", 1):
+            polled._poll_orders()  # two event jobs queued (one order per job)
         polled.with_delay()._export_stock()
         other.with_delay()._export_stock()
         self.env["queue.job"].search([("model_name", "=", "shop.sync.event")], limit=1).state = "failed"
