@@ -161,7 +161,7 @@ def measure(shop, backend, catalogue, first_number, rate):
           f"sale order committed p50 {percentile(latencies, 0.5):.0f} ms, p95 {percentile(latencies, 0.95):.0f} ms, "
           f"max {max(latencies):.0f} ms; webhook answered p50 {percentile(answers, 0.5):.0f} ms, "
           f"p95 {percentile(answers, 0.95):.0f} ms; throughput {len(latencies) / span:.1f} orders/s; "
-          f"{refused} refused, {errors} sync errors")
+          f"{refused} refused, {errors} sync errors (goal: {'p95 <= 200 ms' if rate else '>= 20 orders/s'})")
 
 
 def main():
