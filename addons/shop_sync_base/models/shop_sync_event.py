@@ -102,8 +102,8 @@ class ShopSyncEvent(models.Model):
         refs = ", ".join(self[:3].mapped(lambda event: event.external_ref or str(event.id)))
         if len(self) == 1:
             return _("Process %(object)s %(ref)s", object=self.object, ref=refs)
-        return _("Process %(count)s %(object)s events of %(backend)s: %(refs)s", count=len(self), object=self[:1].object,
-                 backend=self.backend_id.name, refs=refs + (", ..." if len(self) > 3 else ""))
+        return _("Process %(count)s %(object)s events of %(backend)s: %(refs)s", count=len(self),
+                 object=self[:1].object, backend=self.backend_id.name, refs=refs + (", ..." if len(self) > 3 else ""))
 
     def _poll_enqueue(self):
         """Queue the events a poll stored, except those already in error (not understood, see

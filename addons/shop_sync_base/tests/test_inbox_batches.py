@@ -81,7 +81,8 @@ class TestInboxBatches(ShopSyncCase):
             if order.number == "352":
                 raise RuntimeError("disk full")  # after the sale order was written: it is rolled back
             return result
-        with patch.object(Importer, "_import", failing), mute_logger("odoo.addons.shop_sync_base.models.shop_sync_event"):
+        muted = mute_logger("odoo.addons.shop_sync_base.models.shop_sync_event")
+        with patch.object(Importer, "_import", failing), muted:
             events._process()
         self.assertEqual(events.mapped("state"), ["done", "error", "done"])
         failed = events[1]
