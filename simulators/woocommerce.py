@@ -34,15 +34,19 @@ import copy
 import functools
 import hashlib
 import hmac
+import html
 import json
 import math
+import posixpath
 import re
 import secrets
 from collections import deque
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
+
+import requests
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
@@ -58,6 +62,18 @@ WC_VERSION = "9.8.5"
 WP_VERSION = "6.8.1"
 MAX_PER_PAGE = 100
 BATCH_LIMIT = 100
+# Product images (docs/_products.md "Product - Images properties", docs/_product-variations.md "image"): the REST
+# API has no upload; an image given by ``src`` is downloaded ("sideloaded") into the media library by
+# wc_rest_upload_image_from_url (WooCommerce source, includes/wc-rest-functions.php): its file name is the last
+# segment of the address, its type must be an allowed image extension of that name (wp_check_filetype with
+# wc_rest_allowed_image_mime_types), a download that fails is "Error getting remote image <src>. Error: <why>";
+# set_product_images answers either with woocommerce_product_image_upload_error (400).  An ``id`` names an image of
+# the media library (woocommerce_product_invalid_image_id otherwise).  The first image is the featured one; the
+# uploads are public files under /wp-content/uploads/<year>/<month>/.
+IMAGE_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "jpe": "image/jpeg", "gif": "image/gif", "png": "image/png",
+               "bmp": "image/bmp", "tiff": "image/tiff", "tif": "image/tiff", "ico": "image/x-icon",
+               "webp": "image/webp"}
+UPLOADS = "/wp-content/uploads"
 
 ORDER_STATUSES = ("pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed",
                   "trash", "checkout-draft")
@@ -129,10 +145,11 @@ SCHEMAS = {
     },
     "products": {
         **_CATALOG_SCHEMA, "name": _STR, "slug": _STR, "type": PRODUCT_TYPES, "featured": _BOOL,
-        "catalog_visibility": CATALOG_VISIBILITIES, "short_description": _STR, "categories": _ARRAY,
+        "catalog_visibility": CATALOG_VISIBILITIES, "short_description": _STR, "categories": _ARRAY, "tags": _ARRAY,
         "default_attributes": _ARRAY, "purchase_note": _STR, "reviews_allowed": _BOOL, "sold_individually": _BOOL,
+        "images": _ARRAY,
     },
-    "variations": _CATALOG_SCHEMA,
+    "variations": {**_CATALOG_SCHEMA, "image": _OBJECT},
     "customers": {"email": _STR, "first_name": _STR, "last_name": _STR, "username": _STR, "password": _STR,
                   "billing": _OBJECT, "shipping": _OBJECT, "meta_data": _ARRAY},
     "webhooks": {"name": _STR, "status": WEBHOOK_STATUSES, "topic": _STR, "delivery_url": _STR, "secret": _STR},
@@ -170,7 +187,8 @@ PERMISSION_ERRORS = {  # answered to unauthenticated requests, per route kind
 }
 PERMISSION_ERRORS.update({f"{kind}_note{'s' if kind == 'list' else ''}": PERMISSION_ERRORS[kind]
                           for kind in ("list", "get", "create", "delete")})
-PERMISSION_ERRORS.update(list_refunds=PERMISSION_ERRORS["list"], get_refund=PERMISSION_ERRORS["get"],
+PERMISSION_ERRORS.update(list_categories=PERMISSION_ERRORS["list"], list_tags=PERMISSION_ERRORS["list"],
+                         create_tag=PERMISSION_ERRORS["create"], list_refunds=PERMISSION_ERRORS["list"], get_refund=PERMISSION_ERRORS["get"],
                          create_refund=PERMISSION_ERRORS["create"])
 
 _EDITABLE = ["POST", "PUT", "PATCH"]
@@ -387,7 +405,10 @@ class WooCommerceSimulator(SimulatorApp):
            Rule(f"{API_ROOT}/orders/<int:order_id>/notes/<int:note_id>", methods=["DELETE"], endpoint="delete_note"),
            Rule(f"{API_ROOT}/orders/<int:order_id>/refunds", methods=["GET"], endpoint="list_refunds"),
            Rule(f"{API_ROOT}/orders/<int:order_id>/refunds", methods=["POST"], endpoint="create_refund"),
-           Rule(f"{API_ROOT}/orders/<int:order_id>/refunds/<int:refund_id>", methods=["GET"], endpoint="get_refund")],
+           Rule(f"{API_ROOT}/orders/<int:order_id>/refunds/<int:refund_id>", methods=["GET"], endpoint="get_refund"),
+           Rule(f"{API_ROOT}/products/categories", methods=["GET"], endpoint="list_categories"),
+           Rule(f"{API_ROOT}/products/tags", methods=["GET"], endpoint="list_tags"),
+           Rule(f"{API_ROOT}/products/tags", methods=["POST"], endpoint="create_tag")],
         redirect_defaults=False,
     )
 
@@ -412,6 +433,9 @@ class WooCommerceSimulator(SimulatorApp):
             self.customer_emails = []  # customer notes e-mailed to the buyer: {to, order, note}
             self._sequences = {"post": 100, "user": 1, "item": 0, "meta": 0, "term": 14, "webhook": 0, "comment": 0}
             self._categories = {}  # name -> {id, name, slug}
+            self._tags = {}  # name -> {id, name, slug}
+            self.media = {}  # attachment id -> image object as the API shows it
+            self.uploads = {}  # path under the site -> (bytes, content type)
             self._pending_events = {}  # (resource, id) -> event, delivered once per request
             self._request_times = deque()
 
@@ -428,7 +452,12 @@ class WooCommerceSimulator(SimulatorApp):
         return self._too_many_requests(fault.retry_after)
 
     def before_request(self, request):
-        """Rate limit, then consumer key auth, then routing (``rest_no_route``), then permissions."""
+        """Rate limit, then consumer key auth, then routing (``rest_no_route``), then permissions.
+        Uploaded files are public, served by the web server (no API, no limit)."""
+        if request.path.startswith(f"{UPLOADS}/"):
+            body, content_type = self.uploads.get(request.path, (None, None))
+            return Response(body, content_type=content_type) if body is not None else Response(
+                "Not Found", status=404, content_type="text/html")
         if self.requests_per_minute:
             now = self.clock()
             while self._request_times and self._request_times[0] <= now - 60:
@@ -535,6 +564,18 @@ class WooCommerceSimulator(SimulatorApp):
             self._deliver_pending_events()
             return record["id"]
 
+    def add_image(self, content, filename, alt=""):
+        """Upload an image to the media library (as the admin does); return its image object."""
+        with self.lock:
+            return dict(self._store_image(content, filename, alt))
+
+    def set_product_image(self, id_or_sku, content, filename):
+        """Upload ``content`` and make it the main image of a product or variation; fires ``product.updated``."""
+        image = self.add_image(content, filename)
+        record = self._catalog_record(id_or_sku)
+        key, value = ("image", {"id": image["id"]}) if record["type"] == "variation" else ("images", [{"id": image["id"]}])
+        return self.update_product(id_or_sku, **{key: value})
+
     def set_stock(self, sku, quantity):
         """Set the managed stock of the product or variation with ``sku``; fires ``product.updated``."""
         return self.update_product(sku, manage_stock=True, stock_quantity=quantity)
@@ -618,6 +659,59 @@ class WooCommerceSimulator(SimulatorApp):
         return self._json(result)
 
     # -- refunds --------------------------------------------------------------------------------
+    @_api
+    def on_list_categories(self, request):
+        """``GET /products/categories`` (OpenAPI file: ``product_cat``)."""
+        return self._terms(request, self._categories, "categories", {
+            "parent": 0, "display": "default", "image": None, "menu_order": 0})
+
+    @_api
+    def on_list_tags(self, request):
+        """``GET /products/tags`` (OpenAPI file: ``product_tag``)."""
+        return self._terms(request, self._tags, "tags", {})
+
+    @_api
+    def on_create_tag(self, request):
+        """``POST /products/tags`` (OpenAPI file: ``name`` required); an existing name is WordPress'
+        ``term_exists`` error."""
+        name = str(self._body(request).get("name") or "").strip()
+        if not name:
+            raise WooError("rest_missing_callback_param", "Missing parameter(s): name", 400, params=["name"])
+        if name in self._tags:
+            raise WooError("term_exists", "A term with the name provided already exists with this parent.", 400,
+                           resource_id=self._tags[name]["id"])
+        return self._json(self._term_body(self._tag(name), "tags", {}), 201)
+
+    def _terms(self, request, terms, field, extra):
+        """A taxonomy's terms: ``search`` matches the name or slug, paged like every collection; names are
+        HTML-escaped as WordPress stores term names."""
+        search = (request.args.get("search") or "").casefold()
+        per_page = _as_int(request.args.get("per_page") or 10, "per_page")
+        page = _as_int(request.args.get("page") or 1, "page")
+        found = [term for term in sorted(terms.values(), key=lambda term: term["name"])
+                 if search in term["name"].casefold() or search in term["slug"]]
+        response = self._json([self._term_body(term, field, extra)
+                               for term in found[(page - 1) * per_page:page * per_page]])
+        response.headers["X-WP-Total"] = str(len(found))
+        response.headers["X-WP-TotalPages"] = str(math.ceil(len(found) / per_page))
+        return response
+
+    def _term_body(self, term, field, extra):
+        return {"id": term["id"], "name": html.escape(term["name"], quote=False), "slug": term["slug"],
+                "description": "", **extra,
+                "count": sum(1 for product in self.products.values()
+                             if any(entry["id"] == term["id"] for entry in product[field]))}
+
+    def add_category(self, name):
+        """The admin creates a product category; returns it."""
+        with self.lock:
+            return self._category(name)
+
+    def add_tag(self, name):
+        """The admin creates a product tag; returns it."""
+        with self.lock:
+            return self._tag(name)
+
     @_api
     def on_list_refunds(self, request, order_id):
         order = self._lookup("orders", order_id, None, "get")
@@ -1083,6 +1177,11 @@ class WooCommerceSimulator(SimulatorApp):
             raise WooError("product_invalid_sku", "Invalid or duplicated SKU.", 400, resource_id=taken[sku],
                            unique_sku=f"{sku}-{suffix}")
 
+    def _tag(self, name):
+        if name not in self._tags:
+            self._tags[name] = {"id": self._next_id("term"), "name": name, "slug": _slugify(name)}
+        return dict(self._tags[name])
+
     def _category(self, name):
         if name not in self._categories:
             self._categories[name] = {"id": self._next_id("term"), "name": name, "slug": _slugify(name)}
@@ -1223,6 +1322,10 @@ class WooCommerceSimulator(SimulatorApp):
             known = {category["id"]: category for category in self._categories.values()}
             product["categories"] = [dict(known[entry["id"]]) for entry in data["categories"]
                                      if isinstance(entry, dict) and entry.get("id") in known]
+        if isinstance(data.get("tags"), list):
+            known = {tag["id"]: tag for tag in self._tags.values()}
+            product["tags"] = [dict(known[entry["id"]]) for entry in data["tags"]
+                               if isinstance(entry, dict) and entry.get("id") in known]
         if isinstance(data.get("attributes"), list):
             posted = [attribute for attribute in data["attributes"] if isinstance(attribute, dict)]
             product["attributes"] = [{
@@ -1234,6 +1337,8 @@ class WooCommerceSimulator(SimulatorApp):
             } for position, attribute in enumerate(posted)]
         if isinstance(data.get("default_attributes"), list):
             product["default_attributes"] = copy.deepcopy(data["default_attributes"])
+        if isinstance(data.get("images"), list):
+            product["images"] = [self._image(entry) for entry in data["images"] if isinstance(entry, dict)]
         self._apply_catalog_fields(product, data)
         if product["type"] == "variable":
             product.update(regular_price="", sale_price="", on_sale=False)
@@ -1282,7 +1387,47 @@ class WooCommerceSimulator(SimulatorApp):
         query = urlencode({f"attribute_{_slugify(attribute['name'])}": attribute["option"]
                            for attribute in variation["attributes"]})
         variation["permalink"] = f"{parent['permalink']}?{query}" if query else parent["permalink"]
+        if isinstance(data.get("image"), dict):
+            variation["image"] = self._image(data["image"]) if data["image"] else None
         self._apply_catalog_fields(variation, data)
+
+    def _store_image(self, content, filename, alt=""):
+        now = self._now()
+        path = f"{UPLOADS}/{now:%Y/%m}/{filename}"
+        self.uploads[path] = (content, IMAGE_TYPES[filename.rpartition(".")[2].lower()])
+        image = {"id": self._next_id("post"), "src": f"{self.site_url.rstrip('/')}{path}",
+                 "name": filename.rpartition(".")[0], "alt": alt}
+        self._set_date(image, "date_created", now)
+        self._set_date(image, "date_modified", now)
+        self.media[image["id"]] = image
+        return image
+
+    def _image(self, entry):
+        """The image object of one posted ``{id}`` or ``{src}`` (see IMAGE_TYPES), sideloading a ``src``."""
+        media_id = _as_int(entry.get("id") or 0, "images")
+        if not media_id and entry.get("src"):
+            media_id = self._sideload(str(entry["src"]))["id"]
+        if media_id not in self.media:
+            raise WooError("woocommerce_product_invalid_image_id", f"#{media_id} is an invalid image ID.", 400)
+        image = dict(self.media[media_id])
+        if "alt" in entry:
+            image["alt"] = str(entry["alt"] or "")
+        return image
+
+    def _sideload(self, src):
+        filename = posixpath.basename(urlsplit(src).path)
+        if filename.rpartition(".")[2].lower() not in IMAGE_TYPES or "." not in filename:
+            raise WooError("woocommerce_product_image_upload_error",
+                           "Invalid image: Sorry, you are not allowed to upload this file type.", 400)
+        try:
+            response = requests.get(src, timeout=10)
+            error = None if response.status_code == 200 else response.reason
+        except requests.RequestException as exc:
+            response, error = None, f"cURL error: {type(exc).__name__}"
+        if error:
+            raise WooError("woocommerce_product_image_upload_error",
+                           f"Error getting remote image {src}. Error: {error}", 400)
+        return self._store_image(response.content, filename)
 
     def _create_variation(self, data, parent):
         if data.get("id"):

@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response
 from ..common import SimulatorApp
 from .bulk import BulkOperations
 from .cost import LeakyBucket, QueryCostAnalysis
+from .media import CDN_PATH, MediaStore
 from .mutations import Mutations
 from .rest import WEBHOOK_TOPICS, RestPayloads
 from .schema import admin_schema, shopify_validation_error, shopify_variable_error
@@ -95,7 +96,8 @@ class ShopifySimulator(SimulatorApp):
     name = "shopify"
 
     def __init__(self, *, shop_domain=SHOP_DOMAIN, access_token=ACCESS_TOKEN, api_secret=API_SECRET,
-                 api_version=API_VERSION, bucket_size=2000, restore_rate=100, max_query_cost=1000, bulk_seconds=2):
+                 api_version=API_VERSION, bucket_size=2000, restore_rate=100, max_query_cost=1000, bulk_seconds=2,
+                 cdn_url="https://cdn.shopify.com"):
         self.shop_domain = shop_domain
         self.access_token = access_token
         self.api_secret = api_secret
@@ -107,12 +109,14 @@ class ShopifySimulator(SimulatorApp):
         self.graphql_path = f"/admin/api/{api_version}/graphql.json"
         self.url_map = Map([Rule(self.graphql_path, endpoint="graphql", methods=["POST"]),
                             Rule("/_bulk/<token>.jsonl", endpoint="bulk_file", methods=["GET"])])
+        self.cdn_url = cdn_url  # where media.py's files are served; a test serving the app sets its own address
         super().__init__()
 
     # -- state ----------------------------------------------------------------------------------
     def reset(self):
         """Empty shop with one location, "Main warehouse"; a full throttle bucket."""
         self.state = ShopState(self.now, self._deliver_event, self.shop_domain)
+        self.state.media_store = MediaStore(self.state, self.cdn_url)
         self.views = GraphViews(self.state)
         self.mutations = Mutations(self.state, self.views)
         self.rest = RestPayloads(self.state)
@@ -225,6 +229,16 @@ class ShopifySimulator(SimulatorApp):
             self.state.update_product(product, product_changes)
             self.state.emit("PRODUCTS_UPDATE", product)
 
+    def set_product_image(self, reference, content, filename, content_type="image/png"):
+        """The merchant uploads an image and makes it the product's first (featured) media; returns the media."""
+        with self.lock:
+            product, _variant = self.state.product_by_reference(reference)
+            media = self.state.media_store.add(product, f"https://merchant.example/{filename}", content=content,
+                                               content_type=content_type)
+            self.state.media_store.reorder(product["id"], [{"id": media["id"], "newPosition": "0"}])
+            self.state.emit("PRODUCTS_UPDATE", product)
+            return media
+
     def set_stock(self, sku, available, location=None):
         """Set the available quantity of a SKU at a location (gid or name; default: Main warehouse)."""
         with self.lock:
@@ -279,6 +293,9 @@ class ShopifySimulator(SimulatorApp):
     def before_request(self, request):
         if request.path.startswith("/_bulk/"):  # a signed storage URL: no access token
             return None
+        if request.path.startswith(f"{CDN_PATH}/"):  # the CDN's public files (media.py)
+            body, content_type = self.state.media_store.files.get(request.path, (None, None))
+            return Response(body, content_type=content_type) if body is not None else Response("Not Found", status=404)
         if request.headers.get("X-Shopify-Access-Token") != self.access_token:
             return self.error_response(401, UNAUTHORIZED)
         return None

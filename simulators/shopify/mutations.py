@@ -39,6 +39,7 @@ class Mutations:
             "webhookSubscriptionDelete": self.webhook_subscription_delete,
             "productCreate": self.product_create,
             "productUpdate": self.product_update,
+            "productReorderMedia": lambda info, id, moves: self.state.media_store.reorder(id, moves),
             "productVariantsBulkCreate": self.product_variants_bulk_create,
             "productVariantsBulkUpdate": self.product_variants_bulk_update,
             "fulfillmentCreate": lambda info, **args: fulfillment_create(
@@ -159,6 +160,7 @@ class Mutations:
                 )
         if not (product_input.get("title") or "").strip():
             errors.append({"field": ["title"], "message": "Title can't be blank"})
+        errors += self.state.media_store.input_errors(media)
         if errors:
             return {"product": None, "userErrors": errors, "shop": self.views.shop()}
         record = self.state.add_product(
@@ -170,6 +172,7 @@ class Mutations:
         )
         first_values = {name: values[0] for name, values in options} if options else dict([DEFAULT_OPTION])
         self.state.add_variant(record, options=first_values)
+        self.state.media_store.add_inputs(record, media)
         self.state.emit("PRODUCTS_CREATE", record)
         return {"product": self.views.product(record), "userErrors": [], "shop": self.views.shop()}
 
@@ -178,11 +181,12 @@ class Mutations:
         record = self.state.products.get(product_input.get("id"))
         if record is None:
             return {"product": None, "userErrors": [{"field": ["id"], "message": "Product does not exist"}]}
-        errors = self._product_input_errors(product_input, record)
+        errors = self._product_input_errors(product_input, record) + self.state.media_store.input_errors(media)
         if "title" in product_input and not (product_input["title"] or "").strip():
             errors.append({"field": ["title"], "message": "Title can't be blank"})
         if errors:
             return {"product": None, "userErrors": errors}
+        self.state.media_store.add_inputs(record, media)
         inputs = {"title": "title", "handle": "handle", "descriptionHtml": "description_html",
                   "productType": "product_type", "vendor": "vendor", "status": "status", "tags": "tags"}
         changes = {key: product_input[name] for name, key in inputs.items() if product_input.get(name) is not None}

@@ -309,6 +309,10 @@ class GraphViews:
                 [(_variant_sort_key(variant, args.get("sortKey")), variant) for variant in variants],
                 args, self.variant,
             ),
+            "featuredMedia": next(map(self.state.media_store.view, self.state.media_store.of(product)), None),
+            "media": lambda info, **args: connection(
+                [((position, position), media) for position, media in enumerate(self.state.media_store.of(product))],
+                args, self.state.media_store.view),
             "variantsCount": self.count(len(variants)), "totalInventory": sum(quantities),
             "tracksInventory": any(self.state.inventory_items[v["inventory_item_id"]]["tracked"] for v in variants),
             "hasOnlyDefaultVariant": [(o["name"], o["values"]) for o in product["options"]] == [

@@ -586,3 +586,44 @@ def test_refunds_are_on_the_order_and_fire_refunds_create(server, app, catalogue
     assert received == ["REFUNDS_CREATE", "ORDERS_UPDATED"]
     order = gql(server, query, {"id": app.state.order_by_reference(number)["id"]})["data"]["order"]
     assert order["refunds"][0]["refundLineItems"]["nodes"][0]["restockType"] == "RETURN"
+
+
+class ImageHost:
+    name = "image-host"
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        if request.path == "/bowl.png":
+            return Response(b"\x89PNG-bowl", content_type="image/png")(environ, start_response)
+        return Response("missing", status=404)(environ, start_response)
+
+
+@pytest.fixture(scope="module")
+def image_host():
+    with SimulatorServer(ImageHost()) as running:
+        yield running
+
+
+MEDIA = "featuredMedia { id status preview { image { url } } } media(first: 5) { nodes { id status mediaErrors { code } } }"
+
+
+def test_product_media_are_downloaded_and_reordered(app, server, image_host):
+    app.state.media_store.cdn_url = server.url
+    created = gql(server, """mutation($product: ProductCreateInput!, $media: [CreateMediaInput!]) {
+        productCreate(product: $product, media: $media) { product { id %s } userErrors { field message } } }""" % MEDIA,
+                  {"product": {"title": "Bowl"}, "media": [
+                      {"originalSource": f"{image_host.url}/bowl.png", "mediaContentType": "IMAGE"},
+                      {"originalSource": f"{image_host.url}/gone.png", "mediaContentType": "IMAGE"}]})
+    product = created["data"]["productCreate"]["product"]
+    ready, failed = product["media"]["nodes"]
+    assert (ready["status"], failed["status"], failed["mediaErrors"]) == ("READY", "FAILED", [{"code": "IMAGE_DOWNLOAD_FAILURE"}])
+    url = product["featuredMedia"]["preview"]["image"]["url"]
+    assert requests.get(url).content == b"\x89PNG-bowl", "the CDN serves the downloaded file"
+    moved = gql(server, """mutation($id: ID!, $moves: [MoveInput!]!) { productReorderMedia(id: $id, moves: $moves) {
+        job { id } mediaUserErrors { code } } }""", {"id": product["id"], "moves": [{"id": failed["id"], "newPosition": "0"}]})
+    assert moved["data"]["productReorderMedia"]["mediaUserErrors"] == []
+    again = gql(server, "query($id: ID!) { product(id: $id) { featuredMedia { id } } }", {"id": product["id"]})
+    assert again["data"]["product"]["featuredMedia"]["id"] == failed["id"]
+    wrong = gql(server, """mutation($id: ID!, $moves: [MoveInput!]!) { productReorderMedia(id: $id, moves: $moves) {
+        mediaUserErrors { code } } }""", {"id": product["id"], "moves": [{"id": "gid://shopify/MediaImage/1", "newPosition": "0"}]})
+    assert wrong["data"]["productReorderMedia"]["mediaUserErrors"] == [{"code": "MEDIA_DOES_NOT_EXIST_ON_PRODUCT"}]

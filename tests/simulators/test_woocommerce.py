@@ -554,3 +554,68 @@ def test_refund_endpoint_restocks_refuses_too_much_and_fires_order_updated(shop,
     assert requests.post(f"{api}/orders/{order['id']}/refunds", auth=AUTH, timeout=5,
                          json={"amount": str(rest)}).status_code == 201
     assert requests.get(f"{api}/orders/{order['id']}", auth=AUTH, timeout=5).json()["status"] == "refunded"
+
+
+class ImageHost:
+    """A web server holding one PNG and an HTML page, as a merchant's image host."""
+
+    name = "image-host"
+    PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        if request.path == "/pictures/mug.png":
+            return Response(self.PNG, content_type="image/png")(environ, start_response)
+        return Response("missing", status=404)(environ, start_response)
+
+
+@pytest.fixture(scope="module")
+def image_host():
+    with SimulatorServer(ImageHost()) as running:
+        yield running
+
+
+def test_product_image_src_is_sideloaded_into_public_uploads(shop, api, image_host):
+    product = requests.post(f"{api}/products", json={
+        "name": "Pictured", "images": [{"src": f"{image_host.url}/pictures/mug.png?size=big"}]}, auth=AUTH).json()
+    image = product["images"][0]
+    assert set(docs_example("_products.md", "Create a product")["images"][0]) <= set(image) | {"position"}
+    assert image["src"].startswith(shop.site_url.rstrip("/") + "/wp-content/uploads/") and image["name"] == "mug"
+    served = requests.get(image["src"])  # public: no keys
+    assert served.status_code == 200 and served.content == ImageHost.PNG
+    kept = requests.put(f"{api}/products/{product['id']}", json={"images": [{"id": image["id"]}]}, auth=AUTH).json()
+    assert kept["images"][0]["src"] == image["src"], "an image named by id is the library's, not downloaded again"
+
+
+@pytest.mark.parametrize("path, message", [
+    ("/pictures/gone.png", "Error getting remote image"),
+    ("/pictures/no-extension", "Sorry, you are not allowed to upload this file type."),
+])
+def test_product_image_that_cannot_be_sideloaded_refuses_the_write(shop, api, image_host, path, message):
+    response = requests.post(f"{api}/products", json={"name": "Broken picture", "images": [
+        {"src": f"{image_host.url}{path}"}]}, auth=AUTH)
+    assert response.status_code == 400
+    assert response.json()["code"] == "woocommerce_product_image_upload_error"
+    assert message in response.json()["message"]
+    assert not [p for p in shop.products.values() if p["name"] == "Broken picture"], "nothing is created"
+
+
+def test_product_categories_are_listed_and_searched(shop, api):
+    shop.add_category("Lamps & Lights")
+    found = requests.get(f"{api}/products/categories", params={"search": "lamps"}, auth=AUTH)
+    assert found.status_code == 200 and found.headers["X-WP-Total"] == "1"
+    assert [(c["name"], c["slug"]) for c in found.json()] == [("Lamps &amp; Lights", "lamps-lights")]
+    everything = get_all(f"{api}/products/categories")
+    assert {c["name"] for c in everything} >= {p.category for p in CATALOGUE.products}
+    assert requests.get(f"{api}/products/categories").status_code == 401
+
+
+def test_product_tags_are_created_listed_and_set_by_id(shop, api):
+    created = requests.post(f"{api}/products/tags", json={"name": "Summer"}, auth=AUTH)
+    assert created.status_code == 201
+    tag = created.json()
+    again = requests.post(f"{api}/products/tags", json={"name": "Summer"}, auth=AUTH)
+    assert again.status_code == 400 and again.json()["code"] == "term_exists"
+    assert [t["id"] for t in requests.get(f"{api}/products/tags", params={"search": "summ"}, auth=AUTH).json()] == [tag["id"]]
+    product = requests.post(f"{api}/products", json={"name": "Tagged", "tags": [{"id": tag["id"]}]}, auth=AUTH).json()
+    assert [(t["id"], t["name"]) for t in product["tags"]] == [(tag["id"], "Summer")]

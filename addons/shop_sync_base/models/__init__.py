@@ -1,6 +1,7 @@
 from . import (
     ir_sequence,
     product_product,
+    product_template,
     res_company,
     res_config_settings,
     res_country,
@@ -20,12 +21,14 @@ from . import (
     shop_sync_order_importer,
     shop_sync_partner_matcher,
     shop_sync_product_exporter,
+    shop_sync_product_image,
     shop_sync_product_importer,
     shop_sync_rate_bucket,
     shop_sync_refund,
     shop_sync_refund_importer,
     shop_sync_stock_exporter,
     shop_sync_stock_master,
+    shop_sync_stock_location,
     sale_order,
     stock_picking,
     shop_sync_accounting,  # after sale_order: extends its hooks

@@ -101,8 +101,19 @@ class ShopSyncBackend(models.Model):
 
     # products and stock
     field_rule_ids = fields.One2many("shop.sync.field.rule", "backend_id", "Field rules", copy=True)
+    product_category_id = fields.Many2one(
+        "product.category", "Parent of shop categories",
+        help="A category the shop sends that Odoo lacks is created under this one (empty: the category of that name "
+             "anywhere in Odoo, else a new top-level one).")
     product_publish = fields.Selection(
         [("draft", "Draft"), ("published", "Published")], "Create products in the shop as", default="draft")
+    shop_manages_stock = fields.Boolean(
+        "Shop manages stock", default=True,
+        help="Off: the shop keeps no stock (made to order, dropshipping), so no stock is pushed to it.")
+    stock_location_ids = fields.One2many(
+        "shop.sync.stock.location", "backend_id", "Shop locations", copy=False,
+        help="Each shop location gets the free quantity of its Odoo location; without any mapped, the shop's "
+             "default location gets the warehouse's.")
     warehouse_id = fields.Many2one(
         "stock.warehouse", check_company=True,
         help="Warehouse whose free quantity (on hand minus reserved) is pushed to the shop.",
@@ -319,6 +330,25 @@ class ShopSyncBackend(models.Model):
                         "backend_id": backend.id, "code": code, "name": label,
                         "sequence": sequence, "allowed": code in defaults, "cancels_order": code in cancelling})
         return True
+
+    def action_load_stock_locations(self):
+        """(Re)load the shop's stock locations, keeping the Odoo locations already chosen."""
+        self.ensure_one()
+        self._check_manager()
+        known = {location.external_id: location for location in self.stock_location_ids}
+        try:
+            remote = self._get_adapter().stock_locations()
+        except RemoteError as exc:
+            return self._notify(_("Loading the shop's locations failed: %s", exc), "danger")
+        for sequence, (external_id, name) in enumerate(remote):
+            if external_id in known:
+                known[external_id].write({"name": name, "sequence": sequence})
+            else:
+                self.stock_location_ids.create({"backend_id": self.id, "external_id": external_id, "name": name,
+                                                "sequence": sequence})
+        if not remote:
+            return self._notify(_("This shop keeps one stock per product: the warehouse's is pushed."), "info")
+        return self._notify(_("%s shop locations loaded: choose the Odoo location of each.", len(remote)), "success")
 
     def action_register_webhooks(self):
         """Subscribe the shop's webhooks to our URL; the secret the shop returns replaces ours."""

@@ -28,6 +28,12 @@ class ShopSyncBinding(models.Model):
     external_ref = fields.Char("External reference", index=True, help="Order number, SKU or product number.")
     sync_date = fields.Datetime(default=fields.Datetime.now)
     last_value = fields.Char(help="Last value pushed (e.g. stock quantity), to push only changes.")
+    image_ref = fields.Char(
+        "Remote image", readonly=True, copy=False,
+        help="The shop's image (id and address) last imported: an image is downloaded again only when it changes.")
+    image_checksum = fields.Char(
+        readonly=True, copy=False,
+        help="SHA-1 of Odoo's image as last sent to or received from the remote: it is sent only when it changes.")
     remote_updated_at = fields.Datetime(
         "Remote version", readonly=True, copy=False,
         help="When the remote last changed the record, as of the version imported last; a delivery of an "

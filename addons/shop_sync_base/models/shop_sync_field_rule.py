@@ -2,14 +2,17 @@ from odoo import api, fields, models
 
 FIELD_LABELS = {
     "name": "Name", "description": "Description", "price": "Sales price", "barcode": "Barcode / EAN",
-    "weight": "Weight", "category": "Category", "published": "Status / published",
+    "weight": "Weight", "category": "Category", "published": "Status / published", "image": "Image",
+    "vendor": "Vendor / brand", "tags": "Tags", "dimensions": "Dimensions", "short_description": "Short description",
+    "backorders": "Backorders allowed",
     "email": "E-mail", "phone": "Phone", "address": "Address", "vat": "VAT number",
 }
 # object -> {field: written on update by default}.  Every field is written on create by default;
 # update is off for what people enrich in Odoo (names, texts, categories) so it is not overwritten.
 RULE_DEFAULTS = {
     "product": {"name": False, "description": False, "price": True, "barcode": True, "weight": True,
-                "category": False, "published": True},
+                "category": False, "published": True, "image": True, "vendor": False, "tags": False,
+                "dimensions": True, "short_description": False, "backorders": True},
     "customer": {"name": False, "email": False, "phone": True, "address": False, "vat": False},
 }
 
@@ -45,6 +48,13 @@ class ShopSyncFieldRule(models.Model):
                         values.append({"backend_id": backend.id, "object": obj, "direction": direction,
                                        "field": name, "sequence": sequence, "on_create": True, "on_update": update})
         return self.create(values)
+
+    @api.model
+    def _ensure_all_defaults(self):
+        """On install and update: backends created before a field got its rule get it (with its
+        default checkboxes), so a new mapped field is not silently never written."""
+        for backend in self.env["shop.sync.backend"].with_context(active_test=False).search([]):
+            self._ensure_defaults(backend)
 
     @api.model
     def _allowed_fields(self, backend, obj, direction, creating):

@@ -1,3 +1,4 @@
+import base64
 import logging
 
 from psycopg2 import errors as pg_errors
@@ -46,6 +47,7 @@ class ShopSyncProductImporter(models.AbstractModel):
         lookups = {}
         candidates = [items[index] for index in todo]
         self._find_templates(backend, candidates)
+        self._fetch_images(backend, candidates)
         for item in candidates:
             item.outdated = bool(item.template) and item.binding._outdated_by(item.product.updated_at)
         ready = [item for item in candidates if item.error is None and not item.outdated]
@@ -55,6 +57,7 @@ class ShopSyncProductImporter(models.AbstractModel):
         for item in ready:
             if item.created is None:
                 self._import_one(backend, item, lookups)
+        self._remember_images(backend, candidates)
         return list(self._logs(backend, items))
 
     @api.model
@@ -103,10 +106,15 @@ class ShopSyncProductImporter(models.AbstractModel):
     @api.model
     def _logs(self, backend, items):
         """The log of each item, created in one go."""
-        entries = []
+        entries, image_errors = [], []
         for item in items:
+            if item.image_error and item.error is None and not item.outdated:
+                image_errors.append(("product_import", "error", {
+                    **item.common, "record": item.template, "reason": _("Image not imported"),
+                    "message": _("The product is imported without its new image: %s", item.image_error)}))
             state, details = self._outcome(item)
             entries.append(("product_import", state, {**item.common, **details}))
+        self.env["shop.sync.log"]._record_many(backend, image_errors)
         return self.env["shop.sync.log"]._record_many(backend, entries)
 
     @api.model
@@ -129,6 +137,40 @@ class ShopSyncProductImporter(models.AbstractModel):
             return "error", {"record": item.template, "reason": _("Variant without SKU"),
                              "message": _("Imported, but these variants have no SKU and were left out: %s", names)}
         return "done", {"record": item.template, "message": _("Created.") if item.created else _("Updated.")}
+
+    @api.model
+    def _fetch_images(self, backend, items):
+        """Download the shop images changed since the last import of their product (the binding's
+        ``image_ref``) when the image rule lets them be written: ``item.image_data``, or
+        ``item.image_error`` saying why the image could not be had (the product is imported anyway).
+        An image whose bytes Odoo holds already (e.g. the one Odoo exported) is only remembered."""
+        Rule, Images = self.env["shop.sync.field.rule"], self.env["shop.sync.product.image"]
+        allowed = {creating: "image" in Rule._allowed_fields(backend, "product", "import", creating)
+                   for creating in (True, False)}
+        for item in items:
+            image = item.product.image
+            if (not image or not image.url or item.error is not None or not allowed[not item.template]
+                    or (item.binding and item.binding.image_ref == image.ref)):
+                continue
+            data, item.image_error = Images._download(image)
+            if data is not None:
+                item.image_ref = image.ref
+                item.image_data = None if Images._sha1(data) == item.binding.image_checksum else data
+
+    @api.model
+    def _remember_images(self, backend, items):
+        """Store on the bindings of the imported products the image ref and checksum now in Odoo."""
+        items = [item for item in items if item.image_ref and item.error is None and not item.outdated and item.template]
+        if not items:
+            return
+        templates = self.env["product.template"].browse([item.template.id for item in items])
+        checksums = self.env["shop.sync.product.image"]._checksums(templates)
+        bindings = {binding.res_id: binding for binding in self.env["shop.sync.binding"].search([
+            ("backend_id", "=", backend.id), ("model", "=", "product.template"), ("res_id", "in", templates.ids)])}
+        for item in items:
+            if item.template.id in bindings:
+                self.env["shop.sync.product.image"]._remember(
+                    bindings[item.template.id], item.image_ref, checksums.get(item.template.id, (False,))[0])
 
     @staticmethod
     def _distinct(items):
@@ -180,6 +222,8 @@ class ShopSyncProductImporter(models.AbstractModel):
             product, variants = item.product, item.with_sku
             values = self._template_values(backend, product, allowed, lookups)
             values.setdefault("name", product.name)
+            if item.image_data:
+                values["image_1920"] = base64.b64encode(item.image_data)
             values_list.append({
                 **values, "type": "consu", "is_storable": True, "company_id": False,
                 "attribute_line_ids": self._attribute_lines(variants, lookups),
@@ -206,6 +250,8 @@ class ShopSyncProductImporter(models.AbstractModel):
         for item in items:
             product, variants, template = item.product, item.with_sku, item.template
             values = self._template_values(backend, product, allowed, lookups)
+            if item.image_data:
+                values["image_1920"] = base64.b64encode(item.image_data)
             if values:
                 template.write(values)
             if product.has_variants:
@@ -229,17 +275,44 @@ class ShopSyncProductImporter(models.AbstractModel):
         if "price" in allowed and price is not None:
             values["list_price"] = float(price)
         if "category" in allowed and product.category:
-            values["categ_id"] = self._category(product.category, lookups).id
+            values["categ_id"] = self._category(backend, product.category, lookups).id
         if "published" in allowed:
             values["sale_ok"] = bool(product.published)
+        if "vendor" in allowed and product.vendor is not None:
+            values["shop_vendor"] = product.vendor or False
+        if "short_description" in allowed and product.short_description is not None:
+            values["shop_short_description"] = html2plaintext(product.short_description) or False
+        if "backorders" in allowed and product.backorders is not None:
+            values["shop_allow_backorders"] = product.backorders
+        if "tags" in allowed and product.tags is not None:
+            values["product_tag_ids"] = [Command.set(self._tags(product.tags, lookups).ids)]
+        dimensions = next((variant.dimensions for variant in product.variants if variant.dimensions), None)
+        if "dimensions" in allowed and dimensions:
+            values.update(zip(("shop_length", "shop_width", "shop_height"), map(float, dimensions)))
         return values
 
     @api.model
-    def _category(self, name, lookups):
+    def _tags(self, names, lookups):
+        """Odoo product tags of the shop's tag ``names``, created when missing, read once per batch."""
+        tags = lookups.setdefault("tags", {})
+        missing = [name for name in dict.fromkeys(names) if name and name not in tags]
+        if missing:
+            Tag = self.env["product.tag"]
+            tags.update({tag.name: tag for tag in Tag.search([("name", "in", missing)])})
+            for name in missing:
+                tags[name] = tags.get(name) or Tag.create({"name": name})
+        return self.env["product.tag"].union(*(tags[name] for name in names if name))
+
+    @api.model
+    def _category(self, backend, name, lookups):
+        """The Odoo category of a shop category name, created when missing (under the backend's
+        parent of shop categories when it has one), looked up once per batch."""
         categories = lookups.setdefault("categories", {})
         if name not in categories:
-            Category = self.env["product.category"]
-            categories[name] = Category.search([("name", "=", name)], limit=1) or Category.create({"name": name})
+            Category, parent = self.env["product.category"], backend.product_category_id
+            domain = [("name", "=", name)] + ([("parent_id", "=", parent.id)] if parent else [])
+            categories[name] = Category.search(domain, limit=1) or Category.create(
+                {"name": name, "parent_id": parent.id})
         return categories[name]
 
     @api.model
@@ -343,3 +416,6 @@ class _Item:
         self.outdated = False  # True: older than the version imported already, skipped
         self.created = None  # True: created, False: updated, None: not (yet) imported
         self.error = None  # message when the import failed
+        self.image_ref = None  # the shop image's ref once downloaded
+        self.image_data = None  # its bytes when Odoo does not hold them yet
+        self.image_error = None  # why the shop's image could not be downloaded

@@ -88,14 +88,30 @@ class ShopAdapter:
         """Translate a raw product payload into a ``records.Product``."""
         raise NotImplementedError
 
+    #: how the shop takes an exported product image (``Product.image``): "url" (it fetches Odoo's public
+    #: address), "content" (an upload of the bytes), None (images are not exported)
+    IMAGE_EXPORT = None
+
+    def known_categories(self, names):
+        """Which of the category ``names`` the shop has (an exported ``Product.category`` must be one
+        of them; the others are logged and left out).  Default: every name, for shops whose category
+        is free text."""
+        return set(names)
+
     def export_product(self, product, external_id=None, publish=False):
         """Create (``external_id`` None) or update a product in the shop from a ``records.Product``;
-        return ``{sku: external variant id}`` plus ``"": product id``.  Never deletes."""
+        return ``{sku: external variant id}`` plus ``"": product id``.  Never deletes.  ``product.image``,
+        when set, is a changed image that replaces the shop's main image."""
         raise NotImplementedError
 
     # -- stock --------------------------------------------------------------------------------
+    def stock_locations(self):
+        """The shop's stock locations as ``[(id, name)]``; empty when it keeps one stock per product."""
+        return []
+
     def push_stock(self, levels):
-        """Write ``records.StockLevel`` quantities; return a list of ``records.PushResult``."""
+        """Write ``records.StockLevel`` quantities (at ``level.location_id``, or the shop's default
+        location when empty); return a list of ``records.PushResult`` naming the same location."""
         raise NotImplementedError
 
     # -- fulfilments --------------------------------------------------------------------------

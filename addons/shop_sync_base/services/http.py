@@ -184,6 +184,37 @@ class HttpClient:
     def delete(self, path, **kwargs):
         return self.request("DELETE", path, **kwargs)
 
+    def download(self, path, max_bytes):
+        """GET a file (a product image) and return ``(body, content type)``.  The body is read in
+        chunks and refused beyond ``max_bytes`` (so an oversized file is never held whole); not
+        retried: the caller logs the failure (its messages do not repeat the address, the caller
+        names it) and the next run asks again."""
+        self._refuse_unsafe_headers(self.session.headers)
+        self._respect_interval()
+        self.stats["requests"] += 1
+        url = self.url(path)
+        try:
+            with self.session.get(url, timeout=self.timeout, stream=True, allow_redirects=False) as response:
+                if response.is_redirect:
+                    raise self._redirect_error(response, 1)
+                if not response.ok:
+                    raise RemoteError(self.redact(f"answered {response.status_code} {response.reason}"),
+                                      status=response.status_code, retryable=response.status_code in RETRY_STATUSES)
+                declared = response.headers.get("Content-Length", "")
+                if declared.isdigit() and int(declared) > max_bytes:
+                    raise RemoteError(f"{int(declared)} bytes, more than the {max_bytes} allowed")
+                body, size = [], 0
+                for chunk in response.iter_content(64 * 1024):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise RemoteError(f"more than the {max_bytes} bytes allowed")
+                    body.append(chunk)
+                return b"".join(body), response.headers.get("Content-Type", "")
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise RemoteError(f"no answer ({type(exc).__name__})", retryable=True) from None
+        except requests.RequestException as exc:
+            raise RemoteError(self.redact(f"the request failed: {type(exc).__name__}: {exc}")) from None
+
     def json(self, response):
         """The decoded JSON of a 2xx ``response``.  Anything else, typically an HTML page answered
         with 200 (the shop's home page when its REST routes are off, a proxy's or a security

@@ -139,6 +139,29 @@ class Order:
 
 
 @dataclass
+class Image:
+    """A product's (or variant's) main image.
+
+    Imported: ``url`` where the shop serves it, ``external_id`` the shop's id of it when it has one;
+    the base downloads it.  Exported: ``url`` a public address of Odoo's image (valid for weeks, so
+    shops that fetch it later still can), ``content`` its bytes for shops that take an upload
+    (``ShopAdapter.IMAGE_EXPORT == "content"``), ``checksum`` (SHA-1 of the bytes) names the version."""
+
+    url: str = ""
+    external_id: str = ""
+    content: bytes = b""
+    checksum: str = ""
+    filename: str = ""
+    mimetype: str = ""
+
+    @property
+    def ref(self):
+        """What identifies the shop's version of the image: its id with its address (a new upload
+        gets a new one), compared with the binding's ``image_ref`` to download only changes."""
+        return f"{self.external_id}|{self.url}" if self.external_id else self.url
+
+
+@dataclass
 class Variant:
     sku: str
     options: dict = field(default_factory=dict)  # {"Size": "M"}; empty for the only variant of a simple product
@@ -146,6 +169,8 @@ class Variant:
     barcode: str = ""
     weight: Decimal | None = None  # kg
     external_id: str = ""
+    image: Image | None = None
+    dimensions: tuple | None = None  # (length, width, height) in cm, Decimals; None: the shop keeps none
 
 
 @dataclass
@@ -162,6 +187,12 @@ class Product:
     weight: Decimal | None = None
     category: str = ""
     published: bool = True
+    image: Image | None = None  # the main image; shops' further images have no Odoo field without website_sale
+    # None: the shop has no such field (or the export rules leave it out), so it is neither read nor written
+    vendor: str | None = None
+    tags: list | None = None  # names
+    short_description: str | None = None  # imported: the shop's HTML; exported: Odoo's plain text
+    backorders: bool | None = None  # may be ordered when out of stock
     variants: list = field(default_factory=list)
     updated_at: datetime | None = None  # the shop's last change: the version; an older one is skipped
 
@@ -176,6 +207,7 @@ class StockLevel:
     quantity: Decimal
     external_id: str = ""  # the remote variant/inventory item id when known
     previous: Decimal | None = None  # last value pushed, for compare-and-set
+    location_id: str = ""  # the shop's location (ShopAdapter.stock_locations); empty: its default one
 
 
 @dataclass
@@ -186,6 +218,7 @@ class PushResult:
     ok: bool
     external_id: str = ""
     message: str = ""
+    location_id: str = ""  # the StockLevel's location
 
 
 @dataclass

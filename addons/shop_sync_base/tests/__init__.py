@@ -20,3 +20,7 @@ from . import test_flow_registry
 from . import test_rate_governor
 from . import test_inbox_batches
 from . import test_query_counts
+from . import test_product_images
+from . import test_product_categories
+from . import test_product_fields
+from . import test_stock_locations

@@ -55,6 +55,7 @@ from .export import ShopifyProductExportMixin
 from .mapping import (
     _address,
     _datetime,
+    _featured_image,
     _first_name,
     _fulfillment_order_items,
     _gid,
@@ -64,6 +65,7 @@ from .mapping import (
     _last_name,
     _money,
     _order_lines,
+    _ours,
     _product_ref,
     _refunds,
     _topic_name,
@@ -79,6 +81,7 @@ class ShopifyAdapter(ShopifyStockMixin, ShopifyProductExportMixin, ShopAdapter):
     worth a log line that are not failures (e.g. stock changed in Shopify and set again)."""
 
     FIELD_MAPPING = FIELD_MAPPING
+    IMAGE_EXPORT = "url"
     WEBHOOK_TOPICS = tuple(_topic_name(topic) for topic in WEBHOOK_TOPICS)
     TAX_ROUNDING = "round_per_line"  # each line's tax lines are rounded on their own
     #: how the client waits for the throttle bucket and Retry-After; tests replace it (a staticmethod)
@@ -221,7 +224,9 @@ class ShopifyAdapter(ShopifyStockMixin, ShopifyProductExportMixin, ShopAdapter):
             description=node.get("descriptionHtml") or "", price=first.price,
             barcode=first.barcode if simple else "", weight=first.weight if simple else None,
             category=node.get("productType") or "", published=node["status"] == "ACTIVE",
-            variants=variants, updated_at=_datetime(node["updatedAt"]),
+            image=_featured_image(node), variants=variants, updated_at=_datetime(node["updatedAt"]),
+            vendor=node.get("vendor") or "", tags=[tag for tag in node.get("tags") or [] if not _ours(tag)],
+            backorders=any(item.get("inventoryPolicy") == "CONTINUE" for item in node["variants"]["nodes"]),
         )
 
     def _refetch(self, payload, type_name, fetch):

@@ -57,12 +57,18 @@ FIELD_MAPPING = (
     ("Product.descriptionHtml", "Sales description", ""),
     ("Product.productType", "Product category", ""),
     ("Product.status = ACTIVE", "Can be sold", "DRAFT / ARCHIVED: not for sale"),
+    ("Product.vendor", "Vendor / brand", "field rules"),
+    ("Product.tags", "Product tags", "the hub's own shop-sync: tag stays in Shopify only"),
+    ("ProductVariant.inventoryPolicy (CONTINUE)", "Backorders allowed", "any variant; exported to every variant"),
+    ("Product.featuredMedia (READY)", "Product image",
+     "downloaded when it changes; exported as Odoo's image address (with an access token) that Shopify downloads, "
+     "added to the media and moved first"),
     ("ProductVariant.sku", "Internal reference", "products are matched by SKU"),
     ("ProductVariant.selectedOptions", "Attribute values", "none for the 'Default Title' variant"),
     ("ProductVariant.price", "Sales price", ""),
     ("ProductVariant.barcode", "Barcode", ""),
     ("inventoryItem.measurement.weight", "Weight (kg)", "0 is treated as not set"),
-    ("inventoryItem.id + backend location", "Variant binding / stock level",
+    ("inventoryItem.id + location (the backend's, or each mapped shop location)", "Variant binding / stock level",
      "inventorySetQuantities 'available' with compareQuantity"),
 )
 

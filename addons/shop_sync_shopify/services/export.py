@@ -7,7 +7,7 @@ from odoo.addons.shop_sync_base.services.http import RemoteError, create_once
 
 from . import queries
 from .constants import CENT, CREATED_TAG
-from .mapping import _inventory_items, _options, _product_fields, _search_value
+from .mapping import _inventory_items, _media_input, _options, _ours, _product_fields, _search_value, _user_error
 
 
 class ShopifyProductExportMixin:
@@ -40,22 +40,25 @@ class ShopifyProductExportMixin:
         product by its creation tag, the variants by SKU) and repeated only when it was not applied."""
         options = _options(variants)
         tag = CREATED_TAG.format(sku=next((variant.sku for variant in variants if variant.sku), ""))
-        product_input = {"title": product.name, "status": "ACTIVE" if publish else "DRAFT", "tags": [tag],
-                         **_product_fields(product)}
+        fields = _product_fields(product)
+        product_input = {"title": product.name, "status": "ACTIVE" if publish else "DRAFT", **fields,
+                         "tags": [*fields.get("tags", []), tag]}
         if options:
             product_input["productOptions"] = [
                 {"name": name, "values": [{"name": value} for value in values]} for name, values in options.items()]
+        media = {"media": [_media_input(product.image)]} if product.image else {}
         created = create_once(
-            lambda: self._mutate(queries.PRODUCT_CREATE, "productCreate", {"product": product_input})["product"],
+            lambda: self._mutate(queries.PRODUCT_CREATE, "productCreate", {"product": product_input, **media})["product"],
             lambda: self._product_tagged(tag))
         product_id = created["id"]
         if options:
-            inputs = [self._variant_input(variant, create=True) for variant in variants]
+            inputs = [self._variant_input(variant, create=True, backorders=product.backorders) for variant in variants]
             items = self._create_variants(product_id, variants, inputs, "REMOVE_STANDALONE_VARIANT")
         else:  # Shopify made the default variant: give it the SKU, price... (an update by id: repeatable)
             standalone = created["variants"]["nodes"][0]["id"]
             items = _inventory_items(self._mutate(queries.PRODUCT_VARIANTS_BULK_UPDATE, "productVariantsBulkUpdate", {
-                "productId": product_id, "variants": [{"id": standalone, **self._variant_input(variants[0])}]},
+                "productId": product_id, "variants": [
+                    {"id": standalone, **self._variant_input(variants[0], backorders=product.backorders)}]},
                 repeatable=True)["productVariants"])
         return {**items, "": product_id}
 
@@ -80,20 +83,25 @@ class ShopifyProductExportMixin:
             queries.PRODUCT_VARIANTS_BULK_CREATE, "productVariantsBulkCreate", variables)["productVariants"]), find)
 
     def _update_product(self, product, variants, product_id):
-        product_input = _product_fields(product)
-        if product.name:
-            product_input["title"] = product.name
-        if product_input:
-            self._mutate(queries.PRODUCT_UPDATE, "productUpdate", {"product": {"id": product_id, **product_input}},
-                         repeatable=True)
         node = self.fetch_product(product_id)
         if not node:
             raise RemoteError(f"Product {product_id} no longer exists in Shopify.")
+        product_input = _product_fields(product)
+        if product.name:
+            product_input["title"] = product.name
+        if "tags" in product_input:  # tags replace the product's tags: keep our creation tag
+            product_input["tags"] += [tag for tag in node.get("tags") or [] if _ours(tag)]
+        if product_input:
+            self._mutate(queries.PRODUCT_UPDATE, "productUpdate", {"product": {"id": product_id, **product_input}},
+                         repeatable=True)
+        if product.image:
+            self._replace_main_image(product_id, product.image)
         existing = {item["sku"]: item for item in node["variants"]["nodes"] if item["sku"]}
         ids = {sku: item["inventoryItem"]["id"] for sku, item in existing.items()}
-        updates = [{"id": existing[variant.sku]["id"], **self._variant_input(variant)}
+        updates = [{"id": existing[variant.sku]["id"], **self._variant_input(variant, backorders=product.backorders)}
                    for variant in variants if variant.sku in existing]
-        new = [self._variant_input(variant, create=True) for variant in variants if variant.sku not in existing]
+        new = [self._variant_input(variant, create=True, backorders=product.backorders)
+               for variant in variants if variant.sku not in existing]
         if updates:
             self._mutate(queries.PRODUCT_VARIANTS_BULK_UPDATE, "productVariantsBulkUpdate",
                          {"productId": product_id, "variants": updates}, repeatable=True)
@@ -102,8 +110,22 @@ class ShopifyProductExportMixin:
                                              "DEFAULT"))
         return {**{variant.sku: ids[variant.sku] for variant in variants if variant.sku in ids}, "": product_id}
 
-    def _variant_input(self, variant, create=False):
-        data = {}
+    def _replace_main_image(self, product_id, image):
+        """Add ``image`` to the product's media and move it first (the featured one); the image it
+        replaces stays in the product's media.  Not repeated after an uncertain answer: a second
+        copy of the image is worse than a retry of the next export."""
+        added = self._mutate(queries.PRODUCT_ADD_MEDIA, "productUpdate",
+                             {"product": {"id": product_id}, "media": [_media_input(image)]})["product"]
+        media_id = added["media"]["nodes"][-1]["id"]
+        result = self.client.execute(queries.PRODUCT_REORDER_MEDIA, {
+            "id": product_id, "moves": [{"id": media_id, "newPosition": "0"}]})["productReorderMedia"]
+        if result.get("mediaUserErrors"):
+            raise RemoteError("; ".join(_user_error(error) for error in result["mediaUserErrors"]), status=200)
+
+    def _variant_input(self, variant, create=False, backorders=None):
+        """``ProductVariantsBulkInput`` of a variant; ``backorders``: the product's "sell when out of
+        stock" (inventoryPolicy CONTINUE / DENY), None to leave it."""
+        data = {} if backorders is None else {"inventoryPolicy": "CONTINUE" if backorders else "DENY"}
         if variant.price is not None:
             data["price"] = str(Decimal(variant.price).quantize(CENT))
         if variant.barcode:

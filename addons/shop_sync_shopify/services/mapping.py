@@ -8,7 +8,7 @@ from decimal import Decimal
 from odoo.addons.shop_sync_base.services import records
 from odoo.addons.shop_sync_base.services.http import RemoteError
 
-from .constants import CENT, DEFAULT_OPTION, KILOGRAMS_PER, RESTOCKING
+from .constants import CENT, CREATED_TAG, DEFAULT_OPTION, KILOGRAMS_PER, RESTOCKING
 
 
 def _topic_name(topic):
@@ -228,7 +228,29 @@ def _product_fields(product):
         fields["descriptionHtml"] = records.description_html(product.description)
     if product.category:
         fields["productType"] = product.category
+    if product.vendor is not None:
+        fields["vendor"] = product.vendor
+    if product.tags is not None:
+        fields["tags"] = [tag for tag in product.tags if not _ours(tag)]
     return fields
+
+
+def _ours(tag):
+    """Whether ``tag`` is the hub's creation tag (CREATED_TAG), kept out of Odoo's tags."""
+    return tag.startswith(CREATED_TAG.split("{", 1)[0])
+
+
+def _featured_image(node):
+    """The product's featured media as ``records.Image`` when Shopify has it ready (a media still
+    processing, or failed, has no image yet)."""
+    media = node.get("featuredMedia") or {}
+    url = ((media.get("preview") or {}).get("image") or {}).get("url")
+    return records.Image(url=url, external_id=media["id"]) if url and media.get("status") == "READY" else None
+
+
+def _media_input(image):
+    """A ``CreateMediaInput`` of an exported image: Shopify downloads ``originalSource`` itself."""
+    return {"originalSource": image.url, "mediaContentType": "IMAGE", "alt": image.filename}
 
 
 def _inventory_items(variants):

@@ -67,7 +67,7 @@ fragment OrderFields on Order {{
 
 _VARIANT = """
 fragment VariantFields on ProductVariant {
-  id sku barcode price updatedAt
+  id sku barcode price updatedAt inventoryPolicy
   selectedOptions { name value }
   inventoryItem { id measurement { weight { value unit } } }
 }
@@ -75,7 +75,8 @@ fragment VariantFields on ProductVariant {
 
 _PRODUCT = f"""
 fragment ProductFields on Product {{
-  id title descriptionHtml productType status updatedAt
+  id title descriptionHtml productType vendor tags status updatedAt
+  featuredMedia {{ id status preview {{ image {{ url }} }} }}
   variants(first: {PRODUCT_VARIANTS_PAGE_SIZE}) {{
     nodes {{ ...VariantFields }}
     pageInfo {{ hasNextPage endCursor }}
@@ -88,6 +89,12 @@ SHOP_QUERY = """
 query ShopInfo {
   shop { name myshopifyDomain currencyCode taxesIncluded }
   location { id name }
+}
+"""
+
+LOCATIONS_QUERY = """
+query Locations {
+  locations(first: 50) { nodes { id name isActive } }
 }
 """
 
@@ -219,8 +226,8 @@ mutation SetQuantities($input: InventorySetQuantitiesInput!) {
 """
 
 PRODUCT_CREATE = """
-mutation ProductCreate($product: ProductCreateInput!) {
-  productCreate(product: $product) {
+mutation ProductCreate($product: ProductCreateInput!, $media: [CreateMediaInput!]) {
+  productCreate(product: $product, media: $media) {
     product { id variants(first: 1) { nodes { id } } }
     userErrors { field message }
   }
@@ -232,6 +239,26 @@ mutation ProductUpdate($product: ProductUpdateInput!) {
   productUpdate(product: $product) {
     product { id }
     userErrors { field message }
+  }
+}
+"""
+
+# a new main image: appended to the product's media (Shopify downloads originalSource itself), then moved first
+# (the first media is the featured one); the answer's last media is the one just added
+PRODUCT_ADD_MEDIA = """
+mutation ProductAddMedia($product: ProductUpdateInput!, $media: [CreateMediaInput!]) {
+  productUpdate(product: $product, media: $media) {
+    product { id media(last: 1) { nodes { id status } } }
+    userErrors { field message }
+  }
+}
+"""
+
+PRODUCT_REORDER_MEDIA = """
+mutation ProductReorderMedia($id: ID!, $moves: [MoveInput!]!) {
+  productReorderMedia(id: $id, moves: $moves) {
+    job { id }
+    mediaUserErrors { field message code }
   }
 }
 """

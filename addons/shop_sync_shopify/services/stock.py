@@ -1,4 +1,5 @@
-"""Shopify stock export: ``available`` at the backend's location, set with compare-and-set."""
+"""Shopify stock export: ``available`` at each level's location (the backend's by default), set with
+compare-and-set."""
 
 from decimal import ROUND_DOWN, Decimal
 
@@ -21,24 +22,31 @@ class ShopifyStockMixin:
         compare, and the difference reported through ``notify``; a second stale answer (changed
         again meanwhile) is a failure the next run retries.
         """
-        location = self.location_id()
         results, pushes = [], []
         for level in levels:
             key = level.external_id or level.sku
             item_id = level.external_id if _gid_type(level.external_id) == "InventoryItem" else \
                 self._inventory_item_by_sku(level.sku)
             if not item_id:
-                results.append(records.PushResult(key=key, ok=False,
+                results.append(records.PushResult(key=key, ok=False, location_id=level.location_id,
                                                   message=f"No Shopify variant has the SKU {level.sku!r}."))
                 continue
             quantity = int(Decimal(level.quantity).to_integral_value(ROUND_DOWN))
             compare = None if level.previous is None else int(Decimal(level.previous).to_integral_value(ROUND_DOWN))
             pushes.append(_Push(level, key, item_id, quantity, compare))
-        for checked in (False, True):
-            batch = [push for push in pushes if (push.compare is not None) == checked]
-            for start in range(0, len(batch), queries.STOCK_BATCH_SIZE):
-                results += self._set_quantities(batch[start:start + queries.STOCK_BATCH_SIZE], location, checked)
+        for location_id in dict.fromkeys(push.level.location_id for push in pushes):
+            location = location_id or self.location_id()  # a level without one: the backend's location
+            for checked in (False, True):
+                batch = [push for push in pushes
+                         if push.level.location_id == location_id and (push.compare is not None) == checked]
+                for start in range(0, len(batch), queries.STOCK_BATCH_SIZE):
+                    results += self._set_quantities(batch[start:start + queries.STOCK_BATCH_SIZE], location, checked)
         return results
+
+    def stock_locations(self):
+        """The shop's active locations (Shopify keeps inventory levels per location)."""
+        nodes = self.client.execute(queries.LOCATIONS_QUERY)["locations"]["nodes"]
+        return [(node["id"], node["name"]) for node in nodes if node.get("isActive", True)]
 
     def _inventory_item_by_sku(self, sku):
         if not sku:
@@ -119,7 +127,8 @@ class _Push:
         self.shop_quantity = None  # what Shopify had when a stale compare made us read it
 
     def result(self, error=None):
-        return records.PushResult(key=self.key, ok=error is None, external_id=self.item_id, message=error or "")
+        return records.PushResult(key=self.key, ok=error is None, external_id=self.item_id, message=error or "",
+                                  location_id=self.level.location_id)
 
 
 def _quantity_index(error):

@@ -9,3 +9,4 @@ from . import test_webhook
 from . import test_webhook_health
 from . import test_refunds
 from . import test_bulk_import
+from . import test_catalogue

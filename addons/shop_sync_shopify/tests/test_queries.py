@@ -26,11 +26,13 @@ INPUTS = {
     "product": {"title": "x"}, "topic": "ORDERS_CREATE", "webhookSubscription": {"callbackUrl": "https://x.test"},
     "topics": ["ORDERS_CREATE"], "callbackUrl": "https://x.test", "strategy": "DEFAULT",
     "fulfillment": {"lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": "gid://shopify/FulfillmentOrder/1"}]},
+    "media": [{"originalSource": "https://x.test/a.png", "mediaContentType": "IMAGE"}],
+    "moves": [{"id": "gid://shopify/MediaImage/1", "newPosition": "0"}],
 }
 
 
 def test_the_module_holds_every_document():
-    assert len(DOCUMENTS) == 21, sorted(DOCUMENTS)
+    assert len(DOCUMENTS) == 24, sorted(DOCUMENTS)
 
 
 @pytest.mark.parametrize("name", sorted(DOCUMENTS))

@@ -33,6 +33,7 @@ endpoint without looking the parent up first.
 """
 
 import hashlib
+import html
 from collections import defaultdict
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -58,9 +59,12 @@ from .mapping import (
     _address,
     _amount,
     _amount_line,
+    _backorders,
     _delivery_note,
+    _dimensions,
     _gmt,
     _header,
+    _image,
     _optional_amount,
     _rate,
     _refunds,
@@ -78,10 +82,13 @@ class WooCommerceAdapter(WooCommerceStockMixin, WooCommerceProductExportMixin, S
     WEBHOOK_TOPICS = WEBHOOK_TOPICS
     TAX_ROUNDING = "round_per_line"
     FIELD_MAPPING = FIELD_MAPPING
+    IMAGE_EXPORT = "url"
 
     def __init__(self, backend_config, client=None):
         super().__init__(backend_config)
         self._client = client
+        self._category_ids = {}  # shop category name -> id (None: the shop has none), for this adapter's run
+        self._tag_ids = {}  # shop tag name -> id
 
     @property
     def client(self):
@@ -202,12 +209,14 @@ class WooCommerceAdapter(WooCommerceStockMixin, WooCommerceProductExportMixin, S
                 price=_optional_amount(variation.get("regular_price")), barcode=variation.get("global_unique_id") or "",
                 weight=_optional_amount(variation.get("weight")),
                 external_id=variant_id(payload["id"], variation["id"]),
+                image=_image(variation.get("image")),
+                dimensions=_dimensions(variation.get("dimensions")),
             ) for variation in payload[VARIATIONS_KEY] if variation.get("status") != "trash"]
         else:
             variants = [records.Variant(
                 sku=payload.get("sku") or "", price=_optional_amount(payload.get("regular_price")),
                 barcode=payload.get("global_unique_id") or "", weight=_optional_amount(payload.get("weight")),
-                external_id=str(payload["id"]))]
+                external_id=str(payload["id"]), dimensions=_dimensions(payload.get("dimensions")))]
         categories = payload.get("categories") or []
         return records.Product(
             external_id=str(payload["id"]), name=payload.get("name") or "", sku=payload.get("sku") or "",
@@ -216,7 +225,10 @@ class WooCommerceAdapter(WooCommerceStockMixin, WooCommerceProductExportMixin, S
             barcode=payload.get("global_unique_id") or "", weight=_optional_amount(payload.get("weight")),
             category=categories[0].get("name", "") if categories else "",
             published=payload.get("status") == "publish", variants=variants,
-            updated_at=_gmt(payload, "date_modified"))
+            image=_image((payload.get("images") or [None])[0]), updated_at=_gmt(payload, "date_modified"),
+            short_description=payload.get("short_description") or "",
+            tags=[html.unescape(tag.get("name") or "") for tag in payload.get("tags") or []],
+            backorders=_backorders(payload, payload.get(VARIATIONS_KEY)))
 
     # -- fulfilments --------------------------------------------------------------------------
     # WooCommerce core has no shipments: a delivery is a customer note (e-mailed to the buyer)

@@ -1,5 +1,7 @@
 """WooCommerce product export (flow 3): create or update products and their variations, exactly once."""
 
+import html
+
 from odoo.addons.shop_sync_base.services import records
 from odoo.addons.shop_sync_base.services.http import RemoteError, create_once
 
@@ -18,12 +20,13 @@ class WooCommerceProductExportMixin:
                 product.has_variants and not product.sku and self._find_created(product))
         if external_id:
             return self._update_product(product, str(external_id))
-        body = {**_product_fields(product), "status": "publish" if publish and product.published else "draft",
+        body = {**_product_fields(product), **self._term_fields(product),
+                "status": "publish" if publish and product.published else "draft",
                 "meta_data": [{"key": CREATED_META, "value": self._created_ref(product)}]}
         if not product.has_variants:
             variant = product.variants[0] if product.variants else records.Variant(sku=product.sku)
             sku = product.sku or variant.sku
-            body.update({"type": "simple", "sku": sku, **_catalog_fields(variant)})
+            body.update({"type": "simple", "sku": sku, **_catalog_fields(variant, product.backorders)})
         else:
             attributes = _attributes(product.variants)
             body.update({"type": "variable", **({"sku": product.sku} if product.sku else {}), "attributes": [
@@ -37,7 +40,7 @@ class WooCommerceProductExportMixin:
                                  else None)
         if not product.has_variants:
             return {"": product_id, body["sku"]: product_id}
-        return {"": product_id, **self._write_variations(int(product_id), [], product.variants)}
+        return {"": product_id, **self._write_variations(int(product_id), [], product.variants, product.backorders)}
 
     @staticmethod
     def _created_ref(product):
@@ -66,23 +69,56 @@ class WooCommerceProductExportMixin:
         return str(found[0]["parent_id"] if found[0].get("type") == "variation" else found[0]["id"])
 
     def _update_product(self, product, external_id):
-        body = _product_fields(product)
+        current = self.client.get(f"products/{external_id}") if (
+            product.image or product.category or product.has_variants) else None
+        body = {**_product_fields(product, current), **self._term_fields(product, current)}
         if not product.has_variants and product.variants:
-            body.update(_catalog_fields(product.variants[0]))
+            body.update(_catalog_fields(product.variants[0], product.backorders))
         if not product.has_variants:
-            current = self.client.put(f"products/{external_id}", body) if body else self.client.get(
+            current = self.client.put(f"products/{external_id}", body) if body else current or self.client.get(
                 f"products/{external_id}")
             return {"": external_id, **({current["sku"]: external_id} if current.get("sku") else {})}
-        current = self.client.get(f"products/{external_id}")
         existing = list(self.client.paginate(f"products/{external_id}/variations"))
         attributes = self._merged_attributes(current.get("attributes") or [], product.variants)
         if attributes != current.get("attributes"):
             body["attributes"] = attributes
         if body:
             self.client.put(f"products/{external_id}", body)
-        return {"": external_id, **self._write_variations(int(external_id), existing, product.variants)}
+        return {"": external_id, **self._write_variations(int(external_id), existing, product.variants,
+                                                          product.backorders)}
 
-    def _write_variations(self, product_id, existing, variants, looked_up=False):
+    def known_categories(self, names):
+        """WooCommerce categories are terms of their own (products/categories): a product names them by id."""
+        return {name for name in names if self._category_id(name)}
+
+    def _term_fields(self, product, current=None):
+        """``categories`` and ``tags`` of ``product`` by the shop's ids; the product's other shop
+        categories (``current``) stay, a missing tag is created (a missing category is not: the base
+        logs it and leaves it out, see ``known_categories``)."""
+        fields = {}
+        if product.tags is not None:
+            fields["tags"] = [{"id": self._tag_id(name)} for name in dict.fromkeys(product.tags)]
+        category_id = product.category and self._category_id(product.category)
+        if category_id:
+            others = [{"id": c["id"]} for c in (current or {}).get("categories") or [] if c["id"] != category_id]
+            fields["categories"] = [{"id": category_id}, *others]
+        return fields
+
+    def _category_id(self, name):
+        """Id of the shop category named ``name`` (case and HTML entities aside), None when it has none."""
+        if name not in self._category_ids:
+            found = self.client.get("products/categories", {"search": name, "per_page": 100}) or []
+            self._category_ids[name] = _named(found, name)
+        return self._category_ids[name]
+
+    def _tag_id(self, name):
+        """Id of the shop's product tag ``name``, created when missing (a product names its tags by id)."""
+        if name not in self._tag_ids:
+            found = self.client.get("products/tags", {"search": name, "per_page": 100}) or []
+            self._tag_ids[name] = _named(found, name) or self.client.post("products/tags", {"name": name})["id"]
+        return self._tag_ids[name]
+
+    def _write_variations(self, product_id, existing, variants, backorders=None, looked_up=False):
         """Update matched variations (by SKU, then options) and create the others; return
         ``{sku: variant id}``.  A variation the shop refused raises RemoteError naming it; an
         uncertain create is looked up once (``looked_up``) before creating what is missing."""
@@ -92,7 +128,7 @@ class WooCommerceProductExportMixin:
         updates, creates = [], []
         for variant in variants:
             match = by_sku.get(variant.sku) or by_options.get(frozenset(variant.options.items()))
-            fields = _catalog_fields(variant)
+            fields = _catalog_fields(variant, backorders)
             if match:
                 if match.get("sku") != variant.sku:
                     fields["sku"] = variant.sku
@@ -110,7 +146,7 @@ class WooCommerceProductExportMixin:
                     raise
                 # some variations may exist now: read them and create only the missing ones
                 existing = list(self.client.paginate(path))
-                return {**ids, **self._write_variations(product_id, existing, variants, looked_up=True)}
+                return {**ids, **self._write_variations(product_id, existing, variants, backorders, looked_up=True)}
             for (variant, _item), answer in zip(pending, answered):
                 if answer.get("error"):
                     refused.append(f"{variant.sku}: {_error_text(answer['error'])}")
@@ -132,3 +168,10 @@ class WooCommerceProductExportMixin:
             attribute["variation"] = True
             attribute["options"] += [option for option in options if option not in attribute["options"]]
         return merged
+
+
+def _named(terms, name):
+    """Id of the term called ``name`` among ``terms`` (WordPress answers names HTML-escaped), else None."""
+    wanted = name.strip().casefold()
+    return next((term["id"] for term in terms if html.unescape(term.get("name") or "").strip().casefold() == wanted),
+                None)

@@ -39,6 +39,23 @@ def _money(value):
     return f"{Decimal(value):.2f}"
 
 
+def _image(image):
+    """The canonical image of a WooCommerce image object (``{id, src, name, alt}``), None without one."""
+    return records.Image(url=image["src"], external_id=str(image.get("id") or "")) if image and image.get("src") else None
+
+
+def _dimensions(dimensions):
+    """(length, width, height) of WooCommerce's ``dimensions`` strings (the store's unit, cm by default);
+    None when none is set."""
+    sizes = [_optional_amount((dimensions or {}).get(key)) for key in ("length", "width", "height")]
+    return tuple(size or Decimal(0) for size in sizes) if any(sizes) else None
+
+
+def _backorders(product, variations):
+    """Whether the product (a variable one: any of its variations) may be ordered out of stock."""
+    return any(record.get("backorders", "no") != "no" for record in [product, *(variations or [])])
+
+
 def variant_id(product_id, variation_id):
     return f"{product_id}/{variation_id}"
 
@@ -95,16 +112,29 @@ def _address(address):
         phone=address.get("phone") or "", email=address.get("email") or "")
 
 
-def _product_fields(product):
+def _product_fields(product, current=None):
+    """Product-level fields of ``product`` (categories and tags need the shop's ids: the export adds
+    them); ``current``: the shop's product, whose further (gallery) images stay behind a new main image."""
     fields = {}
     if product.name:
         fields["name"] = product.name
     if product.description:
         fields["description"] = records.description_html(product.description)
+    if product.short_description is not None:
+        fields["short_description"] = records.description_html(product.short_description)
+    if product.image:
+        # WooCommerce has no upload in its REST API: it downloads ("sideloads") ``src`` itself
+        # (docs/_products.md, Product - Images properties); Odoo's image address carries a token
+        gallery = [{"id": image["id"]} for image in ((current or {}).get("images") or [])[1:]]
+        fields["images"] = [{"src": product.image.url, "name": product.image.filename}, *gallery]
     return fields
 
-def _catalog_fields(variant):
-    fields = {}
+def _catalog_fields(variant, backorders=None):
+    """Fields a simple product and a variation share; ``backorders``: the product's (None: left)."""
+    fields = {} if backorders is None else {"backorders": "yes" if backorders else "no"}
+    if variant.dimensions:
+        fields["dimensions"] = dict(zip(("length", "width", "height"),
+                                        (format(Decimal(size).normalize(), "f") for size in variant.dimensions)))
     if variant.price is not None:
         fields["regular_price"] = _money(variant.price)
     if variant.weight is not None:

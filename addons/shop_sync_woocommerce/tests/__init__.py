@@ -10,3 +10,4 @@ from . import test_reconciliation
 from . import test_webhook_health
 from . import test_webhooks
 from . import test_refunds
+from . import test_catalogue

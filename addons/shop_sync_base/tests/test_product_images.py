@@ -1,0 +1,180 @@
+"""Product images between Odoo and a shop: downloaded or sent only when changed, per the field
+rules, a bad image a clear log on its product while the rest of the batch is imported."""
+
+import base64
+import io
+from unittest.mock import patch
+from urllib.parse import parse_qs, urlsplit
+
+from PIL import Image as PilImage
+from werkzeug.wrappers import Request, Response
+
+from odoo.tests import tagged
+
+from odoo.addons.shop_sync_base.models import shop_sync_product_image
+from odoo.addons.shop_sync_base.tests.common import ShopSyncCase
+
+from simulators.common import SimulatorServer
+
+
+def png(colour, size=(8, 8)):
+    buffer = io.BytesIO()
+    PilImage.new("RGB", size, colour).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+class ImageHost:
+    """A web server holding image files, as a shop's CDN does; counts the downloads."""
+
+    name = "images"
+
+    def __init__(self):
+        self.files = {}  # path -> (bytes, content type)
+        self.hits = []
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        self.hits.append(request.path)
+        if request.path not in self.files:
+            return Response("not found", status=404)(environ, start_response)
+        body, content_type = self.files[request.path]
+        return Response(body, content_type=content_type)(environ, start_response)
+
+
+def product_payload(external_id, sku, image=None, name=None):
+    return {"id": external_id, "name": name or sku, "sku": sku, "price": "10", "image": image,
+            "variants": [{"id": f"{external_id}-v", "sku": sku}]}
+
+
+@tagged("post_install", "-at_install", "shop_sync")
+class TestProductImageImport(ShopSyncCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.host = ImageHost()
+        cls.server = SimulatorServer(cls.host).start()
+        cls.addClassCleanup(cls.server.stop)
+        cls.red, cls.blue = png("red"), png("blue")
+
+    def setUp(self):
+        super().setUp()
+        self.host.files = {"/red.png": (self.red, "image/png"), "/blue.png": (self.blue, "image/png"),
+                           "/page.html": (b"<html><body>Not an image</body></html>", "text/html")}
+        self.host.hits.clear()
+        parse = self.adapter.parse_product
+        self.adapter.parse_product = lambda payload: self._with_image(parse(payload), payload)
+
+    @staticmethod
+    def _with_image(product, payload):
+        from odoo.addons.shop_sync_base.services.records import Image  # noqa: PLC0415 - test helper
+        product.image = payload.get("image") and Image(url=payload["image"])
+        return product
+
+    def url(self, path):
+        return f"{self.server.url}{path}"
+
+    def import_batch(self, *payloads):
+        return self.env["shop.sync.product.importer"]._import_batch(
+            self.backend, [self.adapter.parse_product(payload) for payload in payloads])
+
+    def template(self, sku):
+        return self.env["product.product"].search([("default_code", "=", sku)]).product_tmpl_id
+
+    def rule(self, field, direction="import"):
+        return self.backend.field_rule_ids.filtered(
+            lambda r: (r.object, r.direction, r.field) == ("product", direction, field))
+
+    def test_image_is_downloaded_once_and_again_when_it_changes(self):
+        self.import_batch(product_payload("p1", "IMG-1", self.url("/red.png")))
+        template = self.template("IMG-1")
+        self.assertEqual(base64.b64decode(template.image_1920), self.red)
+        binding = self.env["shop.sync.binding"]._for_record(self.backend, template)
+        self.assertEqual(binding.image_ref, self.url("/red.png"))
+        self.assertTrue(binding.image_checksum)
+        self.import_batch(product_payload("p1", "IMG-1", self.url("/red.png")))
+        self.assertEqual(self.host.hits, ["/red.png"], "an unchanged image is not downloaded again")
+        self.import_batch(product_payload("p1", "IMG-1", self.url("/blue.png")))
+        self.assertEqual(base64.b64decode(template.image_1920), self.blue)
+        self.assertEqual(binding.image_ref, self.url("/blue.png"))
+
+    def test_image_rule_off_on_update_keeps_odoo_image(self):
+        self.import_batch(product_payload("p1", "IMG-2", self.url("/red.png")))
+        self.rule("image").on_update = False
+        self.import_batch(product_payload("p1", "IMG-2", self.url("/blue.png")))
+        self.assertEqual(base64.b64decode(self.template("IMG-2").image_1920), self.red)
+        self.assertEqual(self.host.hits, ["/red.png"], "an image that may not be written is not downloaded")
+
+    def test_bad_images_are_logged_on_their_product_and_the_batch_is_imported(self):
+        with patch.object(shop_sync_product_image, "IMAGE_MAX_BYTES", 1000):
+            self.host.files["/huge.png"] = (png("green", (400, 400)) + b"\0" * 2000, "image/png")
+            logs = self.import_batch(
+                product_payload("p1", "BAD-404", self.url("/missing.png")),
+                product_payload("p2", "BAD-HTML", self.url("/page.html")),
+                product_payload("p3", "BAD-BIG", self.url("/huge.png")),
+                product_payload("p4", "BAD-DOWN", "http://127.0.0.1:9/down.png"),
+                product_payload("p5", "GOOD", self.url("/red.png")))
+        self.assertEqual([log.state for log in logs], ["done"] * 5, "every product is imported")
+        self.assertEqual(base64.b64decode(self.template("GOOD").image_1920), self.red)
+        errors = self.env["shop.sync.log"].search([("backend_id", "=", self.backend.id),
+                                                   ("reason", "=", "Image not imported")])
+        by_ref = {log.external_ref: log.message for log in errors}
+        self.assertEqual(sorted(by_ref), ["BAD-404", "BAD-BIG", "BAD-DOWN", "BAD-HTML"])
+        self.assertIn("404", by_ref["BAD-404"])
+        self.assertIn("not an image", by_ref["BAD-HTML"])
+        self.assertIn("more than the 1000", by_ref["BAD-BIG"])
+        self.assertIn("no answer", by_ref["BAD-DOWN"])
+        for sku in ("BAD-404", "BAD-HTML", "BAD-BIG", "BAD-DOWN"):
+            template = self.template(sku)
+            self.assertFalse(template.image_1920)
+            self.assertIn(template, errors.mapped(lambda log: self.env["product.template"].browse(log.res_id)))
+            self.assertFalse(self.env["shop.sync.binding"]._for_record(self.backend, template).image_ref,
+                             "the next import tries the image again")
+
+
+@tagged("post_install", "-at_install", "shop_sync")
+class TestProductImageExport(ShopSyncCase):
+    def setUp(self):
+        super().setUp()
+        self.sent = []
+        self.adapter.IMAGE_EXPORT = "content"
+
+        def export_product(product, external_id=None, publish=False):
+            self.sent.append(product.image)
+            return {"": external_id or "remote-1", product.sku: "remote-1-v"}
+        self.adapter.export_product = export_product
+        self.template = self.env["product.template"].create({
+            "name": "Pictured", "default_code": "PIC-1", "type": "consu", "image_1920": base64.b64encode(png("red"))})
+
+    def export(self):
+        return self.env["shop.sync.product.exporter"]._export(self.backend, self.template)
+
+    def test_image_is_sent_only_when_it_changed(self):
+        self.export()
+        image = self.sent[-1]
+        self.assertEqual(image.content, png("red"))
+        self.assertEqual(image.mimetype, "image/png")
+        query = parse_qs(urlsplit(image.url).query)
+        self.assertEqual(urlsplit(image.url).path,
+                         f"/web/image/product.template/{self.template.id}/image_1920/PIC-1-{self.template.id}.png",
+                         "a file name with its extension ends the address (WooCommerce takes the type from it)")
+        self.assertTrue(query["access_token"][0])
+        self.export()
+        self.assertIsNone(self.sent[-1], "an unchanged image is not sent again")
+        self.template.image_1920 = base64.b64encode(png("blue"))
+        self.export()
+        self.assertEqual(self.sent[-1].content, png("blue"))
+
+    def test_image_rule_off_sends_no_image(self):
+        self.backend.field_rule_ids.filtered(
+            lambda r: (r.object, r.direction, r.field) == ("product", "export", "image")).on_create = False
+        self.export()
+        self.assertIsNone(self.sent[-1])
+
+    def test_public_address_serves_the_image_to_anyone_with_it(self):
+        self.export()
+        image = self.sent[-1]
+        path = urlsplit(image.url)
+        record = self.env["ir.binary"].with_user(self.env.ref("base.public_user"))._find_record(
+            res_model="product.template", res_id=self.template.id, field="image_1920",
+            access_token=parse_qs(path.query)["access_token"][0])
+        self.assertEqual(record, self.template)

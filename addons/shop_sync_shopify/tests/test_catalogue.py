@@ -1,0 +1,132 @@
+"""Product images with Shopify: the featured media imported when it changes; exported as Odoo's
+image address in ``CreateMediaInput.originalSource`` (Shopify downloads it), moved first on update."""
+
+import base64
+import io
+
+from PIL import Image as PilImage
+
+from odoo.tests import HttpCase, tagged
+
+from .common import ShopifyCase
+
+
+def png(colour):
+    buffer = io.BytesIO()
+    PilImage.new("RGB", (6, 6), colour).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+class ShopifyCatalogueMixin:
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sim.cdn_url = cls.server.url  # the simulator serves its CDN's files itself
+
+    def cdn_downloads(self):
+        return [entry for entry in self.sim.journal if entry[1].startswith("/s/files/")]
+
+    def media_of(self, sku):
+        product, _variant = self.sim.state.product_by_reference(sku)
+        return self.sim.state.media_store.of(product)
+
+
+@tagged("post_install", "-at_install", "shop_sync")
+class TestShopifyImageImport(ShopifyCatalogueMixin, ShopifyCase):
+    def test_featured_image_is_imported_and_downloaded_again_only_when_it_changes(self):
+        simple = next(product for product in self.catalogue.products if not product.has_variants)
+        self.sim.set_product_image(simple.sku, png("red"), "red.png")
+        self.backend._import_products(full=True)
+        template = self.env["product.product"].search([("default_code", "=", simple.sku)]).product_tmpl_id
+        self.assertEqual(base64.b64decode(template.image_1920), png("red"))
+        self.backend._import_products(full=True)
+        self.assertEqual(len(self.cdn_downloads()), 1, "an unchanged image is not downloaded again")
+        self.sim.set_product_image(simple.sku, png("blue"), "blue.png")
+        self.backend._import_products(full=True)
+        self.assertEqual(base64.b64decode(template.image_1920), png("blue"))
+        self.assertEqual(len(self.cdn_downloads()), 2)
+
+
+@tagged("post_install", "-at_install", "shop_sync")
+class TestShopifyImageExport(ShopifyCatalogueMixin, ShopifyCase, HttpCase):
+    def setUp(self):
+        super().setUp()
+        # Shopify (the simulator) downloads Odoo's image address: its requests carry no test cookie
+        self.enterContext(self.allow_requests(all_requests=True))
+
+    def test_image_is_sent_as_media_only_when_it_changed_and_becomes_the_featured_one(self):
+        template = self.env["product.template"].create({
+            "name": "Painted bowl", "default_code": "PAINTED-BOWL", "list_price": 40.0, "type": "consu",
+            "image_1920": base64.b64encode(png("red"))})
+        Exporter = self.env["shop.sync.product.exporter"]
+        self.assertEqual(Exporter._export(self.backend, template), 1, self.logs("product_export").mapped("message"))
+        media = self.media_of("PAINTED-BOWL")
+        self.assertEqual([m["status"] for m in media], ["READY"], media)
+        files = self.sim.state.media_store.files
+        self.assertEqual(files[media[0]["url"].replace(self.server.url, "").split("?")[0]][0], png("red"))
+        template.list_price = 45.0
+        Exporter._export(self.backend, template)
+        self.assertEqual(len(self.media_of("PAINTED-BOWL")), 1, "an unchanged image is not sent again")
+        template.image_1920 = base64.b64encode(png("blue"))
+        Exporter._export(self.backend, template)
+        media = self.media_of("PAINTED-BOWL")
+        self.assertEqual(len(media), 2)
+        self.assertEqual(files[media[0]["url"].replace(self.server.url, "").split("?")[0]][0], png("blue"),
+                         "the new image is the featured one")
+
+
+@tagged("post_install", "-at_install", "shop_sync")
+class TestShopifyCatalogueFields(ShopifyCase):
+    def test_vendor_tags_and_backorders_both_ways(self):
+        simple = next(product for product in self.catalogue.products if not product.has_variants)
+        self.sim.update_product(simple.sku, vendor="Nordlys", tags=["Lamps", "Sale"], inventory_policy="CONTINUE")
+        self.backend._import_products(full=True)
+        template = self.env["product.product"].search([("default_code", "=", simple.sku)]).product_tmpl_id
+        self.assertEqual(template.shop_vendor, "Nordlys")
+        self.assertEqual(sorted(template.product_tag_ids.mapped("name")), ["Lamps", "Sale"])
+        self.assertTrue(template.shop_allow_backorders)
+
+        created = self.env["product.template"].create({
+            "name": "Oak stool", "default_code": "OAK-STOOL", "list_price": 70.0, "type": "consu",
+            "shop_vendor": "Stol", "shop_allow_backorders": True, "product_tag_ids": [(0, 0, {"name": "Furniture"})]})
+        Exporter = self.env["shop.sync.product.exporter"]
+        Exporter._export(self.backend, created)
+        product, variant = self.sim.state.product_by_reference("OAK-STOOL")
+        self.assertEqual(product["vendor"], "Stol")
+        self.assertEqual(sorted(product["tags"]), ["Furniture", "shop-sync:OAK-STOOL"])
+        self.assertEqual(self.sim.state.product_variants(product)[0]["inventory_policy"], "CONTINUE")
+        for field in ("tags", "vendor"):
+            self.backend.field_rule_ids.filtered(
+                lambda r, f=field: (r.object, r.direction, r.field) == ("product", "export", f)).on_update = True
+        created.write({"shop_vendor": "Stol & Co", "product_tag_ids": [(5, 0, 0)]})
+        Exporter._export(self.backend, created)
+        self.assertEqual(product["vendor"], "Stol & Co")
+        self.assertEqual(product["tags"], ["shop-sync:OAK-STOOL"], "the creation tag stays")
+
+
+@tagged("post_install", "-at_install", "shop_sync")
+class TestShopifyStockLocations(ShopifyCase):
+    def test_each_shopify_location_gets_its_odoo_locations_free_quantity(self):
+        from simulators.shopify.state import address  # noqa: PLC0415 - the simulator's own helper
+
+        aarhus = self.sim.state.add_location("Aarhus shop", address("Bruuns Galleri 1", "Aarhus", "8000", "DK"))
+        sku = next(product for product in self.catalogue.products if product.variants).variants[0].sku
+        item_id = self.sim.state.variant_by_sku(sku)["inventory_item_id"]
+        self.sim.state.stock_item(item_id, aarhus["id"])
+        self.backend._import_products(full=True)
+        self.backend.action_load_stock_locations()
+        warehouse = self.env["stock.warehouse"].search([("company_id", "=", self.env.company.id)], limit=1)
+        shop_aarhus = self.env["stock.location"].create(
+            {"name": "Shop Aarhus", "usage": "internal", "location_id": warehouse.view_location_id.id})
+        by_id = {location.external_id: location for location in self.backend.stock_location_ids}
+        self.assertEqual(sorted(location.name for location in by_id.values()), ["Aarhus shop", "Main warehouse"])
+        main = next(location for location in by_id.values() if location.name == "Main warehouse")
+        main.location_id = warehouse.lot_stock_id
+        by_id[aarhus["id"]].location_id = shop_aarhus
+        product = self.env["product.product"].search([("default_code", "=", sku)])
+        self.env["stock.quant"]._update_available_quantity(product, warehouse.lot_stock_id, 7)
+        self.env["stock.quant"]._update_available_quantity(product, shop_aarhus, 2)
+        self.backend._export_stock(product)
+        self.assertEqual(self.sim.inventory_level(sku)["available"], 7)
+        self.assertEqual(self.sim.inventory_level(sku, aarhus["id"])["available"], 2)
+        self.assertFalse(self.logs("stock_export", state="error"))
