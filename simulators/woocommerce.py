@@ -188,7 +188,8 @@ PERMISSION_ERRORS = {  # answered to unauthenticated requests, per route kind
 PERMISSION_ERRORS.update({f"{kind}_note{'s' if kind == 'list' else ''}": PERMISSION_ERRORS[kind]
                           for kind in ("list", "get", "create", "delete")})
 PERMISSION_ERRORS.update(list_categories=PERMISSION_ERRORS["list"], list_tags=PERMISSION_ERRORS["list"],
-                         create_tag=PERMISSION_ERRORS["create"], list_refunds=PERMISSION_ERRORS["list"], get_refund=PERMISSION_ERRORS["get"],
+                         create_tag=PERMISSION_ERRORS["create"])
+PERMISSION_ERRORS.update(list_refunds=PERMISSION_ERRORS["list"], get_refund=PERMISSION_ERRORS["get"],
                          create_refund=PERMISSION_ERRORS["create"])
 
 _EDITABLE = ["POST", "PUT", "PATCH"]
@@ -573,7 +574,10 @@ class WooCommerceSimulator(SimulatorApp):
         """Upload ``content`` and make it the main image of a product or variation; fires ``product.updated``."""
         image = self.add_image(content, filename)
         record = self._catalog_record(id_or_sku)
-        key, value = ("image", {"id": image["id"]}) if record["type"] == "variation" else ("images", [{"id": image["id"]}])
+        if record["type"] == "variation":
+            key, value = "image", {"id": image["id"]}
+        else:
+            key, value = "images", [{"id": image["id"]}]
         return self.update_product(id_or_sku, **{key: value})
 
     def set_stock(self, sku, quantity):

@@ -616,6 +616,7 @@ def test_product_tags_are_created_listed_and_set_by_id(shop, api):
     tag = created.json()
     again = requests.post(f"{api}/products/tags", json={"name": "Summer"}, auth=AUTH)
     assert again.status_code == 400 and again.json()["code"] == "term_exists"
-    assert [t["id"] for t in requests.get(f"{api}/products/tags", params={"search": "summ"}, auth=AUTH).json()] == [tag["id"]]
+    found = requests.get(f"{api}/products/tags", params={"search": "summ"}, auth=AUTH).json()
+    assert [t["id"] for t in found] == [tag["id"]]
     product = requests.post(f"{api}/products", json={"name": "Tagged", "tags": [{"id": tag["id"]}]}, auth=AUTH).json()
     assert [(t["id"], t["name"]) for t in product["tags"]] == [(tag["id"], "Summer")]

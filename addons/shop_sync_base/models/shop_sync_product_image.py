@@ -15,8 +15,8 @@ from ..services.records import Image
 #: the largest image downloaded from a shop (Shopify accepts up to 20 MB; Odoo keeps at most 1920 px)
 IMAGE_MAX_BYTES = 15 * 1024 * 1024
 IMAGE_TIMEOUT = 20
-#: Odoo's field holding the main image of each exported model
-IMAGE_FIELDS = {"product.template": "image_1920", "product.product": "image_variant_1920"}
+#: Odoo's field holding the main image of each exported model (variants' own images are not synchronised)
+IMAGE_FIELDS = {"product.template": "image_1920"}
 
 
 class ShopSyncProductImage(models.AbstractModel):
@@ -86,7 +86,8 @@ class ShopSyncProductImage(models.AbstractModel):
         raw = base64.b64decode(record[field]) if with_content else b""
         base_url = record.get_base_url()
         token = limited_field_access_token(record, field, scope="binary")
-        extension = {"image/jpeg": "jpg", "image/svg+xml": "svg"}.get(mimetype, (mimetype or "image/png").split("/")[-1])
+        extension = {"image/jpeg": "jpg", "image/svg+xml": "svg"}.get(
+            mimetype, (mimetype or "image/png").split("/")[-1])
         filename = f"{_file_stem(record.default_code or record.name or '') or 'product'}-{record.id}.{extension}"
         # the address ends in a file name with its extension: WooCommerce takes the file type from it
         return Image(

@@ -160,7 +160,8 @@ class ShopSyncProductImporter(models.AbstractModel):
     @api.model
     def _remember_images(self, backend, items):
         """Store on the bindings of the imported products the image ref and checksum now in Odoo."""
-        items = [item for item in items if item.image_ref and item.error is None and not item.outdated and item.template]
+        items = [item for item in items
+                 if item.image_ref and item.error is None and not item.outdated and item.template]
         if not items:
             return
         templates = self.env["product.template"].browse([item.template.id for item in items])

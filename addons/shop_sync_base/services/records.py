@@ -140,7 +140,7 @@ class Order:
 
 @dataclass
 class Image:
-    """A product's (or variant's) main image.
+    """A product's main image.
 
     Imported: ``url`` where the shop serves it, ``external_id`` the shop's id of it when it has one;
     the base downloads it.  Exported: ``url`` a public address of Odoo's image (valid for weeks, so
@@ -169,7 +169,6 @@ class Variant:
     barcode: str = ""
     weight: Decimal | None = None  # kg
     external_id: str = ""
-    image: Image | None = None
     dimensions: tuple | None = None  # (length, width, height) in cm, Decimals; None: the shop keeps none
 
 

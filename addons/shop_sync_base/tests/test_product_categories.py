@@ -44,7 +44,8 @@ class TestProductCategories(ShopSyncCase):
         exported = self.env["shop.sync.product.exporter"]._export(self.backend, templates)
         self.assertEqual(exported, 2, "both products are exported")
         self.assertEqual([(product.sku, product.category) for product in sent], [("CAT-MUG", "Mugs"), ("CAT-VASE", "")])
-        log = self.env["shop.sync.log"].search([("backend_id", "=", self.backend.id), ("reason", "=", "Unknown category")])
+        log = self.env["shop.sync.log"].search(
+            [("backend_id", "=", self.backend.id), ("reason", "=", "Unknown category")])
         self.assertEqual(log.external_ref, "CAT-VASE")
         self.assertEqual((log.res_model, log.res_id), ("product.template", templates[1].id))
         self.assertIn("'Vases'", log.message)

@@ -48,7 +48,8 @@ class ShopifyProductExportMixin:
                 {"name": name, "values": [{"name": value} for value in values]} for name, values in options.items()]
         media = {"media": [_media_input(product.image)]} if product.image else {}
         created = create_once(
-            lambda: self._mutate(queries.PRODUCT_CREATE, "productCreate", {"product": product_input, **media})["product"],
+            lambda: self._mutate(
+                queries.PRODUCT_CREATE, "productCreate", {"product": product_input, **media})["product"],
             lambda: self._product_tagged(tag))
         product_id = created["id"]
         if options:

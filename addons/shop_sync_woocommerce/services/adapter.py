@@ -209,7 +209,6 @@ class WooCommerceAdapter(WooCommerceStockMixin, WooCommerceProductExportMixin, S
                 price=_optional_amount(variation.get("regular_price")), barcode=variation.get("global_unique_id") or "",
                 weight=_optional_amount(variation.get("weight")),
                 external_id=variant_id(payload["id"], variation["id"]),
-                image=_image(variation.get("image")),
                 dimensions=_dimensions(variation.get("dimensions")),
             ) for variation in payload[VARIATIONS_KEY] if variation.get("status") != "trash"]
         else:

@@ -41,7 +41,9 @@ def _money(value):
 
 def _image(image):
     """The canonical image of a WooCommerce image object (``{id, src, name, alt}``), None without one."""
-    return records.Image(url=image["src"], external_id=str(image.get("id") or "")) if image and image.get("src") else None
+    if not (image and image.get("src")):
+        return None
+    return records.Image(url=image["src"], external_id=str(image.get("id") or ""))
 
 
 def _dimensions(dimensions):

@@ -88,8 +88,10 @@ class TestWooCommerceCategoryExport(WooCommerceCase):
         lamps = self.shop.add_category("Lamps & Lights")
         known, unknown = self.env["product.category"].create([{"name": "Lamps & Lights"}, {"name": "Nowhere"}])
         templates = self.env["product.template"].create([
-            {"name": "Desk lamp", "default_code": "CAT-LAMP", "list_price": 30.0, "type": "consu", "categ_id": known.id},
-            {"name": "Odd thing", "default_code": "CAT-ODD", "list_price": 5.0, "type": "consu", "categ_id": unknown.id}])
+            {"name": "Desk lamp", "default_code": "CAT-LAMP", "list_price": 30.0, "type": "consu",
+             "categ_id": known.id},
+            {"name": "Odd thing", "default_code": "CAT-ODD", "list_price": 5.0, "type": "consu",
+             "categ_id": unknown.id}])
         self.assertEqual(self.env["shop.sync.product.exporter"]._export(self.backend, templates), 2)
         by_sku = {product["sku"]: product for product in self.shop.products.values()}
         self.assertEqual([category["id"] for category in by_sku["CAT-LAMP"]["categories"]], [lamps["id"]])
