@@ -83,6 +83,11 @@ class ShopSyncBackend(models.Model):
              "that rate. OSS countries need a row; domestic, reverse charge and export fall back to the default "
              "groups and VAT zones when their rate matches.")
 
+    economic_category_mapping_ids = fields.One2many(
+        "shop.sync.mapping", "backend_id", "Product group per category",
+        domain=[("mapping_type", "=", "economic_category_group")],
+        help="The e-conomic product group of a product of this Odoo category; other products get the default "
+             "groups (goods or services).")
     economic_vat_zone_mapping_ids = fields.One2many(
         "shop.sync.mapping", "backend_id", "VAT zone per country",
         domain=[("mapping_type", "=", "economic_vat_zone")],
@@ -279,8 +284,16 @@ class ShopSyncBackend(models.Model):
         return self._economic_required("economic_payment_terms_id"), self.economic_payment_terms_id.terms_type
 
     def _economic_product_group(self, product):
-        """Default group of a product created in e-conomic: goods or services (its group for domestic
-        sales; other destinations may need another group, see ``_economic_vat_line``)."""
+        """Default group of a product created in e-conomic: the group of its category (or the nearest
+        parent category) when mapped, else goods or services (its group for domestic sales; other
+        destinations may need another group, see ``_economic_vat_line``)."""
+        by_category = {row.product_category_id: row for row in self.economic_category_mapping_ids
+                       if row.product_category_id and row.external_value}
+        category = product.categ_id
+        while category and category not in by_category:
+            category = category.parent_id
+        if category:
+            return int(by_category[category].external_value)
         if product.type == "service":
             return self._economic_required("economic_service_group_id")
         return self._economic_required("economic_product_group_id")
@@ -316,8 +329,9 @@ class ShopSyncBackend(models.Model):
             raise UserError(_("No e-conomic VAT mapping for %s: add a 'VAT per destination' row with the product "
                               "group whose sales account carries that country's VAT code.", where))
         else:
-            group = self[f"economic_{'service' if kind == 'service' else 'product'}_group_id"]
-            self._economic_product_group(product)  # names the missing default
+            number = self._economic_product_group(product)  # its category's group, else the default (named if unset)
+            group = self.economic_option_ids.filtered(
+                lambda option: option.option_type == "product_group" and option.number == number)[:1]
             zone = self._economic_vat_zone(country)
         account = self._economic_sales_account(group, zone)
         if not account:

@@ -8,6 +8,7 @@ OPTION_OF_TYPE = {
     "economic_vat_zone": "vat_zone",
     "economic_layout": "layout",
     "economic_product_group": "product_group",
+    "economic_category_group": "product_group",
     "payment_method": "payment_terms",
 }
 
@@ -28,8 +29,14 @@ class ShopSyncMapping(models.Model):
 
     mapping_type = fields.Selection(
         selection_add=[("economic_vat_zone", "e-conomic VAT zone"), ("economic_layout", "e-conomic layout"),
-                       ("economic_product_group", "e-conomic VAT per destination")],
-        ondelete={"economic_vat_zone": "cascade", "economic_layout": "cascade", "economic_product_group": "cascade"})
+                       ("economic_product_group", "e-conomic VAT per destination"),
+                       ("economic_category_group", "e-conomic product group per category")],
+        ondelete={"economic_vat_zone": "cascade", "economic_layout": "cascade", "economic_product_group": "cascade",
+                  "economic_category_group": "cascade"})
+    product_category_id = fields.Many2one(
+        "product.category", "Product category",
+        help="Products of this category (or of a category below it without its own row) are created in e-conomic "
+             "in the row's product group.")
     vat_treatment = fields.Selection(VAT_TREATMENTS, "VAT treatment")
     economic_vat_zone_id = fields.Many2one(
         "shop.sync.economic.option", "Invoice VAT zone", ondelete="restrict", check_company=True,

@@ -13,3 +13,4 @@ from . import test_request_budget
 from . import test_credit_notes
 from . import test_shop_books
 from . import test_accounting_contract
+from . import test_catalogue
