@@ -53,7 +53,9 @@ class ShopSyncFieldRule(models.Model):
     def _ensure_all_defaults(self):
         """On install and update: backends created before a field got its rule get it (with its
         default checkboxes), so a new mapped field is not silently never written."""
-        for backend in self.env["shop.sync.backend"].with_context(active_test=False).search([]):
+        # every backend, once per module update
+        backends = self.env["shop.sync.backend"].with_context(active_test=False).search([])  # pylint: disable=no-search-all
+        for backend in backends:
             self._ensure_defaults(backend)
 
     @api.model

@@ -11,10 +11,11 @@ from werkzeug.wrappers import Request, Response
 
 from odoo.tests import tagged
 
-from odoo.addons.shop_sync_base.models import shop_sync_product_image
-from odoo.addons.shop_sync_base.tests.common import ShopSyncCase
-
 from simulators.common import SimulatorServer
+
+from ..models import shop_sync_product_image
+from ..services.records import Image
+from .common import ShopSyncCase
 
 
 def png(colour, size=(8, 8)):
@@ -66,7 +67,6 @@ class TestProductImageImport(ShopSyncCase):
 
     @staticmethod
     def _with_image(product, payload):
-        from odoo.addons.shop_sync_base.services.records import Image  # noqa: PLC0415 - test helper
         product.image = payload.get("image") and Image(url=payload["image"])
         return product
 
