@@ -190,7 +190,7 @@ class HttpClient:
         retried: the caller logs the failure (its messages do not repeat the address, the caller
         names it) and the next run asks again."""
         self._refuse_unsafe_headers(self.session.headers)
-        self._respect_interval()
+        self._govern(1)
         self.stats["requests"] += 1
         url = self.url(path)
         try:
