@@ -1,6 +1,7 @@
 from . import (
     ir_sequence,
     product_product,
+    product,
     product_template,
     res_company,
     res_config_settings,
@@ -8,6 +9,7 @@ from . import (
     shop_sync_backend,
     shop_sync_backend_fulfilment,
     shop_sync_backend_rate,
+    shop_sync_backend_product_export,
     shop_sync_binding,
     shop_sync_create_attempt,
     shop_sync_event,

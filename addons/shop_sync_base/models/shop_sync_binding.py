@@ -34,6 +34,9 @@ class ShopSyncBinding(models.Model):
     image_checksum = fields.Char(
         readonly=True, copy=False,
         help="SHA-1 of Odoo's image as last sent to or received from the remote: it is sent only when it changes.")
+    export_checksum = fields.Char(
+        readonly=True, copy=False,
+        help="Fingerprint of the record last exported (products): an unchanged record is not sent again.")
     remote_updated_at = fields.Datetime(
         "Remote version", readonly=True, copy=False,
         help="When the remote last changed the record, as of the version imported last; a delivery of an "

@@ -101,12 +101,12 @@ class ShopSyncBackend(models.Model):
         self.ensure_one()
         return [flow for flow in self._shop_sync_flows() if flow.enabled_by and self[flow.enabled_by]]
 
-    def _shop_sync_enqueue(self, key, record=None, *, records=None, description=None):
+    def _shop_sync_enqueue(self, key, record=None, *, records=None, description=None, eta=None):
         """Queue flow ``key`` of this backend: its job method on ``records`` (the backend itself unless
         the flow runs on another model, e.g. inbox events), with ``record`` as argument for per-record
         flows.  The job's identity key is the flow, the backend, the records and the record: queuing
         what is already waiting (a double click, a Retry, the next cron) adds no second job.  Returns
-        the queued job (or the one already waiting)."""
+        the queued job (or the one already waiting); ``eta`` (seconds) postpones it."""
         self.ensure_one()
         flow = self._shop_sync_flow(key)
         if flow.record_model and (record is None or record._name != flow.record_model):
@@ -120,7 +120,7 @@ class ShopSyncBackend(models.Model):
             description = f"{flow.label}: {', '.join(str(name or '?') for name in subject[:3].mapped('display_name'))}"
         delayed = self._delay(None if records is None else records, description=description,
                               identity_key=self._shop_sync_identity_key(flow, target, record),
-                              channel=self._shop_sync_channel(flow))
+                              channel=self._shop_sync_channel(flow), eta=eta)
         return getattr(delayed, flow.method)(*args, **dict(flow.kwargs))
 
     def _shop_sync_identity_key(self, flow, target, record):

@@ -24,3 +24,4 @@ from . import test_product_images
 from . import test_product_categories
 from . import test_product_fields
 from . import test_stock_locations
+from . import test_product_export

@@ -11,6 +11,7 @@ from odoo.tests import TransactionCase
 
 from odoo.addons.shop_sync_base.services import records
 from odoo.addons.shop_sync_base.services.adapter import ShopAdapter, WebhookRejected
+from odoo.addons.shop_sync_base.services.http import RemoteError
 from odoo.addons.shop_sync_base.services.signatures import hmac_base64, same
 
 from simulators.seed import prepare_odoo_company
@@ -26,6 +27,8 @@ class MemoryShopAdapter(ShopAdapter):
         self.stock_pushes = []
         self.fail_stock_for = set()
         self.shipments = {}  # order external id -> [records.Fulfilment] the shop records
+        self.exported = []  # (external id, records.Product, publish) per export_product call
+        self.refuse_export = set()  # SKUs the shop answers 400 to
 
     def test_connection(self):
         return "memory shop"
@@ -88,6 +91,13 @@ class MemoryShopAdapter(ShopAdapter):
                                       barcode=v.get("barcode", ""), price=Decimal(payload["price"]))
                       for v in payload["variants"]],
             updated_at=payload.get("updated_at") and _datetime(payload["updated_at"]))
+
+    def export_product(self, product, external_id=None, publish=False):
+        if product.sku in self.refuse_export:
+            raise RemoteError("Invalid SKU", status=400, body='{"message": "Invalid SKU"}')
+        external_id = external_id or f"x{len(self.exported) + 1}"
+        self.exported.append((external_id, product, publish))
+        return {"": external_id, **{variant.sku: f"{external_id}-{variant.sku}" for variant in product.variants}}
 
     def push_stock(self, levels):
         self.stock_pushes.append(levels)

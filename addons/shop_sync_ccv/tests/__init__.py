@@ -4,6 +4,7 @@ from . import test_exactly_once
 from . import test_fulfilment
 from . import test_orders
 from . import test_products
+from . import test_product_export_flow
 from . import test_reconciliation
 from . import test_stock_export
 from . import test_webhook_health

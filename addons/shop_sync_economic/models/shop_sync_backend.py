@@ -417,11 +417,13 @@ class ShopSyncBackend(models.Model):
         return self.env["shop.sync.economic.product.importer"].sudo()._import_all(self.sudo(), full=full)
 
     def _economic_export_products(self, products=None):
-        """Job: create or update e-conomic products (all products with a SKU when none given)."""
+        """Job: create or update e-conomic products (all products of the product filter with a SKU
+        when none given)."""
         self.ensure_one()
         if products is None:
             products = self.env["product.product"].search([
-                ("default_code", "!=", False), ("company_id", "in", (False, self.company_id.id))])
+                ("default_code", "!=", False), ("company_id", "in", (False, self.company_id.id)),
+                ("product_tmpl_id", "any", self._product_filter())])
         Exporter = self.env["shop.sync.economic.product.exporter"].sudo()
         return Exporter._export_all(self.sudo(), products.sudo())
 

@@ -14,3 +14,4 @@ from . import test_credit_notes
 from . import test_shop_books
 from . import test_accounting_contract
 from . import test_catalogue
+from . import test_product_export_flow

@@ -10,3 +10,4 @@ from . import test_webhook_health
 from . import test_refunds
 from . import test_bulk_import
 from . import test_catalogue
+from . import test_product_export_flow

@@ -6,6 +6,7 @@ from . import test_fulfilment
 from . import test_orders
 from . import test_products
 from . import test_real_payloads
+from . import test_product_export_flow
 from . import test_reconciliation
 from . import test_webhook_health
 from . import test_webhooks
