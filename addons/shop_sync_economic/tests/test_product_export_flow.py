@@ -44,7 +44,8 @@ class TestProductExportFlow(EconomicCase):
         self.assertEqual((log.state, log.external_ref), ("done", "ECO-1"))
 
     def test_a_changed_odoo_product_is_queued_to_economic(self):
-        self.accounting.write({"sync_product_export": True, "product_export_domain": "[('default_code', '=', 'MUG-1')]"})
+        self.accounting.write({"sync_product_export": True,
+                               "product_export_domain": "[('default_code', '=', 'MUG-1')]"})
         self.accounting._economic_export_products(self.mug)
         self.assertEqual(self.sim.products["MUG-1"]["salesPrice"], 80.0)
         with trap_jobs() as trap:
