@@ -4,6 +4,7 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
+from odoo.tools import ormcache
 
 from .shop_sync_flow import BACKEND, Flow, _lt
 
@@ -78,12 +79,32 @@ class ShopSyncBackend(models.Model):
     def _enqueue_product_changes(self, templates, field_names=None):
         """After ``field_names`` of ``templates`` changed (None: they were created), queue the product
         export of every backend exporting one of them whose rules export one of those fields."""
-        for backend in self.sudo().search([("sync_product_export", "=", True)]):
+        for backend in self.sudo().browse(self._product_export_backend_ids()).exists():
             if field_names is not None and not field_names & backend._product_export_trigger_fields():
                 continue
             if templates.sudo().filtered_domain(
                     backend._product_filter() & Domain("company_id", "in", (False, backend.company_id.id))):
                 backend._enqueue_product_export(eta=PRODUCT_CHANGE_DELAY)
+
+    @api.model
+    @ormcache()
+    def _product_export_backend_ids(self):
+        """Ids of the backends exporting products, cached: a product write costs no query for it."""
+        return tuple(self.sudo().search([("sync_product_export", "=", True)]).ids)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if {"sync_product_export", "active"} & set(vals):
+            self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()
 
     def _product_export_trigger_fields(self):
         """Odoo fields whose change is exported: the SKU and variants always, the rest as the export
