@@ -159,7 +159,10 @@ class TestProductImageExport(ShopSyncCase):
                          "a file name with its extension ends the address (WooCommerce takes the type from it)")
         self.assertTrue(query["access_token"][0])
         self.export()
-        self.assertIsNone(self.sent[-1], "an unchanged image is not sent again")
+        self.assertEqual(len(self.sent), 1, "an unchanged product is not sent again")
+        self.template.list_price = 12.5
+        self.export()
+        self.assertIsNone(self.sent[-1], "a changed product is sent without its unchanged image")
         self.template.image_1920 = base64.b64encode(png("blue"))
         self.export()
         self.assertEqual(self.sent[-1].content, png("blue"))
