@@ -64,6 +64,9 @@ for kind, fields in settings.items():
     values.update({field: getattr(module, constant) for field, constant in fields.items() if field in Backend._fields})
     if accounting:
         values["accounting_backend_id"] = accounting.id
+    if kind == "shopify":
+        # the first import below runs inline, page by page: a bulk operation would postpone it to a later job
+        values["shopify_bulk_import"] = False
     backend = Backend.create(values)
     if backend.role == "accounting":
         try:

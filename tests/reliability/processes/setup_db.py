@@ -27,7 +27,9 @@ accounting.action_economic_load_options()
 configure_economic_vat(accounting)
 shop = Backend.create({
     "name": "Shopify (reliability)", "kind": "shopify", "api_url": os.environ["RELIABILITY_SHOPIFY_URL"],
-    "shopify_access_token": ACCESS_TOKEN, "webhook_secret": API_SECRET, "accounting_backend_id": accounting.id})
+    "shopify_access_token": ACCESS_TOKEN, "webhook_secret": API_SECRET, "accounting_backend_id": accounting.id,
+    # the import below runs inline, page by page: a bulk operation would postpone it to a later job
+    "shopify_bulk_import": False})
 shop.action_load_order_states()
 shop.with_context(queue_job__no_delay=True)._import_products(full=True)
 shop.orders_synced_until = fields.Datetime.now()
