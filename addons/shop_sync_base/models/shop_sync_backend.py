@@ -480,8 +480,8 @@ class ShopSyncBackend(models.Model):
             for payload in fetch(adapter, since and since.replace(tzinfo=UTC)):
                 fetched += 1
                 events |= Event._store(self, "poll", object_name, payload, adapter=adapter)
-        except Postponed as exc:  # e.g. a bulk export still running: the job runs again later
-            raise retryable_job_error(exc) from exc
+        except Postponed as exc:  # e.g. a bulk export still running: the job runs again later, its tries intact
+            raise retryable_job_error(exc, ignore_retry=True) from exc
         except RemoteError as exc:
             self._shop_sync_retry_later(flow, exc, reason=_("Polling failed"), message=str(exc))
             # keep what was stored; the watermark stays so the next run asks again

@@ -35,7 +35,8 @@ class ShopSyncBackend(models.Model):
         """The backend's governor for an HTTP client: ``acquire(cost=1)`` returns the seconds to
         sleep before sending (the cost is granted), or raises queue_job's RetryableJobError when
         the wait is longer than a worker should sleep (nothing granted; the job is postponed by
-        that wait).  None when the backend has no limit."""
+        that wait, without using up one of its tries: a busy backend's jobs wait, they never
+        fail).  None when the backend has no limit."""
         self.ensure_one()
         rate = self.rate_limit if rate is None else rate
         burst = self.rate_burst if burst is None else burst
@@ -48,7 +49,8 @@ class ShopSyncBackend(models.Model):
             if wait > GOVERNOR_MAX_SLEEP:
                 raise RetryableJobError(
                     translate("Rate limit of %(name)s (%(rate)s per second): the next request is due in %(wait).0f s.",
-                      name=name, rate=f"{rate:g}", wait=wait), seconds=int(wait) + 1)
+                      name=name, rate=f"{rate:g}", wait=wait), seconds=int(wait) + 1,
+                    ignore_retry=True)  # waiting for our own budget is not a failure: no try is used up
             return wait
 
         return acquire

@@ -56,6 +56,7 @@ class TestRateGovernor(ShopSyncCase):
                 with self.assertRaises(RetryableJobError) as caught:
                     acquire()
                 self.assertEqual(caught.exception.seconds, 6, "postponed by the wait, rounded up")
+                self.assertTrue(caught.exception.ignore_retry, "waiting for the budget uses up none of the tries")
                 self.assertIn("Rate limit of", str(caught.exception))
         with self.registry.cursor() as cr:  # committed by the grants' own connections, after this test began
             cr.execute("SELECT tokens FROM shop_sync_rate_bucket WHERE backend_id = %s", [self.backend.id])

@@ -33,6 +33,7 @@ class TestBulkImport(ShopifyCase):
         with freeze_time(START), self.assertRaises(RetryableJobError) as started:
             self.backend._import_products(full=True)
         self.assertEqual(started.exception.seconds, bulk.MIN_POLL)
+        self.assertTrue(started.exception.ignore_retry, "a bulk operation still running uses up none of the tries")
         self.assertEqual(len(self.graphql_requests()), 2, "currentBulkOperation, then bulkOperationRunQuery")
         (operation,) = self.sim.bulk.operations.values()
         self.assertEqual(operation["query"], bulk.BULK_PRODUCTS_QUERY)
