@@ -86,7 +86,7 @@ class ShopSyncBackend(models.Model):
         help="eAccounting's company setting 'Show prices excl. VAT for private individuals' (loaded with the "
              "values): otherwise a private person's document takes unit prices including VAT.")
 
-    eacc_stock_synced_until = fields.Datetime("Stock pulled until", copy=False)
+    eacc_stock_synced_until = fields.Datetime("Stock pulled from eAccounting until", copy=False)
 
     # options
     eacc_document_type = fields.Selection(

@@ -115,7 +115,7 @@ class ShopSyncBackend(models.Model):
         related="accounting_stock_master", readonly=False, string="e-conomic is the stock master",
         help="Pull the available quantity of e-conomic's products into this backend's warehouse and lock "
              "manual stock changes of those products in Odoo.")
-    economic_stock_synced_until = fields.Datetime("Stock pulled until", copy=False)
+    economic_stock_synced_until = fields.Datetime("Stock pulled from e-conomic until", copy=False)
     economic_import_products = fields.Boolean(
         related="accounting_import_products", readonly=False, string="Import products from e-conomic")
 
