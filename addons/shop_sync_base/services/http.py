@@ -264,6 +264,12 @@ class HttpClient:
         _logger.info("retrying %s in %.2fs (attempt %s)", self.base_url, delay, attempt + 1)
         self.sleep(delay)
 
+    def refund(self, cost):
+        """Give the rate governor back ``cost`` it charged but the remote did not take (e.g. a
+        Shopify document's requested cost beyond its actual cost); never sleeps."""
+        if self.governor and cost > 0:
+            self.governor(-cost)
+
     def _govern(self, cost):
         """Sleep what the rate governor asks before an attempt (``stats["governed"]`` adds it up)."""
         if not self.governor:

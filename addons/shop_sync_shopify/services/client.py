@@ -79,8 +79,9 @@ class ShopifyClient:
             repeatable = not is_mutation(query)
         for _attempt in range(THROTTLE_RETRIES + 1):
             self._pace(query)
+            charged = self.costs.get(query, DEFAULT_COST)
             response = self.http.post(self.path, json_body={"query": query, "variables": variables or {}},
-                                      retry_uncertain=repeatable, cost=self.costs.get(query, DEFAULT_COST))
+                                      retry_uncertain=repeatable, cost=charged)
             try:
                 body = response.json()
             except ValueError:
@@ -90,6 +91,7 @@ class ShopifyClient:
                                   status=response.status_code, body=self.http.excerpt(response.text))
             cost = (body.get("extensions") or {}).get("cost") or {}
             self._remember(query, cost)
+            self._settle(charged, cost)
             errors = body.get("errors")
             if not errors:
                 return body.get("data") or {}
@@ -121,6 +123,15 @@ class ShopifyClient:
         return isinstance(errors, list) and any(
             isinstance(error, dict) and (error.get("extensions") or {}).get("code") == "THROTTLED"
             for error in errors)
+
+    def _settle(self, charged, cost):
+        """Shopify checks the bucket for a document's requested cost but takes only its actual cost
+        (shopify.dev "API rate limits", GraphQL Admin API: "the difference is refunded to the
+        bucket"): the shared governor gets back what it was charged beyond the actual cost, so
+        workers are not held back by points Shopify never took."""
+        actual = cost.get("actualQueryCost")
+        if actual is not None and charged > actual:
+            self.http.refund(charged - actual)
 
     def _remember(self, query, cost):
         if cost.get("requestedQueryCost") is not None:

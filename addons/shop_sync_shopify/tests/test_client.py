@@ -9,6 +9,7 @@ from simulators.common import ManualClock, SimulatorServer
 from simulators.shopify import ACCESS_TOKEN
 
 PRODUCT_IDS = "query ProductIds { products(first: 20) { nodes { id } } }"  # costs 22 points
+MANY_PRODUCT_IDS = "query ManyProductIds { products(first: 250) { nodes { id } } }"  # asks for more than the shop has
 
 
 @pytest.fixture()
@@ -93,6 +94,24 @@ def test_paginate_follows_cursors(request, clock):
         list(shopify.paginate(document, {}, ("orders",), 251))
 
 
+def test_shared_rate_governor_gets_back_what_shopify_did_not_take(request, clock):
+    """Shopify checks its bucket for a document's requested cost but takes only the actual cost: the
+    difference is given back to the shared governor (without a sleep), so that the net charge is
+    what Shopify took and workers are not held back by points it never took."""
+    server = serve(request, simulator(clock))
+    charged = []
+    shopify = ShopifyClient(server.url, ACCESS_TOKEN, sleep=clock.sleep,
+                            governor=lambda cost: charged.append(cost) or 0.0)
+    shopify.execute(MANY_PRODUCT_IDS)  # learns the requested cost
+    before = shopify.throttle_status[0]["currentlyAvailable"]
+    shopify.execute(MANY_PRODUCT_IDS)
+    taken = before - shopify.throttle_status[0]["currentlyAvailable"]
+    requested = shopify.costs[MANY_PRODUCT_IDS]
+    assert 0 < taken < requested, "the shop has fewer products than the document asks for"
+    assert charged[-2:] == [requested, -(requested - taken)]
+    assert clock.slept == []
+
+
 def test_shared_rate_governor_is_asked_for_each_documents_cost(request, clock):
     """The backend's governor (shared by all workers) is charged the document's requested cost as
     Shopify last reported it (a first guess before that) and its wait is slept before sending."""
@@ -106,5 +125,5 @@ def test_shared_rate_governor_is_asked_for_each_documents_cost(request, clock):
     shopify = ShopifyClient(server.url, ACCESS_TOKEN, sleep=clock.sleep, governor=governor)
     shopify.execute(PRODUCT_IDS)
     shopify.execute(PRODUCT_IDS)
-    assert charged == [DEFAULT_COST, 22]
+    assert charged == [DEFAULT_COST, 22], "the shop has 20 products or more: nothing to give back"
     assert clock.slept == [0.5, 0.5]
