@@ -228,6 +228,7 @@ COLLECTIONS = {
     "customerinvoicedrafts": ("drafts", "CustomerInvoiceDraftApi"),
     "customerinvoices": ("invoices", "CustomerInvoiceApi"),
     "orders": ("orders", "OrderApi"),
+    "quotedrafts": ("quotes", "QuoteApi"),
     "fiscalyears": ("fiscal_years", "FiscalYearApi"),
     "countries": ("countries", "CountryApi"),
     "currencies": ("currencies", "CurrencyApi"),
@@ -235,8 +236,8 @@ COLLECTIONS = {
 
 # collection -> the method validating and storing a POSTed (existing: None) or PUT document
 WRITERS = {"customers": "_save_customer", "articles": "_save_article", "customerinvoicedrafts": "_save_draft",
-           "orders": "_save_order"}
-DELETABLE = ("customers", "customerinvoicedrafts", "orders")
+           "orders": "_save_order", "quotedrafts": "_save_quote"}
+DELETABLE = ("customers", "customerinvoicedrafts", "orders", "quotedrafts")
 
 
 def _url_map():
@@ -353,6 +354,7 @@ class EAccountingSimulator(SimulatorApp):
         self.drafts = {}
         self.invoices = {}
         self.orders = {}
+        self.quotes = {}
         for number, name, coding, gross in SEED_ARTICLES:
             self._store_article(self._article_record({
                 "Number": number, "Name": name, "CodingId": CODING_IDS[coding], "UnitId": UNIT_IDS["Styck"],
@@ -371,7 +373,8 @@ class EAccountingSimulator(SimulatorApp):
     def snapshot(self):
         return {name: [self._render(COLLECTIONS[name][1], record) for record in getattr(self, attr).values()]
                 for name, (attr, _model) in COLLECTIONS.items()
-                if name in ("customers", "articles", "customerinvoicedrafts", "customerinvoices", "orders")}
+                if name in ("customers", "articles", "customerinvoicedrafts", "customerinvoices", "orders",
+                            "quotedrafts")}
 
     def seed(self, catalogue):
         """An article per sellable SKU of a :func:`simulators.seed.generate` catalogue (variants as
@@ -627,7 +630,8 @@ class EAccountingSimulator(SimulatorApp):
         record = self._require(records, identifier, collection)
         if collection == "customers" and any(
                 document["CustomerId"] == record["Id"]
-                for document in [*self.drafts.values(), *self.invoices.values(), *self.orders.values()]):
+                for document in [*self.drafts.values(), *self.invoices.values(), *self.orders.values(),
+                                 *self.quotes.values()]):
             raise ApiError(400, "The customer has documents and cannot be deleted.", code=CANNOT_BE_DELETED)
         del records[record["Id"]]
         return self.json_response({})
@@ -791,6 +795,39 @@ class EAccountingSimulator(SimulatorApp):
         self.orders[record["Id"]] = record
         return self._render("OrderApi", record)
 
+    # -- quote drafts --------------------------------------------------------------------------
+    def _save_quote(self, body, existing):
+        """A quote draft (``/v2/quotedrafts``, outside the 2018 swagger: see
+        :data:`simulators.eaccounting_swagger.QUOTE_SUPPLEMENT`).  Rules from that swagger's
+        ``QuoteApi``: ``CustomerId`` is required; the invoice and delivery address, currency,
+        ``CustomerIsPrivatePerson`` and ``IncludesVat`` are read-only, "Default: The value on the
+        selected customer", so the VAT follows the customer's country and kind; a quote created as a
+        draft has ``Status`` 0 ("0 = Draft"); ``TotalAmount``/``VatAmount``/``RoundingsAmount`` are
+        read-only (computed like a draft's); ``QuoteRowApi.LineNumber`` and ``IsTextRow`` are read-only.
+        Simulator choices where that swagger is silent: a row without ``ArticleId`` is a text row
+        (as ``OrderRowApi`` says: "Can be null if the row is a text row"), rows are numbered from 1 in
+        the order sent, and ``Number`` comes from the company's ``NextQuoteNumber``."""
+        customer = self._reference(self.customers, body["CustomerId"], "CustomerId")
+        rows = [{**row, "LineNumber": index, "IsTextRow": not row.get("ArticleId")}
+                for index, row in enumerate(body.get("Rows") or [], start=1)]
+        effective = {**body, "Rows": rows, "CustomerIsPrivatePerson": bool(customer.get("IsPrivatePerson")),
+                     "InvoiceCountryCode": customer.get("InvoiceCountryCode") or COMPANY_COUNTRY}
+        record = self._document(effective, "quote")
+        number = existing["Number"] if existing else self.company["NextQuoteNumber"]
+        if not existing:
+            self.company["NextQuoteNumber"] += 1
+        record.update(Id=existing["Id"] if existing else str(uuid.uuid4()), Number=number, Status=0,
+                      CreatedUtc=existing["CreatedUtc"] if existing else self._timestamp(),
+                      CurrencyCode=customer["CurrencyCode"],
+                      CurrencyRate=float(CURRENCY_RATES[customer["CurrencyCode"]]),
+                      InvoiceCustomerName=customer.get("Name"),
+                      IsDomestic=record["InvoiceCountryCode"] == COMPANY_COUNTRY,
+                      VatAmount=record.pop("TotalVatAmount"), RoundingsAmount=record.pop("TotalRoundings"),
+                      **{name: customer.get(name) for name in ("InvoiceAddress1", "InvoiceAddress2",
+                                                               "InvoicePostalCode", "InvoiceCity")})
+        self.quotes[record["Id"]] = record
+        return self._render("QuoteApi", record)
+
     # -- documents: VAT and totals ---------------------------------------------------------------
     def _document(self, body, kind):
         """A draft's or order's stored record: references checked, rows completed, VAT and totals computed."""
@@ -805,7 +842,8 @@ class EAccountingSimulator(SimulatorApp):
         currency = body.get("CurrencyCode") if kind == "order" else customer["CurrencyCode"]
         if currency not in CURRENCY_RATES:
             raise ApiError(400, f"CurrencyCode: {currency} does not exist.", code=RESOURCE_NOT_FOUND)
-        model = definition("OrderApi" if kind == "order" else "CustomerInvoiceDraftApi")["properties"]
+        model = definition({"order": "OrderApi", "quote": "QuoteApi"}.get(kind,
+                                                                         "CustomerInvoiceDraftApi"))["properties"]
         record = {name: _datetime_text(value) if model.get(name, {}).get("format") == "date-time" else value
                   for name, value in body.items() if value is not None}
         rows, computed = [], []
@@ -901,7 +939,8 @@ class EAccountingSimulator(SimulatorApp):
         """Per row of a draft, order or invoice: line number, amounts, VAT rate and the sales account
         the coding gives (what a voucher would book), for tests."""
         with self.lock:
-            record = self.drafts.get(document_id) or self.orders.get(document_id) or self.invoices[document_id]
+            record = (self.drafts.get(document_id) or self.orders.get(document_id) or self.quotes.get(document_id)
+                      or self.invoices[document_id])
             return [dict(row) for row in record["_rows"]]
 
     # -- helpers -------------------------------------------------------------------------------

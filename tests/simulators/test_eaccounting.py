@@ -491,3 +491,55 @@ def test_seed_adds_an_article_per_sku(app):
     skus = [item.sku for product in catalogue.products for item in product.variants or [product]]
     article = app.article_by_number(skus[0])
     assert article["CodingId"] == CODING_IDS["Varor 25%"] and article["GrossPrice"] > article["NetPrice"]
+
+
+# -- quote drafts (outside the 2018 swagger: simulators.eaccounting_swagger.QUOTE_SUPPLEMENT) ---------
+def quote_body(app, customer="2", rows=None, **fields):
+    rows = rows if rows is not None else [("MUGG-01", 2, 125.0), ("FRAKT", 1, 49.0)]
+    return {"CustomerId": app.customer_by_number(customer)["Id"], "QuoteDate": "2026-01-05",
+            "RotReducedInvoicingType": 0, "EuThirdParty": False,
+            "Rows": [{"Text": "SHOPSYNC:1:1001"}] + [
+                {"ArticleId": app.article_by_number(number)["Id"], "Text": number, "Quantity": quantity,
+                 "UnitPrice": price} for number, quantity, price in rows], **fields}
+
+
+def test_quote_draft_create_get_list_delete(app, url, api):
+    created = api.post(f"{url}/v2/quotedrafts", json=quote_body(app))
+    assert created.status_code == 200, created.text
+    quote = created.json()
+    # the customer (Anna Svensson, a Swedish private person) decides country, kind and currency
+    assert (quote["Status"], quote["CurrencyCode"], quote["CustomerIsPrivatePerson"], quote["IncludesVat"],
+            quote["InvoiceCountryCode"]) == (0, "SEK", True, True, "SE")
+    assert (quote["TotalAmount"], quote["VatAmount"], quote["RoundingsAmount"]) == (299.0, 59.8, 0.0)
+    assert [(row["LineNumber"], row["IsTextRow"], row["Text"]) for row in quote["Rows"]][0] == (
+        1, True, "SHOPSYNC:1:1001")
+    assert api.get(f"{url}/v2/quotedrafts/{quote['Id']}").json()["Number"] == quote["Number"]
+    listed = api.get(f"{url}/v2/quotedrafts", params={"$filter": "QuoteDate eq 2026-01-05T00:00:00Z"}).json()
+    assert [item["Id"] for item in listed["Data"]] == [quote["Id"]]
+    assert not api.get(f"{url}/v2/quotedrafts", params={"$filter": "QuoteDate eq 2026-01-06T00:00:00Z"}).json()["Data"]
+    assert api.delete(f"{url}/v2/quotedrafts/{quote['Id']}").status_code == 200
+    assert api.get(f"{url}/v2/quotedrafts/{quote['Id']}").status_code == 404
+
+
+def test_quote_draft_refuses_what_its_swagger_marks_read_only_or_requires(app, url, api):
+    body = quote_body(app, InvoiceCountryCode="DE", OurReference="X")
+    body["Rows"][1]["LineNumber"] = 1
+    answer = api.post(f"{url}/v2/quotedrafts", json=body)
+    assert answer.status_code == 400 and answer.json()["ErrorCode"] == 2000
+    message = answer.json()["DeveloperErrorMessage"]
+    assert "InvoiceCountryCode: read-only" in message and "OurReference: unknown property" in message
+    assert "Rows[1].LineNumber: read-only" in message
+    missing = api.post(f"{url}/v2/quotedrafts", json={"QuoteDate": "2026-01-05"})
+    assert "CustomerId: required" in missing.json()["DeveloperErrorMessage"]
+    assert not app.quotes
+
+
+def test_quote_draft_of_a_foreign_private_person_is_booked_under_oss(app, url, api):
+    quote = api.post(f"{url}/v2/quotedrafts", json=quote_body(app, customer="4", rows=[("MUGG-01", 1, 100.0)])).json()
+    assert (quote["CurrencyCode"], quote["InvoiceCountryCode"], quote["VatAmount"]) == ("EUR", "DE", 15.97)
+
+
+def test_error_after_write_stores_the_quote_draft(app, url, api):
+    app.faults.add("error_after_write", path="/v2/quotedrafts", method="POST")
+    assert api.post(f"{url}/v2/quotedrafts", json=quote_body(app)).status_code == 503
+    assert len(app.quotes) == 1
