@@ -39,18 +39,29 @@ odoo_source() {
 # module whose dependencies are installed, so an OEEL-1 module merely present in the tree (some trees
 # hold both editions) would be installed with ours; a tree of links leaves them out.
 community_view() {
-    local src=$1 enterprise dest=$ROOT/.state/odoo-community entry
+    # beside the virtualenv whose Odoo points at it: worktrees sharing one virtualenv share one view (and
+    # one stamp below), instead of reinstalling Odoo from their own view in turn
+    local src=$1 enterprise dest=$VENV/.shop-sync-odoo-community entry
     enterprise=$("$PYTHON" scripts/check_modules.py --enterprise-in "$src/odoo/addons") \
         || die "cannot read the module manifests of $src"
     if [ -z "$enterprise" ]; then echo "$src"; return; fi
-    rm -rf "$dest" && mkdir -p "$dest/odoo/addons"
+    # built aside and swapped in only when it differs: a server or test run using the current view
+    # (the virtualenv's Odoo may point at it) never sees it half-built
+    local new=$dest.new.$$
+    rm -rf "$new" && mkdir -p "$new/odoo/addons"
     for entry in "$src"/*; do
-        case $(basename "$entry") in odoo|*.egg-info) ;; *) ln -s "$entry" "$dest/" ;; esac
+        case $(basename "$entry") in odoo|*.egg-info) ;; *) ln -s "$entry" "$new/" ;; esac
     done
-    for entry in "$src"/odoo/*; do [ "$(basename "$entry")" = addons ] || ln -s "$entry" "$dest/odoo/"; done
+    for entry in "$src"/odoo/*; do [ "$(basename "$entry")" = addons ] || ln -s "$entry" "$new/odoo/"; done
     for entry in "$src"/odoo/addons/*; do
-        grep -qxF "$(basename "$entry")" <<<"$enterprise" || ln -s "$entry" "$dest/odoo/addons/"
+        grep -qxF "$(basename "$entry")" <<<"$enterprise" || ln -s "$entry" "$new/odoo/addons/"
     done
+    if [ -d "$dest" ] && diff -q <(cd "$dest" && find . -printf '%p %l\n' | sort) \
+                                 <(cd "$new" && find . -printf '%p %l\n' | sort) >/dev/null; then
+        rm -rf "$new"
+    else
+        rm -rf "$dest" && mv "$new" "$dest"
+    fi
     echo "setup: $(wc -l <<<"$enterprise") Enterprise (OEEL-1) modules of $src, or modules needing one, left out ($dest)" >&2
     echo "$dest"
 }
