@@ -35,17 +35,18 @@ class ShopSyncProductImage(models.AbstractModel):
 
     # -- import -----------------------------------------------------------------------------
     @api.model
-    def _download(self, image):
+    def _download(self, image, shop_host=""):
         """``(bytes, error)`` of a shop image: the bytes (fitted to Odoo's 1920 px) when it answered
         with an image within the size cap, else a message saying why not (no answer, HTTP status,
-        too big, not an image): checked here so a bad image never fails its product's import."""
+        too big, not an image, an address in Odoo's own network other than ``shop_host``, the
+        backend's shop): checked here so a bad image never fails its product's import."""
         url = image.url or ""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             return None, _("The image address %s is not a web address.", url or "''")
         client = HttpClient(f"{parts.scheme}://{parts.netloc}", timeout=IMAGE_TIMEOUT, retries=0)
         try:
-            body, _content_type = client.download(url, IMAGE_MAX_BYTES)
+            body, _content_type = client.download(url, IMAGE_MAX_BYTES, trusted_host=shop_host)
         except RemoteError as exc:
             return None, _("The image %(url)s could not be downloaded: %(error)s", url=url, error=exc)
         mimetype = guess_mimetype(body)

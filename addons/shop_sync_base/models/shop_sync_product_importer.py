@@ -1,5 +1,6 @@
 import base64
 import logging
+from urllib.parse import urlsplit
 
 from psycopg2 import errors as pg_errors
 
@@ -145,6 +146,7 @@ class ShopSyncProductImporter(models.AbstractModel):
         ``item.image_error`` saying why the image could not be had (the product is imported anyway).
         An image whose bytes Odoo holds already (e.g. the one Odoo exported) is only remembered."""
         Rule, Images = self.env["shop.sync.field.rule"], self.env["shop.sync.product.image"]
+        shop_host = urlsplit(backend.api_url or "").hostname or ""
         allowed = {creating: "image" in Rule._allowed_fields(backend, "product", "import", creating)
                    for creating in (True, False)}
         for item in items:
@@ -152,7 +154,7 @@ class ShopSyncProductImporter(models.AbstractModel):
             if (not image or not image.url or item.error is not None or not allowed[not item.template]
                     or (item.binding and item.binding.image_ref == image.ref)):
                 continue
-            data, item.image_error = Images._download(image)
+            data, item.image_error = Images._download(image, shop_host)
             if data is not None:
                 item.image_ref = image.ref
                 item.image_data = None if Images._sha1(data) == item.binding.image_checksum else data

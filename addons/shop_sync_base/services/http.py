@@ -12,15 +12,20 @@ redirects are not followed (the credentials go to the configured host only).
 
 import base64
 import email.utils
+import ipaddress
 import json
 import logging
 import math
 import re
+import socket
 import time
 from urllib.parse import urlsplit
 
 import requests
+import requests.adapters
 import requests.auth
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 _logger = logging.getLogger(__name__)
 
@@ -184,17 +189,30 @@ class HttpClient:
     def delete(self, path, **kwargs):
         return self.request("DELETE", path, **kwargs)
 
-    def download(self, path, max_bytes):
+    def download(self, path, max_bytes, trusted_host=""):
         """GET a file (a product image) and return ``(body, content type)``.  The body is read in
         chunks and refused beyond ``max_bytes`` (so an oversized file is never held whole); not
         retried: the caller logs the failure (its messages do not repeat the address, the caller
-        names it) and the next run asks again."""
+        names it) and the next run asks again.
+
+        The address comes from a shop's payload, so it must not make Odoo fetch from its own network
+        (server-side request forgery: a cloud's metadata service, a database, an admin page): only
+        http(s) to public addresses is fetched, checked on the resolved addresses before connecting
+        and on the connected one (a name resolving differently the second time is refused too).
+        ``trusted_host``, the shop's own configured host, is fetched wherever it resolves."""
+        url = self.url(path)
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise RemoteError("refused: only http and https addresses are downloaded")
+        trusted = parts.hostname.lower() == (trusted_host or "").lower()
+        if not trusted:
+            refuse_private_host(parts.hostname, parts.port or {"http": 80, "https": 443}[parts.scheme])
         self._refuse_unsafe_headers(self.session.headers)
         self._govern(1)
         self.stats["requests"] += 1
-        url = self.url(path)
+        session = self.session if trusted else self._public_session()
         try:
-            with self.session.get(url, timeout=self.timeout, stream=True, allow_redirects=False) as response:
+            with session.get(url, timeout=self.timeout, stream=True, allow_redirects=False) as response:
                 if response.is_redirect:
                     raise self._redirect_error(response, 1)
                 if not response.ok:
@@ -214,6 +232,16 @@ class HttpClient:
             raise RemoteError(f"no answer ({type(exc).__name__})", retryable=True) from None
         except requests.RequestException as exc:
             raise RemoteError(self.redact(f"the request failed: {type(exc).__name__}: {exc}")) from None
+
+    def _public_session(self):
+        """A session like ``self.session`` whose direct connections are refused when they reach a
+        non-public address (see ``download``)."""
+        session = requests.Session()
+        session.headers.update(self.session.headers)
+        session.auth = self.session.auth
+        session.mount("http://", _PublicAddressAdapter())
+        session.mount("https://", _PublicAddressAdapter())
+        return session
 
     def json(self, response):
         """The decoded JSON of a 2xx ``response``.  Anything else, typically an HTML page answered
@@ -323,6 +351,81 @@ def parse_retry_after(value, now=time.time):
     if math.isnan(seconds):
         return None
     return min(max(0.0, seconds), float(MAX_RETRY_AFTER))
+
+
+def address_refusal(address):
+    """Why an IP ``address`` (text) is not fetched from a shop's payload: "loopback", "private",
+    "link-local", "multicast", "reserved" or "non-public"; "" for a public address.  An IPv4
+    address written as IPv6 (``::ffff:127.0.0.1``) is judged as the IPv4 one."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # an IPv6 zone (fe80::1%eth0) names no other host
+    ip = getattr(ip, "ipv4_mapped", None) or ip
+    for kind in ("loopback", "link_local", "multicast", "reserved", "unspecified", "private"):
+        if getattr(ip, f"is_{kind}"):
+            return kind.replace("_", "-")
+    return "" if ip.is_global else "non-public"
+
+
+def resolve(host, port):
+    """The IP addresses ``host`` resolves to (an IP literal is itself)."""
+    if _is_ip_literal(host):
+        return [host]
+    try:
+        return list(dict.fromkeys(info[4][0] for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)))
+    except (OSError, UnicodeError) as exc:
+        raise RemoteError(f"the host {host} is not found ({type(exc).__name__})", retryable=True) from None
+
+
+def _is_ip_literal(host):
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def refuse_private_host(host, port):
+    """Raise a RemoteError when ``host`` resolves to any address that is not public."""
+    for address in resolve(host, port):
+        reason = address_refusal(address)
+        if reason:
+            what = f"{host} is a {reason} address" if host == address else f"{host} is {address}, a {reason} address"
+            raise RemoteError(f"refused: {what} (only public addresses, or the shop's own host, are downloaded)")
+
+
+class _PublicAddressError(RemoteError):
+    """A connection reached a non-public address (the name resolved otherwise when it was checked);
+    not a ``requests`` error, so it leaves ``requests`` as it is."""
+
+
+class _PublicOnlyConnection:
+    """Checks the address a connection actually reached, before anything is sent."""
+
+    def _new_conn(self):
+        sock = super()._new_conn()
+        address = sock.getpeername()[0]
+        reason = address_refusal(address)
+        if reason:
+            sock.close()
+            raise _PublicAddressError(f"refused: {self.host} connected to {address}, a {reason} address")
+        return sock
+
+
+class _PublicHTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = type("PublicHTTPConnection", (_PublicOnlyConnection, HTTPConnection), {})
+
+
+class _PublicHTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = type("PublicHTTPSConnection", (_PublicOnlyConnection, HTTPSConnection), {})
+
+
+class _PublicAddressAdapter(requests.adapters.HTTPAdapter):
+    """Direct connections go through ``_PublicOnlyConnection`` (through a proxy, the proxy connects)."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        result = super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _PublicHTTPConnectionPool, "https": _PublicHTTPSConnectionPool}
+        return result
 
 
 def _origin(url):

@@ -3,17 +3,20 @@ rules, a bad image a clear log on its product while the rest of the batch is imp
 
 import base64
 import io
+import socket
 from unittest.mock import patch
 from urllib.parse import parse_qs, urlsplit
 
+import requests
 from PIL import Image as PilImage
 from werkzeug.wrappers import Request, Response
 
-from odoo.tests import tagged
+from odoo.tests import common as odoo_test_common, tagged
 
 from simulators.common import SimulatorServer
 
 from ..models import shop_sync_product_image
+from ..services import http
 from ..services.records import Image
 from .common import ShopSyncCase
 
@@ -56,6 +59,8 @@ class TestProductImageImport(ShopSyncCase):
         cls.server = SimulatorServer(cls.host).start()
         cls.addClassCleanup(cls.server.stop)
         cls.red, cls.blue = png("red"), png("blue")
+        # the shop's own host (127.0.0.1, as the simulators) is downloaded from wherever it is
+        cls.backend.api_url = cls.server.url
 
     def setUp(self):
         super().setUp()
@@ -129,6 +134,71 @@ class TestProductImageImport(ShopSyncCase):
             self.assertIn(template, errors.mapped(lambda log: self.env["product.template"].browse(log.res_id)))
             self.assertFalse(self.env["shop.sync.binding"]._for_record(self.backend, template).image_ref,
                              "the next import tries the image again")
+
+
+    def test_addresses_in_odoos_own_network_are_refused_and_the_batch_is_imported(self):
+        """Server-side request forgery: an image address from the shop must not make Odoo fetch from
+        its own network, whatever the name resolves to; the shop's own host stays allowed."""
+        real_getaddrinfo = socket.getaddrinfo
+        names = {"cdn.example": "127.0.0.1", "metadata.example": "169.254.169.254", "intranet.example": "fd00::7"}
+
+        def getaddrinfo(host, port, *args, **kwargs):
+            if host in names:
+                family = socket.AF_INET6 if ":" in names[host] else socket.AF_INET
+                return [(family, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (names[host], port))]
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        port = urlsplit(self.server.url).port
+        with patch.object(socket, "getaddrinfo", getaddrinfo):
+            logs = self.import_batch(
+                product_payload("p1", "SSRF-PRIVATE", f"http://10.1.2.3:{port}/red.png"),
+                product_payload("p2", "SSRF-LOOPBACK6", f"http://[::1]:{port}/red.png"),
+                product_payload("p3", "SSRF-RESOLVED", f"http://cdn.example:{port}/red.png"),
+                product_payload("p4", "SSRF-METADATA", "http://metadata.example/latest/meta-data/"),
+                product_payload("p5", "SSRF-PRIVATE6", "https://intranet.example/red.png"),
+                product_payload("p6", "SSRF-FILE", "file:///etc/passwd"),
+                product_payload("p7", "SHOP-HOST", self.url("/red.png")))
+        self.assertEqual([log.state for log in logs], ["done"] * 7, "every product is imported")
+        self.assertEqual(self.host.hits, ["/red.png"], "only the shop's own host was asked")
+        self.assertEqual(base64.b64decode(self.template("SHOP-HOST").image_1920), self.red)
+        errors = self.env["shop.sync.log"].search([("backend_id", "=", self.backend.id),
+                                                   ("reason", "=", "Image not imported")])
+        by_ref = {log.external_ref: log.message for log in errors}
+        self.assertEqual(sorted(by_ref), ["SSRF-FILE", "SSRF-LOOPBACK6", "SSRF-METADATA", "SSRF-PRIVATE",
+                                          "SSRF-PRIVATE6", "SSRF-RESOLVED"])
+        self.assertIn("10.1.2.3 is a private address", by_ref["SSRF-PRIVATE"])
+        self.assertIn("::1 is a loopback address", by_ref["SSRF-LOOPBACK6"])
+        self.assertIn("cdn.example is 127.0.0.1, a loopback address", by_ref["SSRF-RESOLVED"])
+        self.assertIn("metadata.example is 169.254.169.254, a link-local address", by_ref["SSRF-METADATA"])
+        self.assertIn("intranet.example is fd00::7, a private address", by_ref["SSRF-PRIVATE6"])
+        self.assertIn("not a web address", by_ref["SSRF-FILE"])
+        for sku in by_ref:
+            self.assertFalse(self.template(sku).image_1920)
+
+    def test_a_name_resolving_elsewhere_when_connecting_is_refused(self):
+        """DNS rebinding: the name is public when checked, the connection reaches 127.0.0.1."""
+        real_getaddrinfo = socket.getaddrinfo
+
+        def getaddrinfo(host, port, *args, **kwargs):
+            return real_getaddrinfo("127.0.0.1" if host == "rebind.example" else host, port, *args, **kwargs)
+        port = urlsplit(self.server.url).port
+        # Odoo's tests block requests to other hosts than localhost: this one is sent (to 127.0.0.1)
+        with patch.object(http, "resolve", lambda host, port: ["93.184.216.34"]), \
+                patch.object(socket, "getaddrinfo", getaddrinfo), \
+                patch.object(requests.Session, "send", odoo_test_common._super_send):
+            self.import_batch(product_payload("p1", "REBIND", f"http://rebind.example:{port}/red.png"))
+        self.assertEqual(self.host.hits, [], "nothing was sent to the address reached")
+        log = self.env["shop.sync.log"].search([("backend_id", "=", self.backend.id), ("external_ref", "=", "REBIND"),
+                                                ("reason", "=", "Image not imported")])
+        self.assertIn("rebind.example connected to 127.0.0.1, a loopback address", log.message)
+        self.assertFalse(self.template("REBIND").image_1920)
+
+    def test_address_refusal_judges_ipv4_and_ipv6(self):
+        cases = {"8.8.8.8": "", "2a00:1450:4001::200e": "", "127.0.0.1": "loopback", "::1": "loopback",
+                 "::ffff:127.0.0.1": "loopback", "192.168.1.1": "private", "fd12::1": "private",
+                 "169.254.169.254": "link-local", "fe80::1%eth0": "link-local", "224.0.0.1": "multicast",
+                 "ff02::1": "multicast", "240.0.0.1": "reserved", "0.0.0.0": "unspecified",
+                 "100.64.0.1": "non-public"}
+        self.assertEqual({address: http.address_refusal(address) for address in cases}, cases)
 
 
 @tagged("post_install", "-at_install", "shop_sync")
