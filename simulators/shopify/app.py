@@ -131,6 +131,7 @@ class ShopifySimulator(SimulatorApp):
     customers = property(lambda self: self.state.customers, doc="gid -> customer record")
     products = property(lambda self: self.state.products, doc="gid -> product record")
     variants = property(lambda self: self.state.variants, doc="gid -> variant record")
+    collections = property(lambda self: self.state.collections, doc="gid -> collection record")
     inventory_items = property(lambda self: self.state.inventory_items, doc="gid -> inventory item record")
     inventory = property(lambda self: self.state.inventory, doc="(item gid, location gid) -> quantities")
     locations = property(lambda self: self.state.locations, doc="gid -> location record")
@@ -228,6 +229,13 @@ class ShopifySimulator(SimulatorApp):
                 product_changes["status"] = product_changes["status"].upper()
             self.state.update_product(product, product_changes)
             self.state.emit("PRODUCTS_UPDATE", product)
+
+    def add_collection(self, title, products=(), *, rules=None):
+        """The merchant creates a custom collection holding ``products`` (gids, variant SKUs or seed
+        parent SKUs), or a smart one with ``rules`` (see ``ShopState.add_collection``); returns its gid."""
+        with self.lock:
+            ids = [self.state.product_by_reference(reference)[0]["id"] for reference in products]
+            return self.state.add_collection(title, rules=rules, product_ids=ids)["id"]
 
     def set_product_image(self, reference, content, filename, content_type="image/png"):
         """The merchant uploads an image and makes it the product's first (featured) media; returns the media."""

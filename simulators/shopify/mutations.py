@@ -39,6 +39,7 @@ class Mutations:
             "webhookSubscriptionDelete": self.webhook_subscription_delete,
             "productCreate": self.product_create,
             "productUpdate": self.product_update,
+            "collectionAddProducts": self.collection_add_products,
             "productReorderMedia": lambda info, id, moves: self.state.media_store.reorder(id, moves),
             "productVariantsBulkCreate": self.product_variants_bulk_create,
             "productVariantsBulkUpdate": self.product_variants_bulk_update,
@@ -203,6 +204,29 @@ class Mutations:
             if taken else []
 
     # -- variants ---------------------------------------------------------------------------------------
+    def collection_add_products(self, info, id, productIds):
+        """collectionAddProducts (https://shopify.dev/docs/api/admin-graphql/2025-01/mutations/collectionAddProducts):
+        "The ID of the collection that's being updated. This can't be a smart collection."; "If any of
+        the products is already present in the input collection, then an error is raised and no
+        products are added."  Messages: the CollectionAddProductsV2UserErrorCode descriptions where
+        they exist, the simulator's words otherwise."""
+        collection = self.state.collections.get(id)
+        if collection is None:
+            return {"collection": None, "userErrors": [{"field": ["id"], "message": "Collection doesn't exist."}]}
+        if collection["rules"] is not None:
+            return {"collection": None, "userErrors": [
+                {"field": ["id"], "message": "Can't manually add products to a smart collection."}]}
+        for index, product_id in enumerate(productIds):
+            if product_id not in self.state.products:
+                return {"collection": None, "userErrors": [
+                    {"field": ["productIds", str(index)], "message": "Product does not exist"}]}
+            if product_id in collection["product_ids"]:
+                return {"collection": None, "userErrors": [
+                    {"field": ["productIds"], "message": "Product is already in the collection"}]}
+        collection["product_ids"] += list(dict.fromkeys(productIds))
+        self.state.touch(collection)
+        return {"collection": self.views.collection(collection), "userErrors": []}
+
     def product_variants_bulk_create(self, info, productId, variants, media=None, strategy="DEFAULT"):
         def error(code, field):
             return self._error("ProductVariantsBulkCreateUserErrorCode", code, field)

@@ -30,6 +30,9 @@ real Shopify ids do.  Timestamps are aware UTC datetimes, money is ``Decimal``.
                    legacy_id, shipping_line_id}], amount (gross refunded, lines + shipping + the rest)}]
 ``webhook_subscriptions`` id, legacy_id, topic (enum name), callback_url, format, include_fields,
                    filter, created_at, updated_at
+``collections``    id, legacy_id, title, handle, rules (None: a custom collection, its products in
+                   product_ids in the order added; else a smart one: [(column, relation, condition)]
+                   with applied_disjunctively), created_at, updated_at
 
 Order amounts are VAT-inclusive, in the presentment currency; ``pricing`` derives taxes and totals.
 """
@@ -99,6 +102,7 @@ class ShopState:
         self.fulfillment_orders = {}  # see fulfillments.py
         self.fulfillments = {}
         self.webhook_subscriptions = {}
+        self.collections = {}
         self.add_location(DEFAULT_LOCATION, address("Lagervej 1", "Aarhus", "8000", "DK"))
 
     # -- infrastructure -----------------------------------------------------------------------
@@ -311,6 +315,33 @@ class ShopState:
         product["options"] = []
         for name in names:
             self.add_option(product, name, [])
+
+    # -- collections (https://shopify.dev/docs/api/admin-graphql/2025-01/objects/Collection) --------------
+    # "Custom (manual) collections: you specify the products to include"; "smart (automated)
+    # collections: you define rules, and products matching those rules are automatically included"
+    # (collectionCreate).  A smart collection's ruleSet is set, a custom one's is null (Collection.ruleSet).
+    def add_collection(self, title, *, rules=None, applied_disjunctively=False, product_ids=()):
+        """A collection: custom (``rules`` None) holding ``product_ids``, or smart with ``rules``
+        ``[(column, relation, condition)]`` (columns TYPE, VENDOR, TAG, TITLE; relation EQUALS)."""
+        gid, legacy_id = self.new_id("Collection")
+        now = self.now()
+        base = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "collection"
+        collection = {
+            "id": gid, "legacy_id": legacy_id, "title": title, "handle": base,
+            "rules": None if rules is None else list(rules), "applied_disjunctively": applied_disjunctively,
+            "product_ids": list(product_ids), "created_at": now, "updated_at": now,
+        }
+        self.collections[gid] = collection
+        return collection
+
+    def collection_has(self, collection, product):
+        if collection["rules"] is None:
+            return product["id"] in collection["product_ids"]
+        values = {"TYPE": [product["product_type"]], "VENDOR": [product["vendor"]], "TAG": product["tags"],
+                  "TITLE": [product["title"]]}
+        matches = [relation == "EQUALS" and any(value.lower() == condition.lower() for value in values[column])
+                   for column, relation, condition in collection["rules"]]
+        return any(matches) if collection["applied_disjunctively"] else all(matches)
 
     def product_variants(self, product):
         return [self.variants[variant_id] for variant_id in product["variant_ids"]]

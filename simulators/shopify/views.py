@@ -309,6 +309,9 @@ class GraphViews:
                 [(_variant_sort_key(variant, args.get("sortKey")), variant) for variant in variants],
                 args, self.variant,
             ),
+            "collections": lambda info, **args: self.list_records(
+                self.listings["collections"], info, args, lambda collection: self.state.collection_has(
+                    collection, product)),
             "featuredMedia": next(map(self.state.media_store.view, self.state.media_store.of(product)), None),
             "media": lambda info, **args: connection(
                 [((position, position), media) for position, media in enumerate(self.state.media_store.of(product))],
@@ -322,6 +325,23 @@ class GraphViews:
             "seo": {"title": None, "description": None},
             "priceRangeV2": {"minVariantPrice": self.shop_money(min(prices)),
                              "maxVariantPrice": self.shop_money(max(prices))},
+        }
+
+    def collection(self, collection):
+        members = [product for product in self.state.products.values()
+                   if self.state.collection_has(collection, product)]
+        rules = collection["rules"]
+        return {
+            "__typename": "Collection", "id": collection["id"], "legacyResourceId": str(collection["legacy_id"]),
+            "title": collection["title"], "handle": collection["handle"], "updatedAt": iso(collection["updated_at"]),
+            "ruleSet": None if rules is None else {
+                "appliedDisjunctively": collection["applied_disjunctively"],
+                "rules": [{"column": column, "relation": relation, "condition": condition}
+                          for column, relation, condition in rules]},
+            "hasProduct": lambda info, id: any(product["id"] == id for product in members),
+            "productsCount": self.count(len(members)),
+            "products": lambda info, **args: connection(
+                [((product["legacy_id"], product["legacy_id"]), product) for product in members], args, self.product),
         }
 
     def product_option(self, option, variants):
@@ -486,6 +506,7 @@ class GraphViews:
             (state.orders, self.order), (state.customers, self.customer), (state.products, self.product),
             (state.variants, self.variant), (state.inventory_items, self.inventory_item),
             (state.locations, self.location), (state.webhook_subscriptions, self.webhook_subscription),
+            (state.collections, self.collection),
         ):
             if gid in records:
                 return render(records[gid])
@@ -621,6 +642,17 @@ class GraphViews:
                  "default": text(lambda r: r["name"])},
                 ("QueryRoot", "locations"),
             ),
+            # QueryRoot.collections(query:) documents collection_type (custom / smart), title, handle, id...
+            "collections": Listing(
+                state.collections.values, self.collection,
+                {"ID": lambda r: r["legacy_id"], "TITLE": lambda r: r["title"].lower(),
+                 "UPDATED_AT": lambda r: iso(r["updated_at"])},
+                {"id": identifier(lambda r: r["legacy_id"]), "title": text(lambda r: r["title"]),
+                 "handle": text(lambda r: r["handle"]),
+                 "collection_type": enum(lambda r: "custom" if r["rules"] is None else "smart"),
+                 "updated_at": time(lambda r: r["updated_at"]), "default": text(lambda r: r["title"])},
+                ("QueryRoot", "collections"),
+            ),
             "webhookSubscriptions": Listing(
                 state.webhook_subscriptions.values, self.webhook_subscription,
                 {"ID": lambda r: r["legacy_id"], "CREATED_AT": lambda r: iso(r["created_at"])},
@@ -670,6 +702,8 @@ class GraphViews:
                 and callbackUrl in (None, subscription["callback_url"]) and format in (None, subscription["format"]),
             ),
             "webhookSubscription": by_id(state.webhook_subscriptions, self.webhook_subscription),
+            "collections": listing_resolver("collections"),
+            "collection": by_id(state.collections, self.collection),
             "fulfillmentOrder": lambda info, id: (
                 self.fulfillment_views.node(id) if "/FulfillmentOrder/" in id else None),
             "fulfillment": lambda info, id: self.fulfillment_views.node(id) if "/Fulfillment/" in id else None,

@@ -631,3 +631,30 @@ def test_product_media_are_downloaded_and_reordered(app, server, image_host):
     wrong = gql(server, REORDER, {"id": product["id"],
                                   "moves": [{"id": "gid://shopify/MediaImage/1", "newPosition": "0"}]})
     assert wrong["data"]["productReorderMedia"]["mediaUserErrors"] == [{"code": "MEDIA_DOES_NOT_EXIST_ON_PRODUCT"}]
+
+
+def test_collections_custom_and_smart_as_shopify_documents_them(app, catalogue):
+    """Custom collections hold what was added to them, smart ones what their rules match (ruleSet
+    set); collectionAddProducts refuses a smart collection and a product already in the collection."""
+    first, second = [product for product in catalogue.products if not product.has_variants][:2]
+    app.update_product(first.sku, product_type="Lamps")
+    product_id = app.state.product_by_reference(first.sku)[0]["id"]
+    other_id = app.state.product_by_reference(second.sku)[0]["id"]
+    custom = app.add_collection("Sale", [first.sku])
+    smart = app.add_collection("All lamps", rules=[("TYPE", "EQUALS", "Lamps")])
+    data = app.graphql("""query($id: ID!) { product(id: $id) {
+        collections(first: 5) { nodes { title ruleSet { appliedDisjunctively } } } } }""", {"id": product_id})["data"]
+    assert data["product"]["collections"]["nodes"] == [
+        {"title": "Sale", "ruleSet": None}, {"title": "All lamps", "ruleSet": {"appliedDisjunctively": False}}]
+    listed = app.graphql('{ collections(first: 5, query: "collection_type:custom") { nodes { title } } }')["data"]
+    assert listed["collections"]["nodes"] == [{"title": "Sale"}]
+    add = """mutation($id: ID!, $ids: [ID!]!) { collectionAddProducts(id: $id, productIds: $ids) {
+        collection { id } userErrors { field message } } }"""
+    refused = app.graphql(add, {"id": smart, "ids": [other_id]})["data"]["collectionAddProducts"]
+    assert refused["userErrors"][0]["message"] == "Can't manually add products to a smart collection."
+    twice = app.graphql(add, {"id": custom, "ids": [other_id, product_id]})["data"]["collectionAddProducts"]
+    assert twice["collection"] is None and twice["userErrors"]
+    assert app.collections[custom]["product_ids"] == [product_id], "no product is added when one is refused"
+    added = app.graphql(add, {"id": custom, "ids": [other_id]})["data"]["collectionAddProducts"]
+    assert added == {"collection": {"id": custom}, "userErrors": []}
+    assert app.collections[custom]["product_ids"] == [product_id, other_id]

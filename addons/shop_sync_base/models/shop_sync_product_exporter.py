@@ -79,11 +79,16 @@ class ShopSyncProductExporter(models.AbstractModel):
         if binding and binding.export_checksum == checksum and not record.image:
             return 0  # seen again within the overlap window, or written back by an import: nothing new
         if record.category and record.category not in batch["categories"]:
+            kept_as = adapter.UNKNOWN_CATEGORY_KEPT_AS
             Log._record(backend, "product_export", "error", ref=record.sku, record=template,
                         reason=_("Unknown category"), message=_(
+                            "The shop has no category '%(name)s': the product is exported with it as its %(field)s "
+                            "only. Create the category in the shop to have the product added to it.",
+                            name=record.category, field=kept_as) if kept_as else _(
                             "The shop has no category '%s': the product is exported without it. Create the "
                             "category in the shop to have it set.", record.category))
-            record.category = ""
+            if not kept_as:
+                record.category = ""
         ids = adapter.export_product(record, external_id=binding.external_id or None,
                                      publish=backend.product_publish == "published")
         bound = Binding._bind(backend, template, ids[""], record.sku)

@@ -92,6 +92,10 @@ class ShopAdapter:
     #: address), "content" (an upload of the bytes), None (images are not exported)
     IMAGE_EXPORT = None
 
+    #: the shop field that still takes a category the shop does not have (e.g. Shopify's free-text
+    #: product type), named in the log; empty: such a category is left out of the export
+    UNKNOWN_CATEGORY_KEPT_AS = ""
+
     def known_categories(self, names):
         """Which of the category ``names`` the shop has (an exported ``Product.category`` must be one
         of them; the others are logged and left out).  Default: every name, for shops whose category

@@ -23,6 +23,15 @@ Choices worth knowing:
   without lines.  Restocked: a line's ``restockType`` is RETURN, CANCEL or LEGACY_RESTOCK.  A
   ``refunds/create`` webhook names the order (``order_id``), which is read again.  ``CANCELLED``
   cancels an imported order.
+* Categories: Odoo's product category is a *custom collection* (the grouping a merchant fills by
+  hand and shows in the store's navigation, as WooCommerce and CCV categories are).  Import: the
+  custom collection titled like the product type (the one an export added the product to), else
+  the product's first custom collection (oldest first), else the product type, as before
+  collections were read.  Export: the product type is set to the category name as before (smart
+  collections with a "product type" rule keep working) and the product is added to the custom
+  collection of that title with ``collectionAddProducts``; no collection is created: a missing
+  one is logged on the product (``known_categories``).  Smart collections are never read as a
+  category and never added to (Shopify refuses it).
 * A variant is bound by its *inventory item* gid: the stock export writes inventory item levels,
   and the location is the backend's (``location_id``, default the shop's primary location).
 """
@@ -54,6 +63,7 @@ from .constants import (
 from .export import ShopifyProductExportMixin
 from .mapping import (
     _address,
+    _category,
     _datetime,
     _featured_image,
     _first_name,
@@ -93,6 +103,7 @@ class ShopifyAdapter(ShopifyStockMixin, ShopifyProductExportMixin, ShopAdapter):
                                     governor=backend_config.get("governor"))
         self.notify = notify or (lambda *args, **kwargs: None)
         self._location = backend_config.get("location_id") or None
+        self._custom_collections = None  # {title casefolded: gid}, read on first use (export.py)
 
     # -- connection ---------------------------------------------------------------------------
     def test_connection(self):
@@ -223,7 +234,7 @@ class ShopifyAdapter(ShopifyStockMixin, ShopifyProductExportMixin, ShopAdapter):
             external_id=node["id"], name=node["title"], sku=first.sku if simple else "",
             description=node.get("descriptionHtml") or "", price=first.price,
             barcode=first.barcode if simple else "", weight=first.weight if simple else None,
-            category=node.get("productType") or "", published=node["status"] == "ACTIVE",
+            category=_category(node), published=node["status"] == "ACTIVE",
             image=_featured_image(node), variants=variants, updated_at=_datetime(node["updatedAt"]),
             vendor=node.get("vendor") or "", tags=[tag for tag in node.get("tags") or [] if not _ours(tag)],
             backorders=any(item.get("inventoryPolicy") == "CONTINUE" for item in node["variants"]["nodes"]),

@@ -2,9 +2,10 @@
 
 Shopify's documented way to read a whole catalogue (https://shopify.dev/docs/api/usage/bulk-operations/queries):
 ``bulkOperationRunQuery`` starts the query in the background, ``currentBulkOperation`` tells its
-status, and once ``COMPLETED`` its ``url`` holds a JSONL file: one product per line, each variant on
-a line of its own after its product, pointing back with ``__parentId``.  No paging, no cost per
-page: one mutation, a few polls and one download instead of hundreds of throttled pages.
+status, and once ``COMPLETED`` its ``url`` holds a JSONL file: one product per line, each variant
+and collection on a line of its own after its product, pointing back with ``__parentId``.  No
+paging, no cost per page: one mutation, a few polls and one download instead of hundreds of
+throttled pages.
 
 The operation runs for minutes on a large shop: a worker does not wait for it.  ``Postponed``
 (a retryable RemoteError with ``retry_after``) tells the job layer to run the import again later;
@@ -22,7 +23,7 @@ import requests
 
 from odoo.addons.shop_sync_base.services.http import Postponed, RemoteError
 
-from .queries import _VARIANT
+from .queries import _COLLECTION, _VARIANT
 
 FRESH_FOR = timedelta(minutes=10)
 MIN_POLL, MAX_POLL = 10, 600  # seconds between two looks at a running operation
@@ -34,11 +35,13 @@ query BulkProducts {{
     edges {{
       node {{
         id title descriptionHtml productType status updatedAt
+        collections {{ edges {{ node {{ ...CollectionFields }} }} }}
         variants {{ edges {{ node {{ ...VariantFields }} }} }}
       }}
     }}
   }}
 }}
+{_COLLECTION}
 {_VARIANT}"""
 
 BULK_OPERATION_RUN_QUERY = """
@@ -119,17 +122,19 @@ def _lines(url):
 
 
 def _products(lines):
-    """Products with their variants (``variants.nodes``) from JSONL lines, each variant after its
-    product; one product held at a time."""
+    """Products with their variants (``variants.nodes``) and collections (``collections.nodes``)
+    from JSONL lines, each after its product; one product held at a time."""
     product = None
     for line in lines:
         parent = line.pop("__parentId", None)
         if parent is None:
             if product:
                 yield product
-            product = {**line, "variants": {"nodes": [], "pageInfo": {"hasNextPage": False, "endCursor": None}}}
+            product = {**line, "variants": {"nodes": [], "pageInfo": {"hasNextPage": False, "endCursor": None}},
+                       "collections": {"nodes": []}}
         elif product and parent == product["id"]:
-            product["variants"]["nodes"].append(line)
+            kind = "collections" if line.get("id", "").startswith("gid://shopify/Collection/") else "variants"
+            product[kind]["nodes"].append(line)
         else:
             raise ValueError(f"bulk file: a line of {parent} is not after its product")
     if product:

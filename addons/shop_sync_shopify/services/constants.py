@@ -55,7 +55,10 @@ FIELD_MAPPING = (
     ("totalPriceSet.presentmentMoney", "Checked against the order total", "to the cent"),
     ("Product.title", "Product name", ""),
     ("Product.descriptionHtml", "Sales description", ""),
-    ("Product.productType", "Product category", ""),
+    ("Product.collections (custom, by title)", "Product category",
+     "the custom collection titled like the product type, else the first custom one, else productType; "
+     "export: productType and collectionAddProducts to the collection of that name (never created: logged)"),
+    ("Product.productType", "Product category (name)", "exported as the category name"),
     ("Product.status = ACTIVE", "Can be sold", "DRAFT / ARCHIVED: not for sale"),
     ("Product.vendor", "Vendor / brand", "field rules"),
     ("Product.tags", "Product tags", "the hub's own shop-sync: tag stays in Shopify only"),

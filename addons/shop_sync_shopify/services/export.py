@@ -28,6 +28,43 @@ class ShopifyProductExportMixin:
             return self._update_product(product, variants, external_id)
         return self._create_product(product, variants, publish and product.published)
 
+    # the product type takes any name: an Odoo category without a custom collection of its name
+    # is still exported as the product type (the base logs the missing collection)
+    UNKNOWN_CATEGORY_KEPT_AS = "product type"
+
+    def known_categories(self, names):
+        """The names that have a custom collection (compared without case)."""
+        return {name for name in names if self._collection_id(name)}
+
+    def _collection_id(self, title):
+        """The gid of the custom collection titled ``title`` (the oldest when several are), or None;
+        the shop's custom collections are read once per adapter."""
+        if self._custom_collections is None:
+            self._custom_collections = {}
+            for node in self.client.paginate(queries.CUSTOM_COLLECTIONS_QUERY, {}, ("collections",),
+                                             queries.COLLECTIONS_PAGE_SIZE):
+                self._custom_collections.setdefault(node["title"].casefold(), node["id"])
+        return self._custom_collections.get(title.casefold())
+
+    def _add_to_collection(self, product_id, category, node=None):
+        """Add the product to the custom collection of its category unless it is in it already
+        (``node``: the product as read before an update; Shopify refuses a product twice).  The
+        node holds the product's first custom collections: only when it holds a full page is the
+        collection asked whether it has the product."""
+        collection_id = category and self._collection_id(category)
+        if not collection_id:
+            return
+        if node:
+            present = [collection["id"] for collection in node["collections"]["nodes"]]
+            if collection_id in present:
+                return
+            if len(present) >= queries.PRODUCT_COLLECTIONS_PAGE_SIZE and self.client.execute(
+                    queries.COLLECTION_HAS_PRODUCT_QUERY,
+                    {"id": collection_id, "productId": product_id})["collection"]["hasProduct"]:
+                return
+        self._mutate(queries.COLLECTION_ADD_PRODUCTS, "collectionAddProducts",
+                     {"id": collection_id, "productIds": [product_id]})
+
     def _product_with_skus(self, skus):
         query = " OR ".join(f"sku:{_search_value(sku)}" for sku in skus if sku)
         if not query:
@@ -61,6 +98,7 @@ class ShopifyProductExportMixin:
                 "productId": product_id, "variants": [
                     {"id": standalone, **self._variant_input(variants[0], backorders=product.backorders)}]},
                 repeatable=True)["productVariants"])
+        self._add_to_collection(product_id, product.category)
         return {**items, "": product_id}
 
     def _product_tagged(self, tag):
@@ -97,6 +135,7 @@ class ShopifyProductExportMixin:
                          repeatable=True)
         if product.image:
             self._replace_main_image(product_id, product.image)
+        self._add_to_collection(product_id, product.category, node)
         existing = {item["sku"]: item for item in node["variants"]["nodes"] if item["sku"]}
         ids = {sku: item["inventoryItem"]["id"] for sku, item in existing.items()}
         updates = [{"id": existing[variant.sku]["id"], **self._variant_input(variant, backorders=product.backorders)}

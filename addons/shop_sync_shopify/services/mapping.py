@@ -235,6 +235,17 @@ def _product_fields(product):
     return fields
 
 
+def _category(node):
+    """The Odoo category of a product node: the custom collection named like its product type (the
+    one an export added it to), else its first custom collection, else its product type (see the
+    adapter's docstring).  Smart collections are left out: their rules, not the merchant, fill them."""
+    product_type = node.get("productType") or ""
+    custom = [collection["title"] for collection in (node.get("collections") or {}).get("nodes") or []
+              if not collection.get("ruleSet")]
+    return next((title for title in custom if title.casefold() == product_type.casefold()),
+                custom[0] if custom else product_type)
+
+
 def _ours(tag):
     """Whether ``tag`` is the hub's creation tag (CREATED_TAG), kept out of Odoo's tags."""
     return tag.startswith(CREATED_TAG.split("{", 1)[0])

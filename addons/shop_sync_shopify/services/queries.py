@@ -15,6 +15,8 @@ REFUNDS_PAGE_SIZE = 10
 REFUND_LINES_PAGE_SIZE = 30
 PRODUCT_PAGE_SIZE = 10
 PRODUCT_VARIANTS_PAGE_SIZE = 15
+PRODUCT_COLLECTIONS_PAGE_SIZE = 5  # the custom collections read with a product (its category: adapter.py)
+COLLECTIONS_PAGE_SIZE = 250
 MORE_VARIANTS_PAGE_SIZE = 150
 STOCK_BATCH_SIZE = 100  # quantities per inventorySetQuantities / inventory read
 
@@ -73,16 +75,25 @@ fragment VariantFields on ProductVariant {
 }
 """
 
+# ruleSet is null for a custom (manual) collection, set for a smart one
+_COLLECTION = """
+fragment CollectionFields on Collection { id title ruleSet { appliedDisjunctively } }
+"""
+
 _PRODUCT = f"""
 fragment ProductFields on Product {{
   id title descriptionHtml productType vendor tags status updatedAt
   featuredMedia {{ id status preview {{ image {{ url }} }} }}
+  collections(first: {PRODUCT_COLLECTIONS_PAGE_SIZE}, query: "collection_type:custom", sortKey: ID) {{
+    nodes {{ ...CollectionFields }}
+  }}
   variants(first: {PRODUCT_VARIANTS_PAGE_SIZE}) {{
     nodes {{ ...VariantFields }}
     pageInfo {{ hasNextPage endCursor }}
   }}
 }}
 {_VARIANT}
+{_COLLECTION}
 """
 
 SHOP_QUERY = """
@@ -331,5 +342,31 @@ mutation FulfillmentCreate($fulfillment: FulfillmentInput!) {
     fulfillment { id status }
     userErrors { field message }
   }
+}
+"""
+
+
+# the custom collections, by title: a product's Odoo category is added to the one of its name
+CUSTOM_COLLECTIONS_QUERY = """
+query CustomCollections($first: Int!, $after: String) {
+  collections(first: $first, after: $after, query: "collection_type:custom", sortKey: ID) {
+    nodes { id title }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+COLLECTION_ADD_PRODUCTS = """
+mutation CollectionAddProducts($id: ID!, $productIds: [ID!]!) {
+  collectionAddProducts(id: $id, productIds: $productIds) {
+    collection { id }
+    userErrors { field message }
+  }
+}
+"""
+
+COLLECTION_HAS_PRODUCT_QUERY = """
+query CollectionHasProduct($id: ID!, $productId: ID!) {
+  collection(id: $id) { hasProduct(id: $productId) }
 }
 """

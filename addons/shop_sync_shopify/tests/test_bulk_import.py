@@ -69,6 +69,17 @@ class TestBulkImport(ShopifyCase):
             self.backend._import_products(full=True)
         self.assertEqual(len(self.sim.bulk.operations), 2, "an old export is not imported as current")
 
+    def test_bulk_import_reads_the_custom_collection_as_the_category(self):
+        simple = next(product for product in self.catalogue.products if not product.has_variants)
+        self.sim.add_collection("Lamps", [simple.sku])
+        with freeze_time(START), self.assertRaises(RetryableJobError):
+            self.backend._import_products(full=True)
+        self.clock.advance(self.sim.bulk_seconds)
+        with freeze_time(START + timedelta(minutes=1)):
+            self.backend._import_products(full=True)
+        template = self.env["product.product"].search([("default_code", "=", simple.sku)]).product_tmpl_id
+        self.assertEqual(template.categ_id.name, "Lamps")
+
     def test_paged_backend_keeps_paging(self):
         self.backend.shopify_bulk_import = False
         self.backend._import_products(full=True)
@@ -102,7 +113,11 @@ def test_jsonl_lines_put_children_after_their_parent_with_parent_id():
     assert roots == 2
     assert lines == [{"id": "P1", "title": "a"}, {"id": "V1", "__parentId": "P1"}, {"id": "V2", "__parentId": "P1"},
                      {"id": "P2"}]
+    collection = {"id": "gid://shopify/Collection/9", "title": "Lamps", "ruleSet": None}
+    lines.insert(2, {**collection, "__parentId": "P1"})
     assert list(bulk._products(iter([dict(line) for line in lines]))) == [
         {"id": "P1", "title": "a", "variants": {"nodes": [{"id": "V1"}, {"id": "V2"}],
-                                                "pageInfo": {"hasNextPage": False, "endCursor": None}}},
-        {"id": "P2", "variants": {"nodes": [], "pageInfo": {"hasNextPage": False, "endCursor": None}}}]
+                                                "pageInfo": {"hasNextPage": False, "endCursor": None}},
+         "collections": {"nodes": [collection]}},
+        {"id": "P2", "variants": {"nodes": [], "pageInfo": {"hasNextPage": False, "endCursor": None}},
+         "collections": {"nodes": []}}]

@@ -105,6 +105,54 @@ class TestShopifyCatalogueFields(ShopifyCase):
 
 
 @tagged("post_install", "-at_install", "shop_sync")
+class TestShopifyCollections(ShopifyCase):
+    """Odoo's product category is a custom collection (see the adapter's docstring)."""
+
+    def category_of(self, sku):
+        return self.env["product.product"].search([("default_code", "=", sku)]).product_tmpl_id.categ_id.name
+
+    def test_custom_collection_is_imported_as_the_category(self):
+        first, second, third = [product for product in self.catalogue.products if not product.has_variants][:3]
+        self.sim.update_product(first.sku, product_type="Lighting")
+        self.sim.update_product(second.sku, product_type="Lighting")
+        self.sim.add_collection("Sale", [first.sku, second.sku])
+        self.sim.add_collection("Lighting", [first.sku])
+        self.sim.add_collection("Everything lit", rules=[("TYPE", "EQUALS", "Lighting")])
+        self.backend._import_products(full=True)
+        self.assertEqual(self.category_of(first.sku), "Lighting", "the collection named like its product type")
+        self.assertEqual(self.category_of(second.sku), "Sale", "else its first custom collection")
+        self.assertEqual(self.category_of(third.sku), third.category, "else its product type (no collection)")
+
+    def test_export_adds_the_product_to_the_collection_of_its_category(self):
+        lamps = self.sim.add_collection("Lamps")
+        self.sim.add_collection("Lamps by type", rules=[("TYPE", "EQUALS", "Lamps")])
+        Category = self.env["product.category"]
+        lamp, stool = self.env["product.template"].create([
+            {"name": "Desk lamp", "default_code": "DESK-LAMP", "list_price": 30.0, "type": "consu",
+             "categ_id": Category.create({"name": "Lamps"}).id},
+            {"name": "Pine stool", "default_code": "PINE-STOOL", "list_price": 50.0, "type": "consu",
+             "categ_id": Category.create({"name": "Stools"}).id}])
+        Exporter = self.env["shop.sync.product.exporter"]
+        self.assertEqual(Exporter._export(self.backend, lamp | stool), 2)
+        product, _variant = self.sim.state.product_by_reference("DESK-LAMP")
+        self.assertEqual(self.sim.collections[lamps]["product_ids"], [product["id"]])
+        self.assertEqual(product["product_type"], "Lamps", "the product type is set as before")
+        stool_product, _variant = self.sim.state.product_by_reference("PINE-STOOL")
+        self.assertEqual(stool_product["product_type"], "Stools")
+        self.assertFalse(any(stool_product["id"] in c["product_ids"] for c in self.sim.collections.values()))
+        [unknown] = self.logs("product_export", reason="Unknown category")
+        self.assertEqual(unknown.res_id, stool.id)
+        self.assertIn("no category 'Stools'", unknown.message)
+        self.assertIn("as its product type only", unknown.message)
+        # an update of a product already in its collection does not add it again (Shopify refuses that)
+        lamp.list_price = 35.0
+        self.assertEqual(Exporter._export(self.backend, lamp), 1, self.logs("product_export").mapped("message"))
+        self.assertEqual(self.sim.collections[lamps]["product_ids"], [product["id"]])
+        self.backend._import_products(full=True)
+        self.assertEqual(lamp.categ_id.name, "Lamps", "the round trip keeps the category")
+
+
+@tagged("post_install", "-at_install", "shop_sync")
 class TestShopifyStockLocations(ShopifyCase):
     def test_each_shopify_location_gets_its_odoo_locations_free_quantity(self):
         from simulators.shopify.state import address  # noqa: PLC0415 - the simulator's own helper

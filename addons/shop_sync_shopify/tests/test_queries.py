@@ -16,11 +16,11 @@ DOCUMENTS = {name: value for name, value in vars(queries).items()
 PAGE_SIZES = {
     "ORDERS_QUERY": queries.ORDER_PAGE_SIZE, "ORDER_LINE_ITEMS_QUERY": queries.MORE_LINES_PAGE_SIZE,
     "PRODUCTS_QUERY": queries.PRODUCT_PAGE_SIZE, "PRODUCT_VARIANTS_QUERY": queries.MORE_VARIANTS_PAGE_SIZE,
-    "WEBHOOK_SUBSCRIPTIONS_QUERY": queries.WEBHOOK_PAGE_SIZE,
+    "WEBHOOK_SUBSCRIPTIONS_QUERY": queries.WEBHOOK_PAGE_SIZE, "CUSTOM_COLLECTIONS_QUERY": queries.COLLECTIONS_PAGE_SIZE,
 }
 INPUTS = {
     "id": "gid://shopify/Order/1", "query": "updated_at:>'2026-01-01T00:00:00Z'",
-    "productId": "gid://shopify/Product/1",
+    "productId": "gid://shopify/Product/1", "productIds": ["gid://shopify/Product/1"],
     "ids": ["gid://shopify/InventoryItem/1"] * queries.STOCK_BATCH_SIZE, "locationId": "gid://shopify/Location/1",
     "variants": [], "input": {"name": "available", "reason": "correction", "quantities": []},
     "product": {"title": "x"}, "topic": "ORDERS_CREATE", "webhookSubscription": {"callbackUrl": "https://x.test"},
@@ -32,7 +32,7 @@ INPUTS = {
 
 
 def test_the_module_holds_every_document():
-    assert len(DOCUMENTS) == 24, sorted(DOCUMENTS)
+    assert len(DOCUMENTS) == 27, sorted(DOCUMENTS)
 
 
 @pytest.mark.parametrize("name", sorted(DOCUMENTS))
