@@ -29,6 +29,28 @@ to CCV statuses: pending -> 1 New (unpaid), paid -> 2 In process (paid), shipped
 completed -> 7 Completed, cancelled -> 8 Cancelled (unpaid), refunded -> 8 Cancelled with
 ``paid`` true (CCV has no refund status; refunds live in credit invoices).
 
+Categories and photos (resources outside the shared facts; their fields as the official SDK
+ccvshop/ccvshop-api ``src/Resources`` and the schema-generated client jacobdekeizer/ccvshop-client
+``src/Models`` describe them):
+
+* ``categories`` (``GET /categories``, ``GET /categories/{id}``): ``id``, ``name``, ``position``,
+  ``parentcategory``...  The webshop's category tree, where a product is shown.  A product's own
+  ``maincategory`` is only text: "Main category of this product for exports and searches. This
+  does not influence the category structure." (Products Patch model).
+* ``producttocategories``: a product in a category, ``{id, position, product_id, category_id,
+  product_href, category_href}``; ``GET /products/{id}/producttocategories``,
+  ``GET /categories/{id}/producttocategories``, ``POST /producttocategories`` with ``category_id``
+  and ``product_id`` (ProductToCategory::getPostData), ``DELETE /producttocategories/{id}``.
+  Simulator choice (undocumented): a product already in the category is refused with 400.10.
+* ``productphotos``: ``{id, filename, alttext, is_mainphoto, deeplink}`` ("Product photo deeplink");
+  ``GET /products/{id}/productphotos``, ``GET/DELETE /productphotos/{id}``, ``POST
+  /products/{id}/productphotos`` with ``file_type`` ("Photo extension"), ``alttext``, ``source``
+  ("Base64 encode image source. Do not include the base64 metadata") and ``is_mainphoto``
+  ("Products without a mainphoto will not show a photo in categories").  Simulator choices
+  (undocumented): a new main photo makes the others non-main; ``deeplink`` is where the file is
+  served (``/Files/photos/<id>.<file_type>``, no signature needed, like a storefront image); a
+  ``source`` that is not base64 is refused with 400.10.
+
 Refunds: CCV's public API offers no refund, return or credit-invoice resource (none in the API docs'
 resource list at demo.ccvshop.nl/API/Docs/ nor among the endpoints of CCV's PHP SDK, ccvshop/ccvshop-api
 ``src/Endpoints``: orders, order rows, credit points... but no refunds); a refund made in CCV's back
@@ -37,6 +59,7 @@ simulator serves no refunds either, partial refunds of the seed do not exist her
 treats status 8 of an imported order as a cancellation.
 """
 
+import base64
 import hashlib
 import hmac
 import json
@@ -87,7 +110,9 @@ COUNTRY_NAMES = {"DK": "Denmark", "DE": "Germany", "NL": "Netherlands", "SE": "S
 ERROR_CODES = {400: "400.10", 401: "401.10", 404: "404.20", 405: "405.10", 429: "429.10", 500: "500.20"}
 
 _FIRST_IDS = {"orders": 50001, "orderrows": 70001, "products": 30001, "combinations": 40001,
-              "webhooks": 1, "attributes": 101, "attributevalues": 501}
+              "webhooks": 1, "attributes": 101, "attributevalues": 501, "categories": 801,
+              "producttocategories": 9001, "productphotos": 60001}
+PHOTO_PATH = "/Files/photos"
 _BLANK_ADDRESS = {
     "gender": None, "initials": "", "first_name": "", "last_name": "", "full_name": "", "company": "",
     "address_line_1": "", "address_line_2": "", "street": "", "housenumber": None, "housenumber_suffix": "",
@@ -125,6 +150,8 @@ _PRODUCT_INPUT = {"productnumber": "string", "active": "boolean", "eannumber": "
                   "ordering_without_stock": "string", "weight": "number", "maincategory": "string"}
 _COMBINATION_PATCH = {"note": "string", "stock": "number", "product_number": "string", "ean_number": "string",
                       "sku_number": "string", "active": "boolean"}
+_PRODUCT_TO_CATEGORY_POST = {"category_id": "integer", "product_id": "integer"}
+_PHOTO_POST = {"file_type": "string", "alttext": "nullable string", "source": "string", "is_mainphoto": "boolean"}
 _WEBHOOK_POST = {"event": "string", "address": "string", "is_active": "boolean"}
 _WEBHOOK_PATCH = {"address": "string", "is_active": "boolean"}
 _MONEY_FIELDS = {"price", "discount", "total_shipping", "paymethod_costs", "extra_costs"}
@@ -302,6 +329,20 @@ class CcvSimulator(SimulatorApp):
              endpoint="get_combination"),
         Rule(f"{API_PREFIX}/attributecombinations/<int:combination_id>", methods=["PATCH"],
              endpoint="update_combination"),
+        Rule(f"{API_PREFIX}/categories", methods=["GET"], endpoint="list_categories"),
+        Rule(f"{API_PREFIX}/categories/<int:category_id>", methods=["GET"], endpoint="get_category"),
+        Rule(f"{API_PREFIX}/categories/<int:category_id>/producttocategories", methods=["GET"],
+             endpoint="list_category_products"),
+        Rule(f"{API_PREFIX}/products/<int:product_id>/producttocategories", methods=["GET"],
+             endpoint="list_product_categories"),
+        Rule(f"{API_PREFIX}/producttocategories", methods=["POST"], endpoint="create_product_to_category"),
+        Rule(f"{API_PREFIX}/producttocategories/<int:link_id>", methods=["DELETE"],
+             endpoint="delete_product_to_category"),
+        Rule(f"{API_PREFIX}/products/<int:product_id>/productphotos", methods=["GET"], endpoint="list_photos"),
+        Rule(f"{API_PREFIX}/products/<int:product_id>/productphotos", methods=["POST"], endpoint="create_photo"),
+        Rule(f"{API_PREFIX}/productphotos/<int:photo_id>", methods=["GET"], endpoint="get_photo"),
+        Rule(f"{API_PREFIX}/productphotos/<int:photo_id>", methods=["DELETE"], endpoint="delete_photo"),
+        Rule(f"{PHOTO_PATH}/<int:photo_id>.<extension>", methods=["GET"], endpoint="photo_file"),
         Rule(f"{API_PREFIX}/webhooks", methods=["GET"], endpoint="list_webhooks"),
         Rule(f"{API_PREFIX}/webhooks", methods=["POST"], endpoint="create_webhook"),
         Rule(f"{API_PREFIX}/webhooks/<int:webhook_id>", methods=["GET"], endpoint="get_webhook"),
@@ -331,6 +372,9 @@ class CcvSimulator(SimulatorApp):
             self.products = {}
             self.combinations = {}
             self.webhook_subscriptions = {}
+            self.categories = {}
+            self.product_categories = {}  # producttocategories: id -> link
+            self.photos = {}  # id -> photo record, its bytes under "content"
             self.customer_emails = []  # status mails of PATCH /orders with mail: true
             self._next_ids = dict(_FIRST_IDS)
             self._attribute_ids = {}  # attribute name -> id
@@ -453,6 +497,54 @@ class CcvSimulator(SimulatorApp):
         with self.lock:
             product = self._product_by_ref(product_ref)
             self._change_product(product, _validated(changes, _PRODUCT_INPUT, "update_product"))
+
+    def add_category(self, name, products=()):
+        """The merchant adds a webshop category holding ``products`` (ids or productnumbers); returns its id."""
+        with self.lock:
+            category = {"id": self._next_id("categories"), "name": name, "position": len(self.categories) + 1,
+                        "parentcategory": None}
+            self.categories[category["id"]] = category
+            for reference in products:
+                self._link_category(self._product_by_ref(reference), category)
+            return category["id"]
+
+    def add_photo(self, product_ref, content, file_type="png", is_mainphoto=True):
+        """The merchant uploads a photo of a product (id or productnumber); returns the photo."""
+        with self.lock:
+            return self._new_photo(self._product_by_ref(product_ref), content, file_type, is_mainphoto)
+
+    def categories_of(self, product_ref):
+        """Names of the webshop categories a product is in."""
+        with self.lock:
+            product = self._product_by_ref(product_ref)
+            return [self.categories[link["category_id"]]["name"] for link in self.product_categories.values()
+                    if link["product_id"] == product["id"]]
+
+    def photos_of(self, product_ref):
+        with self.lock:
+            product = self._product_by_ref(product_ref)
+            return [photo for photo in self.photos.values() if photo["product_id"] == product["id"]]
+
+    def _link_category(self, product, category):
+        if any((link["product_id"], link["category_id"]) == (product["id"], category["id"])
+               for link in self.product_categories.values()):
+            raise BadRequest(f"Product {product['id']} is already in category {category['id']}")
+        link = {"id": self._next_id("producttocategories"), "position": 1, "product_id": product["id"],
+                "category_id": category["id"]}
+        self.product_categories[link["id"]] = link
+        return link
+
+    def _new_photo(self, product, content, file_type, is_mainphoto):
+        if is_mainphoto:
+            for photo in self.photos.values():
+                if photo["product_id"] == product["id"]:
+                    photo["is_mainphoto"] = False
+        photo_id = self._next_id("productphotos")
+        photo = {"id": photo_id, "product_id": product["id"], "filename": f"{photo_id}.{file_type}",
+                 "alttext": None, "is_mainphoto": is_mainphoto, "file_type": file_type, "content": content}
+        self.photos[photo_id] = photo
+        product["modifydate"] = _format_timestamp(self.clock())
+        return photo
 
     def set_stock(self, sku, quantity):
         """Set the stock of a variant (by ``sku_number``) or of a simple product (by
@@ -762,6 +854,24 @@ class CcvSimulator(SimulatorApp):
                 "parent": {"href": f"{base}{API_PREFIX}/products/{combination['product_id']}"}}
 
     @staticmethod
+    def _render_category(base, category):
+        href = f"{base}{API_PREFIX}/categories/{category['id']}"
+        return {"href": href, **category, "producttocategories": {"href": f"{href}/producttocategories"}}
+
+    @staticmethod
+    def _render_product_to_category(base, link):
+        return {"href": f"{base}{API_PREFIX}/producttocategories/{link['id']}", **link,
+                "product_href": f"{base}{API_PREFIX}/products/{link['product_id']}",
+                "category_href": f"{base}{API_PREFIX}/categories/{link['category_id']}"}
+
+    @staticmethod
+    def _render_photo(base, photo):
+        return {"href": f"{base}{API_PREFIX}/productphotos/{photo['id']}", "id": photo["id"],
+                "filename": photo["filename"], "alttext": photo["alttext"], "is_mainphoto": photo["is_mainphoto"],
+                "deeplink": f"{base}{PHOTO_PATH}/{photo['filename']}",
+                "parent": {"href": f"{base}{API_PREFIX}/products/{photo['product_id']}"}}
+
+    @staticmethod
     def _render_webhook(base, webhook):
         return {"href": f"{base}{API_PREFIX}/webhooks/{webhook['id']}", **webhook}
 
@@ -940,6 +1050,74 @@ class CcvSimulator(SimulatorApp):
         self._change_combination(combination, _validated(self._json_body(request), _COMBINATION_PATCH,
                                                          "attributecombination"))
         return Response(status=204)
+
+    # -- categories and photos -------------------------------------------------------------------
+    def on_list_categories(self, request):
+        self._query(request, ())
+        return self._collection(request, list(self.categories.values()), self._render_category)
+
+    def on_get_category(self, request, category_id):
+        category = self._record(self.categories, category_id, "Category")
+        return self.json_response(self._render_category(self._base_url(request), category))
+
+    def on_list_category_products(self, request, category_id):
+        self._query(request, ())
+        self._record(self.categories, category_id, "Category")
+        links = [link for link in self.product_categories.values() if link["category_id"] == category_id]
+        return self._collection(request, links, self._render_product_to_category)
+
+    def on_list_product_categories(self, request, product_id):
+        self._query(request, ())
+        self._record(self.products, product_id, "Product")
+        links = [link for link in self.product_categories.values() if link["product_id"] == product_id]
+        return self._collection(request, links, self._render_product_to_category)
+
+    def on_create_product_to_category(self, request):
+        payload = _validated(self._json_body(request), _PRODUCT_TO_CATEGORY_POST, "producttocategory",
+                             required=("category_id", "product_id"))
+        product = self._record(self.products, payload["product_id"], "Product")
+        category = self._record(self.categories, payload["category_id"], "Category")
+        link = self._link_category(product, category)
+        return self.json_response(self._render_product_to_category(self._base_url(request), link), status=201)
+
+    def on_delete_product_to_category(self, request, link_id):
+        self._record(self.product_categories, link_id, "Product to category")
+        del self.product_categories[link_id]
+        return Response(status=204)
+
+    def on_list_photos(self, request, product_id):
+        self._query(request, ())
+        self._record(self.products, product_id, "Product")
+        photos = [photo for photo in self.photos.values() if photo["product_id"] == product_id]
+        return self._collection(request, photos, self._render_photo)
+
+    def on_create_photo(self, request, product_id):
+        product = self._record(self.products, product_id, "Product")
+        payload = _validated(self._json_body(request), _PHOTO_POST, "productphoto", required=("file_type", "source"))
+        try:
+            content = base64.b64decode(payload["source"], validate=True)
+        except ValueError:
+            raise BadRequest("source must be the base64 encoded image, without metadata") from None
+        photo = self._new_photo(product, content, payload["file_type"], payload.get("is_mainphoto", False))
+        photo["alttext"] = payload.get("alttext")
+        self._notify_product("products.updated", product)
+        return self.json_response(self._render_photo(self._base_url(request), photo), status=201)
+
+    def on_get_photo(self, request, photo_id):
+        photo = self._record(self.photos, photo_id, "Product photo")
+        return self.json_response(self._render_photo(self._base_url(request), photo))
+
+    def on_delete_photo(self, request, photo_id):
+        self._record(self.photos, photo_id, "Product photo")
+        del self.photos[photo_id]
+        return Response(status=204)
+
+    def on_photo_file(self, request, photo_id, extension):
+        photo = self._record(self.photos, photo_id, "Product photo")
+        if extension != photo["file_type"]:
+            raise NotFound(f"Photo {photo_id} is not a {extension}")
+        content_type = {"jpg": "image/jpeg", "jpeg": "image/jpeg"}.get(extension, f"image/{extension}")
+        return Response(photo["content"], content_type=content_type)
 
     # -- webhooks --------------------------------------------------------------------------------
     def on_list_webhooks(self, request):

@@ -1,5 +1,6 @@
 """CCV Shop simulator over real HTTP, with a tiny signing client written from CCV's published recipe."""
 
+import base64
 import dataclasses
 import hashlib
 import hmac
@@ -400,3 +401,42 @@ def test_shop_side_changes_fire_matching_webhooks_only(shop, catalogue, receiver
     assert [body.get("status") for body in bodies] == [5, None]
     assert bodies[1]["productnumber"] == next(p.sku for p in catalogue.products if p.variants)
     assert next(c for c in app.combinations.values() if c["sku_number"] == variant.sku)["stock"] == 7
+
+
+def test_categories_and_product_to_categories(shop, catalogue):
+    """The webshop's categories and a product's place in them (producttocategories), as CCV's SDK
+    describes them; a product is put in a category once."""
+    app, client = shop
+    product_id = next(iter(app.products))
+    lamps = app.add_category("Lamps")
+    assert [(c["id"], c["name"]) for c in client.walk(f"{API_PREFIX}/categories")] == [(lamps, "Lamps")]
+    link = f"{API_PREFIX}/producttocategories"
+    created = client.request("POST", link, {"category_id": lamps, "product_id": product_id})
+    assert created.status_code == 201, created.text
+    links = client.walk(f"{API_PREFIX}/products/{product_id}/producttocategories")
+    assert [(link["product_id"], link["category_id"]) for link in links] == [(product_id, lamps)]
+    assert client.walk(f"{API_PREFIX}/categories/{lamps}/producttocategories") == links
+    again = client.request("POST", link, {"category_id": lamps, "product_id": product_id})
+    assert again.status_code == 400 and again.json()["code"] == "400.10"
+    unknown = client.request("POST", link, {"category_id": 1, "product_id": product_id})
+    assert unknown.status_code == 404
+
+
+def test_product_photos_upload_base64_and_serve_the_file(shop):
+    """POST productphotos takes the base64 source without metadata and its extension; a new main
+    photo makes the others non-main; the deeplink serves the file."""
+    app, client = shop
+    product_id = next(iter(app.products))
+    first = client.request("POST", f"{API_PREFIX}/products/{product_id}/productphotos",
+                           {"file_type": "png", "source": base64.b64encode(b"first").decode(), "is_mainphoto": True})
+    assert first.status_code == 201, first.text
+    second = client.request("POST", f"{API_PREFIX}/products/{product_id}/productphotos",
+                            {"file_type": "jpg", "alttext": "Side", "source": base64.b64encode(b"second").decode(),
+                             "is_mainphoto": True}).json()
+    photos = client.walk(f"{API_PREFIX}/products/{product_id}/productphotos")
+    assert [(p["id"], p["is_mainphoto"]) for p in photos] == [(first.json()["id"], False), (second["id"], True)]
+    served = requests.get(second["deeplink"], timeout=10)
+    assert (served.status_code, served.content, served.headers["Content-Type"]) == (200, b"second", "image/jpeg")
+    refused = client.request("POST", f"{API_PREFIX}/products/{product_id}/productphotos",
+                             {"file_type": "png", "source": "data:image/png;base64,AAAA"})
+    assert refused.status_code == 400

@@ -33,6 +33,20 @@ Prices
     CCV does not document how it rounds VAT (``TAX_ROUNDING`` stays unknown) nor when an order was
     paid (``Order.paid_at`` stays empty: the order date dates it).
 
+Categories and photos
+    CCV's ``maincategory`` is text "for exports and searches" that "does not influence the category
+    structure" (product Patch model of CCV's schema); the webshop's categories are the
+    ``categories`` resource and a product is in them through ``producttocategories``.  So, as with
+    Shopify's product type and collections, Odoo's category is a webshop category: import takes the
+    product's category named like its ``maincategory`` (the one an export put it in), else its first
+    category, else its ``maincategory``; export writes ``maincategory`` as before and adds the
+    product to the webshop category of that name (``POST /producttocategories``) unless it is in it
+    already; a category is never created: a missing one is logged on the product.  The main image
+    is the photo marked ``is_mainphoto`` (else the first) of ``/products/{id}/productphotos``,
+    downloaded from its ``deeplink``; an exported image is uploaded there as base64 ``source`` with
+    its ``file_type`` and ``is_mainphoto`` (the shop's other photos stay).  Each costs one GET per
+    imported product.
+
 Variant ids
     A CCV variant is an attribute combination; a product without combinations is its own only
     variant.  Variant external ids are therefore resource paths, ``attributecombinations/<id>``
@@ -84,6 +98,7 @@ class CcvAdapter(CcvStockMixin, CcvProductExportMixin, ShopAdapter):
         self.lookback = timedelta(days=int(backend_config.get("order_lookback_days") or LOOKBACK_DAYS))
         self.vat_rate = _decimal(backend_config.get("vat_rate") or DEFAULT_VAT_RATE)
         self.webhook_keys = {}  # webhook id -> {"event", "key"}, filled by register_webhooks
+        self._category_names = None  # {category id: name}, read on first use
         self.verified_event = None  # event of the webhook whose key verified the last delivery
 
     # -- connection ---------------------------------------------------------------------------
@@ -189,9 +204,35 @@ class CcvAdapter(CcvStockMixin, CcvProductExportMixin, ShopAdapter):
         return records.Product(
             external_id=str(payload["id"]), name=payload.get("name") or "", sku=payload.get("productnumber") or "",
             description=payload.get("description") or "", price=price, price_includes_tax=False,
-            barcode=payload.get("eannumber") or "", weight=weight, category=payload.get("maincategory") or "",
+            barcode=payload.get("eannumber") or "", weight=weight, category=self._category(payload),
             published=bool(payload.get("is_active", payload.get("active", True))), variants=variants,
-            updated_at=_timestamp(payload.get("modifydate")))
+            image=self._main_photo(payload["id"]), updated_at=_timestamp(payload.get("modifydate")))
+
+    def _category(self, payload):
+        """The product's webshop category named like its ``maincategory``, else its first one, else
+        its ``maincategory`` (see the module docstring)."""
+        main = payload.get("maincategory") or ""
+        names = self.category_names()
+        linked = [names[link["category_id"]] for link in self._category_links(payload["id"])
+                  if link.get("category_id") in names]
+        return next((name for name in linked if name.casefold() == main.casefold()), linked[0] if linked else main)
+
+    def _category_links(self, product_id):
+        return list(self.client.collection(f"/products/{int(product_id)}/producttocategories"))
+
+    def category_names(self):
+        """``{id: name}`` of the webshop's categories, read once per adapter."""
+        if self._category_names is None:
+            self._category_names = {category["id"]: category.get("name") or ""
+                                    for category in self.client.collection("/categories")}
+        return self._category_names
+
+    def _main_photo(self, product_id):
+        """The product's main photo (``is_mainphoto``, else the first) as ``records.Image``, or None."""
+        photos = [photo for photo in self.client.collection(f"/products/{int(product_id)}/productphotos")
+                  if photo.get("deeplink")]
+        photo = next((photo for photo in photos if photo.get("is_mainphoto")), photos[0] if photos else None)
+        return photo and records.Image(url=photo["deeplink"], external_id=str(photo["id"]))
 
     # -- fulfilments --------------------------------------------------------------------------
     # CCV records shipping per order: status 5 "Sent" with one track and trace code and carrier,

@@ -50,7 +50,12 @@ FIELD_MAPPING = (
     ("product.price / (1 + vatrate)", "product.template Sales price", "excl. VAT"),
     ("product.eannumber", "product.product Barcode", "simple products"),
     ("product.weight", "product.product Weight", "kg"),
-    ("product.maincategory", "product.template Category", ""),
+    ("product producttocategories -> categories.name", "product.template Category",
+     "the webshop category named like maincategory, else the first, else maincategory; export: maincategory "
+     "and POST /producttocategories to the category of that name (never created: logged)"),
+    ("product.maincategory", "product.template Category (name)", "text for exports and searches"),
+    ("productphotos (is_mainphoto).deeplink", "product.template Image",
+     "downloaded when it changes; exported as a new main photo (base64 source) when Odoo's image changes"),
     ("product.active", "product.template Can be sold", ""),
     ("attributecombination.sku_number", "product.product Internal reference", "variants"),
     ("attributecombination.combination[attribute, attribute_value]", "product.product Attributes", ""),

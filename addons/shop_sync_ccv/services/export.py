@@ -1,5 +1,7 @@
 """CCV product export (flow 3): create (POST) or update (PATCH) products, exactly once."""
 
+import base64
+
 from odoo.addons.shop_sync_base.services import records
 from odoo.addons.shop_sync_base.services.http import create_once
 
@@ -8,7 +10,18 @@ from .mapping import _decimal, _gross
 
 
 class CcvProductExportMixin:
-    """``export_product`` of the CCV adapter (uses its ``client`` and ``vat_rate``)."""
+    """``export_product`` of the CCV adapter (uses its ``client``, ``vat_rate``, ``category_names()``
+    and ``_category_links()``)."""
+
+    # images are uploaded (base64 ``source``): CCV's photo resource takes no address
+    IMAGE_EXPORT = "content"
+    # ``maincategory`` is free text: a category without a webshop category of its name is still written there
+    UNKNOWN_CATEGORY_KEPT_AS = "main category (for exports and searches)"
+
+    def known_categories(self, names):
+        """The names that have a webshop category (compared without case)."""
+        known = {name.casefold() for name in self.category_names().values()}
+        return {name for name in names if name.casefold() in known}
 
     def export_product(self, product, external_id=None, publish=False):
         """Create (POST, ``active`` only when publishing) or update (PATCH) a CCV product; a
@@ -26,6 +39,10 @@ class CcvProductExportMixin:
             values = self._product_values(product, self.vat_rate, creating=True)
             values["active"] = bool(publish and product.published)
             external_id = self._create_product(values, product.sku)
+        if product.category:
+            self._add_to_category(external_id, product.category)
+        if product.image:
+            self._upload_photo(external_id, product.image)
         ids = {"": str(external_id)}
         skus = {variant.sku for variant in product.variants if variant.sku}
         if product.has_variants:
@@ -35,6 +52,23 @@ class CcvProductExportMixin:
         else:
             ids.update({sku: f"{PRODUCT_PATH}/{external_id}" for sku in skus})
         return ids
+
+    def _add_to_category(self, product_id, name):
+        """Put the product in the webshop category named ``name`` unless it is in it already."""
+        category_id = next((category_id for category_id, category in self.category_names().items()
+                            if category.casefold() == name.casefold()), None)
+        if category_id is None or any(link.get("category_id") == category_id
+                                      for link in self._category_links(product_id)):
+            return
+        self.client.post("/producttocategories", {"category_id": category_id, "product_id": int(product_id)})
+
+    def _upload_photo(self, product_id, image):
+        """Upload ``image`` as the product's main photo (CCV: base64 ``source`` without metadata and
+        the photo's extension as ``file_type``); the shop's other photos stay.  Not repeated after
+        an uncertain answer: a second copy of the photo is worse than a retry by the next export."""
+        self.client.post(f"/products/{int(product_id)}/productphotos", {
+            "file_type": image.filename.rsplit(".", 1)[-1].lower(), "alttext": image.filename,
+            "source": base64.b64encode(image.content).decode(), "is_mainphoto": True})
 
     def _product_numbered(self, sku):
         """Id of the shop's product with ``productnumber`` ``sku``, or None."""

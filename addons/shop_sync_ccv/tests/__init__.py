@@ -9,3 +9,4 @@ from . import test_reconciliation
 from . import test_stock_export
 from . import test_webhook_health
 from . import test_webhooks
+from . import test_catalogue

@@ -1,0 +1,103 @@
+"""CCV main photos and webshop categories both ways (see the adapter's docstring): the photo
+marked main is downloaded when it changes and Odoo's image is uploaded (base64) when its checksum
+changes; Odoo's category is the webshop category of that name, a missing one logged."""
+
+import base64
+import io
+
+from PIL import Image as PilImage
+
+from odoo.tests import tagged
+
+from .common import CcvCase
+
+
+def png(colour):
+    buffer = io.BytesIO()
+    PilImage.new("RGB", (6, 6), colour).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@tagged("post_install", "-at_install", "shop_sync")
+class TestCcvCatalogue(CcvCase):
+    catalogue_options = {"products": 6, "customers": 2, "orders": 2}
+
+    def simple_seeds(self):
+        return [seed for seed in self.catalogue.products if not seed.has_variants]
+
+    def template(self, sku):
+        return self.env["product.product"].search([("default_code", "=", sku)]).product_tmpl_id
+
+    def photo_downloads(self):
+        return [entry for entry in self.app.journal if entry[1].startswith("/Files/photos/")]
+
+    def test_main_photo_is_imported_and_downloaded_again_only_when_it_changes(self):
+        seed = self.simple_seeds()[0]
+        self.app.add_photo(seed.sku, png("red"))
+        self.app.add_photo(seed.sku, png("green"), is_mainphoto=False)
+        self.import_products()
+        template = self.template(seed.sku)
+        self.assertEqual(base64.b64decode(template.image_1920), png("red"), "the main photo, not the other one")
+        self.import_products()
+        self.assertEqual(len(self.photo_downloads()), 1, "an unchanged photo is not downloaded again")
+        self.app.add_photo(seed.sku, png("blue"))
+        self.import_products()
+        self.assertEqual(base64.b64decode(template.image_1920), png("blue"))
+        self.assertEqual(len(self.photo_downloads()), 2)
+
+    def test_a_photo_that_is_no_image_is_logged_and_the_batch_imported(self):
+        broken, good = self.simple_seeds()[:2]
+        self.app.add_photo(broken.sku, b"<html>gone</html>")
+        self.app.add_photo(good.sku, png("red"))
+        self.import_products()
+        self.assertFalse(self.logs("product_import", state="error", reason="Product not imported"))
+        [log] = self.logs("product_import", reason="Image not imported")
+        self.assertEqual((log.external_ref, log.res_id), (broken.sku, self.template(broken.sku).id))
+        self.assertIn("not an image", log.message)
+        self.assertEqual(base64.b64decode(self.template(good.sku).image_1920), png("red"))
+        self.assertTrue(self.template(broken.sku), "the product is imported without its photo")
+
+    def test_webshop_category_is_imported_as_the_category(self):
+        first, second, third = self.simple_seeds()[:3]
+        self.app.update_product(first.sku, maincategory="Lighting")
+        self.app.update_product(second.sku, maincategory="Lighting")
+        self.app.add_category("Sale", [first.sku, second.sku])
+        self.app.add_category("Lighting", [first.sku])
+        self.import_products()
+        self.assertEqual(self.template(first.sku).categ_id.name, "Lighting", "the category named like maincategory")
+        self.assertEqual(self.template(second.sku).categ_id.name, "Sale", "else its first webshop category")
+        self.assertEqual(self.template(third.sku).categ_id.name, third.category, "else its maincategory")
+
+    def test_export_uploads_a_changed_image_and_puts_the_product_in_its_category(self):
+        self.app.add_category("Lamps")
+        Category = self.env["product.category"]
+        lamp, stool = self.env["product.template"].create([
+            {"name": "Desk lamp", "default_code": "DESK-LAMP", "list_price": 30.0, "type": "consu",
+             "categ_id": Category.create({"name": "Lamps"}).id, "image_1920": base64.b64encode(png("red"))},
+            {"name": "Pine stool", "default_code": "PINE-STOOL", "list_price": 50.0, "type": "consu",
+             "categ_id": Category.create({"name": "Stools"}).id}])
+        Exporter = self.env["shop.sync.product.exporter"]
+        self.assertEqual(Exporter._export(self.backend, lamp | stool), 2)
+        [photo] = self.app.photos_of("DESK-LAMP")
+        self.assertEqual((photo["content"], photo["file_type"], photo["is_mainphoto"]), (png("red"), "png", True))
+        self.assertEqual(self.app.categories_of("DESK-LAMP"), ["Lamps"])
+        self.assertEqual(self.app.products[int(self.env["shop.sync.binding"]._for_record(
+            self.backend, lamp).external_id)]["maincategory"], "Lamps", "maincategory is written as before")
+        self.assertEqual(self.app.categories_of("PINE-STOOL"), [])
+        [unknown] = self.logs("product_export", reason="Unknown category")
+        self.assertEqual(unknown.res_id, stool.id)
+        self.assertIn("no category 'Stools'", unknown.message)
+        # an update sends no unchanged image and does not put the product in its category twice
+        lamp.list_price = 35.0
+        self.assertEqual(Exporter._export(self.backend, lamp), 1, self.logs("product_export").mapped("message"))
+        self.assertEqual(len(self.app.photos_of("DESK-LAMP")), 1)
+        self.assertEqual(self.app.categories_of("DESK-LAMP"), ["Lamps"])
+        lamp.image_1920 = base64.b64encode(png("blue"))
+        Exporter._export(self.backend, lamp)
+        photos = self.app.photos_of("DESK-LAMP")
+        self.assertEqual([(p["content"], p["is_mainphoto"]) for p in photos],
+                         [(png("red"), False), (png("blue"), True)])
+        self.import_products()
+        self.assertEqual(base64.b64decode(lamp.image_1920), png("blue"))
+        self.assertEqual(len(self.photo_downloads()), 1, "read once to learn it is the image Odoo holds")
+        self.assertEqual(lamp.categ_id.name, "Lamps")
