@@ -164,6 +164,12 @@ class ShopSyncOrderImporter(models.AbstractModel):
             raise UserError(_("Totals differ: the shop says %(shop)s, Odoo computes %(odoo)s %(currency)s. %(cause)s",
                               shop=order.total, odoo=sale.amount_total, currency=currency.name,
                               cause=backend._tax_rounding_problem() or _("Check the tax mappings.")))
+        if order.tax_total is not None and currency.compare_amounts(sale.amount_tax, float(order.tax_total)):
+            # with prices including VAT the totals agree whatever the rate: only this catches a wrong one
+            raise UserError(_("VAT differs: the shop charged %(shop)s, Odoo computes %(odoo)s %(currency)s. %(cause)s",
+                              shop=order.tax_total, odoo=sale.amount_tax, currency=currency.name,
+                              cause=backend._tax_rounding_problem() or _(
+                                  "Check the tax mappings and the fiscal position of the buyer's country.")))
         if backend.confirm_orders:
             sale.action_confirm()
         sale._shop_sync_imported()
@@ -279,7 +285,7 @@ class ShopSyncOrderImporter(models.AbstractModel):
     def _book_shop_tax_total(self, backend, order, sale):
         """A shop that rounds its tax once per order (or per rate) differs from Odoo's rounding by a few cents:
         the largest taxed line takes the difference (Odoo's manual tax amounts), so the order's tax is the
-        shop's. A bigger difference is not rounding: it is left to the total check."""
+        shop's. A bigger difference is not rounding: the VAT check after it refuses the order."""
         currency = sale.currency_id
         if order.tax_total is None:
             return

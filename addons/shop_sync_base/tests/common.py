@@ -59,6 +59,7 @@ class MemoryShopAdapter(ShopAdapter):
             external_id=payload["id"], number=payload["number"], state=payload["state"],
             created_at=_datetime(payload["created_at"]), currency=payload.get("currency", "DKK"),
             total=Decimal(payload["total"]),
+            tax_total=None if payload.get("tax_total") is None else Decimal(payload["tax_total"]),
             customer=records.Customer(email=customer["email"], first_name=customer["name"],
                                       company=customer.get("company", ""), vat=customer.get("vat", "")),
             billing=address, shipping=payload.get("shipping") or address,

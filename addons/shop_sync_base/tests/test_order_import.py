@@ -98,6 +98,18 @@ class TestOrderImport(ShopSyncCase):
         self.assertIn("Totals differ", log.message)
         self.assertFalse(self.sale_for(1010))
 
+    def test_vat_differing_from_the_shops_is_an_error_even_when_the_totals_agree(self):
+        # prices include VAT: 200.00 is the total at any rate, so only the shop's tax tells a wrong one
+        log = self.import_order(order_payload(1012, tax_total="0.00"))
+        self.assertEqual(log.state, "error")
+        self.assertIn("VAT differs: the shop charged 0.00, Odoo computes 40.0 DKK", log.message)
+        self.assertFalse(self.sale_for(1012))
+
+    def test_vat_of_the_shop_to_the_cent_imports(self):
+        log = self.import_order(order_payload(1013, tax_total="40.00"))
+        self.assertEqual(log.state, "done", log.message)
+        self.assertEqual(self.sale_for(1013).amount_tax, 40.0)
+
     def test_inactive_currency_is_an_error(self):
         log = self.import_order(order_payload(1011, currency="ZWL"))
         self.assertEqual(log.state, "error")

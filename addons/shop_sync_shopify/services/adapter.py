@@ -15,7 +15,9 @@ Choices worth knowing:
 * Amounts are the buyer's: ``presentmentMoney`` in ``presentmentCurrencyCode``, VAT included when
   ``taxesIncluded``.  Product lines use ``discountedUnitPriceSet`` (line-level discounts included);
   the rest of ``totalDiscountsSet`` becomes discount lines, one per VAT rate, split by the
-  discount allocations, so Odoo's total equals ``totalPriceSet`` to the cent.
+  discount allocations, so Odoo's total equals ``totalPriceSet`` to the cent.  ``totalTaxSet`` is the
+  order's VAT (``Order.tax_total``), which the base holds Odoo's tax to; a line that is not
+  ``taxable``, or any line of a ``taxExempt`` order, is 0 % even when it lists a rate.
 * Refunds: ``Order.refunds`` is read (``ORDER_REFUNDS_QUERY``) only for an order with a
   ``totalRefundedSet``, so the order query keeps its cost.  A refund line's gross is its
   ``subtotalSet`` (plus ``totalTaxSet`` when prices exclude tax), a shipping refund's its
@@ -180,6 +182,7 @@ class ShopifyAdapter(ShopifyStockMixin, ShopifyProductExportMixin, ShopAdapter):
             external_id=node["id"], number=node["name"], state=state, created_at=_datetime(node["createdAt"]),
             updated_at=_datetime(node["updatedAt"]), currency=currency,
             total=_money(node["totalPriceSet"]),
+            tax_total=_money(node["totalTaxSet"]) if node.get("totalTaxSet") else None,
             customer=records.Customer(
                 email=node.get("email") or customer.get("email") or "",
                 first_name=customer.get("firstName") or _first_name(node.get("billingAddress")),

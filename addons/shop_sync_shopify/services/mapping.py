@@ -23,11 +23,12 @@ def _order_lines(node):
     allocated = {}  # VAT rate -> order-level discount allocated to lines of that rate
     allocated_tax = {}  # VAT rate -> the tax that discount took off those lines (taxed per line)
     included = bool(node["taxesIncluded"])
+    exempt = bool(node.get("taxExempt"))
     for item in node["lineItems"]["nodes"]:
         quantity = Decimal(item["quantity"])
         unit_price = _money(item["discountedUnitPriceSet"])
         in_price = (_money(item["originalUnitPriceSet"]) - unit_price) * quantity
-        rate = _rate(item["taxLines"])
+        rate = _rate(item["taxLines"]) if item.get("taxable", True) and not exempt else Decimal(0)
         line_level += in_price
         share = max(_allocated(item) - in_price, Decimal(0))
         allocated[rate] = allocated.get(rate, Decimal(0)) + share
@@ -38,7 +39,7 @@ def _order_lines(node):
             quantity=quantity, unit_price=unit_price, tax_rate=rate, sku=item.get("sku") or "",
             external_id=item["id"]))
     for item in node["shippingLines"]["nodes"]:
-        rate = _rate(item["taxLines"])
+        rate = Decimal(0) if exempt else _rate(item["taxLines"])
         allocated[rate] = allocated.get(rate, Decimal(0)) + _allocated(item)
         allocated_tax[rate] = allocated_tax.get(rate, Decimal(0)) + _reduced_tax(
             _money(item["originalPriceSet"]), _allocated(item), rate, included)
@@ -149,7 +150,9 @@ def _allocated(item):
 
 
 def _rate(tax_lines):
-    """The VAT rate in percent of a line; no tax line means no VAT was charged (0)."""
+    """The VAT rate in percent of a line; no tax line means no VAT was charged (0).  A line that is
+    not ``taxable`` (or an order that is ``taxExempt``) may still list its rate with a 0.00 amount:
+    the callers give it 0 %, since no VAT was charged on it."""
     return sum((Decimal(str(line["ratePercentage"])) for line in tax_lines or []), Decimal(0)).normalize()
 
 

@@ -30,7 +30,7 @@ fragment AddressFields on MailingAddress {
 
 _LINE_ITEM = f"""
 fragment LineItemFields on LineItem {{
-  id name sku quantity
+  id name sku quantity taxable
   variant {{ id }}
   originalUnitPriceSet {{ {_MONEY} }}
   discountedUnitPriceSet {{ {_MONEY} }}
@@ -42,7 +42,7 @@ fragment LineItemFields on LineItem {{
 _ORDER = f"""
 fragment OrderFields on Order {{
   id name createdAt updatedAt processedAt cancelledAt displayFinancialStatus
-  email phone note taxesIncluded presentmentCurrencyCode paymentGatewayNames discountCodes
+  email phone note taxesIncluded taxExempt presentmentCurrencyCode paymentGatewayNames discountCodes
   customAttributes {{ key value }}
   customer {{ email firstName lastName phone defaultAddress {{ company }} }}
   billingAddress {{ ...AddressFields }}
@@ -50,6 +50,7 @@ fragment OrderFields on Order {{
   totalPriceSet {{ {_MONEY} }}
   totalDiscountsSet {{ {_MONEY} }}
   totalRefundedSet {{ {_MONEY} }}
+  totalTaxSet {{ {_MONEY} }}
   lineItems(first: {ORDER_LINES_PAGE_SIZE}) {{
     nodes {{ ...LineItemFields }}
     pageInfo {{ hasNextPage endCursor }}

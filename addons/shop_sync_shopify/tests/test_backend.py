@@ -97,6 +97,21 @@ class TestOrderPoll(ShopifyCase):
         self.assertEqual(len(sale.order_line), len(seed.lines) + 3)
 
     @freeze_time(START)
+    def test_line_not_taxable_is_untaxed_although_it_lists_its_rate(self):
+        # the line lists its rate with a 0.00 amount: counting it as taxed would book VAT the buyer never paid
+        seed = self.seed_order(lambda order: order.state in ALLOWED and not order.refunds and len(order.lines) > 1)
+        shop_order = next(order for order in self.sim.state.orders.values() if order["name"] == f"#{seed.number}")
+        untaxed = shop_order["line_items"][0]
+        untaxed["taxable"] = False
+        self.backend._poll_orders()
+        sale = self.sale_for(f"#{seed.number}")
+        self.assertTrue(sale, self.logs("order_import", external_ref=f"#{seed.number}").message)
+        self.assertEqual(f"{sale.amount_tax:.2f}", f"{order_totals(shop_order)['tax']:.2f}")
+        self.assertFalse(sale.currency_id.compare_amounts(sale.amount_total, float(seed.total)))
+        line = sale.order_line.filtered(lambda line: line.product_id.default_code == untaxed["sku"])
+        self.assertFalse(line.tax_ids.filtered("amount"), "no VAT on the line the shop did not tax")
+
+    @freeze_time(START)
     def test_private_buyer_in_foreign_currency(self):
         seed = self.seed_order(lambda order: order.state in ALLOWED and not order.customer.company
                                and order.currency != "DKK")

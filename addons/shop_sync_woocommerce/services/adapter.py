@@ -170,6 +170,7 @@ class WooCommerceAdapter(WooCommerceStockMixin, WooCommerceProductExportMixin, S
             state=payload.get("status") or "", created_at=_gmt(payload, "date_created"),
             updated_at=_gmt(payload, "date_modified"), currency=payload.get("currency") or "",
             total=_amount(payload.get("total")),
+            tax_total=_amount(payload["total_tax"]) if payload.get("total_tax") is not None else None,
             customer=records.Customer(
                 email=(billing.get("email") or "").strip(), first_name=billing.get("first_name") or "",
                 last_name=billing.get("last_name") or "", company=(billing.get("company") or "").strip(),
