@@ -71,6 +71,8 @@ SHOP_FLOWS = (
          model="shop.sync.event", button=("shop.sync.event", "action_replay"), retry=False),
     Flow("product_events", "_process_products", "product_import", "inbound", _lt("Process products"),
          model="shop.sync.event", button=("shop.sync.event", "action_replay"), retry=False),
+    Flow("webhook_check", "_check_and_repair_webhooks", "webhook", "inbound", _lt("Check webhooks"),
+         retry=False),
 )
 
 

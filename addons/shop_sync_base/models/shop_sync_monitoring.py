@@ -115,19 +115,23 @@ class ShopSyncBackend(models.Model):
     # -- webhook health -------------------------------------------------------------------------
     @api.model
     def _cron_check_webhooks(self):
-        """Scheduled action (daily): check the webhooks of every active shop backend and, where the
-        backend allows it, register the missing or disabled topics again."""
+        """Scheduled action (daily): queue the webhook check of every active shop backend (flow
+        ``webhook_check``), one job each, so that a backend written by a running job meanwhile (a
+        serialization failure) is retried by queue_job on its own instead of failing the whole run."""
         for backend in self.sudo().search([("role", "=", "shop"), ("kind", "!=", "none")]):
-            try:
-                with self.env.cr.savepoint():
-                    backend._as_job_user()._check_and_repair_webhooks()
-            except UserError as exc:  # e.g. the connector of the backend is not configured
-                self.env["shop.sync.log"]._record(backend, "webhook", "error", reason=_("Webhook check failed"),
-                                                   message=str(exc))
+            backend._shop_sync_enqueue("webhook_check")
 
     def _check_and_repair_webhooks(self):
+        """Job of flow ``webhook_check``: check the webhooks and, where the backend allows it,
+        register the missing or disabled topics again."""
         self.ensure_one()
-        self.action_check_webhooks()
+        try:
+            with self.env.cr.savepoint():
+                self.action_check_webhooks()
+        except UserError as exc:  # e.g. the connector of the backend is not configured
+            self.env["shop.sync.log"]._record(self, "webhook", "error", reason=_("Webhook check failed"),
+                                               message=str(exc))
+            return
         if not self.webhook_auto_repair or self.webhook_state not in REPAIRABLE:
             return
         broken = ", ".join(f"{topic} ({status})" for topic, status, _detail in self.webhook_health if status != "ok")

@@ -15,7 +15,8 @@ from .common import ShopSyncCase, deliver, order_payload
 from .test_products_and_stock import product_payload
 
 # flows no button queues by hand, and what queues them
-WITHOUT_BUTTON = {"accounting_cancel": "the shop's cancellation, through the order import"}
+WITHOUT_BUTTON = {"accounting_cancel": "the shop's cancellation, through the order import",
+                  "webhook_check": "the daily check (the form's Check webhooks button runs it at once)"}
 
 
 @tagged("post_install", "-at_install", "shop_sync")

@@ -1,7 +1,9 @@
 from unittest.mock import patch
 
-
+from odoo.exceptions import UserError
 from odoo.tests import tagged
+
+from odoo.addons.queue_job.tests.common import trap_jobs
 
 from .common import WooCommerceCase
 
@@ -56,6 +58,25 @@ class TestWooCommerceWebhookHealth(WooCommerceCase):
         self.assertEqual(len(self.shop.registered_webhooks), 4, "the disabled one is re-enabled, not duplicated")
         repaired = self.logs("webhook", reason="Webhooks repaired")
         self.assertIn("order.created (disabled), order.updated (missing)", repaired.message)
+
+    def test_daily_check_is_one_queued_job_per_backend(self):
+        # a job each: a backend row written meanwhile by a running poll fails (and is retried) alone
+        with trap_jobs() as trap:
+            for _day in range(2):
+                self.env["shop.sync.backend"].with_context(queue_job__no_delay=False)._cron_check_webhooks()
+            calls = [call for call in trap.calls if call.method.__self__ == self.backend]
+            self.assertEqual({(call.method.__name__, call.properties["identity_key"], call.properties["channel"])
+                              for call in calls},
+                             {("_check_and_repair_webhooks", f"webhook_check:{self.backend.id}",
+                               "root.shop_sync.monitoring")})
+            self.assertFalse(self.backend.webhook_checked_at, "checked by the job, not by the cron")
+
+    def test_daily_check_of_an_unconfigured_connector_is_an_error_log(self):
+        unconfigured = UserError("No connector is installed for this backend.")
+        with patch.object(type(self.backend), "_get_adapter", side_effect=unconfigured):
+            self.backend._check_and_repair_webhooks()
+        log = self.logs("webhook", state="error")
+        self.assertEqual((log.reason, log.message), ("Webhook check failed", str(unconfigured)))
 
     def test_daily_check_only_reports_without_repair(self):
         self.backend.action_register_webhooks()
