@@ -6,3 +6,4 @@ from . import test_credit_notes
 from . import test_stock_and_products
 from . import test_oauth_return
 from . import test_dry_run
+from . import test_exactly_once
