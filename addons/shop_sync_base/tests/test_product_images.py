@@ -174,6 +174,17 @@ class TestProductImageImport(ShopSyncCase):
         for sku in by_ref:
             self.assertFalse(self.template(sku).image_1920)
 
+    def test_only_the_configured_shop_host_is_exempt(self):
+        """The simulators' 127.0.0.1 is allowed because it is the backend's shop host, not because it
+        is local: with another shop address the same image is refused."""
+        self.backend.api_url = "https://shop.example"
+        self.import_batch(product_payload("p1", "OTHER-SHOP", self.url("/red.png")))
+        self.assertEqual(self.host.hits, [])
+        log = self.env["shop.sync.log"].search([
+            ("backend_id", "=", self.backend.id), ("external_ref", "=", "OTHER-SHOP"),
+            ("reason", "=", "Image not imported")])
+        self.assertIn("127.0.0.1 is a loopback address", log.message)
+
     def test_a_name_resolving_elsewhere_when_connecting_is_refused(self):
         """DNS rebinding: the name is public when checked, the connection reaches 127.0.0.1."""
         real_getaddrinfo = socket.getaddrinfo
