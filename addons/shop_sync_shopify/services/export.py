@@ -152,15 +152,27 @@ class ShopifyProductExportMixin:
 
     def _replace_main_image(self, product_id, image):
         """Add ``image`` to the product's media and move it first (the featured one); the image it
-        replaces stays in the product's media.  Not repeated after an uncertain answer: a second
-        copy of the image is worse than a retry of the next export."""
-        added = self._mutate(queries.PRODUCT_ADD_MEDIA, "productUpdate",
-                             {"product": {"id": product_id}, "media": [_media_input(image)]})["product"]
-        media_id = added["media"]["nodes"][-1]["id"]
+        replaces stays in the product's media.  An uncertain answer is looked up: a last media other
+        than the one before the request is this image, so no second copy is sent."""
+        before = self._last_media_id(product_id)
+
+        def find():
+            last = self._last_media_id(product_id)
+            return last if last != before else None
+
+        media_id = create_once(lambda: self._mutate(
+            queries.PRODUCT_ADD_MEDIA, "productUpdate", {"product": {"id": product_id}, "media": [_media_input(image)]}
+        )["product"]["media"]["nodes"][-1]["id"], find)
         result = self.client.execute(queries.PRODUCT_REORDER_MEDIA, {
             "id": product_id, "moves": [{"id": media_id, "newPosition": "0"}]})["productReorderMedia"]
         if result.get("mediaUserErrors"):
             raise RemoteError("; ".join(_user_error(error) for error in result["mediaUserErrors"]), status=200)
+
+    def _last_media_id(self, product_id):
+        """The gid of the product's last media (the newest), None when it has none."""
+        nodes = ((self.client.execute(queries.PRODUCT_LAST_MEDIA_QUERY, {"id": product_id})["product"] or {})
+                 .get("media") or {}).get("nodes") or []
+        return nodes[-1]["id"] if nodes else None
 
     def _variant_input(self, variant, create=False, backorders=None):
         """``ProductVariantsBulkInput`` of a variant; ``backorders``: the product's "sell when out of

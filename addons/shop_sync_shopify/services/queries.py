@@ -266,6 +266,13 @@ mutation ProductAddMedia($product: ProductUpdateInput!, $media: [CreateMediaInpu
 }
 """
 
+# the id of a product's last media: what an uncertain PRODUCT_ADD_MEDIA is looked up by
+PRODUCT_LAST_MEDIA_QUERY = """
+query ProductLastMedia($id: ID!) {
+  product(id: $id) { media(last: 1) { nodes { id } } }
+}
+"""
+
 PRODUCT_REORDER_MEDIA = """
 mutation ProductReorderMedia($id: ID!, $moves: [MoveInput!]!) {
   productReorderMedia(id: $id, moves: $moves) {

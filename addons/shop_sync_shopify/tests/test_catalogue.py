@@ -8,6 +8,8 @@ from PIL import Image as PilImage
 
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.shop_sync_base.tests.common import AFTER_WRITE_FAULTS
+
 from .common import ShopifyCase
 
 
@@ -73,6 +75,28 @@ class TestShopifyImageExport(ShopifyCatalogueMixin, ShopifyCase, HttpCase):
         self.assertEqual(len(media), 2)
         self.assertEqual(files[media[0]["url"].replace(self.server.url, "").split("?")[0]][0], png("blue"),
                          "the new image is the featured one")
+
+
+    def test_new_image_is_added_once_when_the_answer_is_lost(self):
+        template = self.env["product.template"].create({
+            "name": "Glazed bowl", "default_code": "GLAZED-BOWL", "list_price": 40.0, "type": "consu",
+            "image_1920": base64.b64encode(png("red"))})
+        Exporter = self.env["shop.sync.product.exporter"]
+        Exporter._export(self.backend, template)
+        for colour, fault in zip(("blue", "green"), AFTER_WRITE_FAULTS, strict=True):
+            with self.subTest(fault=fault["kind"]):
+                count = len(self.media_of("GLAZED-BOWL"))
+                template.image_1920 = base64.b64encode(png(colour))
+                self.sim.faults.add(**fault, contains="ProductAddMedia")
+                self.assertEqual(Exporter._export(self.backend, template), 1,
+                                 self.logs("product_export").mapped("message"))
+                self.assertFalse(self.sim.faults.faults, "the fault was applied")
+                media = self.media_of("GLAZED-BOWL")
+                self.assertEqual(len(media), count + 1, "looked up, not sent again")
+                files = self.sim.state.media_store.files
+                self.assertEqual(files[media[0]["url"].replace(self.server.url, "").split("?")[0]][0], png(colour))
+                Exporter._export(self.backend, template)
+                self.assertEqual(len(self.media_of("GLAZED-BOWL")), count + 1, "bound: not sent by the next export")
 
 
 @tagged("post_install", "-at_install", "shop_sync")
