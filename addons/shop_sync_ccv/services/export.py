@@ -64,11 +64,18 @@ class CcvProductExportMixin:
 
     def _upload_photo(self, product_id, image):
         """Upload ``image`` as the product's main photo (CCV: base64 ``source`` without metadata and
-        the photo's extension as ``file_type``); the shop's other photos stay.  Not repeated after
-        an uncertain answer: a second copy of the photo is worse than a retry by the next export."""
-        self.client.post(f"/products/{int(product_id)}/productphotos", {
+        the photo's extension as ``file_type``); the shop's other photos stay.  An uncertain answer
+        is looked up: a photo the product did not have before the request is this one, so no second
+        copy is uploaded."""
+        path = f"/products/{int(product_id)}/productphotos"
+        before = self._photo_ids(path)
+        create_once(lambda: self.client.post(path, {
             "file_type": image.filename.rsplit(".", 1)[-1].lower(), "alttext": image.filename,
-            "source": base64.b64encode(image.content).decode(), "is_mainphoto": True})
+            "source": base64.b64encode(image.content).decode(), "is_mainphoto": True}),
+            lambda: (self._photo_ids(path) - before) or None)
+
+    def _photo_ids(self, path):
+        return {photo["id"] for photo in self.client.collection(path)}
 
     def _product_numbered(self, sku):
         """Id of the shop's product with ``productnumber`` ``sku``, or None."""

@@ -9,6 +9,8 @@ from PIL import Image as PilImage
 
 from odoo.tests import tagged
 
+from odoo.addons.shop_sync_base.tests.common import AFTER_WRITE_FAULTS
+
 from .common import CcvCase
 
 
@@ -101,3 +103,23 @@ class TestCcvCatalogue(CcvCase):
         self.assertEqual(base64.b64decode(lamp.image_1920), png("blue"))
         self.assertEqual(len(self.photo_downloads()), 1, "read once to learn it is the image Odoo holds")
         self.assertEqual(lamp.categ_id.name, "Lamps")
+
+    def test_a_changed_image_is_uploaded_once_when_the_answer_is_lost(self):
+        lamp = self.env["product.template"].create({
+            "name": "Floor lamp", "default_code": "FLOOR-LAMP", "list_price": 30.0, "type": "consu",
+            "image_1920": base64.b64encode(png("red"))})
+        Exporter = self.env["shop.sync.product.exporter"]
+        Exporter._export(self.backend, lamp)
+        for colour, fault in zip(("blue", "green"), AFTER_WRITE_FAULTS, strict=True):
+            with self.subTest(fault=fault["kind"]):
+                count = len(self.app.photos_of("FLOOR-LAMP"))
+                lamp.image_1920 = base64.b64encode(png(colour))
+                self.app.faults.add(**fault, path="/api/rest/v1/products/", method="POST")
+                self.assertEqual(Exporter._export(self.backend, lamp), 1,
+                                 self.logs("product_export").mapped("message"))
+                self.assertFalse(self.app.faults.faults, "the fault was applied")
+                photos = self.app.photos_of("FLOOR-LAMP")
+                self.assertEqual(len(photos), count + 1, "looked up, not uploaded again")
+                self.assertEqual(photos[-1]["content"], png(colour))
+                Exporter._export(self.backend, lamp)
+                self.assertEqual(len(self.app.photos_of("FLOOR-LAMP")), count + 1)
