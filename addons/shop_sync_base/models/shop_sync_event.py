@@ -135,8 +135,13 @@ class ShopSyncEvent(models.Model):
         adapters = {}
         products = events.filtered(lambda event: event.object == "product")
         logs = products._import_products(adapters) if len(products) > 1 else {}
+        orders = events.filtered(lambda event: event.object == "order")
+        batches = {backend: self.env[PROCESSORS["order"]]._prepare_batch(
+            backend, orders.filtered(lambda event, backend=backend: event.backend_id == backend).mapped("external_id"))
+            for backend in orders.backend_id} if len(orders) > 1 else {}
         for event in events:
-            log = logs.get(event) or event._process_one(adapters)
+            batch = batches.get(event.backend_id) if event.object == "order" else None
+            log = logs.get(event) or event._process_one(adapters, batch)
             event.write({"state": log.state, "message": log.reason or log.message,
                          "processed_at": fields.Datetime.now()})
         return True
@@ -172,16 +177,20 @@ class ShopSyncEvent(models.Model):
             adapters[backend] = backend._get_adapter()
         return adapters[backend]
 
-    def _process_one(self, adapters=None):
+    def _process_one(self, adapters=None, batch=None):
         record, log = self._parse(adapters)
-        return log or self._import_record(record)
+        return log or self._import_record(record, batch)
 
-    def _import_record(self, record):
+    def _import_record(self, record, batch=None):
         """The pipeline's import of this event's record, in a savepoint: an unexpected failure is this
-        event's error log, and never undoes the other events of its batch."""
+        event's error log, and never undoes the other events of its batch (``batch``: the order
+        importer's ``OrderBatch`` of this event's batch)."""
+        importer = self.env[PROCESSORS[self.object]]
+        if batch:
+            importer = importer.with_context(shop_sync_order_batch=batch)
         try:
             with self.env.cr.savepoint():
-                return self.env[PROCESSORS[self.object]]._import(self.backend_id, record, event=self)
+                return importer._import(self.backend_id, record, event=self)
         except (RetryableJobError, *PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
             raise  # not the event's fault: the whole job is retried later
         except Exception as exc:  # noqa: BLE001 - one bad event must not stop the batch; the log says why

@@ -28,12 +28,37 @@ class ShopSyncOrderImporter(models.AbstractModel):
     _description = "Shop Sync Order Import Pipeline"
 
     @api.model
+    def _prepare_batch(self, backend, external_ids):
+        """Lock the orders of a batch (the order ids of one backend's inbox events, see
+        ``shop.sync.event._process``) at once and look up their bindings in one search: the
+        ``OrderBatch`` ``_import`` then takes them from.  An id that occurs twice in the batch is
+        looked up again by ``_import`` (an earlier event of the batch may bind it)."""
+        ids = [str(external_id) for external_id in external_ids if external_id]
+        once = {external_id for external_id in ids if ids.count(external_id) == 1}
+        Binding = self.env["shop.sync.binding"]
+        if ids:
+            Binding._lock(backend, "sale.order", *ids)
+        bindings = dict.fromkeys(once, Binding)
+        if once:
+            for binding in Binding.search([("backend_id", "=", backend.id), ("model", "=", "sale.order"),
+                                           ("external_id", "in", list(once))]):
+                bindings[binding.external_id] = binding
+        return OrderBatch(backend.id, bindings)
+
+    @api.model
     def _import(self, backend, order, event=None):
+        """Import one order; one of a batch of inbox events finds its ``OrderBatch`` (``_prepare_batch``)
+        in the context (``shop_sync_order_batch``)."""
         Log = self.env["shop.sync.log"]
         Binding = self.env["shop.sync.binding"]
         common = {"ref": order.number, "external_id": order.external_id, "event": event}
-        Binding._lock(backend, "sale.order", order.external_id)
-        binding = Binding._find(backend, "sale.order", order.external_id)
+        batch = self.env.context.get("shop_sync_order_batch")
+        batch = batch if batch and batch.backend_id == backend.id else None
+        if batch and str(order.external_id) in batch.bindings:  # locked and looked up with its batch
+            binding = batch.bindings[str(order.external_id)]
+        else:
+            Binding._lock(backend, "sale.order", order.external_id)
+            binding = Binding._find(backend, "sale.order", order.external_id)
         Refunds = self.env["shop.sync.refund.importer"]
         if binding:
             log = self._already_imported(backend, binding, order, common)
@@ -47,7 +72,7 @@ class ShopSyncOrderImporter(models.AbstractModel):
             return log
         try:
             with self.env.cr.savepoint():
-                sale = self._create_sale_order(backend, order)
+                sale = self._create_sale_order(backend, order, batch)
                 Binding._bind_new(backend, [(sale, order.external_id, order.number, order.updated_at)])
         except pg_errors.UniqueViolation:
             return Log._record(backend, "order_import", "skipped", reason=_("Order already imported"),
@@ -124,7 +149,7 @@ class ShopSyncOrderImporter(models.AbstractModel):
 
     # -- building the sale order ----------------------------------------------------------------
     @api.model
-    def _create_sale_order(self, backend, order):
+    def _create_sale_order(self, backend, order, batch=None):
         company = backend.company_id
         currency = self.env["res.currency"].browse(self._currency_id((order.currency or "").upper()))
         if not currency.active:
@@ -145,7 +170,7 @@ class ShopSyncOrderImporter(models.AbstractModel):
             "origin": f"{backend.name}: {order.number}",
             "date_order": order.created_at.astimezone(UTC).replace(tzinfo=None),
             "shop_accounting_date": self._accounting_date(backend, order),
-            "pricelist_id": self._pricelist(company, currency).id,
+            "pricelist_id": self._pricelist(company, currency, batch).id,
             "shop_sync_backend_id": backend.id,
             "shop_order_number": order.number,
             "shop_order_state": order.state,
@@ -226,10 +251,17 @@ class ShopSyncOrderImporter(models.AbstractModel):
         return moment.astimezone(zone).date()
 
     @api.model
-    def _pricelist(self, company, currency):
+    def _pricelist(self, company, currency, batch=None):
+        """The pricelist of the order's currency (looked up once per ``batch``; one created here is
+        not remembered: the order's savepoint may still undo it)."""
+        key = (company.id, currency.id)
+        if batch and key in batch.pricelists:
+            return batch.pricelists[key]
         Pricelist = self.env["product.pricelist"]
         pricelist = Pricelist.search([("currency_id", "=", currency.id), ("company_id", "in", (False, company.id))],
                                      order="company_id, sequence, id", limit=1)
+        if pricelist and batch:
+            batch.pricelists[key] = pricelist
         return pricelist or Pricelist.create({"name": _("Shop orders (%s)", currency.name),
                                               "currency_id": currency.id, "company_id": company.id})
 
@@ -431,6 +463,16 @@ class ShopSyncOrderImporter(models.AbstractModel):
                 return None
             result |= twin
         return result
+
+
+class OrderBatch:
+    """What the orders of one batch of inbox events share: their bindings, looked up (and their
+    ids locked) together before the first is imported, and the pricelists found."""
+
+    def __init__(self, backend_id, bindings):
+        self.backend_id = backend_id
+        self.bindings = bindings  # {external id: binding, empty when the order is new}
+        self.pricelists = {}  # {(company id, currency id): pricelist}
 
 
 def _distribution(tax):

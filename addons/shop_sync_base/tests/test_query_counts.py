@@ -1,12 +1,16 @@
 """SQL queries per order and per product: deterministic where times are not (bench/ measures the times)."""
 
+import re
+from contextlib import contextmanager
 from decimal import Decimal
+from unittest.mock import patch
 
+from odoo.sql_db import Cursor
 from odoo.tests import tagged
 
 from odoo.addons.shop_sync_base.models.shop_sync_event import PRODUCT_BATCH
 from odoo.addons.shop_sync_base.services import records
-from odoo.addons.shop_sync_base.tests.common import ShopSyncCase
+from odoo.addons.shop_sync_base.tests.common import ShopSyncCase, order_payload
 
 VARIANTS = 3
 QUERIES_PER_PRODUCT = 10  # issue 14: a product import costs at most this many queries, in the jobs' batches
@@ -51,3 +55,57 @@ class TestQueryCounts(ShopSyncCase):
         self.assertEqual([(log.state, log.message) for log in logs], [("done", "Updated.")] * PRODUCT_BATCH)
         self.assertEqual(self.env["product.template"].browse(logs[0].res_id).list_price, 249)
         self.assertLessEqual(queries, QUERIES_PER_PRODUCT * PRODUCT_BATCH)
+
+
+@contextmanager
+def statements(*patterns):
+    """Counts of the SQL statements matching each regular expression of ``patterns`` sent meanwhile."""
+    counts = dict.fromkeys(patterns, 0)
+    execute = Cursor.execute
+
+    def counting(cursor, query, params=None, log_exceptions=True):
+        for pattern in patterns:
+            counts[pattern] += bool(re.search(pattern, str(query)))
+        return execute(cursor, query, params, log_exceptions)
+
+    with patch.object(Cursor, "execute", counting):
+        yield counts
+
+
+@tagged("post_install", "-at_install", "shop_sync")
+class TestOrderBatchQueries(ShopSyncCase):
+    """The orders of one job's batch of inbox events are locked, their bindings and their pricelist
+    looked up once for the batch, not once per order (issue 14: order pipeline within 1.15 x the ORM)."""
+
+    LOCK, BINDINGS, PRICELIST = r"pg_advisory_xact_lock", r'FROM "shop_sync_binding"', r'FROM "product_pricelist"'
+
+    def _events(self, numbers, **payload):
+        return self.env["shop.sync.event"].concat(*(self.env["shop.sync.event"]._store(
+            self.backend, "webhook", "order", order_payload(number, **payload), external_id=f"o{number}",
+            external_ref=str(number)) for number in numbers))
+
+    def test_a_batch_of_orders_is_locked_and_looked_up_once(self):
+        self.import_order(order_payload(400))  # the shop's pricelist exists from now on
+        events = self._events(range(401, 411))
+        with statements(self.LOCK, self.BINDINGS, self.PRICELIST) as counts:
+            events._process()
+        self.assertEqual(events.mapped("state"), ["done"] * 10, events.mapped("message"))
+        self.assertEqual(len(self.env["sale.order"].search([("shop_order_number", "in", events.mapped(
+            "external_ref"))])), 10)
+        self.assertEqual(counts, {self.LOCK: 1, self.BINDINGS: 1, self.PRICELIST: 1})
+
+    def test_an_order_twice_in_a_batch_is_imported_once(self):
+        events = self._events([421, 422]) | self._events([421], state="cancelled")  # created, then updated
+        events._process()
+        self.assertEqual(events.mapped("state"), ["done", "done", "skipped"], events.mapped("message"))
+        self.assertEqual(len(self.sale_for(421)), 1)
+        self.assertEqual(self.sale_for(421).shop_order_state, "cancelled", "the update followed the import")
+
+    def test_a_known_order_in_a_batch_follows_its_shop_state(self):
+        self.import_order(order_payload(431))
+        events = self._events([431], state="cancelled") | self._events([432])
+        events._process()
+        self.assertEqual(events.mapped("state"), ["skipped", "done"], events.mapped("message"))
+        self.assertIn("changed from paid to cancelled", events[0].log_ids.message)
+        self.assertEqual(self.sale_for(431).shop_order_state, "cancelled")
+        self.assertEqual(len(self.sale_for(432)), 1)
