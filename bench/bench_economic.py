@@ -48,6 +48,8 @@ GOVERNOR_BURST = 2
 BENCH_PREFIX = "Bench "
 ACTIVE_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
 BUYERS = 200
+THROUGHPUT_BEFORE = 4.6  # invoices/s, 1,000 drafts at 25 requests/s before the governor (README of 2026-11-23)
+STEADY_REQUESTS_PER_INVOICE = 2.5
 
 
 def prepare(url):
@@ -155,7 +157,14 @@ def invoice(accounting, sales):
     return seconds, jobs, waiting
 
 
-def report(label, sim, sales, seconds, jobs, waiting):
+GOALS = {  # issue 14: throughput of the last measurement before the rate governor; requests per invoice
+    "cold": f"goal: 0 answered 429, >= {THROUGHPUT_BEFORE} invoices/s",
+    "steady": f"goal: 0 answered 429, <= {STEADY_REQUESTS_PER_INVOICE} requests per invoice, "
+              f">= {THROUGHPUT_BEFORE} invoices/s",
+}
+
+
+def report(label, goal, sim, sales, seconds, jobs, waiting):
     drafts = len(sales.filtered("economic_draft_number"))
     requests = len(sim.journal)
     throttled = sum(1 for _method, _path, status in sim.journal if status == 429)
@@ -163,7 +172,7 @@ def report(label, sim, sales, seconds, jobs, waiting):
     print(f"e-conomic {label}: {drafts}/{len(sales)} draft invoices in {seconds:.1f} s "
           f"({drafts / seconds:.1f} invoices/s); {requests} requests ({requests / max(drafts, 1):.2f} per invoice, "
           f"{requests / seconds:.1f}/s), {throttled} answered 429; {states.get('error', 0)} in error, "
-          f"{len(waiting)} left to the scheduled pass, {jobs.get('failed', 0)} failed jobs")
+          f"{len(waiting)} left to the scheduled pass, {jobs.get('failed', 0)} failed jobs ({GOALS[goal]})")
 
 
 def main():
@@ -181,11 +190,11 @@ def main():
         accounting.economic_invoice_orders = True
         seconds, jobs, waiting = invoice(accounting, sales)
         journal = list(sim.journal)
-        report("cold (new buyers and products)", sim, sales, seconds, jobs, waiting)
+        report("cold (new buyers and products)", "cold", sim, sales, seconds, jobs, waiting)
         if steady_sales:
             sim.journal.clear()
             steady = invoice(accounting, steady_sales)
-            report("steady state (known buyers and products)", sim, steady_sales, *steady)
+            report("steady state (known buyers and products)", "steady", sim, steady_sales, *steady)
             journal += sim.journal
         all_sales = sales | steady_sales
         references = Counter(draft["references"]["other"] for draft in sim.drafts.values())

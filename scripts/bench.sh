@@ -25,8 +25,16 @@ prepare_db() {
         echo "bench: ERROR: installing $modules in $db failed (log: $log)" >&2; exit 1
     fi
 }
+# every figure is also kept in RESULTS; the lines naming a goal are printed again together at the end
+RESULTS=.state/bench-results.log
+mkdir -p .state && : > "$RESULTS"
+goals() {
+    echo "goals (issue 14) of this run:"
+    grep -h -e "^machine:" -e "goal" "$RESULTS" | sed 's/^/  /'
+    echo "  load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
 echo "machine:$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(python3 --version 2>&1), $(uname -m)," \
-     "load $(cut -d' ' -f1-3 /proc/loadavg)"
+     "load $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$RESULTS"
 # the repository root on the path: bench scripts import the simulators
 shell() {
     PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" \
@@ -34,9 +42,9 @@ shell() {
 }
 if [ "${BENCH_PIPELINE:-1}" != 0 ]; then
     prepare_db "$DB" "shop_sync_base,$LOCALISATION_MODULES"
-    shell -d "$DB" < bench/bench_pipeline.py
+    shell -d "$DB" < bench/bench_pipeline.py | tee -a "$RESULTS"
 fi
-[ "${BENCH_LIVE:-1}" = 0 ] && exit 0
+[ "${BENCH_LIVE:-1}" = 0 ] && { goals; exit 0; }
 
 # -- against a running server: Odoo with its HTTP workers and queue_job runner, on free ports --
 prepare_db "$LIVE_DB" "shop_sync_woocommerce,shop_sync_economic,$LOCALISATION_MODULES"
@@ -77,5 +85,6 @@ done
 healthy || { echo "bench: no answer from $BENCH_ODOO_URL, see $SERVER_LOG" >&2; exit 1; }
 echo "live: Odoo $BENCH_ODOO_URL on $LIVE_DB, $(awk -F' *= *' '/^workers/ {print $2}' odoo.conf) HTTP workers," \
      "queue_job $(awk -F' *= *' '/^channels/ {print $2}' odoo.conf); server log $SERVER_LOG"
-shell -d "$LIVE_DB" < bench/bench_latency.py
-shell -d "$LIVE_DB" < bench/bench_economic.py
+shell -d "$LIVE_DB" < bench/bench_latency.py | tee -a "$RESULTS"
+shell -d "$LIVE_DB" < bench/bench_economic.py | tee -a "$RESULTS"
+goals
