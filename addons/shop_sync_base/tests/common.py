@@ -1,12 +1,15 @@
 """Test helpers: an in-memory shop adapter and a case with a configured backend."""
 
 import dataclasses
+import re
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from unittest.mock import patch
 
 from odoo import Command
 from odoo.exceptions import AccessError
+from odoo.sql_db import Cursor
 from odoo.tests import TransactionCase
 
 from odoo.addons.shop_sync_base.services import records
@@ -163,6 +166,21 @@ def assert_destination_tax(case, line, rate):
     destination: domestic, OSS, EU reverse charge or export)."""
     case.assertEqual(line.tax_ids.mapped("amount"), [float(rate)], line.name)
     case.assertIn(line.order_id.fiscal_position_id, line.tax_ids.fiscal_position_ids, line.name)
+
+
+@contextmanager
+def statements(*patterns):
+    """Counts of the SQL statements matching each regular expression of ``patterns`` sent meanwhile."""
+    counts = dict.fromkeys(patterns, 0)
+    execute = Cursor.execute
+
+    def counting(cursor, query, params=None, log_exceptions=True):
+        for pattern in patterns:
+            counts[pattern] += bool(re.search(pattern, str(query)))
+        return execute(cursor, query, params, log_exceptions)
+
+    with patch.object(Cursor, "execute", counting):
+        yield counts
 
 
 def _datetime(value):

@@ -1,16 +1,12 @@
 """SQL queries per order and per product: deterministic where times are not (bench/ measures the times)."""
 
-import re
-from contextlib import contextmanager
 from decimal import Decimal
-from unittest.mock import patch
 
-from odoo.sql_db import Cursor
 from odoo.tests import tagged
 
 from odoo.addons.shop_sync_base.models.shop_sync_event import PRODUCT_BATCH
 from odoo.addons.shop_sync_base.services import records
-from odoo.addons.shop_sync_base.tests.common import ShopSyncCase, order_payload
+from odoo.addons.shop_sync_base.tests.common import ShopSyncCase, order_payload, statements
 
 VARIANTS = 3
 QUERIES_PER_PRODUCT = 10  # issue 14: a product import costs at most this many queries, in the jobs' batches
@@ -55,21 +51,6 @@ class TestQueryCounts(ShopSyncCase):
         self.assertEqual([(log.state, log.message) for log in logs], [("done", "Updated.")] * PRODUCT_BATCH)
         self.assertEqual(self.env["product.template"].browse(logs[0].res_id).list_price, 249)
         self.assertLessEqual(queries, QUERIES_PER_PRODUCT * PRODUCT_BATCH)
-
-
-@contextmanager
-def statements(*patterns):
-    """Counts of the SQL statements matching each regular expression of ``patterns`` sent meanwhile."""
-    counts = dict.fromkeys(patterns, 0)
-    execute = Cursor.execute
-
-    def counting(cursor, query, params=None, log_exceptions=True):
-        for pattern in patterns:
-            counts[pattern] += bool(re.search(pattern, str(query)))
-        return execute(cursor, query, params, log_exceptions)
-
-    with patch.object(Cursor, "execute", counting):
-        yield counts
 
 
 @tagged("post_install", "-at_install", "shop_sync")

@@ -266,8 +266,10 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
         as needed, and the rounding line if any."""
         Products = self.env["shop.sync.economic.product.exporter"]
         lines = []
+        bound = Products._bindings(backend, self.env["product.product"].concat(
+            *(line.product_id for line, _group, _parts in plan["rows"])))
         for line, group, parts in plan["rows"]:
-            number = Products._ensure(backend, client, line.product_id, group)
+            number = Products._ensure(backend, client, line.product_id, group, bound)
             description = (line.name or line.product_id.display_name)[:2500]
             for quantity, unit_price in parts:
                 lines.append({"sortKey": len(lines) + 1, "product": {"productNumber": number},

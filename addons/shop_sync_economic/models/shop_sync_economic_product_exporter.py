@@ -66,22 +66,33 @@ class ShopSyncEconomicProductExporter(models.AbstractModel):
 
     # -- invoice helper -------------------------------------------------------------------------
     @api.model
-    def _ensure(self, backend, client, product, group=None):
+    def _bindings(self, backend, products):
+        """``{product: its binding}`` of ``products`` (an empty one when unbound), in one search: the
+        ``bound`` of ``_ensure`` for the lines of one invoice."""
+        Binding = self.env["shop.sync.binding"]
+        found = {binding.res_id: binding for binding in Binding.search([
+            ("backend_id", "=", backend.id), ("model", "=", "product.product"), ("res_id", "in", products.ids)])}
+        return {product: found.get(product.id, Binding) for product in products}
+
+    @api.model
+    def _ensure(self, backend, client, product, group=None, bound=None):
         """Number of the e-conomic product to invoice ``product`` on in product ``group`` (number;
-        None: its default group), created first if missing (when allowed).
+        None: its default group), created first if missing (when allowed).  ``bound``: the
+        products' bindings looked up beforehand (``_bindings``); a product bound here leaves it.
 
         A draft line takes no account or VAT code: its product's group decides them per VAT zone.
         So a sale booked on another group than the product's default one (e.g. OSS to the
         Netherlands) uses a companion product ``<number>.<group>`` in that group, remembered once it
         exists (``shop.sync.economic.known.product``) as a bound product is."""
         Binding, Known = self.env["shop.sync.binding"], self.env["shop.sync.economic.known.product"]
+        binding = bound[product] if bound and product in bound else Binding._for_record(backend, product)
         default_group = backend._economic_product_group(product)
         if group in (None, default_group):
-            if Binding._for_record(backend, product):
-                return self._number(backend, product)
+            if binding:
+                return binding.external_id
             number, group = self._computed_number(backend, product), default_group
         else:
-            number = f"{self._number(backend, product)}.{group}"
+            number = f"{binding.external_id if binding else self._computed_number(backend, product)}.{group}"
             if len(number) > MAX_NUMBER:
                 raise UserError(_("Product number '%(number)s' (the product in e-conomic product group %(group)s) is "
                                   "longer than the %(max)s characters e-conomic allows.", number=number, group=group,
@@ -101,6 +112,8 @@ class ShopSyncEconomicProductExporter(models.AbstractModel):
             raise
         if group == default_group:
             self._bind(backend, product, number)
+            if bound:
+                bound.pop(product, None)
         else:
             Known._remember(backend, number)
         return number

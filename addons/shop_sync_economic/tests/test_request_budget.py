@@ -6,6 +6,8 @@ from unittest.mock import patch
 
 from odoo.tests import tagged
 
+from odoo.addons.shop_sync_base.tests.common import statements
+
 from .common import EconomicCase
 
 DUTCH = [("product", "Mug", "MUG-1", "1", "410", "21"), ("shipping", "GLS", "", "1", "39", "21")]
@@ -105,3 +107,16 @@ class TestRequestsPerInvoice(EconomicCase):
         self.assertEqual(requests[0][:2], ("GET", "/invoices/drafts"))
         self.assertNotIn(("POST", "/invoices/drafts", 201), requests)
         self.assertEqual(len(self.sim.drafts), 1)
+
+    def test_the_bindings_of_an_invoices_products_are_looked_up_together(self):
+        """Issue 14 (throughput once requests are few): a known invoice's three product lines cost one
+        look-up of their bindings, not two per line."""
+        lines = [("product", "Mug", "MUG-1", "1", "100", "25"), ("product", "Mug", "MUG-1", "2", "90", "25"),
+                 ("shipping", "GLS", "", "1", "39", "25")]
+        self.exported(self.import_order(6501, lines))
+        sale = self.import_order(6502, lines)
+        products = r'FROM "shop_sync_binding" WHERE .*"shop_sync_binding"."res_id" IN'
+        with statements(products) as counts:
+            self.assertEqual(self.exported(sale), [("POST", "/invoices/drafts", 201)])
+        # the invoice's products together, then the order itself (locked, then bound), and its customer
+        self.assertLessEqual(counts[products], 4)
