@@ -2,7 +2,7 @@
     "name": "Shop Sync e-conomic",
     "summary": "Accounting in e-conomic: customers, products and one draft invoice per shop order, "
     "VAT zones, layouts and payment terms; optional stock master and product import",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Accounting/Accounting",
     "author": "shop-sync",
     "website": "https://github.com/shop-sync/shop-sync",
@@ -17,7 +17,6 @@
         "views/shop_sync_backend_views.xml",
         "views/sale_order_views.xml",
         "views/shop_sync_refund_views.xml",
-        "views/product_views.xml",
         "views/shop_sync_economic_menus.xml",
     ],
 }

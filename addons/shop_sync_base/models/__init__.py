@@ -33,5 +33,6 @@ from . import (
     shop_sync_stock_location,
     sale_order,
     stock_picking,
+    stock_quant,
     shop_sync_accounting,  # after sale_order: extends its hooks
 )

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ProductTemplate(models.Model):
@@ -15,3 +15,17 @@ class ProductTemplate(models.Model):
     shop_length = fields.Float("Length (cm)", digits="Stock Weight")
     shop_width = fields.Float("Width (cm)", digits="Stock Weight")
     shop_height = fields.Float("Height (cm)", digits="Stock Weight")
+    shop_sync_stock_master_id = fields.Many2one(
+        "shop.sync.backend", "Stock mastered by", copy=False, readonly=True, index="btree_not_null",
+        ondelete="set null",
+        help="The accounting backend whose stock pull sets the on-hand quantity: manual inventory adjustments "
+             "are refused in Odoo while it masters the stock.")
+    shop_sync_stock_locked = fields.Boolean(
+        "Stock mastered in accounting", compute="_compute_shop_sync_stock_locked",
+        help="The on-hand quantity comes from the accounting system (stock master): manual inventory "
+             "adjustments are refused in Odoo.")
+
+    @api.depends("shop_sync_stock_master_id")
+    def _compute_shop_sync_stock_locked(self):
+        for template in self:
+            template.shop_sync_stock_locked = bool(template.shop_sync_stock_master_id)

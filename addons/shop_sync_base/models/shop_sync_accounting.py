@@ -86,6 +86,14 @@ class ShopSyncBackend(models.Model):
         help="Create or update Odoo products from the accounting system (matched by SKU) so the shops can "
              "export them.")
 
+    def write(self, vals):
+        mastering = self.filtered("accounting_stock_master")
+        result = super().write(vals)
+        stopped = mastering.filtered(lambda backend: not backend.accounting_stock_master or not backend.active)
+        if stopped:
+            self.env["shop.sync.stock.master"]._unlock(stopped)
+        return result
+
     # -- when -------------------------------------------------------------------------------------
     def _accounting_active(self):
         """Whether this accounting backend creates documents for its shops' orders now."""

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 DRY_RUN = "shop_sync_dry_run"  # an import dry-run: sequences are read, not drawn; nothing is committed
-ECONOMIC_STOCK_PULL = "shop_sync_economic_stock"  # the pull from e-conomic passes its own stock master lock
+ACCOUNTING_STOCK_PULL = "shop_sync_accounting_stock"  # an accounting backend's stock pull passes its own lock
 
 _raised = ContextVar("shop_sync_server_flags", default=frozenset())
 

@@ -32,7 +32,8 @@ def catalogue_articles(documents):
 
 class ShopSyncEaccountingStockImporter(models.AbstractModel):
     """eAccounting as the stock master: the available stock of every article changed since the
-    watermark becomes the on-hand quantity at the backend's warehouse (products matched by SKU)."""
+    watermark becomes the on-hand quantity at the backend's warehouse (products matched by SKU);
+    those products are then locked against manual changes (the base's stock master lock)."""
 
     _name = "shop.sync.eaccounting.stock.importer"
     _description = "eAccounting Stock Pull"
@@ -65,7 +66,7 @@ class ShopSyncEaccountingStockImporter(models.AbstractModel):
             if product and product.tracking == "none":
                 available = document.get("StockBalanceAvailable")
                 changed += StockMaster._set_quantity(product, location, float(
-                    document.get("StockBalance") or 0.0) if available is None else float(available))
+                    document.get("StockBalance") or 0.0) if available is None else float(available), backend)
         backend.eacc_stock_synced_until = started
         Log._record(backend, "stock_import", "done", reason=_("Stock pulled"), message=_(
             "%(read)s articles read, %(matched)s matched, %(changed)s quantities changed.", read=len(documents),

@@ -10,6 +10,4 @@ from . import (
     shop_sync_economic_product_importer,
     sale_order,
     shop_sync_economic_credit_note_exporter,
-    product_template,
-    stock_quant,
 )

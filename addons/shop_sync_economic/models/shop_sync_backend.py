@@ -349,19 +349,6 @@ class ShopSyncBackend(models.Model):
                               remote=f"{account.vat_rate:g}"))
         return group, zone
 
-    def write(self, vals):
-        result = super().write(vals)
-        if any(name in vals and not vals[name] for name in ("accounting_stock_master", "economic_stock_master")):
-            self._economic_unlock_stock()
-        return result
-
-    def _economic_unlock_stock(self):
-        """e-conomic no longer masters the stock: its products can be counted in Odoo again."""
-        bindings = self.env["shop.sync.binding"].sudo().search(
-            [("backend_id", "in", self.ids), ("model", "=", "product.product")])
-        products = self.env["product.product"].sudo().browse(bindings.mapped("res_id")).exists()
-        products.product_tmpl_id.filtered("stock_master_economic").stock_master_economic = False
-
     def _accounting_documents(self, sales):
         """e-conomic's drafts and booked invoices bound to ``sales``, read 200 at a time; a document
         whose VAT differs from the order's is read alone for its lines (a rounding line explains

@@ -4,7 +4,6 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.shop_sync_base.services.http import RemoteError
-from odoo.addons.shop_sync_base.services.server_flags import ECONOMIC_STOCK_PULL, raised
 
 from ..services.client import gt
 
@@ -47,9 +46,8 @@ class ShopSyncEconomicStockImporter(models.AbstractModel):
             if product.tracking != "none":
                 skipped.append(document["productNumber"])
                 continue
-            if not product.stock_master_economic:
-                product.product_tmpl_id.stock_master_economic = True
-            changed += self._set_quantity(product, location, inventory["available"])
+            changed += self.env["shop.sync.stock.master"]._set_quantity(product, location, inventory["available"],
+                                                                        backend)
         backend.economic_stock_synced_until = started
         message = _("%(read)s products read, %(matched)s matched, %(changed)s quantities changed.",
                     read=len(documents), matched=len(products), changed=changed)
@@ -81,12 +79,6 @@ class ShopSyncEconomicStockImporter(models.AbstractModel):
                     Binding._bind(backend, product, product.default_code, product.default_code)
                 found.setdefault(product.default_code, product)
         return {number: product for number, product in found.items() if product.exists() and product.is_storable}
-
-    @api.model
-    def _set_quantity(self, product, location, quantity):
-        """Inventory adjustment to ``quantity``; 1 if it changed."""
-        with raised(self.env.cr, ECONOMIC_STOCK_PULL):  # through the lock of the products it masters
-            return self.env["shop.sync.stock.master"]._set_quantity(product, location, quantity)
 
     @api.model
     def _push_to_shops(self, backend):

@@ -49,7 +49,7 @@ class TestEconomicActionsCheckGroupAndCompany(AccessAssertions, EconomicCase):
         trap.assert_jobs_count(0)
         self.assertEqual(self.accounting._economic_pull_stock(), 0, "a job queued before the switch pulls nothing")
         self.assertEqual(self.logs("stock_import").reason, "Not the stock master")
-        self.assertFalse(self.mug.stock_master_economic)
+        self.assertFalse(self.mug.shop_sync_stock_master_id)
 
     def test_booking_is_for_managers_sending_for_users_of_the_company(self):
         sale = self.import_order(2001)
@@ -66,10 +66,10 @@ class TestEconomicActionsCheckGroupAndCompany(AccessAssertions, EconomicCase):
 class TestStockLockNoClientCanPass(EconomicCase):
     def test_the_pull_context_key_does_not_open_the_stock_master_lock(self):
         warehouse = self.env["stock.warehouse"].search([("company_id", "=", self.company.id)], limit=1)
-        self.mug.product_tmpl_id.stock_master_economic = True
+        self.mug.product_tmpl_id.shop_sync_stock_master_id = self.accounting
         stock_manager = new_test_user(self.env, "stock_boss", groups="stock.group_stock_manager")
         Quant = self.env["stock.quant"].with_user(stock_manager).with_context(
-            inventory_mode=True, shop_sync_economic_stock=True)
+            inventory_mode=True, shop_sync_economic_stock=True, shop_sync_accounting_stock=True)
         with self.assertRaisesRegex(UserError, "mastered in e-conomic"):
             Quant.create({"product_id": self.mug.id, "location_id": warehouse.lot_stock_id.id,
                           "inventory_quantity": 50})

@@ -5,6 +5,7 @@ import importlib.util
 import os
 from datetime import date
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import EconomicCase
@@ -105,3 +106,24 @@ class TestMigrationToTheBase(EconomicCase):
         self.env.invalidate_all()
         self.assertEqual((sale.accounting_state, sale.accounting_document), ("booked", "booked:7"))
         self.assertFalse(self.accounting.accounting_invoice_orders)
+
+    def test_stock_master_flag_moves_to_the_base_lock(self):
+        """A database of 19.0.1.1.0 kept e-conomic's lock in ``stock_master_economic``: the product is
+        locked to the e-conomic backend mastering its stock, and the base's lock refuses a count."""
+        path = os.path.join(os.path.dirname(__file__), "..", "migrations", "19.0.1.2.0", "post-migrate.py")
+        spec = importlib.util.spec_from_file_location("economic_stock_lock_post_migrate", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        self.accounting.accounting_stock_master = True
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute("ALTER TABLE product_template ADD COLUMN stock_master_economic boolean")
+        cr.execute("UPDATE product_template SET stock_master_economic = true WHERE id = %s",
+                   [self.mug.product_tmpl_id.id])
+        migration.migrate(cr, "19.0.1.1.0")
+        self.env.invalidate_all()
+        self.assertEqual(self.mug.shop_sync_stock_master_id, self.accounting)
+        warehouse = self.env["stock.warehouse"].search([("company_id", "=", self.company.id)], limit=1)
+        with self.assertRaisesRegex(UserError, "mastered in e-conomic"):
+            self.env["stock.quant"].with_context(inventory_mode=True).create({
+                "product_id": self.mug.id, "location_id": warehouse.lot_stock_id.id, "inventory_quantity": 5})

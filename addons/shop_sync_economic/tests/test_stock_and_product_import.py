@@ -40,7 +40,8 @@ class TestStockMaster(EconomicCase):
     def test_pull_sets_on_hand_and_locks_manual_changes(self):
         self.assertEqual(self.accounting._economic_pull_stock(), 2)
         self.assertEqual((self.on_hand(self.mug), self.on_hand(self.lamp)), (7, 3), "the available figure")
-        self.assertTrue(self.mug.stock_master_economic and self.lamp.stock_master_economic)
+        self.assertEqual((self.mug.shop_sync_stock_master_id, self.lamp.shop_sync_stock_master_id),
+                         (self.accounting, self.accounting))
         log = self.logs("stock_import")
         self.assertEqual(log.state, "done")
         self.assertIn("3 products read, 2 matched, 2 quantities changed", log.message)
@@ -75,7 +76,7 @@ class TestStockMaster(EconomicCase):
     def test_switching_the_stock_master_off_unlocks(self):
         self.accounting._economic_pull_stock()
         self.accounting.economic_stock_master = False
-        self.assertFalse(self.mug.stock_master_economic)
+        self.assertFalse(self.mug.shop_sync_stock_master_id)
         quant = self.env["stock.quant"].with_context(inventory_mode=True).create(
             {"product_id": self.mug.id, "location_id": self.location.id, "inventory_quantity": 2})
         quant.action_apply_inventory()
