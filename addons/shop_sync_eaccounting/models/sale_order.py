@@ -3,7 +3,7 @@ from odoo.exceptions import UserError
 
 from odoo.addons.shop_sync_base.services.http import RemoteError
 
-from .shop_sync_eaccounting_document_exporter import DOCUMENTS
+from .shop_sync_eaccounting_document_exporter import DATES, DOCUMENTS
 
 
 class SaleOrder(models.Model):
@@ -78,7 +78,7 @@ class ShopSyncBackend(models.Model):
                 if document is None:
                     continue
                 gross, vat, _roundings = Documents._amounts(document, kind)
-                date = document.get("OrderDate" if kind == "order" else "InvoiceDate")
+                date = document.get(DATES[kind])
                 result[binding.res_id] = {"gross": float(gross), "vat": float(vat),
                                           "rounding": float(Documents._rounding_amount(document)),
                                           "date": fields.Date.to_date(date[:10]) if date else False}

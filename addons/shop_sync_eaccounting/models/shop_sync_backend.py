@@ -11,6 +11,8 @@ from ..services.client import IDENTITY_URL, AuthorisationError, EAccountingClien
 MANAGER = "shop_sync_base.group_shop_sync_manager"
 OPTION = "shop.sync.eaccounting.option"
 TOKEN = "shop.sync.eaccounting.token"
+EACC_REQUESTS_PER_MINUTE = 600  # developer.vismaonline.com, "Rate Limits"
+EACC_BURST = 20
 FIELD_MAPPING = (
     ("customers.Name / EmailAddress / Telephone", "Customer name / e-mail / phone",
      "Matched by e-mail and currency; written per the customer export rules"),
@@ -20,8 +22,8 @@ FIELD_MAPPING = (
     ("articles.Number", "Internal reference (SKU)", "Variants as simple articles"),
     ("articles.Name / NetPrice / GrossPrice", "Name / price", "Written per the product export rules"),
     ("articles.CodingId", "VAT rate of the line and destination", "VAT per destination rows, else by rate"),
-    ("customerinvoicedrafts / orders .OurReference", "SHOPSYNC:<shop backend>:<order number>",
-     "Looked up before creating: never two documents per order"),
+    ("customerinvoicedrafts / orders .OurReference, quotedrafts .Rows[0].Text",
+     "SHOPSYNC:<shop backend>:<order number>", "Looked up before creating: never two documents per order"),
     ("customerinvoicedrafts / orders .Rows", "Order lines (products, shipping, fees, discounts)",
      "Net amounts, exact to the cent"),
     ("articles.StockBalanceAvailable", "On hand at the backend's warehouse", "Stock master option"),
@@ -90,7 +92,8 @@ class ShopSyncBackend(models.Model):
 
     # options
     eacc_document_type = fields.Selection(
-        [("draft", "Customer invoice draft"), ("order", "Sales order")], "Document per order", default="draft",
+        [("draft", "Customer invoice draft"), ("order", "Sales order"), ("quote", "Quote draft")],
+        "Document per order", default="draft",
         required=True, help="What each shop order becomes in eAccounting. A draft becomes an invoice only by a "
                             "Manager's explicit 'Convert to invoice'.")
     eacc_default_customer = fields.Boolean(
@@ -231,7 +234,15 @@ class ShopSyncBackend(models.Model):
     def _eacc_client(self):
         self.ensure_one()
         return EAccountingClient(self._eacc_access_token, base_url=self.sudo().api_url or None,
-                                 **self._eacc_client_options())
+                                 governor=self._rate_governor(), **self._eacc_client_options())
+
+    def _rate_limit_defaults(self):
+        """Visma documents 600 requests a minute per client and endpoint (developer.vismaonline.com,
+        "Rate Limits"); one bucket for all endpoints of the backend is stricter than that.  The burst
+        is taken from the minute's budget, so no 60 s window holds more than 600 requests."""
+        if self.kind == "eaccounting":
+            return (EACC_REQUESTS_PER_MINUTE - EACC_BURST) / 60, float(EACC_BURST)
+        return super()._rate_limit_defaults()
 
     def _eacc_client_options(self):
         """Extra HttpClient options (tests inject ``sleep``)."""

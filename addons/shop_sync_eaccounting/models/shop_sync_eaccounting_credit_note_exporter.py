@@ -109,7 +109,7 @@ class ShopSyncEaccountingCreditNoteExporter(models.AbstractModel):
             if binding:
                 kind, document_id = binding.external_id.split(":", 1)
             else:
-                document, kind = Documents._find(client, backend.eacc_document_type, reference)
+                document, kind = Documents._find(client, backend.eacc_document_type, reference, sale=sale)
                 if not document:
                     sale._shop_sync_accounting_result("cancelled")
                     return Log._record(backend, "invoice_export", "done", reason=_("Order cancelled"), message=_(
@@ -138,7 +138,7 @@ class ShopSyncEaccountingCreditNoteExporter(models.AbstractModel):
             (DRAFTS, bound.external_id.split(":", 1)[1], bound.external_ref, bound) for bound in credit_notes]
         for collection, remote_id, stamp, bound in targets:
             document = client.get_or_none(f"{collection}/{remote_id}")
-            if document and document.get("OurReference") != stamp:
+            if document and self.env["shop.sync.eaccounting.document.exporter"]._stamp(document) != stamp:
                 raise UserError(_("Document %(id)s in eAccounting is not the one this hub created (its reference is "
                                   "not %(stamp)s): it is not deleted.", id=remote_id, stamp=stamp))
             if document:

@@ -14,17 +14,23 @@ ROUNDING_ARTICLE = "SHOPSYNC-ROUNDING"
 DOCUMENTS = {
     "draft": ("customerinvoicedrafts", ("TotalAmount", "TotalVatAmount", "TotalRoundings")),
     "order": ("orders", ("Amount", "VatAmount", "RoundingsAmount")),
+    "quote": ("quotedrafts", ("TotalAmount", "VatAmount", "RoundingsAmount")),
     "invoice": ("customerinvoices", ("TotalAmount", "TotalVatAmount", "TotalRoundings")),
 }
+# the property holding each document type's date
+DATES = {"draft": "InvoiceDate", "order": "OrderDate", "quote": "QuoteDate", "invoice": "InvoiceDate"}
 
 
 class ShopSyncEaccountingDocumentExporter(models.AbstractModel):
     """One shop sale order in, exactly one eAccounting document out: a customer invoice draft (or a
-    sales order, per backend), never a final invoice (converting a draft is a Manager's action).
+    sales order or a quote draft, per backend), never a final invoice (converting a draft is a
+    Manager's action).
 
     Exactly once: a lock per order, the binding sale.order <-> ``<type>:<id>``, and before
     creating, a look-up of the backend's documents (and invoices) by the reference stamped in
-    ``OurReference``; a POST whose answer was lost or answered 5xx is followed by the same look-up.
+    ``OurReference`` (a quote has none: its first row is a text row carrying the reference, looked
+    up among the quote drafts of the order's date); a POST whose answer was lost or answered 5xx is
+    followed by the same look-up.
     A document this attempt created whose totals differ from the shop's is deleted again; nothing
     else is ever deleted."""
 
@@ -58,14 +64,14 @@ class ShopSyncEaccountingDocumentExporter(models.AbstractModel):
         payload = None
         try:
             client = backend._eacc_client()
-            document, found_kind = self._find(client, kind, reference)
+            document, found_kind = self._find(client, kind, reference, sale=sale)
             if document:
                 return self._adopt(backend, sale, document, found_kind, reference, common)
             plan = self._plan(backend, sale)
             payload = self._payload(backend, client, sale, reference, kind, plan)
             collection = DOCUMENTS[kind][0]
             created = create_once(lambda: client.post(collection, payload),
-                                  lambda: self._find(client, kind, reference, invoices=False)[0])
+                                  lambda: self._find(client, kind, reference, invoices=False, sale=sale)[0])
             problem = self._difference(sale, created, kind, plan)
             if problem:
                 client.delete(f"{collection}/{created['Id']}")
@@ -100,18 +106,38 @@ class ShopSyncEaccountingDocumentExporter(models.AbstractModel):
 
     @api.model
     def _label(self, kind):
-        return {"draft": _("Customer invoice draft"), "order": _("Sales order"), "invoice": _("Invoice")}[kind]
+        return {"draft": _("Customer invoice draft"), "order": _("Sales order"), "quote": _("Quote draft"),
+                "invoice": _("Invoice")}[kind]
 
     @api.model
-    def _find(self, client, kind, reference, invoices=True):
+    def _find(self, client, kind, reference, invoices=True, sale=None):
         """(document, type) of a document already stamped with ``reference``: of ``kind``, or (for
-        drafts) the invoice it was converted to."""
+        drafts) the invoice it was converted to.  Quotes are read by ``sale``'s date (every quote
+        draft without one) and matched by their reference row."""
+        if kind == "quote":
+            date = sale and self._date(sale)
+            quotes = client.iterate(DOCUMENTS["quote"][0], filter=f"QuoteDate eq {date}Z" if date else None)
+            return next(((quote, "quote") for quote in quotes if self._stamp(quote) == reference), (None, None))
         kinds = (kind, "invoice") if kind == "draft" and invoices else (kind,)
         for each in kinds:
             document = client.first(DOCUMENTS[each][0], filter=eq("OurReference", reference))
             if document:
                 return document, each
         return None, None
+
+    @staticmethod
+    def _stamp(document):
+        """The reference a document carries: ``OurReference``, or a quote's first row (a text row:
+        eAccounting's QuoteApi has no writable reference)."""
+        if "OurReference" in document:
+            return document["OurReference"]
+        rows = document.get("Rows") or []
+        return rows[0].get("Text") if rows and not rows[0].get("ArticleId") else None
+
+    @api.model
+    def _date(self, sale):
+        """The document date of ``sale`` as eAccounting writes date-times."""
+        return f"{fields.Date.to_string(sale._shop_sync_accounting_date())}T00:00:00"
 
     @api.model
     def _adopt(self, backend, sale, document, kind, reference, common):
@@ -258,7 +284,9 @@ class ShopSyncEaccountingDocumentExporter(models.AbstractModel):
                               remote=customer["CurrencyCode"], currency=sale.currency_id.name))
         invoice_partner, shipping = sale.partner_invoice_id, sale.partner_shipping_id
         commercial = invoice_partner.commercial_partner_id
-        date = f"{fields.Date.to_string(sale._shop_sync_accounting_date())}T00:00:00"
+        date = self._date(sale)
+        if kind == "quote":
+            return self._quote_payload(backend, client, customer, reference, date, plan)
         references = 50 if kind == "order" else 100
         payload = {
             "CustomerId": customer["Id"],
@@ -294,13 +322,34 @@ class ShopSyncEaccountingDocumentExporter(models.AbstractModel):
         return {key: value for key, value in payload.items() if value is not None}
 
     @api.model
+    def _quote_payload(self, backend, client, customer, reference, date, plan):
+        """A quote draft: eAccounting's QuoteApi takes the country, the private/business kind and the
+        currency from the customer (read-only on the quote), and so the VAT; the reference is the
+        text of its first row."""
+        country = customer.get("InvoiceCountryCode") or ""
+        if country != (plan["country"].code or "") or bool(customer.get("IsPrivatePerson")) != plan["private"]:
+            raise UserError(_(
+                "A quote in eAccounting is booked by its customer's country and kind (%(remote)s, %(remote_kind)s), "
+                "the order's VAT by %(country)s, %(kind)s: send this order as a customer invoice draft or sales "
+                "order, or give the customer %(number)s the order's country and kind.", remote=country or "?",
+                remote_kind=_("private") if customer.get("IsPrivatePerson") else _("business"),
+                country=plan["country"].code or "?", kind=_("private") if plan["private"] else _("business"),
+                number=customer.get("CustomerNumber")))
+        return {"CustomerId": customer["Id"], "QuoteDate": date, "RotReducedInvoicingType": 0, "EuThirdParty": False,
+                "Rows": [{"Text": reference[:2000]}, *self._rows(backend, client, plan, "quote")]}
+
+    @api.model
     def _rows(self, backend, client, plan, kind):
         Articles = self.env["shop.sync.eaccounting.article.exporter"]
         rows = []
 
         def row(article, text, quantity, unit_price):
-            values = {"LineNumber": len(rows) + 1, "ArticleId": article["Id"], "IsTextRow": False,
-                      "Text": text[:2000], "Quantity": float(quantity), "UnitPrice": float(unit_price)}
+            values = {"ArticleId": article["Id"], "Text": text[:2000], "Quantity": float(quantity),
+                      "UnitPrice": float(unit_price)}
+            if kind == "quote":  # line numbers and the text row flag are read-only on a quote
+                rows.append(values)
+                return
+            values.update(LineNumber=len(rows) + 1, IsTextRow=False)
             if kind == "order":
                 values.update(IsWorkCost=False, EligibleForReverseChargeOnVat=False)
             else:

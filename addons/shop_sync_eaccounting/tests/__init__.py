@@ -7,3 +7,5 @@ from . import test_stock_and_products
 from . import test_oauth_return
 from . import test_dry_run
 from . import test_exactly_once
+from . import test_rate_governor
+from . import test_quotes

@@ -56,7 +56,9 @@ class EAccountingCase(TransactionCase):
         cls.accounting = cls.env["shop.sync.backend"].create({
             "name": "eAccounting", "kind": "eaccounting", "api_url": cls.server.url, "company_id": cls.company.id,
             "eacc_client_id": CLIENT_ID, "eacc_client_secret": CLIENT_SECRET, "eacc_identity_url": cls.server.url,
-            "eacc_redirect_uri": REDIRECT_URI, "accounting_invoice_from": "2025-01-01"})
+            "eacc_redirect_uri": REDIRECT_URI, "accounting_invoice_from": "2025-01-01",
+            # the flows are tested here, the shared rate governor in the base and in test_rate_governor
+            "rate_limit": 0})
         cls.shop = cls.env["shop.sync.backend"].create({
             "name": "Memory shop", "confirm_orders": False, "accounting_backend_id": cls.accounting.id,
             "company_id": cls.company.id})
