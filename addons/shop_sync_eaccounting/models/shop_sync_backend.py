@@ -12,7 +12,7 @@ MANAGER = "shop_sync_base.group_shop_sync_manager"
 OPTION = "shop.sync.eaccounting.option"
 TOKEN = "shop.sync.eaccounting.token"
 EACC_REQUESTS_PER_MINUTE = 600  # developer.vismaonline.com, "Rate Limits"
-EACC_BURST = 20
+EACC_BURST = 30  # with it 9.5 requests a second: exact in the rate's four decimals
 FIELD_MAPPING = (
     ("customers.Name / EmailAddress / Telephone", "Customer name / e-mail / phone",
      "Matched by e-mail and currency; written per the customer export rules"),
