@@ -10,20 +10,6 @@ from .common import EAccountingCase
 
 @tagged("post_install", "-at_install", "shop_sync")
 class TestStockAndProducts(EAccountingCase):
-    def test_stock_pull_sets_the_on_hand_quantity(self):
-        mugg = self.env["product.product"].create({"name": "Mugg", "default_code": "MUGG-01", "type": "consu",
-                                                   "is_storable": True})
-        self.accounting.accounting_stock_master = True
-        self.sim.set_stock("MUGG-01", 7)
-        self.assertEqual(self.accounting._eacc_pull_stock(), 1)
-        warehouse = self.env["stock.warehouse"].search([("company_id", "=", self.company.id)], limit=1)
-        self.assertEqual(mugg.with_context(location=warehouse.lot_stock_id.id).qty_available, 7)
-        self.assertTrue(self.accounting.eacc_stock_synced_until)
-        # the next pull reads what changed since (with the overlap), and changes nothing more
-        self.assertEqual(self.accounting._eacc_pull_stock(), 0)
-        self.assertIn("ChangedUtc gt", unquote_plus(self.api_requests("GET", "/v2/articles")[-1]["path"]))
-        self.assert_requests_valid()
-
     def _mastered_mugg(self):
         mugg = self.env["product.product"].create({"name": "Mugg", "default_code": "MUGG-01", "type": "consu",
                                                    "is_storable": True})
@@ -32,6 +18,15 @@ class TestStockAndProducts(EAccountingCase):
         self.assertEqual(self.accounting._eacc_pull_stock(), 1)
         location = self.env["stock.warehouse"].search([("company_id", "=", self.company.id)], limit=1).lot_stock_id
         return mugg, location
+
+    def test_stock_pull_sets_the_on_hand_quantity(self):
+        mugg, location = self._mastered_mugg()
+        self.assertEqual(mugg.with_context(location=location.id).qty_available, 7)
+        self.assertTrue(self.accounting.eacc_stock_synced_until)
+        # the next pull reads what changed since (with the overlap), and changes nothing more
+        self.assertEqual(self.accounting._eacc_pull_stock(), 0)
+        self.assertIn("ChangedUtc gt", unquote_plus(self.api_requests("GET", "/v2/articles")[-1]["path"]))
+        self.assert_requests_valid()
 
     def test_manual_stock_change_of_a_mastered_product_is_refused(self):
         mugg, location = self._mastered_mugg()
