@@ -139,9 +139,12 @@ class ShopSyncEvent(models.Model):
         batches = {backend: self.env[PROCESSORS["order"]]._prepare_batch(
             backend, orders.filtered(lambda event, backend=backend: event.backend_id == backend).mapped("external_id"))
             for backend in orders.backend_id} if len(orders) > 1 else {}
+        outcomes = []
         for event in events:
             batch = batches.get(event.backend_id) if event.object == "order" else None
-            log = logs.get(event) or event._process_one(adapters, batch)
+            outcomes.append((event, logs.get(event) or event._process_one(adapters, batch)))
+        # written once all are processed: flushed together, not before each event's savepoint
+        for event, log in outcomes:
             event.write({"state": log.state, "message": log.reason or log.message,
                          "processed_at": fields.Datetime.now()})
         return True

@@ -56,9 +56,11 @@ class TestQueryCounts(ShopSyncCase):
 @tagged("post_install", "-at_install", "shop_sync")
 class TestOrderBatchQueries(ShopSyncCase):
     """The orders of one job's batch of inbox events are locked, their bindings and their pricelist
-    looked up once for the batch, not once per order (issue 14: order pipeline within 1.15 x the ORM)."""
+    looked up, their events' outcomes written once for the batch, not once per order (issue 14: order
+    pipeline within 1.15 x the ORM)."""
 
     LOCK, BINDINGS, PRICELIST = r"pg_advisory_xact_lock", r'FROM "shop_sync_binding"', r'FROM "product_pricelist"'
+    EVENTS = r'UPDATE "shop_sync_event"'
 
     def _events(self, numbers, **payload):
         return self.env["shop.sync.event"].concat(*(self.env["shop.sync.event"]._store(
@@ -68,12 +70,14 @@ class TestOrderBatchQueries(ShopSyncCase):
     def test_a_batch_of_orders_is_locked_and_looked_up_once(self):
         self.import_order(order_payload(400))  # the shop's pricelist exists from now on
         events = self._events(range(401, 411))
-        with statements(self.LOCK, self.BINDINGS, self.PRICELIST) as counts:
+        with statements(self.LOCK, self.BINDINGS, self.PRICELIST, self.EVENTS) as counts:
             events._process()
+            self.env.flush_all()
         self.assertEqual(events.mapped("state"), ["done"] * 10, events.mapped("message"))
         self.assertEqual(len(self.env["sale.order"].search([("shop_order_number", "in", events.mapped(
             "external_ref"))])), 10)
-        self.assertEqual(counts, {self.LOCK: 1, self.BINDINGS: 1, self.PRICELIST: 1})
+        # the events' outcomes too are written in one statement
+        self.assertEqual(counts, {self.LOCK: 1, self.BINDINGS: 1, self.PRICELIST: 1, self.EVENTS: 1})
 
     def test_an_order_twice_in_a_batch_is_imported_once(self):
         events = self._events([421, 422]) | self._events([421], state="cancelled")  # created, then updated
