@@ -2,8 +2,10 @@ from odoo import api, fields, models
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
+from ..services.http import WORKER_MAX_SLEEP
+
 # The longest wait a worker sleeps for the rate governor; a longer one postpones the job instead.
-GOVERNOR_MAX_SLEEP = 5.0
+GOVERNOR_MAX_SLEEP = WORKER_MAX_SLEEP
 
 
 class ShopSyncBackend(models.Model):

@@ -1,8 +1,9 @@
 """The one HTTP service every remote call goes through.
 
 Timeouts, retries with short exponential backoff on 429, on 5xx of requests that are safe to
-repeat and on lost connections (honouring ``Retry-After`` up to ``max_backoff``; a longer wait
-leaves the worker as a retryable :class:`RemoteError` carrying ``retry_after``), an optional rate
+repeat and on lost connections (honouring ``Retry-After`` up to ``max_backoff``, a few seconds, and
+sleeping at most ``max_total_sleep`` per request: a longer wait leaves the worker as a retryable
+:class:`RemoteError` carrying ``retry_after``, which the job layer turns into a postponed job), an optional rate
 governor asked before every attempt (the backend's token bucket shared by all workers), and
 structured errors whose text ends up in the
 sync log.  Credentials are never part of an error or an excerpt: headers are not logged, known
@@ -37,6 +38,9 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 # The longest wait a remote may ask for (Retry-After); a job is postponed by at most this much.
 MAX_RETRY_AFTER = 3600
+# The longest a worker sleeps at once (a backoff, a Retry-After, a rate-limit pause): a queue job
+# worker is shared by every backend, so a longer wait postpones the job instead of blocking it.
+WORKER_MAX_SLEEP = 3.0
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
@@ -79,7 +83,8 @@ class HttpClient:
 
     ``error_message(response)`` may be overridden (or passed) to extract the vendor's error text;
     ``secrets`` are redacted from excerpts.  ``sleep`` is injectable so tests need not wait;
-    ``max_backoff`` is the longest sleep in a worker: a remote asking for a longer wait gets a
+    ``max_backoff`` is the longest sleep in a worker and ``max_total_sleep`` (default twice that)
+    what one request may sleep in all between its retries: a remote asking for a longer wait gets a
     retryable RemoteError instead (the job layer postpones the job, see ``jobs.retryable_job_error``).
     ``governor(cost)``, when given, returns the seconds to sleep before each attempt so that all
     workers of the backend together keep its rate limit (it raises, nothing sent, when the wait is
@@ -87,7 +92,8 @@ class HttpClient:
     """
 
     def __init__(self, base_url, headers=None, auth=None, timeout=30, retries=4, backoff=0.5,
-                 max_backoff=10, governor=None, secrets=(), error_message=None, sleep=time.sleep):
+                 max_backoff=WORKER_MAX_SLEEP, max_total_sleep=None, governor=None, secrets=(), error_message=None,
+                 sleep=time.sleep):
         self.base_url = base_url.rstrip("/")
         self.origin = _origin(self.base_url)
         self.session = requests.Session()
@@ -97,6 +103,7 @@ class HttpClient:
         self.retries = retries
         self.backoff = backoff
         self.max_backoff = max_backoff
+        self.max_total_sleep = 2 * max_backoff if max_total_sleep is None else max_total_sleep
         self.governor = governor
         self.secrets = [secret for secret in secrets if secret]
         if isinstance(auth, requests.auth.HTTPBasicAuth) and auth.username and auth.password:
@@ -126,7 +133,7 @@ class HttpClient:
             data = json.dumps(json_body, separators=(",", ":"))
             headers = {"Content-Type": "application/json", **(headers or {})}
         self._refuse_unsafe_headers({**self.session.headers, **(headers or {})})
-        attempt = 0
+        attempt, slept = 0, 0.0
         while True:
             attempt += 1
             self._govern(cost)
@@ -147,8 +154,9 @@ class HttpClient:
                 error = RemoteError(
                     f"No answer from {self.redact(prepared.url)}: {type(exc).__name__}",
                     retryable=True, uncertain=not retry_uncertain, attempts=attempt)
-                if retry_uncertain and attempt <= self.retries:
-                    self._wait(attempt, None)
+                delay = self._delay(attempt, None)
+                if retry_uncertain and attempt <= self.retries and slept + delay <= self.max_total_sleep:
+                    slept += self._wait(attempt, delay)
                     continue
                 raise error from exc
             except requests.RequestException as exc:
@@ -163,12 +171,13 @@ class HttpClient:
             if status == 429:
                 self.stats["throttled"] += 1
             repeatable = status in RETRY_STATUSES and (status == 429 or retry_uncertain)
-            too_long = retry_after is not None and retry_after > self.max_backoff
+            delay = self._delay(attempt, retry_after)
+            too_long = delay > self.max_backoff or slept + delay > self.max_total_sleep
             if repeatable and not too_long and attempt <= self.retries:
-                self._wait(attempt, retry_after)
+                slept += self._wait(attempt, delay)
                 continue
             message = self.redact(self._error_message(response))
-            if repeatable and too_long:
+            if repeatable and retry_after is not None and too_long:
                 message = f"{message} (the remote asks to wait {retry_after:.0f}s)"
             raise RemoteError(
                 message, status=status, body=self.excerpt(response.text), retryable=status in RETRY_STATUSES,
@@ -285,12 +294,19 @@ class HttpClient:
                 raise RemoteError(f"The {name} header contains a line break or another control character "
                                   "(check the credentials for a stray newline): request not sent.")
 
-    def _wait(self, attempt, retry_after):
+    def _delay(self, attempt, retry_after):
+        """Seconds to wait before the next attempt: the remote's Retry-After, else the exponential
+        backoff (capped at ``max_backoff``: a longer Retry-After is not slept but reported)."""
+        if retry_after is not None:
+            return retry_after
+        return min(self.backoff * 2 ** (attempt - 1), self.max_backoff)
+
+    def _wait(self, attempt, delay):
+        """Sleep ``delay`` seconds before attempt ``attempt + 1``; return them."""
         self.stats["retries"] += 1
-        delay = retry_after if retry_after is not None else self.backoff * 2 ** (attempt - 1)
-        delay = min(delay, self.max_backoff)
         _logger.info("retrying %s in %.2fs (attempt %s)", self.base_url, delay, attempt + 1)
         self.sleep(delay)
+        return delay
 
     def refund(self, cost):
         """Give the rate governor back ``cost`` it charged but the remote did not take (e.g. a

@@ -12,7 +12,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
 
 from odoo.addons.shop_sync_base.services.http import (
-    MAX_RETRY_AFTER, HttpClient, RemoteError, create_once, parse_retry_after, same_origin)
+    MAX_RETRY_AFTER, WORKER_MAX_SLEEP, HttpClient, RemoteError, create_once, parse_retry_after, same_origin)
 from odoo.addons.shop_sync_base.services.jobs import retryable_job_error
 from simulators.common import SimulatorApp, SimulatorServer
 
@@ -66,12 +66,42 @@ def test_retries_5xx_with_exponential_backoff(server):
     assert http.stats["retries"] == 2
 
 
-def test_honours_retry_after_on_429(server):
-    server.app.faults.add("rate_limit", retry_after=7)
+def test_honours_a_short_retry_after_on_429(server):
+    server.app.faults.add("rate_limit", retry_after=2)
     http, sleeps = client(server)
     http.get("/items")
-    assert sleeps == [7.0]
+    assert sleeps == [2.0]
     assert http.stats["throttled"] == 1
+
+
+def test_a_retry_after_longer_than_a_worker_sleeps_is_reported_not_slept(server):
+    """A worker sleeps a few seconds at most (WORKER_MAX_SLEEP): a 7 s Retry-After leaves it as a
+    retryable RemoteError carrying the wait, which postpones the job by it."""
+    server.app.faults.add("rate_limit", retry_after=7)
+    http, sleeps = client(server)
+    with pytest.raises(RemoteError) as caught:
+        http.get("/items")
+    assert sleeps == []
+    assert (caught.value.status, caught.value.retryable, caught.value.retry_after) == (429, True, 7.0)
+    assert retryable_job_error(caught.value).seconds == 7
+    assert 0 < WORKER_MAX_SLEEP <= 3
+
+
+def test_a_request_sleeps_a_bounded_total_between_its_retries(server):
+    """Short waits add up to at most ``max_total_sleep`` (twice the longest single sleep by
+    default): the retry that would sleep past it is left to the job layer instead."""
+    server.app.faults.add("rate_limit", retry_after=WORKER_MAX_SLEEP, count=None)
+    http, sleeps = client(server, retries=10)
+    with pytest.raises(RemoteError) as caught:
+        http.get("/items")
+    assert sleeps == [WORKER_MAX_SLEEP, WORKER_MAX_SLEEP]
+    assert (caught.value.retryable, caught.value.retry_after, caught.value.attempts) == (True, WORKER_MAX_SLEEP, 3)
+    server.app.faults.clear()
+    server.app.faults.add("error", status=503, count=None)
+    http, sleeps = client(server, retries=10)
+    with pytest.raises(RemoteError):
+        http.get("/items")
+    assert sum(sleeps) <= http.max_total_sleep == 2 * WORKER_MAX_SLEEP and max(sleeps) <= WORKER_MAX_SLEEP
 
 
 def test_gives_up_with_a_structured_error_and_no_secret(server):

@@ -55,7 +55,8 @@ class TestRateGovernor(ShopSyncCase):
             for _attempt in range(3):
                 with self.assertRaises(RetryableJobError) as caught:
                     acquire()
-                self.assertEqual(caught.exception.seconds, 6, "postponed by the wait, rounded up")
+                self.assertEqual(caught.exception.seconds, int(GOVERNOR_MAX_SLEEP) + 1,
+                                 "postponed by the wait, rounded up")
                 self.assertTrue(caught.exception.ignore_retry, "waiting for the budget uses up none of the tries")
                 self.assertIn("Rate limit of", str(caught.exception))
         with self.registry.cursor() as cr:  # committed by the grants' own connections, after this test began

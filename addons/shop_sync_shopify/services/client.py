@@ -167,8 +167,13 @@ class ShopifyClient:
         return max(0.0, (requested - float(status["currentlyAvailable"])) / float(status["restoreRate"])) + WAIT_MARGIN
 
     def _wait(self, seconds):
+        """Sleep ``seconds`` for the bucket; a wait longer than a worker sleeps (the HttpClient's
+        ``max_backoff``) is a retryable RemoteError carrying it: the job is postponed instead."""
         if seconds <= 0:
             return
+        if seconds > self.http.max_backoff:
+            raise RemoteError(f"Shopify's query cost bucket refills in {seconds:.0f}s: asking again later.",
+                              status=200, retryable=True, retry_after=seconds)
         self.waited.append(seconds)
         self.http.stats["throttled"] += 1
         _logger.info("Shopify bucket: waiting %.2fs", seconds)

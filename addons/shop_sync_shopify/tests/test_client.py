@@ -55,6 +55,19 @@ def test_throttled_answer_is_waited_for_and_retried(request, clock):
     assert [entry[2] for entry in sim.journal] == [200, 200], "THROTTLED comes as HTTP 200, then success"
 
 
+def test_a_bucket_refilling_slowly_postpones_the_job_instead_of_sleeping(request, clock):
+    """(22 requested - 6 available) / 2 per second = 8 s: longer than a worker sleeps, so the wait
+    leaves as a retryable RemoteError carrying it (the job is postponed by it)."""
+    sim = simulator(clock, bucket_size=50, restore_rate=2)
+    server = serve(request, sim)
+    shopify = client(server, clock)
+    sim.bucket.spend(44)
+    with pytest.raises(RemoteError) as caught:
+        shopify.execute(PRODUCT_IDS)
+    assert (caught.value.retryable, caught.value.retry_after) == (True, pytest.approx(8 + WAIT_MARGIN))
+    assert clock.slept == []
+
+
 def test_known_cost_is_paced_before_sending(request, clock):
     sim = simulator(clock, bucket_size=50, restore_rate=10)
     server = serve(request, sim)

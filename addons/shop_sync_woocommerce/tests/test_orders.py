@@ -1,7 +1,10 @@
 from decimal import Decimal
+from unittest.mock import patch
 
 from odoo.tests import tagged
 
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.shop_sync_base.services.http import HttpClient
 from odoo.addons.shop_sync_base.tests.common import assert_destination_tax
 from simulators.seed import EU, generate
 from simulators.woocommerce import STATE_TO_STATUS
@@ -171,6 +174,24 @@ class TestWooCommerceOrders(WooCommerceCase):
         self.backend._poll_orders()
         self.assertTrue(self.backend.orders_synced_until)
         self.assertTrue(self.sales())
+
+    def test_a_long_retry_after_postpones_the_poll_job_instead_of_sleeping(self):
+        """The shop asks to wait 8 s, then 30 s: no worker sleeps through it (a few seconds at most),
+        the poll job is postponed by the wait (RetryableJobError through the one retry rule)."""
+        slept = []
+        Log = type(self.env["shop.sync.log"])
+        with patch.object(HttpClient, "_wait", lambda http, attempt, delay: slept.append(delay) or delay), \
+                patch.object(Log, "_record_detached", lambda log, *args, **kw: log._record(*args, **kw).id):
+            for wait in (8, 30):
+                with self.subTest(wait=wait):
+                    self.shop.faults.clear()
+                    self.shop.faults.add("rate_limit", retry_after=wait, path="/wp-json/wc/v3/orders")
+                    job = self.backend.with_context(queue_job__no_delay=False)._shop_sync_enqueue("orders_poll")
+                    with self.assertRaises(RetryableJobError) as caught:
+                        self.backend.with_context(job_uuid=job.uuid)._poll_orders()
+                    self.assertEqual(caught.exception.seconds, wait)
+        self.assertEqual(slept, [], "nothing slept")
+        self.assertFalse(self.backend.orders_synced_until, "the watermark stays")
 
     def test_order_reaching_an_allowed_state_later_is_imported(self):
         seed = next(order for order in CATALOGUE.orders if STATE_TO_STATUS[order.state] == "pending")
