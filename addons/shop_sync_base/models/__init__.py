@@ -11,6 +11,7 @@ from . import (
     shop_sync_backend_rate,
     shop_sync_backend_product_export,
     shop_sync_binding,
+    shop_sync_catalogue_price,
     shop_sync_create_attempt,
     shop_sync_event,
     shop_sync_field_rule,

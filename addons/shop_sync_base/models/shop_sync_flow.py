@@ -166,12 +166,20 @@ class ShopSyncBackend(models.Model):
         Otherwise (a refusal, the tries ran out, or not in a job) this returns None and the caller
         logs the error and keeps its watermark / state, so the next run or Retry asks again."""
         self.ensure_one()
-        job = self.env["shop.sync.event"]._current_job()
-        attempt = job.retry + 1 if job else 1
-        if not ((exc.retryable or exc.uncertain) and job and (not job.max_retries or attempt < job.max_retries)):
+        job = self._shop_sync_retry_job(exc)
+        if not job:
             return None
+        attempt = job.retry + 1
         self.env["shop.sync.log"]._record_detached(
             self, flow, "error", reason=reason, response=exc.body, message=_(
                 "%(message)s; the job tries again later (attempt %(attempt)s of %(max)s).", message=message,
                 attempt=attempt, max=job.max_retries or "∞"), **log_values)
         raise retryable_job_error(exc) from exc
+
+    def _shop_sync_retry_job(self, exc):
+        """The running queue job when the remote failure ``exc`` is retryable (429, a 5xx, no answer)
+        and the job has tries left after this one; else None (a refusal, the last try, not in a job)."""
+        job = self.env["shop.sync.event"]._current_job()
+        if not ((exc.retryable or exc.uncertain) and job and (not job.max_retries or job.retry + 1 < job.max_retries)):
+            return None
+        return job

@@ -273,7 +273,7 @@ class ShopSyncOrderImporter(models.AbstractModel):
         taxes_by_key = {}
         result = []
         for line in order.lines:
-            product = self._line_product(backend, line, products)
+            product = self._line_product(backend, order, line, products)
             sign = -1 if line.kind == "discount" else 1
             values = {
                 "product_id": product.id,
@@ -347,7 +347,7 @@ class ShopSyncOrderImporter(models.AbstractModel):
         return found
 
     @api.model
-    def _line_product(self, backend, line, products):
+    def _line_product(self, backend, order, line, products):
         if line.kind == "shipping":
             mapping = self.env["shop.sync.mapping"]._lookup(backend, "shipping_method", code=line.code or line.name)
             product = mapping.product_id or backend.shipping_product_id
@@ -356,15 +356,15 @@ class ShopSyncOrderImporter(models.AbstractModel):
         elif line.kind == "discount":
             product = backend.discount_product_id
         else:
-            product = self._product_for_sku(backend, line, products)
+            product = self._product_for_sku(backend, order, line, products)
         if not product:
             raise UserError(_("No product is configured for %s lines on this backend.", line.kind))
         return product
 
     @api.model
-    def _product_for_sku(self, backend, line, products):
+    def _product_for_sku(self, backend, order, line, products):
         """The product of a line's SKU among ``products`` (see ``_products_by_sku``), created when
-        missing and the backend allows it (and then added to ``products``)."""
+        missing and the backend allows it (and then added to ``products``), priced from ``order``'s line."""
         if not line.sku:
             raise UserError(_("Line '%s' has no SKU: it cannot be matched to a product.", line.name))
         matches = products[line.sku]
@@ -375,7 +375,8 @@ class ShopSyncOrderImporter(models.AbstractModel):
         if not backend.create_missing_products:
             raise UserError(_("Unknown SKU %s: no product has this internal reference. Import the product "
                               "or allow creating missing products on the backend.", line.sku))
-        products[line.sku] = self.env["shop.sync.product.importer"]._create_from_order_line(backend, line)
+        products[line.sku] = self.env["shop.sync.product.importer"]._create_from_order_line(
+            backend, line, order.prices_include_tax)
         return products[line.sku]
 
     @api.model

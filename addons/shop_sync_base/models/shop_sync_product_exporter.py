@@ -5,6 +5,7 @@ from odoo import _, api, models
 from odoo.exceptions import UserError
 
 from ..services.http import RemoteError
+from ..services.jobs import retryable_job_error
 from ..services.records import Product, Variant
 
 #: product field rule -> the Odoo product fields it exports (their change queues an export)
@@ -33,7 +34,8 @@ class ShopSyncProductExporter(models.AbstractModel):
     def _export(self, backend, templates):
         """Create or update each template in the shop; one log per product (done, skipped with the
         reason, error with the shop's message); a product whose exported record is the one the shop
-        got last is left alone.  Returns the number exported."""
+        got last is left alone.  A remote failure follows the one retry rule (``_remote_failure``).
+        Returns the number exported."""
         exported = 0
         adapter = backend._get_adapter()
         batch = self._batch_lookups(adapter, templates)
@@ -41,12 +43,39 @@ class ShopSyncProductExporter(models.AbstractModel):
             try:
                 with self.env.cr.savepoint():
                     exported += self._export_one(backend, adapter, template, batch)
-            except (RemoteError, UserError) as exc:
-                self.env["shop.sync.log"]._record(
-                    backend, "product_export", "error", ref=template.default_code or template.display_name,
-                    record=template, reason=_("Product not exported"), message=str(exc),
-                    response=getattr(exc, "body", None))
+            except RemoteError as exc:
+                self._remote_failure(backend, template, exc, alone=len(templates) == 1)
+            except UserError as exc:
+                self._log_failure(backend, template, str(exc))
         return exported
+
+    @api.model
+    def _remote_failure(self, backend, template, exc, alone):
+        """The one retry rule for one product's remote failure.  Retryable (429, 5xx, no answer) while
+        the job has tries left: a job exporting this product ``alone`` is postponed as a whole
+        (``_shop_sync_retry_later``: nothing else to redo); a job of several products logs the attempt
+        and hands the product to a job of its own, postponed by the remote's Retry-After, so that what
+        the batch exported stands (its bindings' fingerprints skip them in later runs).  Otherwise
+        (refused, last try, not in a job): an error log; the rest of the batch is exported."""
+        ref, reason = template.default_code or template.display_name, _("Product not exported")
+        if alone:
+            backend._shop_sync_retry_later("product_export", exc, reason=reason, message=str(exc), ref=ref,
+                                           record=template)
+        elif job := backend._shop_sync_retry_job(exc):
+            seconds = retryable_job_error(exc).seconds
+            self.env["shop.sync.log"]._record(
+                backend, "product_export", "error", ref=ref, record=template, reason=reason, response=exc.body,
+                message=_("%(message)s; the product is exported again later on its own (attempt %(attempt)s of "
+                          "%(max)s).", message=str(exc), attempt=job.retry + 1, max=job.max_retries or "∞"))
+            backend._shop_sync_enqueue("product_export", template, eta=seconds)
+            return
+        self._log_failure(backend, template, str(exc), response=exc.body)
+
+    @api.model
+    def _log_failure(self, backend, template, message, response=None):
+        self.env["shop.sync.log"]._record(
+            backend, "product_export", "error", ref=template.default_code or template.display_name,
+            record=template, reason=_("Product not exported"), message=message, response=response)
 
     @api.model
     def _batch_lookups(self, adapter, templates):
@@ -63,15 +92,13 @@ class ShopSyncProductExporter(models.AbstractModel):
         Log = self.env["shop.sync.log"]
         Binding = self.env["shop.sync.binding"]
         binding = Binding._for_record(backend, template)
-        record = self._to_record(backend, template, creating=not binding)
+        with_tax = adapter.prices_include_tax()
+        record = self._to_record(backend, template, creating=not binding, prices_include_tax=with_tax)
         if not record.sku and not record.variants:
             Log._record(backend, "product_export", "skipped", ref=template.display_name, record=template,
                         reason=_("Product without SKU"), message=_("Products are matched by SKU: set one."))
             return 0
-        # the fingerprint of what an update sends (without the image, which has its own checksum):
-        # after a create, the next run sends only changes
-        update = record if binding else self._to_record(backend, template, creating=False)
-        checksum = _checksum(update, backend.product_publish)
+        checksum = self._fingerprint(backend, template, with_tax, record if binding else None)
         if adapter.IMAGE_EXPORT and "image" in self.env["shop.sync.field.rule"]._allowed_fields(
                 backend, "product", "export", not binding):
             record.image = self.env["shop.sync.product.image"]._to_export(
@@ -103,6 +130,16 @@ class ShopSyncProductExporter(models.AbstractModel):
         return 1
 
     @api.model
+    def _fingerprint(self, backend, template, prices_include_tax, update=None):
+        """The fingerprint of what an update of ``template`` sends (``update``: its record, when built
+        already), without the image, which has its own checksum.  Stored on the binding after an
+        export, and after an import (the shop has what Odoo holds then): the next export sends
+        only changes, and nothing to the shop a product was just imported from."""
+        if update is None:
+            update = self._to_record(backend, template, creating=False, prices_include_tax=prices_include_tax)
+        return _checksum(update, backend.product_publish)
+
+    @api.model
     def _structure_fields(self):
         """Odoo fields every product export carries whatever the rules: the SKU and the variants."""
         return {"default_code", "attribute_line_ids", "product_template_attribute_value_ids", "active"}
@@ -113,9 +150,11 @@ class ShopSyncProductExporter(models.AbstractModel):
         return ODOO_FIELDS_OF_RULE.get(rule, ())
 
     @api.model
-    def _to_record(self, backend, template, creating):
-        """The canonical record of ``template`` carrying only the fields the export rules allow."""
+    def _to_record(self, backend, template, creating, prices_include_tax):
+        """The canonical record of ``template`` carrying only the fields the export rules allow; its
+        prices with VAT when ``prices_include_tax`` (the shop's convention), else without."""
         allowed = self.env["shop.sync.field.rule"]._allowed_fields(backend, "product", "export", creating)
+        Price = self.env["shop.sync.catalogue.price"]
         variants = template.product_variant_ids.filtered("default_code")
         multi = len(template.product_variant_ids) > 1
         sizes = (template.shop_length, template.shop_width, template.shop_height)
@@ -124,7 +163,8 @@ class ShopSyncProductExporter(models.AbstractModel):
             external_id="", name=template.name if "name" in allowed else "",
             sku=template.default_code or (variants[:1].default_code if not multi else "") or "",
             description=(template.description_sale or "") if "description" in allowed else "",
-            price=Decimal(str(template.list_price)) if "price" in allowed else None,
+            price=Price._to_remote(backend, template.list_price, prices_include_tax, template)
+            if "price" in allowed else None, price_includes_tax=prices_include_tax,
             category=template.categ_id.name if "category" in allowed else "",
             published=template.sale_ok if "published" in allowed else backend.product_publish == "published",
             vendor=(template.shop_vendor or "") if "vendor" in allowed else None,
@@ -134,7 +174,8 @@ class ShopSyncProductExporter(models.AbstractModel):
             variants=[Variant(
                 sku=variant.default_code,
                 options={ptav.attribute_id.name: ptav.name for ptav in variant.product_template_attribute_value_ids},
-                price=Decimal(str(variant.lst_price)) if "price" in allowed else None,
+                price=Price._to_remote(backend, variant.lst_price, prices_include_tax, variant)
+                if "price" in allowed else None,
                 barcode=(variant.barcode or "") if "barcode" in allowed else "",
                 weight=Decimal(str(variant.weight)) if "weight" in allowed and variant.weight else None,
                 dimensions=dimensions,

@@ -59,6 +59,7 @@ class ShopSyncProductImporter(models.AbstractModel):
             if item.created is None:
                 self._import_one(backend, item, lookups)
         self._remember_images(backend, candidates)
+        self._remember_export_fingerprints(backend, candidates)
         return list(self._logs(backend, items))
 
     @api.model
@@ -175,6 +176,24 @@ class ShopSyncProductImporter(models.AbstractModel):
                 self.env["shop.sync.product.image"]._remember(
                     bindings[item.template.id], item.image_ref, checksums.get(item.template.id, (False,))[0])
 
+    @api.model
+    def _remember_export_fingerprints(self, backend, items):
+        """A shop's imported products: the shop holds what Odoo now holds, so the product export's
+        fingerprint of them is stored on their bindings; the next export sends nothing back to the
+        shop a product came from, only what changes in Odoo afterwards."""
+        items = [item for item in items
+                 if item.created is not None and item.error is None and not item.outdated and item.template]
+        if backend.role != "shop" or not items:
+            return
+        Exporter = self.env["shop.sync.product.exporter"]
+        bindings = {binding.res_id: binding for binding in self.env["shop.sync.binding"].search([
+            ("backend_id", "=", backend.id), ("model", "=", "product.template"),
+            ("res_id", "in", [item.template.id for item in items])])}
+        for item in items:
+            if item.template.id in bindings:
+                bindings[item.template.id].export_checksum = Exporter._fingerprint(
+                    backend, item.template, item.product.price_includes_tax)
+
     @staticmethod
     def _distinct(items):
         """No two products share an external id or a SKU (else they are imported one by one)."""
@@ -223,7 +242,7 @@ class ShopSyncProductImporter(models.AbstractModel):
         values_list = []
         for item in items:
             product, variants = item.product, item.with_sku
-            values = self._template_values(backend, product, allowed, lookups)
+            values = self._template_values(backend, product, allowed, lookups, template=None)
             values.setdefault("name", product.name)
             if item.image_data:
                 values["image_1920"] = base64.b64encode(item.image_data)
@@ -252,7 +271,7 @@ class ShopSyncProductImporter(models.AbstractModel):
         bindings = []
         for item in items:
             product, variants, template = item.product, item.with_sku, item.template
-            values = self._template_values(backend, product, allowed, lookups)
+            values = self._template_values(backend, product, allowed, lookups, template=template)
             if item.image_data:
                 values["image_1920"] = base64.b64encode(item.image_data)
             if values:
@@ -267,7 +286,9 @@ class ShopSyncProductImporter(models.AbstractModel):
             bound[item.template]._applied(item.product.updated_at)
 
     @api.model
-    def _template_values(self, backend, product, allowed, lookups):
+    def _template_values(self, backend, product, allowed, lookups, template):
+        """Template values of ``product`` the ``allowed`` rules write; its price in Odoo's convention
+        for ``template``'s sales taxes (None: a new template, the company's default sales tax)."""
         values = {}
         price = product.price if product.price is not None else next(
             (variant.price for variant in product.variants if variant.price is not None), None)
@@ -276,7 +297,8 @@ class ShopSyncProductImporter(models.AbstractModel):
         if "description" in allowed:
             values["description_sale"] = html2plaintext(product.description) if product.description else False
         if "price" in allowed and price is not None:
-            values["list_price"] = float(price)
+            values["list_price"] = self.env["shop.sync.catalogue.price"]._to_odoo(
+                backend, price, product.price_includes_tax, template)
         if "category" in allowed and product.category:
             values["categ_id"] = self._category(backend, product.category, lookups).id
         if "published" in allowed:
@@ -396,12 +418,14 @@ class ShopSyncProductImporter(models.AbstractModel):
         return to_bind
 
     @api.model
-    def _create_from_order_line(self, backend, line):
-        """A product for an unknown SKU met on an order (backend option), with the create rules."""
+    def _create_from_order_line(self, backend, line, prices_include_tax):
+        """A product for an unknown SKU met on an order (backend option), with the create rules; its
+        sales price from the line's (with VAT when ``prices_include_tax``: the order's convention)."""
         allowed = self.env["shop.sync.field.rule"]._allowed_fields(backend, "product", "import", creating=True)
         values = {"name": line.name or line.sku, "default_code": line.sku, "type": "consu", "is_storable": True}
         if "price" in allowed:
-            values["list_price"] = float(line.unit_price)
+            values["list_price"] = self.env["shop.sync.catalogue.price"]._to_odoo(
+                backend, line.unit_price, prices_include_tax)
         return self.env["product.product"].create(values)
 
 

@@ -85,8 +85,16 @@ class ShopAdapter:
         return self.fetch_products(None)
 
     def parse_product(self, payload):
-        """Translate a raw product payload into a ``records.Product``."""
+        """Translate a raw product payload into a ``records.Product``: its prices as the shop states
+        them, ``price_includes_tax`` saying whether they include VAT (``prices_include_tax()``)."""
         raise NotImplementedError
+
+    def prices_include_tax(self):
+        """Whether the shop's catalogue prices include VAT, by the backend's setting of the shop's
+        (``prices_include_tax`` in the configuration) or the shop's documented convention.  The base
+        converts between them and Odoo's sales price with the Odoo product's taxes (exported prices
+        arrive in this convention); the adapter never converts."""
+        return bool(self.config.get("prices_include_tax", True))
 
     #: how the shop takes an exported product image (``Product.image``): "url" (it fetches Odoo's public
     #: address), "content" (an upload of the bytes), None (images are not exported)

@@ -103,7 +103,6 @@ class Refund:
     put the refunded items back in stock."""
 
     external_id: str
-    order_external_id: str
     created_at: datetime
     amount: Decimal
     lines: list = field(default_factory=list)
@@ -126,7 +125,6 @@ class Order:
     prices_include_tax: bool = True
     tax_total: Decimal | None = None  # the order's tax as the shop computed it, when it says
     payment_method: str = ""
-    paid: bool = False
     paid_at: datetime | None = None  # when the shop recorded the payment (aware); None: not paid or not told
     updated_at: datetime | None = None  # the shop's last change: the version; an older one is skipped
     note: str = ""
@@ -180,8 +178,8 @@ class Product:
     name: str
     sku: str = ""  # parent SKU; for simple products equal to the variant SKU
     description: str = ""  # imported: the shop's HTML; exported: Odoo's plain text (see description_html)
-    price: Decimal | None = None
-    price_includes_tax: bool = False
+    price: Decimal | None = None  # as the remote states it: the base converts it to Odoo's sales price
+    price_includes_tax: bool = True  # whether ``price`` and the variants' prices include VAT
     barcode: str = ""
     weight: Decimal | None = None
     category: str = ""

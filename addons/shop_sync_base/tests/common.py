@@ -75,7 +75,7 @@ class MemoryShopAdapter(ShopAdapter):
             paid_at=payload.get("paid_at") and _datetime(payload["paid_at"]),
             updated_at=payload.get("updated_at") and _datetime(payload["updated_at"]),
             refunds=[records.Refund(
-                external_id=refund["id"], order_external_id=payload["id"], amount=Decimal(refund["amount"]),
+                external_id=refund["id"], amount=Decimal(refund["amount"]),
                 created_at=_datetime(payload["updated_at"]), restock=refund.get("restock", False),
                 reason=refund.get("reason", ""),
                 lines=[records.RefundLine(kind=line.get("kind", "product"), amount=Decimal(line["amount"]),
@@ -89,6 +89,7 @@ class MemoryShopAdapter(ShopAdapter):
         return records.Product(
             external_id=payload["id"], name=payload["name"], sku=payload.get("sku", ""),
             description=payload.get("description", ""), price=Decimal(payload["price"]),
+            price_includes_tax=self.prices_include_tax(),
             barcode=payload.get("barcode", ""), category=payload.get("category", ""),
             published=payload.get("published", True),
             variants=[records.Variant(sku=v.get("sku", ""), options=v.get("options", {}), external_id=v["id"],

@@ -57,12 +57,14 @@ class TestProductCatalogueFields(ShopSyncCase):
             "name": "Chair", "default_code": "CHAIR-F", "type": "consu", "shop_vendor": "Stol",
             "shop_short_description": "Oak", "shop_allow_backorders": True, "shop_length": 50, "shop_width": 40,
             "shop_height": 90, "product_tag_ids": [(0, 0, {"name": "Furniture"})]})
-        record = self.env["shop.sync.product.exporter"]._to_record(self.backend, template, creating=True)
+        record = self.env["shop.sync.product.exporter"]._to_record(self.backend, template, creating=True,
+                                                                   prices_include_tax=True)
         self.assertEqual((record.vendor, record.tags, record.short_description, record.backorders),
                          ("Stol", ["Furniture"], "Oak", True))
         self.assertEqual(record.variants[0].dimensions, (Decimal("50.0"), Decimal("40.0"), Decimal("90.0")))
         for field in ("vendor", "tags", "short_description", "backorders", "dimensions"):
             self.rule(field, "export").on_create = False
-        record = self.env["shop.sync.product.exporter"]._to_record(self.backend, template, creating=True)
+        record = self.env["shop.sync.product.exporter"]._to_record(self.backend, template, creating=True,
+                                                                   prices_include_tax=True)
         self.assertEqual((record.vendor, record.tags, record.short_description, record.backorders,
                           record.variants[0].dimensions), (None, None, None, None, None))

@@ -25,9 +25,9 @@ Orders
 
 Prices
     CCV prices include VAT (``order_row_taxes_included``).  Orders keep gross amounts
-    (``Order.prices_include_tax``).  Product prices are converted to prices excluding VAT with the
-    product's ``vatrate`` (``Product.price_includes_tax`` False), because Odoo's ``list_price``
-    excludes tax with the default tax settings; exported prices are converted back.
+    (``Order.prices_include_tax``).  Product prices are handed over as CCV states them, with VAT
+    (``Product.price_includes_tax``; exported prices arrive so): the base converts them with the Odoo
+    product's sales taxes, not with the CCV product's ``vatrate``.
     An order row carries its VAT rate (``tax``), not tax amounts, so a row's rate is what CCV charged;
     the order's ``total_tax`` is rounded once (``Order.tax_total``: Odoo's rounding difference goes to a line);
     CCV does not document how it rounds VAT (``TAX_ROUNDING`` stays unknown) nor when an order was
@@ -78,7 +78,7 @@ from .constants import (
     WEBHOOK_EVENTS,
 )
 from .export import CcvProductExportMixin
-from .mapping import _address, _cost_lines, _customer, _decimal, _net, _row_line, _timestamp
+from .mapping import _address, _cost_lines, _customer, _decimal, _row_line, _timestamp
 from .stock import CcvStockMixin
 
 
@@ -100,6 +100,10 @@ class CcvAdapter(CcvStockMixin, CcvProductExportMixin, ShopAdapter):
         self.webhook_keys = {}  # webhook id -> {"event", "key"}, filled by register_webhooks
         self._category_names = None  # {category id: name}, read on first use
         self.verified_event = None  # event of the webhook whose key verified the last delivery
+
+    def prices_include_tax(self):
+        """CCV keeps catalogue prices with VAT, whatever the backend says."""
+        return True
 
     # -- connection ---------------------------------------------------------------------------
     def test_connection(self):
@@ -161,7 +165,6 @@ class CcvAdapter(CcvStockMixin, CcvProductExportMixin, ShopAdapter):
             lines=[_row_line(row) for row in rows] + _cost_lines(payload, rows_gross),
             prices_include_tax=bool(rows_gross),
             payment_method=payload.get("paymethod") or "",
-            paid=bool(payload.get("paid")),
         )
 
     # -- products -----------------------------------------------------------------------------
@@ -184,8 +187,7 @@ class CcvAdapter(CcvStockMixin, CcvProductExportMixin, ShopAdapter):
             payload = self.client.get(f"/products/{int(payload['id'])}")
         if (payload.get("attributecombinations") or {}).get("items") is None:
             payload = self._with_combinations(payload)
-        rate = _decimal(payload.get("vatrate"))
-        price = _net(_decimal(payload.get("price")), rate)
+        price = _decimal(payload.get("price"))
         weight = _decimal(payload["weight"]) if payload.get("weight") else None
         combinations = payload["attributecombinations"]["items"]
         if combinations:
@@ -203,7 +205,7 @@ class CcvAdapter(CcvStockMixin, CcvProductExportMixin, ShopAdapter):
                 weight=weight, external_id=f"{PRODUCT_PATH}/{payload['id']}")]
         return records.Product(
             external_id=str(payload["id"]), name=payload.get("name") or "", sku=payload.get("productnumber") or "",
-            description=payload.get("description") or "", price=price, price_includes_tax=False,
+            description=payload.get("description") or "", price=price, price_includes_tax=self.prices_include_tax(),
             barcode=payload.get("eannumber") or "", weight=weight, category=self._category(payload),
             published=bool(payload.get("is_active", payload.get("active", True))), variants=variants,
             image=self._main_photo(payload["id"]), updated_at=_timestamp(payload.get("modifydate")))

@@ -2,7 +2,6 @@
 
 from decimal import Decimal
 
-CENT = Decimal("0.01")
 LOOKBACK_DAYS = 30
 DEFAULT_VAT_RATE = Decimal("21")
 #: CCV order statuses (``status`` 1..14)
@@ -47,7 +46,7 @@ FIELD_MAPPING = (
     ("product.productnumber", "product.template Internal reference", "simple products"),
     ("product.name", "product.template Name", ""),
     ("product.description", "product.template Sales description", ""),
-    ("product.price / (1 + vatrate)", "product.template Sales price", "excl. VAT"),
+    ("product.price", "product.template Sales price", "incl. VAT; converted with the Odoo product's taxes"),
     ("product.eannumber", "product.product Barcode", "simple products"),
     ("product.weight", "product.product Weight", "kg"),
     ("product producttocategories -> categories.name", "product.template Category",

@@ -6,12 +6,12 @@ from odoo.addons.shop_sync_base.services import records
 from odoo.addons.shop_sync_base.services.http import create_once
 
 from .constants import COMBINATION_PATH, PRODUCT_PATH
-from .mapping import _decimal, _gross
 
 
 class CcvProductExportMixin:
     """``export_product`` of the CCV adapter (uses its ``client``, ``vat_rate``, ``category_names()``
-    and ``_category_links()``)."""
+    and ``_category_links()``).  Prices arrive including VAT, as CCV keeps them (the base converts
+    from Odoo's); ``vat_rate`` is only the rate a created product is given."""
 
     # images are uploaded (base64 ``source``): CCV's photo resource takes no address
     IMAGE_EXPORT = "content"
@@ -31,12 +31,11 @@ class CcvProductExportMixin:
         if not external_id and product.sku:
             external_id = self._product_numbered(product.sku)
         if external_id:
-            current = self.client.get(f"/products/{int(external_id)}")
-            values = self._product_values(product, _decimal(current.get("vatrate")), creating=False)
+            values = self._product_values(product, creating=False)
             if values:
                 self.client.patch(f"/products/{int(external_id)}", values)
         else:
-            values = self._product_values(product, self.vat_rate, creating=True)
+            values = {"vatrate": float(self.vat_rate), **self._product_values(product, creating=True)}
             values["active"] = bool(publish and product.published)
             external_id = self._create_product(values, product.sku)
         if product.category:
@@ -88,10 +87,10 @@ class CcvProductExportMixin:
         return str(create_once(lambda: self.client.post("/products", values)["id"],
                                (lambda: self._product_numbered(sku)) if sku else None))
 
-    def _product_values(self, product, rate, creating):
+    def _product_values(self, product, creating):
         """CCV product fields of a canonical product (only those it carries)."""
         simple = product.variants[0] if len(product.variants) == 1 and not product.has_variants else None
-        values = {"vatrate": float(rate)} if creating else {}
+        values = {}
         if product.sku:
             values["productnumber"] = product.sku
         if product.name:
@@ -99,7 +98,7 @@ class CcvProductExportMixin:
         if product.description:
             values["description"] = records.description_html(product.description)
         if product.price is not None:
-            values["price"] = float(_gross(product.price, rate))
+            values["price"] = float(product.price)
         elif creating:
             values["price"] = 0.0
         if product.category:

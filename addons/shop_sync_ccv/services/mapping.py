@@ -2,11 +2,9 @@
 docstring for the mapping choices)."""
 
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from odoo.addons.shop_sync_base.services import records
-
-from .constants import CENT
 
 
 def _decimal(value):
@@ -86,9 +84,3 @@ def _cost_lines(order, rows_gross):
                               tax_rate=rate, code=code)
             for kind, value, code, name in candidates if _decimal(value)]
 
-
-def _net(gross, rate):
-    return (gross * 100 / (100 + rate)).quantize(CENT, rounding=ROUND_HALF_UP)
-
-def _gross(net, rate):
-    return (net * (100 + rate) / 100).quantize(CENT, rounding=ROUND_HALF_UP)

@@ -11,9 +11,6 @@ class TestCcvProductExportFlow(ProductExportFlowMixin, CcvCase):
         super().setUp()
         self.backend.ccv_vat_rate = 25
 
-    def shop_price(self, price):
-        return price * 1.25  # CCV prices include the shop's VAT rate
-
     def products(self, sku):
         return [product for product in self.app.products.values() if product["productnumber"] == sku]
 

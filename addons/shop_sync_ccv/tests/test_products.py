@@ -1,5 +1,4 @@
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 from odoo.tests import tagged
 
@@ -29,8 +28,8 @@ class TestCcvProducts(CcvCase):
             template = self.template_for(self.shop_product(seed))
             self.assertTrue(template, seed.sku)
             self.assertEqual(template.name, seed.title)
-            # CCV prices include the product's VAT (25 % here); Odoo's sales price excludes it
-            self.assertAlmostEqual(template.list_price, float(seed.price / Decimal("1.25")), places=2)
+            # CCV prices include VAT, as the Odoo product's sales tax does here: no conversion
+            self.assertAlmostEqual(template.list_price, float(seed.price), places=2)
             variants = template.product_variant_ids
             if seed.has_variants:
                 self.assertEqual(sorted(variants.mapped("default_code")), sorted(v.sku for v in seed.variants))
@@ -56,14 +55,14 @@ class TestCcvProducts(CcvCase):
         self.app.update_product(shop_product["id"], name="Renamed in the shop", price=250.0)
         self.import_products()
         self.assertEqual(template.name, seed.title, "name is not written on update by default")
-        self.assertAlmostEqual(template.list_price, 200.0)
+        self.assertAlmostEqual(template.list_price, 250.0)
         rule = self.backend.field_rule_ids.filtered(
             lambda r: (r.object, r.direction, r.field) == ("product", "import", "name"))
         rule.on_update = True
         self.app.update_product(shop_product["id"], name="Renamed again", price=125.0)
         self.import_products()
         self.assertEqual(template.name, "Renamed again")
-        self.assertAlmostEqual(template.list_price, 100.0)
+        self.assertAlmostEqual(template.list_price, 125.0)
         self.assertEqual(self.env["product.template"].search_count([("name", "in", ("Renamed again", seed.title))]), 1)
 
     def test_variant_without_sku_is_logged(self):

@@ -77,7 +77,7 @@ class TestCcvStockAndExport(CcvCase):
         shop_product = created[0]
         self.assertFalse(shop_product["is_active"], "draft: not active in the shop")
         self.assertEqual((shop_product["name"], shop_product["price"], shop_product["vatrate"]),
-                         ("Odoo Lamp", 125.0, 25.0))
+                         ("Odoo Lamp", 100.0, 25.0))
         self.assertEqual((shop_product["eannumber"], shop_product["weight"]), ("5701234567892", 1.5))
         binding = self.env["shop.sync.binding"]._for_record(self.backend, template)
         self.assertEqual(binding.external_id, str(shop_product["id"]))
@@ -88,7 +88,7 @@ class TestCcvStockAndExport(CcvCase):
         self.assertEqual(Exporter._export(self.backend, template), 1)
         self.assertEqual([p["id"] for p in self.app.products.values() if p["productnumber"] == "ODOO-LAMP"],
                          [shop_product["id"]])
-        self.assertEqual((shop_product["name"], shop_product["price"]), ("Odoo Lamp", 250.0))
+        self.assertEqual((shop_product["name"], shop_product["price"]), ("Odoo Lamp", 200.0))
         self.assertFalse([entry for entry in self.app.journal if entry[0] == "DELETE"])
 
     def test_export_finds_the_shop_product_by_number_instead_of_creating_twice(self):

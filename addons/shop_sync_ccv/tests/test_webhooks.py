@@ -106,7 +106,7 @@ class TestCcvWebhooks(CcvHttpCase):
         template = self.env["shop.sync.binding"].search([
             ("backend_id", "=", self.backend.id), ("model", "=", "product.template"),
             ("external_id", "=", str(shop_product["id"]))])._record()
-        self.assertAlmostEqual(template.list_price, 100.0)
+        self.assertAlmostEqual(template.list_price, 125.0)
 
     def test_bad_signature_is_refused_and_logged(self):
         self.new_order(5003)

@@ -87,12 +87,11 @@ class ShopSyncEaccountingProductImporter(models.AbstractModel):
         Log = self.env["shop.sync.log"]
         Importer = self.env["shop.sync.product.importer"]
         started = fields.Datetime.now()
-        gross = bool(backend.company_id.account_sale_tax_id.price_include)
         batch, imported, failure = [], 0, None
         try:
             for document in catalogue_articles(backend._eacc_client().iterate(
                     "articles", filter=None if full else changed_since(backend, backend.products_synced_until))):
-                batch.append(self._record(document, gross))
+                batch.append(self._record(document))
                 if len(batch) == PRODUCT_BATCH:
                     imported += len(Importer._import_batch(backend, batch))
                     batch = []
@@ -113,12 +112,12 @@ class ShopSyncEaccountingProductImporter(models.AbstractModel):
         return imported
 
     @api.model
-    def _record(self, document, gross):
-        """An article as a canonical simple product keyed by its Id; its price as Odoo keeps sales
-        prices (including VAT when the company's default sales tax does)."""
-        price = document.get("GrossPrice" if gross else "NetPrice")
+    def _record(self, document):
+        """An article as a canonical simple product keyed by its Id, at its price without VAT
+        (``NetPrice``; the base converts it to Odoo's sales price)."""
+        price = document.get("NetPrice")
         price = Decimal(str(price)) if price is not None else None
         number = document["Number"]
         return Product(external_id=document["Id"], name=document.get("Name") or number, sku=number, price=price,
-                       published=bool(document.get("IsActive", True)),
+                       price_includes_tax=False, published=bool(document.get("IsActive", True)),
                        variants=[Variant(sku=number, price=price, external_id=document["Id"])])

@@ -22,7 +22,7 @@ class TestCreditNotes(EAccountingCase):
             external_id=f"o{sale.shop_order_number}", number=sale.shop_order_number, state="paid",
             created_at=datetime(2026, 1, 5, 10, 0, tzinfo=UTC), currency=sale.currency_id.name,
             total=Decimal(str(sale.amount_total)), customer=None, billing=None, shipping=None,
-            refunds=[records.Refund(external_id=refund_id, order_external_id=f"o{sale.shop_order_number}",
+            refunds=[records.Refund(external_id=refund_id,
                                     created_at=datetime(2026, 1, 8, 9, 0, tzinfo=UTC), amount=Decimal(amount),
                                     lines=[records.RefundLine(kind=kind, sku=sku, quantity=Decimal(qty),
                                                               amount=Decimal(gross))

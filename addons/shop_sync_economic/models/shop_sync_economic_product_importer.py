@@ -1,5 +1,4 @@
 from datetime import timedelta
-from decimal import Decimal
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -27,14 +26,13 @@ class ShopSyncEconomicProductImporter(models.AbstractModel):
         started = fields.Datetime.now()
         watermark = None if full else backend.products_synced_until
         since = watermark - timedelta(minutes=backend.poll_overlap) if watermark else None
-        factor = self._price_factor(backend)
         batch, imported, failure = [], 0, None
         try:
             for document in backend._economic_client().iterate(
                     "products", filter=gt("lastUpdated", since) if since else None):
                 if self._invoicing_only(document):
                     continue
-                batch.append(product_record(document, factor))
+                batch.append(product_record(document))
                 if len(batch) == PRODUCT_BATCH:
                     imported += len(Importer._import_batch(backend, batch))
                     batch = []
@@ -61,11 +59,3 @@ class ShopSyncEconomicProductImporter(models.AbstractModel):
         number = document.get("productNumber") or ""
         group = (document.get("productGroup") or {}).get("productGroupNumber")
         return number == ROUNDING_PRODUCT or number.endswith(f".{group}")
-
-    @api.model
-    def _price_factor(self, backend):
-        """e-conomic prices exclude VAT; Odoo's include it when the default sales tax does."""
-        tax = backend.company_id.account_sale_tax_id
-        if tax and tax.price_include and tax.amount_type == "percent":
-            return 1 + Decimal(str(tax.amount)) / 100
-        return Decimal(1)

@@ -1,7 +1,6 @@
 """Plain translations between e-conomic documents and the hub's canonical records / amounts."""
 
 from datetime import datetime
-from decimal import Decimal
 
 # the amount helpers moved to the base (shared with eAccounting); e-conomic's modules import them from here
 from odoo.addons.shop_sync_base.services.amounts import balance_nets, money, split_line  # noqa: F401
@@ -55,17 +54,17 @@ def writable(document):
     return body
 
 
-def product_record(document, price_factor=Decimal(1)):
+def product_record(document):
     """An e-conomic product as a canonical simple product (``records.Product``) keyed by its
-    productNumber; ``price_factor`` turns the net salesPrice into Odoo's list price convention
-    (e.g. 1.25 when Odoo's sales prices include 25 % VAT)."""
+    productNumber; its price is the salesPrice, which e-conomic documents as "the unit net price"
+    (``price_includes_tax`` False: the base converts it to Odoo's sales price)."""
     number = document["productNumber"]
     price = document.get("salesPrice")
-    price = money(Decimal(str(price)) * price_factor) if price is not None else None
+    price = money(price) if price is not None else None
     updated = document.get("lastUpdated")
     return Product(
         external_id=number, name=document.get("name") or number, sku=number,
-        description=document.get("description") or "", price=price, price_includes_tax=price_factor != 1,
+        description=document.get("description") or "", price=price, price_includes_tax=False,
         barcode=document.get("barCode") or "", published=not document.get("barred", False),
         variants=[Variant(sku=number, price=price, barcode=document.get("barCode") or "", external_id=number)],
         updated_at=datetime.fromisoformat(updated.replace("Z", "+00:00")) if updated else None,

@@ -111,6 +111,24 @@ class TestProductImport(EconomicCase):
         self.assertEqual(self.env["shop.sync.binding"]._for_record(self.accounting, new).external_id, "ECO-1")
         self.assertTrue(self.accounting.products_synced_until)
 
+    def test_a_net_economic_price_follows_the_odoo_products_own_tax(self):
+        """e-conomic's salesPrice is net: the base converts it with the Odoo product's sales tax (one
+        excluding VAT keeps it; one including VAT adds it), not with the company's default tax."""
+        self.company.account_sale_tax_id = self.tax25
+        excluded = self.env["account.tax"].create({
+            "name": "DK VAT 25% excl. (prices)", "amount": 25.0, "amount_type": "percent", "type_tax_use": "sale",
+            "price_include_override": "tax_excluded", "company_id": self.company.id})
+        lamp = self.env["product.product"].create({"name": "Lamp", "default_code": "NET-LAMP", "list_price": 1.0,
+                                                   "taxes_id": [(6, 0, excluded.ids)]})
+        for number in ("NET-LAMP", "MUG-1"):
+            self.sim.products[number] = {
+                "productNumber": number, "name": number, "salesPrice": 80.0, "costPrice": 0.0,
+                "recommendedPrice": 0.0, "productGroup": {"productGroupNumber": 1}, "inventory": {},
+                "lastUpdated": "2026-01-05T12:00:00Z"}
+        self.assertEqual(self.accounting._economic_import_products(full=True), 2)
+        self.assertAlmostEqual(lamp.list_price, 80.0, msg="its tax excludes VAT: the net price as it is")
+        self.assertAlmostEqual(self.mug.list_price, 100.0, msg="its tax includes VAT: 80 + 25 %")
+
     def test_products_read_before_a_failure_are_imported_and_the_watermark_stays(self):
         for number in ("ECO-1", "ECO-2"):
             self.sim.products[number] = {
@@ -118,10 +136,10 @@ class TestProductImport(EconomicCase):
                 "recommendedPrice": 0.0, "productGroup": {"productGroupNumber": 1}, "inventory": {},
                 "lastUpdated": "2026-01-05T12:00:00Z"}
 
-        def product_record(document, factor):
+        def product_record(document):
             if document["productNumber"] == "ECO-2":
                 raise UserError("ECO-2 cannot be read")  # pylint: disable=translation-required
-            return mapper.product_record(document, factor)
+            return mapper.product_record(document)
 
         with patch.object(importer, "product_record", product_record):
             self.assertEqual(self.accounting._economic_import_products(full=True), 1)

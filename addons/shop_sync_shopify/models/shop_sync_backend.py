@@ -28,6 +28,11 @@ class ShopSyncBackend(models.Model):
         "Full imports in bulk", default=True,
         help="A full product import reads Shopify's bulk export (one background query and a JSONL file) instead "
              "of paging through the catalogue; the import job runs again until the export is ready.")
+    shopify_prices_include_tax = fields.Boolean(
+        "Catalogue prices include tax", default=True,
+        help="Shopify's 'Include sales tax in product price' setting (the shop's taxesIncluded, shown by Test "
+             "connection). Product prices are converted to and from the Odoo sales price with the Odoo "
+             "product's sales taxes (price included or not).")
 
     def _get_adapter(self):
         self.ensure_one()
@@ -43,7 +48,8 @@ class ShopSyncBackend(models.Model):
         if self.kind == "shopify":
             backend = self.sudo()
             config.update(access_token=backend.shopify_access_token or "",
-                          location_id=backend.shopify_location_id or "", bulk_import=backend.shopify_bulk_import)
+                          location_id=backend.shopify_location_id or "", bulk_import=backend.shopify_bulk_import,
+                          prices_include_tax=backend.shopify_prices_include_tax)
         return config
 
     def _shopify_note(self, flow, ref, external_id, reason, message):

@@ -192,7 +192,7 @@ class ShopifyAdapter(ShopifyStockMixin, ShopifyProductExportMixin, ShopAdapter):
             billing=billing, shipping=shipping, lines=_order_lines(node),
             prices_include_tax=bool(node["taxesIncluded"]),
             payment_method=(node.get("paymentGatewayNames") or [""])[0] or "",
-            paid=node["displayFinancialStatus"] in PAID_STATES, note=node.get("note") or "",
+            note=node.get("note") or "",
             # Shopify processes an order when its payment is taken; unpaid orders have no payment date
             paid_at=_datetime(node["processedAt"]) if node["displayFinancialStatus"] in PAID_STATES
             and node.get("processedAt") else None,
@@ -236,6 +236,7 @@ class ShopifyAdapter(ShopifyStockMixin, ShopifyProductExportMixin, ShopAdapter):
         return records.Product(
             external_id=node["id"], name=node["title"], sku=first.sku if simple else "",
             description=node.get("descriptionHtml") or "", price=first.price,
+            price_includes_tax=self.prices_include_tax(),
             barcode=first.barcode if simple else "", weight=first.weight if simple else None,
             category=_category(node), published=node["status"] == "ACTIVE",
             image=_featured_image(node), variants=variants, updated_at=_datetime(node["updatedAt"]),

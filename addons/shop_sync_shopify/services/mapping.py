@@ -71,7 +71,7 @@ def _refunds(node):
             line_external_id=(item.get("shippingLine") or {}).get("id") or "")
             for item in refund["refundShippingLines"]["nodes"]]
         result.append(records.Refund(
-            external_id=refund["id"], order_external_id=node["id"], created_at=_datetime(refund["createdAt"]),
+            external_id=refund["id"], created_at=_datetime(refund["createdAt"]),
             amount=_money(refund["totalRefundedSet"]), lines=lines, reason=refund.get("note") or "",
             restock=any(item["restockType"] in RESTOCKING for item in refund["refundLineItems"]["nodes"])))
     return result

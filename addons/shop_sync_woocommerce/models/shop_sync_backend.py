@@ -16,8 +16,8 @@ class ShopSyncBackend(models.Model):
     woo_consumer_secret = fields.Char("Consumer secret", groups=MANAGER, copy=False)
     woo_prices_include_tax = fields.Boolean(
         "Catalogue prices include tax", default=True,
-        help="WooCommerce's 'Prices entered with tax' setting. Regular prices are copied to the Odoo sales "
-             "price as they are: give the products a sales tax that agrees (price included or not).")
+        help="WooCommerce's 'Prices entered with tax' setting. Regular prices are converted to and from the "
+             "Odoo sales price with the Odoo product's sales taxes (price included or not).")
     woo_shipment_tracking = fields.Boolean(
         "Shipment Tracking extension",
         help="The store uses WooCommerce Shipment Tracking: deliveries are also added to its tracking items "

@@ -15,9 +15,9 @@ the rate ids in the line's own ``taxes`` that carry an amount: WooCommerce lists
 empty amounts on a line it did not tax (e.g. a custom shipping method without tax).  WooCommerce
 rounds tax per line (unless "round tax at subtotal level" is set, which the REST API does not show).
 
-Catalogue prices.  ``regular_price`` is the Odoo sales price one to one, without tax conversion:
-WooCommerce's "prices entered with tax" and the Odoo product's sales tax (price included or not)
-must say the same.  ``Product.price_includes_tax`` carries the backend's setting (default: yes).
+Catalogue prices.  ``regular_price`` is handed over as WooCommerce states it; whether it includes
+VAT is the backend's copy of WooCommerce's "prices entered with tax" (``Product.price_includes_tax``,
+``prices_include_tax()``; default: yes), and the base converts with the Odoo product's sales taxes.
 
 Refunds.  An order lists its refunds as ``{id, reason, total}``; their lines come from
 ``/orders/<id>/refunds`` (embedded under ``shop_sync_refunds`` when the order is fetched, so the
@@ -177,7 +177,7 @@ class WooCommerceAdapter(WooCommerceStockMixin, WooCommerceProductExportMixin, S
                 vat=_vat(payload), phone=billing.get("phone") or ""),
             billing=_address(billing), shipping=_address(shipping),
             lines=lines, prices_include_tax=include_tax, payment_method=payload.get("payment_method") or "",
-            paid=bool(payload.get("date_paid_gmt") or payload.get("date_paid")), paid_at=_gmt(payload, "date_paid"),
+            paid_at=_gmt(payload, "date_paid"),
             note=payload.get("customer_note") or "",
             refunds=_refunds(payload),
         )
@@ -221,7 +221,7 @@ class WooCommerceAdapter(WooCommerceStockMixin, WooCommerceProductExportMixin, S
         return records.Product(
             external_id=str(payload["id"]), name=payload.get("name") or "", sku=payload.get("sku") or "",
             description=payload.get("description") or "", price=_optional_amount(payload.get("regular_price")),
-            price_includes_tax=self.config.get("prices_include_tax", True),
+            price_includes_tax=self.prices_include_tax(),
             barcode=payload.get("global_unique_id") or "", weight=_optional_amount(payload.get("weight")),
             category=categories[0].get("name", "") if categories else "",
             published=payload.get("status") == "publish", variants=variants,

@@ -76,8 +76,8 @@ def _refunds(payload):
                 quantity=-_amount(item.get("quantity")), line_external_id=str(meta.get(REFUNDED_ITEM_META) or ""),
                 sku=item.get("sku") or "", name=item.get("name") or ""))
         result.append(records.Refund(
-            external_id=str(refund["id"]), order_external_id=str(payload["id"]),
-            created_at=_gmt(refund, "date_created"), amount=_amount(refund.get("amount")), lines=lines,
+            external_id=str(refund["id"]), created_at=_gmt(refund, "date_created"),
+            amount=_amount(refund.get("amount")), lines=lines,
             restock=any(line.line_external_id in restocked for line in lines), reason=refund.get("reason") or ""))
     return result
 

@@ -12,3 +12,4 @@ from . import test_webhook_health
 from . import test_webhooks
 from . import test_refunds
 from . import test_catalogue
+from . import test_catalogue_prices

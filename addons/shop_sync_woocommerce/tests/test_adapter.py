@@ -55,7 +55,7 @@ class TestWooCommerceAdapter(BaseCase):
         gross = sum((line.quantity * line.unit_price * (-1 if line.kind == "discount" else 1)
                      * (1 + line.tax_rate / 100) for line in record.lines), Decimal(0))
         self.assertEqual(gross, record.total)
-        self.assertEqual((record.customer.vat, record.customer.is_company, record.paid), ("DK123", False, True))
+        self.assertEqual((record.customer.vat, record.customer.is_company), ("DK123", False))
         self.assertEqual(record.created_at.isoformat(), "2026-01-05T10:00:00+00:00")
         self.assertEqual(record.updated_at.isoformat(), "2026-01-05T11:00:00+00:00", "date_modified_gmt")
 
