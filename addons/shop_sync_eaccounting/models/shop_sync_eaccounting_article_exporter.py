@@ -1,7 +1,6 @@
 from odoo import _, api, models
 from odoo.exceptions import UserError
 
-from odoo.addons.shop_sync_base.services.amounts import money
 from odoo.addons.shop_sync_base.services.http import RemoteError, create_once
 
 from ..services.client import eq
@@ -159,12 +158,10 @@ class ShopSyncEaccountingArticleExporter(models.AbstractModel):
 
     @api.model
     def _prices(self, backend, product):
-        """Net and gross sales price (Odoo's price may include VAT, per its sales taxes)."""
-        taxes = product.taxes_id.filtered(lambda tax: tax.company_id in backend.company_id.parent_ids)
-        result = taxes.compute_all(product.lst_price, product=product) if taxes else None
-        net = result["total_excluded"] if result else product.lst_price
-        gross = result["total_included"] if result else product.lst_price
-        return {"NetPrice": float(money(net)), "GrossPrice": float(money(gross))}
+        """Net and gross sales price, converted by the base with the product's sales taxes."""
+        Price = self.env["shop.sync.catalogue.price"]
+        return {"NetPrice": float(Price._to_remote(backend, product.lst_price, False, product)),
+                "GrossPrice": float(Price._to_remote(backend, product.lst_price, True, product))}
 
     @api.model
     def _bind(self, backend, product, document):

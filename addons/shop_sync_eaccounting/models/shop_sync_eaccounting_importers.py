@@ -113,11 +113,12 @@ class ShopSyncEaccountingProductImporter(models.AbstractModel):
 
     @api.model
     def _record(self, document):
-        """An article as a canonical simple product keyed by its Id, at its price without VAT
-        (``NetPrice``; the base converts it to Odoo's sales price)."""
-        price = document.get("NetPrice")
+        """An article as a canonical simple product keyed by its Id, at its price with VAT
+        (``GrossPrice``, at the article's own rate; the base converts it to Odoo's sales price with the
+        Odoo product's taxes, which give the same net price when their rate is the article's)."""
+        price = document.get("GrossPrice")
         price = Decimal(str(price)) if price is not None else None
         number = document["Number"]
         return Product(external_id=document["Id"], name=document.get("Name") or number, sku=number, price=price,
-                       price_includes_tax=False, published=bool(document.get("IsActive", True)),
+                       price_includes_tax=True, published=bool(document.get("IsActive", True)),
                        variants=[Variant(sku=number, price=price, external_id=document["Id"])])

@@ -6,7 +6,7 @@ from odoo.exceptions import UserError
 
 from odoo.addons.shop_sync_base.services.http import RemoteError, create_once
 
-from ..services.mapper import apply_update_rules, money, writable
+from ..services.mapper import apply_update_rules, writable
 
 MAX_NUMBER = 25  # productNumber length in e-conomic
 # product export rule -> e-conomic properties it decides
@@ -187,7 +187,9 @@ class ShopSyncEconomicProductExporter(models.AbstractModel):
         if "description" in allowed and product.description_sale:
             values["description"] = product.description_sale[:500]
         if "price" in allowed:
-            values["salesPrice"] = float(self._net_price(backend, product))
+            # e-conomic's salesPrice is net; the base converts Odoo's sales price with the product's taxes
+            values["salesPrice"] = float(self.env["shop.sync.catalogue.price"]._to_remote(
+                backend, product.lst_price, False, product))
         if "barcode" in allowed and product.barcode:
             values["barCode"] = product.barcode[:50]
         return values
@@ -195,15 +197,6 @@ class ShopSyncEconomicProductExporter(models.AbstractModel):
     @api.model
     def _name_of(self, product):
         return product.with_context(display_default_code=False).display_name or product.name
-
-    @api.model
-    def _net_price(self, backend, product):
-        """The sales price excluding VAT (Odoo's price may include it, per its sales taxes)."""
-        price = product.lst_price
-        taxes = product.taxes_id.filtered(lambda tax: tax.company_id in backend.company_id.parent_ids)
-        if taxes:
-            price = taxes.compute_all(price, product=product)["total_excluded"]
-        return money(price)
 
     @api.model
     def _bind(self, backend, product, number):
