@@ -29,7 +29,7 @@ class ShopSyncBackend(models.Model):
         help="A full product import reads Shopify's bulk export (one background query and a JSONL file) instead "
              "of paging through the catalogue; the import job runs again until the export is ready.")
     shopify_prices_include_tax = fields.Boolean(
-        "Catalogue prices include tax", default=True,
+        "Shopify prices include tax", default=True,
         help="Shopify's 'Include sales tax in product price' setting (the shop's taxesIncluded, shown by Test "
              "connection). Product prices are converted to and from the Odoo sales price with the Odoo "
              "product's sales taxes (price included or not).")

@@ -15,7 +15,7 @@ class ShopSyncBackend(models.Model):
                                    help="WooCommerce > Settings > Advanced > REST API: a Read/Write key.")
     woo_consumer_secret = fields.Char("Consumer secret", groups=MANAGER, copy=False)
     woo_prices_include_tax = fields.Boolean(
-        "Catalogue prices include tax", default=True,
+        "WooCommerce prices include tax", default=True,
         help="WooCommerce's 'Prices entered with tax' setting. Regular prices are converted to and from the "
              "Odoo sales price with the Odoo product's sales taxes (price included or not).")
     woo_shipment_tracking = fields.Boolean(
