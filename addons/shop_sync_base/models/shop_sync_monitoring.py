@@ -123,20 +123,22 @@ class ShopSyncBackend(models.Model):
 
     def _check_and_repair_webhooks(self):
         """Job of flow ``webhook_check``: check the webhooks and, where the backend allows it,
-        register the missing or disabled topics again."""
+        register the missing or disabled topics again.  A UserError on the way (e.g. the connector of
+        the backend is not configured) is an error log, as the check's other failures are."""
         self.ensure_one()
         try:
             with self.env.cr.savepoint():
                 self.action_check_webhooks()
-        except UserError as exc:  # e.g. the connector of the backend is not configured
+                if not self.webhook_auto_repair or self.webhook_state not in REPAIRABLE:
+                    return
+                broken = ", ".join(f"{topic} ({status})" for topic, status, _detail in self.webhook_health
+                                   if status != "ok")
+                self.action_register_webhooks()
+                self.action_check_webhooks()
+        except UserError as exc:
             self.env["shop.sync.log"]._record(self, "webhook", "error", reason=_("Webhook check failed"),
                                                message=str(exc))
             return
-        if not self.webhook_auto_repair or self.webhook_state not in REPAIRABLE:
-            return
-        broken = ", ".join(f"{topic} ({status})" for topic, status, _detail in self.webhook_health if status != "ok")
-        self.action_register_webhooks()
-        self.action_check_webhooks()
         repaired = self.webhook_state == "ok"
         self.env["shop.sync.log"]._record(
             self, "webhook", "done" if repaired else "error", reason=_("Webhooks repaired") if repaired

@@ -78,6 +78,16 @@ class TestWooCommerceWebhookHealth(WooCommerceCase):
         log = self.logs("webhook", state="error")
         self.assertEqual((log.reason, log.message), ("Webhook check failed", str(unconfigured)))
 
+    def test_daily_repair_refused_is_an_error_log(self):
+        self.backend.action_register_webhooks()
+        next(iter(self.shop.registered_webhooks.values()))["status"] = "disabled"
+        self.backend.webhook_auto_repair = True
+        refused = UserError("Only a Shop Sync Manager can register webhooks.")
+        with patch.object(type(self.backend), "action_register_webhooks", side_effect=refused):
+            self.backend._check_and_repair_webhooks()
+        log = self.logs("webhook", reason="Webhook check failed")
+        self.assertEqual((log.state, log.message), ("error", str(refused)))
+
     def test_daily_check_only_reports_without_repair(self):
         self.backend.action_register_webhooks()
         hook = next(iter(self.shop.registered_webhooks.values()))
