@@ -113,6 +113,7 @@ class HttpClient:
         self._error_message = error_message or default_error_message
         self.sleep = sleep
         self.stats = {"requests": 0, "retries": 0, "throttled": 0, "governed": 0.0}
+        self._public = None  # see _public_session
 
     def url(self, path):
         return path if path.startswith("http") else f"{self.base_url}/{path.lstrip('/')}"
@@ -243,14 +244,15 @@ class HttpClient:
             raise RemoteError(self.redact(f"the request failed: {type(exc).__name__}: {exc}")) from None
 
     def _public_session(self):
-        """A session like ``self.session`` whose direct connections are refused when they reach a
-        non-public address (see ``download``)."""
-        session = requests.Session()
-        session.headers.update(self.session.headers)
-        session.auth = self.session.auth
-        session.mount("http://", _PublicAddressAdapter())
-        session.mount("https://", _PublicAddressAdapter())
-        return session
+        """The session of downloads from other hosts than the shop's own: without this client's
+        credentials (the address comes from a payload, and the credentials go to the configured host
+        only) and with direct connections refused when they reach a non-public address (see
+        ``download``).  One per client, so a batch's downloads reuse its connections."""
+        if self._public is None:
+            self._public = requests.Session()
+            self._public.mount("http://", _PublicAddressAdapter())
+            self._public.mount("https://", _PublicAddressAdapter())
+        return self._public
 
     def json(self, response):
         """The decoded JSON of a 2xx ``response``.  Anything else, typically an HTML page answered

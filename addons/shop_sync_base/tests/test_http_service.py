@@ -7,10 +7,12 @@ import email.utils
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 from requests.auth import HTTPBasicAuth
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
 
+from odoo.addons.shop_sync_base.services import http
 from odoo.addons.shop_sync_base.services.http import (
     MAX_RETRY_AFTER, WORKER_MAX_SLEEP, HttpClient, RemoteError, create_once, parse_retry_after, same_origin)
 from odoo.addons.shop_sync_base.services.jobs import retryable_job_error
@@ -315,3 +317,22 @@ def test_basic_auth_credentials_are_redacted_also_in_base64():
     http = HttpClient("http://127.0.0.1:9", auth=HTTPBasicAuth("ck_KEY", "cs_SECRET"))
     header = "Basic " + base64.b64encode(b"ck_KEY:cs_SECRET").decode()
     assert http.redact(f"echo: {header}") == "echo: Basic ***"
+
+
+def test_a_download_from_another_host_carries_no_credentials(monkeypatch):
+    """An image address comes from a shop's payload: the shop's keys stay with the shop's host."""
+    sent = []
+
+    def send(adapter, request, **kwargs):
+        sent.append(request)
+        raise requests.ConnectionError("not sent further in this test")
+    monkeypatch.setattr(http, "resolve", lambda host, port: ["93.184.216.34"])
+    monkeypatch.setattr(http._PublicAddressAdapter, "send", send)
+    client = HttpClient("https://shop.example/wp-json/wc/v3", auth=HTTPBasicAuth("ck_key", "cs_secret"),
+                        headers={"X-Shopify-Access-Token": "shpat_secret"})
+    for _image in range(2):
+        with pytest.raises(RemoteError, match="no answer"):
+            client.download("https://cdn.example/red.png", max_bytes=1000)
+    assert [request.url for request in sent] == ["https://cdn.example/red.png"] * 2
+    assert not any({"Authorization", "X-Shopify-Access-Token"} & set(request.headers) for request in sent)
+    assert client._public_session() is client._public_session(), "one session: its connections are reused"
