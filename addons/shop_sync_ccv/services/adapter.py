@@ -229,10 +229,13 @@ class CcvAdapter(CcvStockMixin, CcvProductExportMixin, ShopAdapter):
                                     for category in self.client.collection("/categories")}
         return self._category_names
 
+    def _photos(self, product_id):
+        """The product's photos as CCV lists them (``/products/{id}/productphotos``)."""
+        return list(self.client.collection(f"/products/{int(product_id)}/productphotos"))
+
     def _main_photo(self, product_id):
         """The product's main photo (``is_mainphoto``, else the first) as ``records.Image``, or None."""
-        photos = [photo for photo in self.client.collection(f"/products/{int(product_id)}/productphotos")
-                  if photo.get("deeplink")]
+        photos = [photo for photo in self._photos(product_id) if photo.get("deeplink")]
         photo = next((photo for photo in photos if photo.get("is_mainphoto")), photos[0] if photos else None)
         return photo and records.Image(url=photo["deeplink"], external_id=str(photo["id"]))
 

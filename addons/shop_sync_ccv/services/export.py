@@ -66,15 +66,14 @@ class CcvProductExportMixin:
         the photo's extension as ``file_type``); the shop's other photos stay.  An uncertain answer
         is looked up: a photo the product did not have before the request is this one, so no second
         copy is uploaded."""
-        path = f"/products/{int(product_id)}/productphotos"
-        before = self._photo_ids(path)
-        create_once(lambda: self.client.post(path, {
+        def photo_ids():
+            return {photo["id"] for photo in self._photos(product_id)}
+
+        before = photo_ids()
+        create_once(lambda: self.client.post(f"/products/{int(product_id)}/productphotos", {
             "file_type": image.filename.rsplit(".", 1)[-1].lower(), "alttext": image.filename,
             "source": base64.b64encode(image.content).decode(), "is_mainphoto": True}),
-            lambda: (self._photo_ids(path) - before) or None)
-
-    def _photo_ids(self, path):
-        return {photo["id"] for photo in self.client.collection(path)}
+            lambda: (photo_ids() - before) or None)
 
     def _product_numbered(self, sku):
         """Id of the shop's product with ``productnumber`` ``sku``, or None."""
