@@ -17,7 +17,23 @@ the path plus query string exactly as sent and ``body`` the raw request body (``
 
 Errors are ``{status, code, developermessage}``: 400.10 invalid input, 404.20 unknown resource,
 405.10 method not allowed, 429.10 per method+resource limit, 429.11 total limit, 500.20.
-Rate limits count authenticated requests per public key in fixed windows of 60 s of ``self.clock``.
+Rate limits count authenticated requests per public key in fixed windows of 60 s of ``self.clock``:
+GET 150 per minute, POST/PATCH/PUT/DELETE 100 per minute, refused with 429.10 (resource limit) or
+429.11 (total limit) (shared/specs/ccv/FACTS.md, "Limits and errors"; the SDK's RateLimitResourceException
+and RateLimitTotalException).  Simulator choices (undocumented): the GET and write limits count per
+method and resource (the last non-numeric path segment), the total limit (250 per minute) per public
+key over all requests, and a refusal carries ``Retry-After`` (the seconds left in the window).
+
+Embedded collections (``expand``): ``GET /products`` and ``GET /products/{id}`` take ``expand``, a
+comma-separated list of the product's collections to embed (CCV's products "expand" parameter,
+generated from CCV's API docs into jacobdekeizer/ccvshop-client
+``src/Parameters/Products/Concerns/ExpandableProductFields.php``: attributecombinations,
+productphotos, producttocategories, productattachments, productkeywords, ...; FACTS.md lists
+``expand`` for orders too).  The three this simulator keeps are served; another name is refused
+with 400.10.  Without ``expand`` a product links its collections (``{"href"}``), as before.
+Simulator choice (undocumented): an embedded collection is the first page of that collection at
+CCV's default page size (``{href, start, size, first, previous, next, items}``), ``next`` leading to
+the rest, so a client that follows ``next`` reads all of it whatever CCV embeds.
 
 Webhooks: CCV does not publish how the webhook ``key`` protects deliveries; this simulator sends
 header ``x-hash = hex(HMAC-SHA512(webhook key, raw body))``.  Bodies follow CCV's observed
@@ -159,7 +175,10 @@ _MONEY_FIELDS = {"price", "discount", "total_shipping", "paymethod_costs", "extr
 _ORDER_FILTERS = ("ordernumber", "status", "is_paid", "min_create_date", "max_create_date", "is_completed",
                   "paymethod_id", "transaction_id", "orderby")
 _ORDER_SORT_FIELDS = ("id", "ordernumber", "create_date")
-_PRODUCT_FILTERS = ("productnumber", "eannumber", "productname", "minstock", "maxstock", "active", "orderby")
+_PRODUCT_FILTERS = ("productnumber", "eannumber", "productname", "minstock", "maxstock", "active", "orderby",
+                    "expand")
+#: product collections served embedded on ``expand`` (see the module docstring)
+PRODUCT_EXPANDABLE = ("attributecombinations", "productphotos", "producttocategories")
 _PRODUCT_SORT_FIELDS = ("id", "name", "createdate", "modifydate")
 
 _TYPE_CHECKS = {
@@ -742,6 +761,8 @@ class CcvSimulator(SimulatorApp):
         fields = _money_fields(fields)
         if "taxtariff" in fields and fields["taxtariff"] not in TAX_TARIFFS:
             raise BadRequest(f"taxtariff must be one of {', '.join(TAX_TARIFFS)}")
+        if not 0 <= fields.get("vatrate", 0) <= 100:  # "VAT rate of product in percentage, 0-100" (Products Post)
+            raise BadRequest("vatrate must be a percentage from 0 to 100")
         if "active" in fields:
             fields["is_active"] = fields["is_visible"] = fields.pop("active")
         product.update(fields)
@@ -817,20 +838,54 @@ class CcvSimulator(SimulatorApp):
         size = min(_parse_int(request.args.get("size", str(DEFAULT_PAGE_SIZE)), "size"), MAX_PAGE_SIZE)
         if start < 0 or size < 1:
             raise BadRequest("start must be >= 0 and size >= 1")
-        base = self._base_url(request)
         params = [(key, value) for key, value in parse_qsl(urlsplit(_request_uri(request)).query,
                                                            keep_blank_values=True) if key not in ("start", "size")]
+        return self.json_response(self._page(self._base_url(request), request.path, params, start, size, records,
+                                             render, href=f"{self._base_url(request)}{_request_uri(request)}"))
 
+    @staticmethod
+    def _page(base, path, params, start, size, records, render, href=None):
+        """One page of ``records`` at ``path`` (with the query ``params`` besides start and size)."""
         def page_link(page_start):
-            return f"{base}{request.path}?{urlencode([*params, ('start', page_start), ('size', size)])}"
+            return f"{base}{path}?{urlencode([*params, ('start', page_start), ('size', size)])}"
 
-        return self.json_response({
-            "href": f"{base}{_request_uri(request)}", "start": start, "size": size,
+        return {
+            "href": href or page_link(start), "start": start, "size": size,
             "first": page_link(0),
             "previous": page_link(max(0, start - size)) if start > 0 else None,
             "next": page_link(start + size) if start + size < len(records) else None,
             "items": [render(base, record) for record in records[start:start + size]],
-        })
+        }
+
+    def _product_collection(self, product_id, name):
+        """``(records, render)`` of the product's collection ``name`` (one of ``PRODUCT_EXPANDABLE``)."""
+        records, render = {
+            "attributecombinations": (self.combinations, self._render_combination),
+            "productphotos": (self.photos, self._render_photo),
+            "producttocategories": (self.product_categories, self._render_product_to_category),
+        }[name]
+        return sorted((record for record in records.values() if record["product_id"] == product_id),
+                      key=lambda record: record["id"]), render
+
+    @staticmethod
+    def _expansion(request):
+        """The collections named by ``expand`` (refused: one this simulator does not keep)."""
+        names = [name.strip() for name in request.args.get("expand", "").split(",") if name.strip()]
+        unknown = [name for name in names if name not in PRODUCT_EXPANDABLE]
+        if unknown:
+            raise BadRequest(f"Cannot expand {', '.join(unknown)}; expandable: {', '.join(PRODUCT_EXPANDABLE)}")
+        return names
+
+    def _product_renderer(self, expand):
+        """``render(base, product)`` embedding the first page of each collection of ``expand``."""
+        def render(base, product):
+            rendered = self._render_product(base, product)
+            for name in expand:
+                records, render_item = self._product_collection(product["id"], name)
+                rendered[name] = self._page(base, f"{API_PREFIX}/products/{product['id']}/{name}", [], 0,
+                                            DEFAULT_PAGE_SIZE, records, render_item)
+            return rendered
+        return render
 
     @staticmethod
     def _render_order(base, order):
@@ -846,7 +901,7 @@ class CcvSimulator(SimulatorApp):
     @staticmethod
     def _render_product(base, product):
         href = f"{base}{API_PREFIX}/products/{product['id']}"
-        return {"href": href, **product, "attributecombinations": {"href": f"{href}/attributecombinations"}}
+        return {"href": href, **product, **{name: {"href": f"{href}/{name}"} for name in PRODUCT_EXPANDABLE}}
 
     @staticmethod
     def _render_combination(base, combination):
@@ -1009,7 +1064,7 @@ class CcvSimulator(SimulatorApp):
             active = _parse_bool(query["active"], "active")
             products = [product for product in products if product["is_active"] == active]
         return self._collection(request, _sorted(products, query.get("orderby"), _PRODUCT_SORT_FIELDS),
-                                self._render_product)
+                                self._product_renderer(self._expansion(request)))
 
     def on_create_product(self, request):
         fields = _validated(self._json_body(request), _PRODUCT_INPUT, "product", required=("name", "price"))
@@ -1018,8 +1073,9 @@ class CcvSimulator(SimulatorApp):
         return self.json_response(self._render_product(self._base_url(request), product), status=201)
 
     def on_get_product(self, request, product_id):
+        self._query(request, ("expand",))
         product = self._record(self.products, product_id, "Product")
-        return self.json_response(self._render_product(self._base_url(request), product))
+        return self.json_response(self._product_renderer(self._expansion(request))(self._base_url(request), product))
 
     def on_patch_product(self, request, product_id):
         product = self._record(self.products, product_id, "Product")
@@ -1037,9 +1093,7 @@ class CcvSimulator(SimulatorApp):
     def on_list_combinations(self, request, product_id):
         self._query(request, ())
         self._record(self.products, product_id, "Product")
-        combinations = sorted((c for c in self.combinations.values() if c["product_id"] == product_id),
-                              key=lambda combination: combination["id"])
-        return self._collection(request, combinations, self._render_combination)
+        return self._collection(request, *self._product_collection(product_id, "attributecombinations"))
 
     def on_get_combination(self, request, combination_id):
         combination = self._record(self.combinations, combination_id, "Attribute combination")
@@ -1069,8 +1123,7 @@ class CcvSimulator(SimulatorApp):
     def on_list_product_categories(self, request, product_id):
         self._query(request, ())
         self._record(self.products, product_id, "Product")
-        links = [link for link in self.product_categories.values() if link["product_id"] == product_id]
-        return self._collection(request, links, self._render_product_to_category)
+        return self._collection(request, *self._product_collection(product_id, "producttocategories"))
 
     def on_create_product_to_category(self, request):
         payload = _validated(self._json_body(request), _PRODUCT_TO_CATEGORY_POST, "producttocategory",
@@ -1088,8 +1141,7 @@ class CcvSimulator(SimulatorApp):
     def on_list_photos(self, request, product_id):
         self._query(request, ())
         self._record(self.products, product_id, "Product")
-        photos = [photo for photo in self.photos.values() if photo["product_id"] == product_id]
-        return self._collection(request, photos, self._render_photo)
+        return self._collection(request, *self._product_collection(product_id, "productphotos"))
 
     def on_create_photo(self, request, product_id):
         product = self._record(self.products, product_id, "Product")

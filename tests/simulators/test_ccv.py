@@ -440,3 +440,40 @@ def test_product_photos_upload_base64_and_serve_the_file(shop):
     refused = client.request("POST", f"{API_PREFIX}/products/{product_id}/productphotos",
                              {"file_type": "png", "source": "data:image/png;base64,AAAA"})
     assert refused.status_code == 400
+
+
+def test_expand_embeds_a_products_collections_in_the_list_and_the_product(shop, catalogue):
+    """``expand`` (CCV's products parameter) embeds the named collections as their first page, whose
+    ``next`` leads to the rest; without it a product only links them; an unknown name is refused."""
+    app, client = shop
+    product = next(seed for seed in catalogue.products if seed.variants)
+    product_id = next(p["id"] for p in app.products.values() if p["productnumber"] == product.sku)
+    lamps = app.add_category("Lamps", [product_id])
+    for colour in range(26):
+        app.add_photo(product_id, bytes([colour]), is_mainphoto=colour == 0)
+    expand = "expand=attributecombinations,productphotos,producttocategories"
+    listed = next(p for p in client.walk(f"{API_PREFIX}/products?{expand}&size=100") if p["id"] == product_id)
+    one = client.get(f"{API_PREFIX}/products/{product_id}?{expand}")
+    assert one.status_code == 200, one.text
+    for embedded in (listed, one.json()):
+        combinations = embedded["attributecombinations"]
+        assert [c["sku_number"] for c in combinations["items"]] == [variant.sku for variant in product.variants]
+        assert combinations["next"] is None
+        assert [link["category_id"] for link in embedded["producttocategories"]["items"]] == [lamps]
+        photos = embedded["productphotos"]
+        assert len(photos["items"]) == 25 and photos["items"][0]["is_mainphoto"]
+        rest = urlsplit(photos["next"])
+        assert [p["id"] for p in client.walk(f"{rest.path}?{rest.query}")] == [max(app.photos)]
+    plain = client.get(f"{API_PREFIX}/products/{product_id}").json()
+    assert plain["productphotos"] == {"href": f"{plain['href']}/productphotos"}
+    refused = client.get(f"{API_PREFIX}/products?expand=productphotos,stock")
+    assert (refused.status_code, refused.json()["code"]) == (400, "400.10")
+
+
+def test_vatrate_is_a_percentage(shop):
+    """Products Post: "VAT rate of product in percentage, 0-100"."""
+    _, client = shop
+    refused = client.request("POST", f"{API_PREFIX}/products", {"name": "Lamp", "price": 10.0, "vatrate": 125.0})
+    assert refused.status_code == 400 and "vatrate" in refused.json()["developermessage"]
+    created = client.request("POST", f"{API_PREFIX}/products", {"name": "Lamp", "price": 10.0, "vatrate": 9.0})
+    assert created.status_code == 201 and created.json()["vatrate"] == 9.0

@@ -42,10 +42,22 @@ Categories and photos
     category, else its ``maincategory``; export writes ``maincategory`` as before and adds the
     product to the webshop category of that name (``POST /producttocategories``) unless it is in it
     already; a category is never created: a missing one is logged on the product.  The main image
-    is the photo marked ``is_mainphoto`` (else the first) of ``/products/{id}/productphotos``,
-    downloaded from its ``deeplink``; an exported image is uploaded there as base64 ``source`` with
-    its ``file_type`` and ``is_mainphoto`` (the shop's other photos stay).  Each costs one GET per
-    imported product.
+    is the photo marked ``is_mainphoto`` (else the first) of the product's ``productphotos``,
+    downloaded from its ``deeplink`` when its id or address changed (the base compares
+    ``Image.ref``); an exported image is uploaded there as base64 ``source`` with its ``file_type``
+    and ``is_mainphoto`` (the shop's other photos stay).
+
+Request cost of imports
+    CCV allows 150 GETs a minute.  Products are read with ``expand`` (CCV's products parameter, see
+    ``PRODUCT_EXPAND``): each product of a ``GET /products`` page, and the product a webhook names,
+    arrives with its attribute combinations, photos and category links, so no product costs a GET
+    of its own (an embedded collection's further pages are followed; a payload stored without them
+    is completed by reading them).  The category tree is read once per adapter, i.e. once per
+    batch of imported events, and only when a product of the batch is in a category.  A full import
+    of N products so costs ceil(N / 100) product pages plus at most one category read (of
+    ceil(categories / 100) pages) per batch of 50 products; photo files are downloaded only when
+    they changed.  CCV offers no bulk listing of all category links or all photos (only per product
+    or per category), so ``expand`` is the cheapest way.
 
 Variant ids
     A CCV variant is an attribute combination; a product without combinations is its own only
@@ -72,6 +84,7 @@ from .constants import (
     FIELD_MAPPING,
     LOOKBACK_DAYS,
     ORDER_STATUSES,
+    PRODUCT_EXPAND,
     PRODUCT_PATH,
     SENT,
     SHIPPED_STATUSES,
@@ -170,26 +183,32 @@ class CcvAdapter(CcvStockMixin, CcvProductExportMixin, ShopAdapter):
     # -- products -----------------------------------------------------------------------------
     def fetch_products(self, updated_since=None):
         """Every product (newest change first when ``updated_since`` is given, stopping at the
-        first one not modified since), each with its attribute combinations embedded."""
+        first one not modified since), each with its combinations, photos and category links
+        embedded (``expand``: no GET per product)."""
         params = {"orderby": "modifydate_desc"} if updated_since else {"orderby": "id"}
-        for product in self.client.collection("/products", params):
+        for product in self.client.collection("/products", {**params, "expand": PRODUCT_EXPAND}):
             if updated_since and (_timestamp(product.get("modifydate")) or updated_since) < updated_since:
                 return
-            yield self._with_combinations(product)
+            yield product
 
-    def _with_combinations(self, product):
-        combinations = list(self.client.collection(f"/products/{int(product['id'])}/attributecombinations"))
-        return {**product, "attributecombinations": {**(product.get("attributecombinations") or {}),
-                                                     "items": combinations}}
+    def _product_collection(self, product_id, name):
+        """Every item of the product's collection ``name`` (e.g. ``productphotos``), read."""
+        return list(self.client.collection(f"/products/{int(product_id)}/{name}"))
+
+    def _embedded(self, payload, name):
+        """Every item of the product's collection ``name``: embedded by ``expand`` (its further
+        pages followed), else read (a payload stored without it)."""
+        embedded = payload.get(name) or {}
+        if embedded.get("items") is None:
+            return self._product_collection(payload["id"], name)
+        return list(self.client.items_from(embedded))
 
     def parse_product(self, payload):
         if "price" not in payload:  # a webhook notification
-            payload = self.client.get(f"/products/{int(payload['id'])}")
-        if (payload.get("attributecombinations") or {}).get("items") is None:
-            payload = self._with_combinations(payload)
+            payload = self.client.get(f"/products/{int(payload['id'])}", params={"expand": PRODUCT_EXPAND})
         price = _decimal(payload.get("price"))
         weight = _decimal(payload["weight"]) if payload.get("weight") else None
-        combinations = payload["attributecombinations"]["items"]
+        combinations = self._embedded(payload, "attributecombinations")
         if combinations:
             variants = [records.Variant(
                 sku=combination.get("sku_number") or "",
@@ -208,19 +227,18 @@ class CcvAdapter(CcvStockMixin, CcvProductExportMixin, ShopAdapter):
             description=payload.get("description") or "", price=price, price_includes_tax=self.prices_include_tax(),
             barcode=payload.get("eannumber") or "", weight=weight, category=self._category(payload),
             published=bool(payload.get("is_active", payload.get("active", True))), variants=variants,
-            image=self._main_photo(payload["id"]), updated_at=_timestamp(payload.get("modifydate")))
+            image=self._main_photo(self._embedded(payload, "productphotos")),
+            updated_at=_timestamp(payload.get("modifydate")))
 
     def _category(self, payload):
         """The product's webshop category named like its ``maincategory``, else its first one, else
-        its ``maincategory`` (see the module docstring)."""
+        its ``maincategory`` (see the module docstring).  The category tree is read only for a
+        product in a category."""
         main = payload.get("maincategory") or ""
-        names = self.category_names()
-        linked = [names[link["category_id"]] for link in self._category_links(payload["id"])
-                  if link.get("category_id") in names]
+        links = self._embedded(payload, "producttocategories")
+        names = self.category_names() if links else {}
+        linked = [names[link["category_id"]] for link in links if link.get("category_id") in names]
         return next((name for name in linked if name.casefold() == main.casefold()), linked[0] if linked else main)
-
-    def _category_links(self, product_id):
-        return list(self.client.collection(f"/products/{int(product_id)}/producttocategories"))
 
     def category_names(self):
         """``{id: name}`` of the webshop's categories, read once per adapter."""
@@ -229,13 +247,10 @@ class CcvAdapter(CcvStockMixin, CcvProductExportMixin, ShopAdapter):
                                     for category in self.client.collection("/categories")}
         return self._category_names
 
-    def _photos(self, product_id):
-        """The product's photos as CCV lists them (``/products/{id}/productphotos``)."""
-        return list(self.client.collection(f"/products/{int(product_id)}/productphotos"))
-
-    def _main_photo(self, product_id):
-        """The product's main photo (``is_mainphoto``, else the first) as ``records.Image``, or None."""
-        photos = [photo for photo in self._photos(product_id) if photo.get("deeplink")]
+    @staticmethod
+    def _main_photo(photos):
+        """The main photo of ``photos`` (``is_mainphoto``, else the first) as ``records.Image``, or None."""
+        photos = [photo for photo in photos if photo.get("deeplink")]
         photo = next((photo for photo in photos if photo.get("is_mainphoto")), photos[0] if photos else None)
         return photo and records.Image(url=photo["deeplink"], external_id=str(photo["id"]))
 

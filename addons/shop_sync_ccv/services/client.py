@@ -92,8 +92,11 @@ class CcvClient:
     def collection(self, path, params=None):
         """Yield every item of a collection, page by page (``start``/``size``), following ``next``
         until it is null.  ``next`` links are only followed on the shop's own host."""
-        params = {**(params or {}), "start": 0, "size": self.page_size}
-        page = self.get(path, params=params)
+        yield from self.items_from(self.get(path, params={**(params or {}), "start": 0, "size": self.page_size}))
+
+    def items_from(self, page):
+        """Yield the items of the collection page ``page`` (e.g. one embedded by ``expand``) and of
+        the pages its ``next`` links lead to."""
         while True:
             yield from page.get("items") or []
             next_link = page.get("next")

@@ -20,6 +20,9 @@ DEFAULT_ALLOWED_STATUSES = (2, 3, 5, 6, 7, 9, 10, 11, 12, 13)
 CANCEL_STATUSES = (8,)
 WEBHOOK_EVENTS = ("orders.created", "orders.updated", "products.created", "products.updated")
 PRODUCT_PATH, COMBINATION_PATH = "products", "attributecombinations"
+#: the product's collections read with it (``expand`` of GET /products and /products/{id}, as CCV's API docs
+#: list them; generated into jacobdekeizer/ccvshop-client src/Parameters/Products/Concerns/ExpandableProductFields.php)
+PRODUCT_EXPAND = "attributecombinations,productphotos,producttocategories"
 
 FIELD_MAPPING = (
     ("order.ordernumber_full / ordernumber", "sale.order Shop order number, Customer reference", ""),

@@ -10,7 +10,7 @@ from .constants import COMBINATION_PATH, PRODUCT_PATH
 
 class CcvProductExportMixin:
     """``export_product`` of the CCV adapter (uses its ``client``, ``vat_rate``, ``category_names()``
-    and ``_category_links()``).  Prices arrive including VAT, as CCV keeps them (the base converts
+    and ``_product_collection()``).  Prices arrive including VAT, as CCV keeps them (the base converts
     from Odoo's); ``vat_rate`` is only the rate a created product is given."""
 
     # images are uploaded (base64 ``source``): CCV's photo resource takes no address
@@ -45,7 +45,7 @@ class CcvProductExportMixin:
         ids = {"": str(external_id)}
         skus = {variant.sku for variant in product.variants if variant.sku}
         if product.has_variants:
-            for combination in self.client.collection(f"/products/{int(external_id)}/attributecombinations"):
+            for combination in self._product_collection(external_id, "attributecombinations"):
                 if combination.get("sku_number") in skus:
                     ids[combination["sku_number"]] = f"{COMBINATION_PATH}/{combination['id']}"
         else:
@@ -57,7 +57,7 @@ class CcvProductExportMixin:
         category_id = next((category_id for category_id, category in self.category_names().items()
                             if category.casefold() == name.casefold()), None)
         if category_id is None or any(link.get("category_id") == category_id
-                                      for link in self._category_links(product_id)):
+                                      for link in self._product_collection(product_id, "producttocategories")):
             return
         self.client.post("/producttocategories", {"category_id": category_id, "product_id": int(product_id)})
 
@@ -67,7 +67,7 @@ class CcvProductExportMixin:
         is looked up: a photo the product did not have before the request is this one, so no second
         copy is uploaded."""
         def photo_ids():
-            return {photo["id"] for photo in self._photos(product_id)}
+            return {photo["id"] for photo in self._product_collection(product_id, "productphotos")}
 
         before = photo_ids()
         create_once(lambda: self.client.post(f"/products/{int(product_id)}/productphotos", {

@@ -4,13 +4,18 @@ changes; Odoo's category is the webshop category of that name, a missing one log
 
 import base64
 import io
+import math
 
 from PIL import Image as PilImage
 
 from odoo.tests import tagged
 
+from odoo.addons.shop_sync_base.models.shop_sync_event import PRODUCT_BATCH
 from odoo.addons.shop_sync_base.tests.common import AFTER_WRITE_FAULTS
 
+from simulators.ccv import API_PREFIX
+
+from ..services.client import PAGE_SIZE
 from .common import CcvCase
 
 
@@ -123,3 +128,59 @@ class TestCcvCatalogue(CcvCase):
                 self.assertEqual(photos[-1]["content"], png(colour))
                 Exporter._export(self.backend, lamp)
                 self.assertEqual(len(self.app.photos_of("FLOOR-LAMP")), count + 1)
+
+
+@tagged("post_install", "-at_install", "shop_sync")
+class TestCcvImportRequests(CcvCase):
+    """What a product import costs in CCV requests (150 GETs a minute): products are read with their
+    combinations, photos and category links embedded (``expand``), the category tree once per batch."""
+
+    catalogue_options = {"products": 120, "customers": 1, "orders": 1}
+
+    def api_requests(self):
+        return [(method, path, status) for method, path, status in self.app.journal if path.startswith(API_PREFIX)]
+
+    def test_a_full_import_costs_its_product_pages_and_a_category_read_per_batch(self):
+        products = self.catalogue.products
+        self.app.add_category("Lamps", [seed.sku for seed in products[:60]])
+        self.app.add_category("Sale", [seed.sku for seed in products[50:70]])
+        for index, seed in enumerate(products[:30]):
+            self.app.add_photo(seed.sku, png((index, 0, 0)))
+        self.app.journal.clear()
+        self.import_products()
+        requests = self.api_requests()
+        # ceil(120 / 100) pages of products + one read of the category tree per batch of 50 events
+        bound = math.ceil(len(products) / PAGE_SIZE) + math.ceil(len(products) / PRODUCT_BATCH)
+        self.assertLessEqual(len(requests), bound, requests)
+        self.assertEqual({method for method, _path, _status in requests}, {"GET"})
+        self.assertEqual({status for _method, _path, status in requests}, {200}, "no 429 either")
+        self.assertFalse([path for _method, path, _status in requests if path.startswith(f"{API_PREFIX}/products/")],
+                         "no product is read on its own")
+        self.assertFalse(self.logs("product_import", state="error"))
+        bindings = self.env["shop.sync.binding"].search([("backend_id", "=", self.backend.id),
+                                                         ("model", "=", "product.template")])
+        templates = {binding.external_id: binding._record() for binding in bindings}
+        by_sku = {product["productnumber"]: templates[str(product["id"])] for product in self.app.products.values()}
+        for index, seed in enumerate(products[:30]):
+            self.assertEqual(base64.b64decode(by_sku[seed.sku].image_1920), png((index, 0, 0)))
+        self.assertEqual({by_sku[seed.sku].categ_id.name for seed in products[:50]}, {"Lamps"})
+        self.assertEqual({by_sku[seed.sku].categ_id.name for seed in products[60:70]}, {"Sale"})
+        self.assertEqual(by_sku[products[100].sku].categ_id.name, products[100].category)
+        downloads = len([path for _method, path, _status in self.app.journal if path.startswith("/Files/photos/")])
+        self.assertEqual(downloads, 30)
+        # again: the same requests, and no photo is downloaded again
+        self.app.journal.clear()
+        self.import_products()
+        self.assertLessEqual(len(self.api_requests()), bound)
+        self.assertEqual(len(self.app.journal), len(self.api_requests()), "no photo downloaded")
+
+    def test_a_product_webhook_costs_one_read_of_the_product(self):
+        seed = next(seed for seed in self.catalogue.products if seed.variants)
+        product_id = self.app.add_photo(seed.sku, png("blue"))["product_id"]
+        self.app.journal.clear()
+        product = self.adapter().parse_product({"id": product_id, "href": f"/products/{product_id}"})
+        [(method, path, _status)] = self.api_requests()
+        self.assertEqual(method, "GET")
+        self.assertTrue(path.startswith(f"{API_PREFIX}/products/{product_id}?expand="), path)
+        self.assertEqual(len(product.variants), len(seed.variants))
+        self.assertTrue(product.image and product.image.url.endswith(".png"))
