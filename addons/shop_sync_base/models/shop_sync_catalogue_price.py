@@ -30,6 +30,17 @@ class ShopSyncCataloguePrice(models.AbstractModel):
         return backend.company_id.account_sale_tax_id
 
     @api.model
+    def _vat_rate(self, backend, product):
+        """The VAT rate (percent, Decimal) the sales taxes of ``product`` charge for the backend's
+        company, for a remote that keeps one per product; None when the product has none."""
+        taxes = self._sale_taxes(backend, product)
+        if not taxes:
+            return None
+        # on 100 excluded, whatever the taxes' own price-included setting; the amounts are the rate
+        result = taxes.with_context(force_price_include=False).compute_all(100.0)
+        return Decimal(str(result["total_included"])) - Decimal(str(result["total_excluded"]))
+
+    @api.model
     def _same_convention(self, taxes, includes_tax):
         """True when Odoo's sales price with ``taxes`` states VAT as the remote does: nothing to convert
         (no tax, or every tax included in the price exactly when the remote's prices include VAT)."""

@@ -180,4 +180,5 @@ class ShopSyncProductExporter(models.AbstractModel):
                 weight=Decimal(str(variant.weight)) if "weight" in allowed and variant.weight else None,
                 dimensions=dimensions,
             ) for variant in variants],
+            tax_rate=Price._vat_rate(backend, template) if creating else None,
         )

@@ -27,8 +27,9 @@ class ShopSyncBackend(models.Model):
         help="CCV cannot list orders changed since a date: each poll re-reads the orders created in the "
              "last days to see their status changes.")
     ccv_vat_rate = fields.Float(
-        "VAT rate of exported products (%)", default=float(DEFAULT_VAT_RATE), digits=(16, 2),
-        help="VAT rate given to products created in CCV Shop; CCV prices include it.")
+        "Fallback VAT rate of created products (%)", default=float(DEFAULT_VAT_RATE), digits=(16, 2),
+        help="A product the export creates in CCV Shop gets the VAT rate of the Odoo product's sales taxes "
+             "for this backend's company; this rate only when the Odoo product has no sales tax.")
 
     _ccv_lookback_positive = models.Constraint(
         "CHECK(ccv_order_lookback_days IS NULL OR ccv_order_lookback_days > 0)",

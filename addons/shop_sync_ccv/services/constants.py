@@ -50,6 +50,8 @@ FIELD_MAPPING = (
     ("product.name", "product.template Name", ""),
     ("product.description", "product.template Sales description", ""),
     ("product.price", "product.template Sales price", "incl. VAT; converted with the Odoo product's taxes"),
+    ("product.vatrate", "product.template Sales taxes (their rate)",
+     "Odoo -> CCV when the export creates the product; the backend's fallback rate without sales taxes"),
     ("product.eannumber", "product.product Barcode", "simple products"),
     ("product.weight", "product.product Weight", "kg"),
     ("product producttocategories -> categories.name", "product.template Category",

@@ -11,7 +11,8 @@ from .constants import COMBINATION_PATH, PRODUCT_PATH
 class CcvProductExportMixin:
     """``export_product`` of the CCV adapter (uses its ``client``, ``vat_rate``, ``category_names()``
     and ``_product_collection()``).  Prices arrive including VAT, as CCV keeps them (the base converts
-    from Odoo's); ``vat_rate`` is only the rate a created product is given."""
+    from Odoo's with the Odoo product's sales taxes); a created product is given the rate of those
+    taxes (``Product.tax_rate``), the backend's ``vat_rate`` only when the Odoo product has none."""
 
     # images are uploaded (base64 ``source``): CCV's photo resource takes no address
     IMAGE_EXPORT = "content"
@@ -35,7 +36,8 @@ class CcvProductExportMixin:
             if values:
                 self.client.patch(f"/products/{int(external_id)}", values)
         else:
-            values = {"vatrate": float(self.vat_rate), **self._product_values(product, creating=True)}
+            rate = product.tax_rate if product.tax_rate is not None else self.vat_rate
+            values = {"vatrate": float(rate), **self._product_values(product, creating=True)}
             values["active"] = bool(publish and product.published)
             external_id = self._create_product(values, product.sku)
         if product.category:
