@@ -32,8 +32,10 @@ class ShopSyncCataloguePrice(models.AbstractModel):
     @api.model
     def _vat_rate(self, backend, product):
         """The VAT rate (percent, Decimal) the sales taxes of ``product`` charge for the backend's
-        company, for a remote that keeps one per product; None when the product has none."""
-        taxes = self._sale_taxes(backend, product)
+        company, for a remote that keeps one per product; None when the product has none.  Fixed
+        amounts (e.g. a recycling fee) are no rate and left out."""
+        taxes = self._sale_taxes(backend, product).flatten_taxes_hierarchy().filtered(
+            lambda tax: tax.amount_type != "fixed")
         if not taxes:
             return None
         # on 100 excluded, whatever the taxes' own price-included setting; the amounts are the rate

@@ -111,19 +111,23 @@ class TestCcvCatalogue(CcvCase):
 
     def test_a_created_product_gets_the_vat_rate_of_its_odoo_sales_tax(self):
         """The Odoo product's taxes decide VAT (they convert its price): a product the export creates
-        gets their rate as ``vatrate``; the backend's rate only when it has no sales tax."""
+        gets their rate as ``vatrate`` (a fixed fee is no rate); the backend's rate only when it has no
+        sales tax."""
         self.backend.ccv_vat_rate = 21
-        reduced = self.env["account.tax"].create({
+        Tax = self.env["account.tax"]
+        taxes = Tax.create({
             "name": "Reduced 12 % (incl.)", "amount": 12, "amount_type": "percent", "type_tax_use": "sale",
             "price_include_override": "tax_included", "company_id": self.backend.company_id.id})
+        taxes |= Tax.create({"name": "Recycling fee", "amount": 1, "amount_type": "fixed", "type_tax_use": "sale",
+                               "company_id": self.backend.company_id.id})
         books, gift_card = self.env["product.template"].create([
             {"name": "Books", "default_code": "BOOKS-12", "list_price": 112.0, "type": "consu",
-             "taxes_id": [(6, 0, reduced.ids)]},
+             "taxes_id": [(6, 0, taxes.ids)]},
             {"name": "Gift card", "default_code": "GIFT-NOTAX", "list_price": 50.0, "type": "consu",
              "taxes_id": [(5, 0, 0)]}])
         self.assertEqual(self.env["shop.sync.product.exporter"]._export(self.backend, books | gift_card), 2)
         shop = {product["productnumber"]: product for product in self.app.products.values()}
-        self.assertEqual((shop["BOOKS-12"]["vatrate"], shop["BOOKS-12"]["price"]), (12.0, 112.0))
+        self.assertEqual(shop["BOOKS-12"]["vatrate"], 12.0, "the rate of its VAT, not of its fixed fee")
         self.assertEqual((shop["GIFT-NOTAX"]["vatrate"], shop["GIFT-NOTAX"]["price"]), (21.0, 50.0))
 
     def test_a_changed_image_is_uploaded_once_when_the_answer_is_lost(self):
