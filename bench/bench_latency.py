@@ -24,6 +24,7 @@ import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC
 
 import requests
 
@@ -102,7 +103,7 @@ class CommitWatcher(threading.Thread):
 
 def send_all(deliveries, rate):
     """POST each delivery at its slot of the schedule (``rate`` per second; 0: one after the other);
-    returns {order number: (sent at, answered at, status)}."""
+    returns {order number: (sent at, answered at, status, sent at on the wall clock)}."""
     sent = {}
     senders = 16 if rate else 1
     session = requests.Session()
@@ -113,13 +114,13 @@ def send_all(deliveries, rate):
         if rate:
             time.sleep(max(0.0, start + slot / rate - time.perf_counter()))
         number = json.loads(body)["number"]
-        started = time.perf_counter()
+        started, wall = time.perf_counter(), time.time()
         try:
             status = session.post(url, data=body, headers=headers, timeout=60).status_code
         except requests.RequestException as exc:
             status = type(exc).__name__
         with lock:
-            sent[number] = (started, time.perf_counter(), status)
+            sent[number] = (started, time.perf_counter(), status, wall)
 
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=senders) as pool:
@@ -132,6 +133,32 @@ def percentile(values, share):
     """Nearest-rank percentile of a non-empty list."""
     ordered = sorted(values)
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def job_breakdown(backend, sent, seen):
+    """Where the paced latency goes, from queue_job's timestamps (wall clock, naive UTC) of the jobs
+    that processed these orders: median ms of request sent -> job queued (HTTP, controller), queued ->
+    started (commit, runner notified, dispatch over HTTP, job taken), started -> done (the job's work)
+    and done -> sale order seen (commit, watcher poll)."""
+    env.cr.execute("""
+        SELECT event.external_ref, job.date_created, job.date_started, job.date_done
+          FROM queue_job job
+          JOIN shop_sync_event event
+            ON event.id::text IN (SELECT jsonb_array_elements_text(((job.records #>> '{}')::jsonb)->'ids'))
+         WHERE job.model_name = 'shop.sync.event' AND job.state = 'done' AND event.backend_id = %s
+           AND event.external_ref = ANY(%s)""", (backend.id, list(sent)))
+    wall = {}  # order number -> (sent, queued, started, done, seen) in seconds since the epoch
+    for number, created, started, done in env.cr.fetchall():
+        if number in seen:
+            sent_at, sent_wall = sent[number][0], sent[number][3]
+            wall[number] = (sent_wall, *(moment.replace(tzinfo=UTC).timestamp() for moment in (created, started, done)),
+                            sent_wall + seen[number] - sent_at)
+    if not wall:
+        return ""
+    steps = [("request -> job queued", 0, 1), ("queued -> started", 1, 2), ("job run", 2, 3),
+             ("done -> seen", 3, 4)]
+    return "; ".join(f"{label} {percentile([1000 * (times[end] - times[begin]) for times in wall.values()], 0.5):.0f}"
+                     for label, begin, end in steps) + " ms (medians)"
 
 
 def measure(shop, backend, catalogue, first_number, rate):
@@ -148,20 +175,22 @@ def measure(shop, backend, catalogue, first_number, rate):
     seen = dict(watcher.seen)
     env.cr.rollback()
     errors = Log.search_count([("backend_id", "=", backend.id), ("state", "=", "error"), ("id", ">", last_log)])
-    refused = sum(1 for _started, _answered, status in sent.values() if status != 200)
+    refused = sum(1 for _started, _answered, status, _wall in sent.values() if status != 200)
     pace = f"{rate:g}/s" if rate else "back to back"
     latencies = [1000 * (seen[number] - sent[number][0]) for number in sent if number in seen]
     if not latencies:
         print(f"webhook latency ({pace}): 0/{len(sent)} sale orders committed within {TIMEOUT:.0f} s; "
               f"{refused} webhooks refused, {errors} sync errors")
         return
-    answers = [1000 * (answered - started) for started, answered, _status in sent.values()]
-    span = max(seen.values()) - min(started for started, _answered, _status in sent.values())
+    answers = [1000 * (answered - started) for started, answered, _status, _wall in sent.values()]
+    span = max(seen.values()) - min(started for started, _answered, _status, _wall in sent.values())
     print(f"webhook latency ({pace}): {len(latencies)}/{len(sent)} sale orders committed; webhook sent -> "
           f"sale order committed p50 {percentile(latencies, 0.5):.0f} ms, p95 {percentile(latencies, 0.95):.0f} ms, "
           f"max {max(latencies):.0f} ms; webhook answered p50 {percentile(answers, 0.5):.0f} ms, "
           f"p95 {percentile(answers, 0.95):.0f} ms; throughput {len(latencies) / span:.1f} orders/s; "
           f"{refused} refused, {errors} sync errors (goal: {'p95 <= 200 ms' if rate else '>= 20 orders/s'})")
+    if rate:
+        print(f"  where it goes: {job_breakdown(backend, sent, seen)}")
 
 
 def main():

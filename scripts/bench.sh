@@ -7,6 +7,9 @@
 #                            otherwise)
 #   BENCH_PIPELINE=0         skip the pipeline benchmarks (bench_pipeline.py)
 #   BENCH_LIVE=0             skip the benchmarks against a running server (webhook latency, e-conomic push)
+#   BENCH_LOG_HANDLERS       more --log-handler options for that server, e.g. "--log-handler werkzeug:INFO
+#                            --log-handler odoo.addons.queue_job.jobrunner.runner:INFO" to see in its log
+#                            when each webhook was answered, each job dispatched and each runjob request ended
 # Sizes: BENCH_ORDERS, BENCH_PRODUCTS, BENCH_VARIANTS (bench_pipeline.py), BENCH_WEBHOOKS,
 # BENCH_WEBHOOK_RATE (bench_latency.py), BENCH_INVOICES, BENCH_ECONOMIC_RPS (bench_economic.py).
 set -euo pipefail
@@ -72,7 +75,7 @@ rm -f "$SERVER_LOG"
 # the HTTP client's retries are logged (bench_economic.py counts them)
 setsid "$VENV/bin/odoo" server -c odoo.conf "${ODOO_DB_ARGS[@]}" -d "$LIVE_DB" --db-filter="^$LIVE_DB\$" \
     --http-port "$HTTP_PORT" --gevent-port "$GEVENT_PORT" --max-cron-threads 0 --log-level=warn \
-    --log-handler odoo.addons.shop_sync_base.services.http:INFO --logfile "$SERVER_LOG" &
+    --log-handler odoo.addons.shop_sync_base.services.http:INFO ${BENCH_LOG_HANDLERS:-} --logfile "$SERVER_LOG" &
 SERVER=$!
 export BENCH_ODOO_URL=http://127.0.0.1:$HTTP_PORT BENCH_SERVER_LOG=$SERVER_LOG
 healthy() { "$VENV/bin/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)' \
