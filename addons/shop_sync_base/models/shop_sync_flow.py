@@ -38,7 +38,9 @@ class Flow:
     ``button``: ``(model, method)`` of the button that queues it by hand.  ``record_model``: the model
     of the record a per-record flow works on (the job's only argument).  ``kwargs``: fixed keyword
     arguments of the job, as ``((name, value), ...)``.  ``retry``: Retry of a log of ``log_flow``
-    re-runs this flow (one flow per log flow and record model says yes).
+    re-runs this flow (one flow per log flow and record model says yes).  ``priority``: queue_job's
+    priority of its jobs (the runner starts the pending job of lowest priority first; None: queue_job's
+    default, 10).
     """
 
     key: str
@@ -54,7 +56,12 @@ class Flow:
     model: str = BACKEND
     kwargs: tuple = ()
     retry: bool = True
+    priority: int | None = None
 
+
+# A shop's orders are started before the catalogue, stock, delivery and accounting work queued before
+# them: a webhook's order waits for a free job slot, never behind a queue of background jobs.
+ORDER_EVENTS_PRIORITY = 5
 
 SHOP_FLOWS = (
     Flow("orders_poll", "_poll_orders", "order_import", "inbound", _lt("Poll orders"),
@@ -68,7 +75,8 @@ SHOP_FLOWS = (
     Flow("fulfilment_export", "_export_fulfilment", "fulfilment_export", "outbound", _lt("Report delivery"),
          record_model="stock.picking", button=("stock.picking", "action_shop_sync_send_fulfilment")),
     Flow("order_events", "_process", "order_import", "inbound", _lt("Process orders"),
-         model="shop.sync.event", button=("shop.sync.event", "action_replay"), retry=False),
+         model="shop.sync.event", button=("shop.sync.event", "action_replay"), retry=False,
+         priority=ORDER_EVENTS_PRIORITY),
     Flow("product_events", "_process_products", "product_import", "inbound", _lt("Process products"),
          model="shop.sync.event", button=("shop.sync.event", "action_replay"), retry=False),
     Flow("webhook_check", "_check_and_repair_webhooks", "webhook", "inbound", _lt("Check webhooks"),
@@ -108,7 +116,8 @@ class ShopSyncBackend(models.Model):
         the flow runs on another model, e.g. inbox events), with ``record`` as argument for per-record
         flows.  The job's identity key is the flow, the backend, the records and the record: queuing
         what is already waiting (a double click, a Retry, the next cron) adds no second job.  Returns
-        the queued job (or the one already waiting); ``eta`` (seconds) postpones it."""
+        the queued job (or the one already waiting); ``eta`` (seconds) postpones it; the flow's
+        ``priority`` orders it among the pending jobs."""
         self.ensure_one()
         flow = self._shop_sync_flow(key)
         if flow.record_model and (record is None or record._name != flow.record_model):
@@ -122,7 +131,7 @@ class ShopSyncBackend(models.Model):
             description = f"{flow.label}: {', '.join(str(name or '?') for name in subject[:3].mapped('display_name'))}"
         delayed = self._delay(None if records is None else records, description=description,
                               identity_key=self._shop_sync_identity_key(flow, target, record),
-                              channel=self._shop_sync_channel(flow), eta=eta)
+                              channel=self._shop_sync_channel(flow), eta=eta, priority=flow.priority)
         return getattr(delayed, flow.method)(*args, **dict(flow.kwargs))
 
     def _shop_sync_identity_key(self, flow, target, record):

@@ -3,6 +3,8 @@ from unittest.mock import patch
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.queue_job.jobrunner.channels import ChannelManager
+
 from odoo.addons.shop_sync_base.tests.common import ShopSyncCase, order_payload
 from odoo.addons.shop_sync_base.tests.test_products_and_stock import product_payload
 
@@ -56,6 +58,25 @@ class TestInboxBatches(ShopSyncCase):
         product = self._store(324, "product")
         self._queue(product)
         self.assertEqual([job.records for job in self._jobs()], [orders[0] | orders[1], orders[2], product])
+
+    def test_a_lone_order_webhook_is_started_before_background_jobs_queued_earlier(self):
+        """Webhook -> sale order latency: the order's job is queued to run at once (no eta, pending)
+        and queue_job's runner, with one free slot, starts it before the catalogue import queued
+        before it."""
+        self.backend.with_context(queue_job__no_delay=False)._shop_sync_enqueue("products_full_import")
+        event = self._store(361)
+        self._queue(event)
+        [order_job] = self._jobs()
+        background = self.env["queue.job"].search([("model_name", "=", "shop.sync.backend"),
+                                                   ("method_name", "=", "_import_products")])
+        self.assertEqual(len(background), 1)
+        self.assertEqual((order_job.state, order_job.eta, order_job.records), ("pending", False, event))
+        runner = ChannelManager()
+        runner.simple_configure("root:1")
+        for job in background | order_job:  # as the runner reads them when notified (oldest first)
+            runner.notify(self.env.cr.dbname, job.channel, job.uuid, job.id, job.date_created, job.priority,
+                          None, job.state)
+        self.assertEqual([job.uuid for job in runner.get_jobs_to_run(now=0)], [order_job.uuid])
 
     def test_a_replay_twice_queues_one_job(self):
         event = self._store(331)

@@ -88,6 +88,19 @@ class TestWooCommerceWebhooks(WooCommerceHttpCase):
         self.assertEqual(len(self.sales()), 1)
         self.assertEqual(len(self.logs("order_import", external_ref="9001", reason="Order already imported")), 1)
 
+    def test_an_order_webhook_is_imported_from_its_signed_payload_without_asking_the_shop(self):
+        """Webhook -> sale order latency: the signed delivery carries the whole order, so its job sends
+        no request to the shop (WooCommerce's refunds, read only for an order that lists some, aside)."""
+        self.register()
+        seed = next(order for order in CATALOGUE.orders if STATE_TO_STATUS[order.state] == "processing")
+        self.shop.add_order(dataclasses.replace(seed, number="9003"))
+        self.deliver()
+        [event] = self.events(object="order")
+        self.shop.journal.clear()
+        event._process()
+        self.assertEqual(self.sales().shop_order_number, "9003")
+        self.assertEqual(self.shop.journal, [], "nothing read from the shop")
+
     def test_deliveries_newest_first_keep_the_newest_state_and_price(self):
         """WooCommerce delivers webhooks in the background: the order of arrival is not the order of
         the changes.  ``date_modified_gmt`` tells which is newer."""
