@@ -36,4 +36,5 @@ from . import (
     stock_picking,
     stock_quant,
     shop_sync_accounting,  # after sale_order: extends its hooks
+    shop_sync_accounting_exporter,
 )

@@ -21,6 +21,7 @@ class ShopSyncEaccountingArticleExporter(models.AbstractModel):
     create and overwritten on update."""
 
     _name = "shop.sync.eaccounting.article.exporter"
+    _inherit = "shop.sync.accounting.product.exporter"
     _description = "eAccounting Article Export"
 
     @api.model
@@ -84,21 +85,6 @@ class ShopSyncEaccountingArticleExporter(models.AbstractModel):
         return document
 
     @api.model
-    def _export_all(self, backend, products):
-        """Create or update each product's article; one log per product; returns the number exported."""
-        client = backend._eacc_client()
-        exported = 0
-        for product in products:
-            try:
-                with self.env.cr.savepoint():
-                    self._export_one(backend, client, product)
-                exported += 1
-            except (RemoteError, UserError) as exc:
-                self._log_error(backend, exc, {"ref": product.default_code or product.display_name,
-                                               "record": product})
-        return exported
-
-    @api.model
     def _export_one(self, backend, client, product):
         number = self._number(product)
         common = {"ref": number, "record": product}
@@ -140,10 +126,6 @@ class ShopSyncEaccountingArticleExporter(models.AbstractModel):
                                                   request=desired, message=_("Article %s updated.", number), **common)
 
     @api.model
-    def _allowed(self, backend, creating):
-        return self.env["shop.sync.field.rule"]._allowed_fields(backend, "product", "export", creating)
-
-    @api.model
     def _values(self, backend, product, allowed):
         values = {}
         if "name" in allowed:
@@ -151,10 +133,6 @@ class ShopSyncEaccountingArticleExporter(models.AbstractModel):
         if "price" in allowed:
             values.update(self._prices(backend, product))
         return values
-
-    @api.model
-    def _name_of(self, product):
-        return product.with_context(display_default_code=False).display_name or product.name
 
     @api.model
     def _prices(self, backend, product):
@@ -165,11 +143,4 @@ class ShopSyncEaccountingArticleExporter(models.AbstractModel):
 
     @api.model
     def _bind(self, backend, product, document):
-        Binding = self.env["shop.sync.binding"]
-        if not Binding._for_record(backend, product) and not Binding._find(backend, "product.product", document["Id"]):
-            Binding._bind_once(backend, product, document["Id"], document.get("Number"))
-
-    @api.model
-    def _log_error(self, backend, exc, common):
-        self.env["shop.sync.log"]._record(backend, "product_export", "error", reason=_("Product not exported"),
-                                           message=str(exc), response=getattr(exc, "body", None), **common)
+        self._bind_product(backend, product, document["Id"], document.get("Number"))

@@ -1,14 +1,13 @@
 from decimal import Decimal
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import UserError
 
 from odoo.addons.shop_sync_base.services.amounts import CENT, balance_nets, money, split_line
-from odoo.addons.shop_sync_base.services.http import RemoteError, create_once
+from odoo.addons.shop_sync_base.services.http import create_once
 
 from ..services.client import AuthorisationError, eq
 
-REFERENCE = "SHOPSYNC:{backend}:{number}"
 ROUNDING_ARTICLE = "SHOPSYNC-ROUNDING"
 # document type -> (collection, amount properties (gross, VAT, roundings)); an invoice is a converted draft
 DOCUMENTS = {
@@ -35,74 +34,52 @@ class ShopSyncEaccountingDocumentExporter(models.AbstractModel):
     else is ever deleted."""
 
     _name = "shop.sync.eaccounting.document.exporter"
+    _inherit = "shop.sync.accounting.document.exporter"
     _description = "eAccounting Document Export"
+    _accounting_system = "eAccounting"
+
+    # -- export (the base's flow: ``_export``) ----------------------------------------------------
+    @api.model
+    def _adopt_sent(self, backend, client, sale, reference, common):
+        document, found_kind = self._find(client, backend.eacc_document_type, reference, sale=sale)
+        return self._adopt(backend, sale, document, found_kind, reference, common) if document else None
 
     @api.model
-    def _reference(self, sale):
-        return REFERENCE.format(backend=sale.shop_sync_backend_id.id, number=sale.shop_order_number or sale.name)
+    def _document_payload(self, backend, client, sale, reference):
+        plan = self._plan(backend, sale)
+        return self._payload(backend, client, sale, reference, backend.eacc_document_type, plan), plan
 
     @api.model
-    def _lock_order(self, backend, sale):
-        reference = self._reference(sale)
-        self.env["shop.sync.binding"]._lock(backend, "sale.order", reference)
-        binding = self.env["shop.sync.binding"]._for_record(backend, sale)
-        return reference, binding, {"ref": sale.shop_order_number or sale.name, "record": sale}
-
-    # -- export -----------------------------------------------------------------------------------
-    @api.model
-    def _export(self, backend, sale):
+    def _create_document(self, backend, client, sale, reference, payload, plan, common):
         Log = self.env["shop.sync.log"]
-        reference, binding, common = self._lock_order(backend, sale)
-        if binding:
-            return Log._record(backend, "invoice_export", "skipped", reason=_("Already in eAccounting"),
-                               external_id=binding.external_id,
-                               message=_("Already sent as %s.", binding.external_id), **common)
-        reason = backend._accounting_not_ready(sale)
-        if reason:
-            return Log._record(backend, "invoice_export", "skipped", reason=_("Not sent"), message=reason, **common)
         kind = backend.eacc_document_type
-        payload = None
-        try:
-            client = backend._eacc_client()
-            document, found_kind = self._find(client, kind, reference, sale=sale)
-            if document:
-                return self._adopt(backend, sale, document, found_kind, reference, common)
-            plan = self._plan(backend, sale)
-            payload = self._payload(backend, client, sale, reference, kind, plan)
-            collection = DOCUMENTS[kind][0]
-            created = create_once(lambda: client.post(collection, payload),
-                                  lambda: self._find(client, kind, reference, invoices=False, sale=sale)[0])
-            problem = self._difference(sale, created, kind, plan)
-            if problem:
-                client.delete(f"{collection}/{created['Id']}")
-                sale._shop_sync_accounting_result("error")
-                return Log._record(backend, "invoice_export", "error", reason=_("Totals differ: document deleted"),
-                                   external_id=f"{kind}:{created['Id']}", request=payload, response=created,
-                                   message=_("%s The document created by this attempt was deleted again.", problem),
-                                   **common)
-            self._bind(backend, sale, kind, created, reference)
-            gross, vat, _roundings = self._amounts(created, kind)
-            return Log._record(backend, "invoice_export", "done", external_id=f"{kind}:{created['Id']}",
-                               request=payload,
-                               message=_("%(document)s created: %(gross)s %(currency)s gross, %(vat)s VAT.",
-                                         document=self._label(kind), gross=gross, vat=vat,
-                                         currency=sale.currency_id.name), **common)
-        except AuthorisationError as exc:  # sent by the scheduled pass once authorised again
-            sale._shop_sync_accounting_result("pending")
-            return Log._record(backend, "invoice_export", "error", reason=_("Re-authorise eAccounting"),
-                               message=str(exc), request=payload, **common)
-        except RemoteError as exc:
-            backend._shop_sync_retry_later("invoice_export", exc, reason=_("Not sent (will retry)"), message=str(exc),
-                                           request=payload, **common)
-            transient = (exc.retryable or exc.uncertain) and exc.status not in (400, 401, 403)
-            sale._shop_sync_accounting_result("pending" if transient else "error")
-            return Log._record(backend, "invoice_export", "error",
-                               reason=_("Not sent (will retry)") if transient else _("Not sent"),
-                               message=str(exc), request=payload, response=exc.body, **common)
-        except (UserError, ValidationError) as exc:
+        collection = DOCUMENTS[kind][0]
+        created = create_once(lambda: client.post(collection, payload),
+                              lambda: self._find(client, kind, reference, invoices=False, sale=sale)[0])
+        problem = self._difference(sale, created, kind, plan)
+        if problem:
+            client.delete(f"{collection}/{created['Id']}")
             sale._shop_sync_accounting_result("error")
-            return Log._record(backend, "invoice_export", "error", reason=_("Not sent"), message=str(exc),
-                               request=payload, **common)
+            return Log._record(backend, "invoice_export", "error", reason=_("Totals differ: document deleted"),
+                               external_id=f"{kind}:{created['Id']}", request=payload, response=created,
+                               message=_("%s The document created by this attempt was deleted again.", problem),
+                               **common)
+        self._bind(backend, sale, kind, created, reference)
+        gross, vat, _roundings = self._amounts(created, kind)
+        return Log._record(backend, "invoice_export", "done", external_id=f"{kind}:{created['Id']}",
+                           request=payload,
+                           message=_("%(document)s created: %(gross)s %(currency)s gross, %(vat)s VAT.",
+                                     document=self._label(kind), gross=gross, vat=vat,
+                                     currency=sale.currency_id.name), **common)
+
+    @api.model
+    def _export_failed(self, backend, sale, exc, payload, common):
+        if isinstance(exc, AuthorisationError):  # sent by the scheduled pass once authorised again
+            sale._shop_sync_accounting_result("pending")
+            return self.env["shop.sync.log"]._record(backend, "invoice_export", "error",
+                                                      reason=_("Re-authorise eAccounting"), message=str(exc),
+                                                      request=payload, **common)
+        return super()._export_failed(backend, sale, exc, payload, common)
 
     @api.model
     def _label(self, kind):

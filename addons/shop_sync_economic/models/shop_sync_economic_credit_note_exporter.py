@@ -1,17 +1,7 @@
-import logging
-
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import UserError
 
-from odoo.addons.shop_sync_base.services.http import RemoteError
-
-from ..services.mapper import balance_nets
 from .shop_sync_economic_invoice_exporter import DRAFTS
-
-_logger = logging.getLogger(__name__)
-
-CREDIT_REFERENCE = "SHOPSYNC:{backend}:{number}:R{refund}"
-CANCEL_REFERENCE = "SHOPSYNC:{backend}:{number}:CANCEL"
 
 
 class ShopSyncEconomicCreditNoteExporter(models.AbstractModel):
@@ -27,130 +17,90 @@ class ShopSyncEconomicCreditNoteExporter(models.AbstractModel):
     """
 
     _name = "shop.sync.economic.credit.note.exporter"
+    _inherit = "shop.sync.accounting.credit.note.exporter"
     _description = "e-conomic Credit Note Export"
+    _accounting_system = "e-conomic"
+
+    # -- refunds (the base's flow: ``_export``) ---------------------------------------------------
+    @api.model
+    def _waiting_for_document(self, sale, refund):
+        return _("Waiting for the invoice"), _(
+            "Order %(order)s has no invoice in e-conomic yet: the credit note of refund %(refund)s is sent by the "
+            "scheduled pass once it has one.", order=self._order_number(sale), refund=refund.external_id)
 
     @api.model
-    def _reference(self, refund):
-        sale = refund.sale_order_id
-        return CREDIT_REFERENCE.format(backend=sale.shop_sync_backend_id.id, number=sale.shop_order_number or sale.name,
-                                       refund=refund.external_id)
+    def _credit_note_found(self, backend, client, refund, reference, common):
+        document, kind = self.env["shop.sync.economic.invoice.exporter"]._find(client, reference)
+        if not document:
+            return None
+        number = document["draftInvoiceNumber" if kind == "draft" else "bookedInvoiceNumber"]
+        self._bind(backend, refund, kind, number, reference)
+        return self.env["shop.sync.log"]._record(
+            backend, "credit_note_export", "done", external_id=f"{kind}:{number}", message=_(
+                "Found credit note %(kind)s %(number)s created by an earlier attempt; bound to the refund.",
+                kind=kind, number=number), **common)
 
-    # -- refunds ----------------------------------------------------------------------------------
     @api.model
-    def _export(self, backend, refund):
-        Log = self.env["shop.sync.log"]
-        Binding = self.env["shop.sync.binding"]
+    def _credit_note_payload(self, backend, client, refund, reference, order_document):
         Invoices = self.env["shop.sync.economic.invoice.exporter"]
         sale = refund.sale_order_id
-        reference = self._reference(refund)
-        Binding._lock(backend, "shop.sync.refund", reference)
-        common = {"ref": sale.shop_order_number or sale.name, "record": refund}
-        binding = Binding._for_record(backend, refund)
-        if binding:
-            return Log._record(backend, "credit_note_export", "skipped", reason=_("Already in e-conomic"),
-                               external_id=binding.external_id,
-                               message=_("Already sent as %s.", binding.external_id), **common)
-        invoice = Binding._for_record(backend, sale)
-        if not invoice:
-            refund.accounting_state = "pending"
-            return Log._record(backend, "credit_note_export", "skipped", reason=_("Waiting for the invoice"), message=_(
-                "Order %(order)s has no invoice in e-conomic yet: the credit note of refund %(refund)s is sent by the "
-                "scheduled pass once it has one.", order=sale.shop_order_number or sale.name,
-                refund=refund.external_id), **common)
-        payload = None
-        try:
-            client = backend._economic_client()
-            document, kind = Invoices._find(client, reference)
-            if document:
-                number = document["draftInvoiceNumber" if kind == "draft" else "bookedInvoiceNumber"]
-                self._bind(backend, refund, kind, number, reference)
-                return Log._record(backend, "credit_note_export", "done", external_id=f"{kind}:{number}", message=_(
-                    "Found credit note %(kind)s %(number)s created by an earlier attempt; bound to the refund.",
-                    kind=kind, number=number), **common)
-            heading = _("Credit note: refund %(refund)s of order %(order)s (invoice %(invoice)s)",
-                        refund=refund.external_id, order=sale.shop_order_number or sale.name,
-                        invoice=invoice.external_id)
-            plan = Invoices._draft_plan(backend, sale, self._refund_entries(refund, -1), gross=-refund.amount_total)
-            payload = Invoices._payload(backend, client, sale, reference, plan=plan, heading=heading)
-            draft = Invoices._create(client, payload, reference)
-            number = draft["draftInvoiceNumber"]
-            self._bind(backend, refund, "draft", number, reference)
-            currency = sale.currency_id
-            if currency.compare_amounts(-draft.get("netAmount", 0.0), refund.amount_untaxed):
-                # bound all the same: deleting could remove a document someone already looks at
-                refund.accounting_state = "error"
-                return Log._record(backend, "credit_note_export", "error", reason=_("Totals differ"),
-                                   external_id=f"draft:{number}", request=payload, response=draft, message=_(
-                                       "Credit note draft %(number)s nets %(remote)s, the refund %(odoo)s: check it in "
-                                       "e-conomic.", number=number, remote=draft.get("netAmount"),
-                                       odoo=-refund.amount_untaxed), **common)
-            return Log._record(backend, "credit_note_export", "done", external_id=f"draft:{number}", request=payload,
-                               message=_("Credit note draft %(number)s created for refund %(refund)s: %(net)s net, "
-                                         "%(gross)s %(currency)s gross.", number=number, refund=refund.external_id,
-                                         net=draft.get("netAmount"), gross=draft.get("grossAmount"),
-                                         currency=draft.get("currency")), **common)
-        except RemoteError as exc:
-            backend._shop_sync_retry_later("credit_note_export", exc, reason=_("Credit note not created (will retry)"),
-                                           message=str(exc), request=payload, **common)
-            transient = exc.retryable or exc.uncertain
-            refund.accounting_state = "pending" if transient else "error"
-            return Log._record(backend, "credit_note_export", "error", reason=_("Credit note not created (will retry)")
-                               if transient else _("Credit note not created"), message=str(exc), request=payload,
-                               response=exc.body, **common)
-        except (UserError, ValidationError) as exc:
-            refund.accounting_state = "error"
-            return Log._record(backend, "credit_note_export", "error", reason=_("Credit note not created"),
-                               message=str(exc), request=payload, **common)
+        heading = _("Credit note: refund %(refund)s of order %(order)s (invoice %(invoice)s)",
+                    refund=refund.external_id, order=self._order_number(sale), invoice=order_document.external_id)
+        plan = Invoices._draft_plan(backend, sale, self._refund_entries(refund, -1), gross=-refund.amount_total)
+        return Invoices._payload(backend, client, sale, reference, plan=plan, heading=heading)
 
     @api.model
-    def _refund_entries(self, refund, sign):
-        """Plan entries (see the invoice exporter's ``_draft_plan``) of a refund's lines with ``sign``
-        (-1: credited), taxed as their order lines; an amount refunded without items is one unit."""
-        return [(line, sign * (line.quantity or 1), sign * line.price_subtotal, line.sale_line_id)
-                for line in refund.line_ids]
+    def _credit_note_created(self, backend, client, refund, reference, payload, common):
+        Log = self.env["shop.sync.log"]
+        draft = self.env["shop.sync.economic.invoice.exporter"]._create(client, payload, reference)
+        number = draft["draftInvoiceNumber"]
+        self._bind(backend, refund, "draft", number, reference)
+        if refund.sale_order_id.currency_id.compare_amounts(-draft.get("netAmount", 0.0), refund.amount_untaxed):
+            # bound all the same: deleting could remove a document someone already looks at
+            refund.accounting_state = "error"
+            return Log._record(backend, "credit_note_export", "error", reason=_("Totals differ"),
+                               external_id=f"draft:{number}", request=payload, response=draft, message=_(
+                                   "Credit note draft %(number)s nets %(remote)s, the refund %(odoo)s: check it in "
+                                   "e-conomic.", number=number, remote=draft.get("netAmount"),
+                                   odoo=-refund.amount_untaxed), **common)
+        return Log._record(backend, "credit_note_export", "done", external_id=f"draft:{number}", request=payload,
+                           message=_("Credit note draft %(number)s created for refund %(refund)s: %(net)s net, "
+                                     "%(gross)s %(currency)s gross.", number=number, refund=refund.external_id,
+                                     net=draft.get("netAmount"), gross=draft.get("grossAmount"),
+                                     currency=draft.get("currency")), **common)
 
     @api.model
     def _bind(self, backend, refund, kind, number, reference):
         self.env["shop.sync.binding"]._bind(backend, refund, f"{kind}:{number}", reference)
         refund.write({"accounting_state": kind, "economic_credit_note_number": number})
 
-    # -- cancellations ----------------------------------------------------------------------------
+    # -- cancellations (the base's flow: ``_cancel``) ---------------------------------------------
     @api.model
-    def _cancel(self, backend, sale):
-        """Reverse a cancelled order: delete its draft (and its refunds' draft credit notes) when this
-        hub created them, or credit what is left of a booked invoice."""
-        Log = self.env["shop.sync.log"]
+    def _nothing_to_reverse(self):
+        return _("The order was cancelled before it had an invoice in e-conomic: nothing to reverse.")
+
+    @api.model
+    def _cancel_find(self, backend, client, sale, reference):
         Invoices = self.env["shop.sync.economic.invoice.exporter"]
-        reference, binding, common = Invoices._lock_order(backend, sale)
-        try:
-            client = backend._economic_client()
-            kind, number = binding.external_id.split(":", 1) if binding else (None, None)
-            if not binding:
-                document, kind = Invoices._find(client, reference)
-                if not document:
-                    sale._shop_sync_accounting_result("cancelled")
-                    return Log._record(backend, "invoice_export", "done", reason=_("Order cancelled"), message=_(
-                        "The order was cancelled before it had an invoice in e-conomic: nothing to reverse."), **common)
-                number = document["draftInvoiceNumber" if kind == "draft" else "bookedInvoiceNumber"]
-                Invoices._bind(backend, sale, kind, number, reference)
-            if kind == "draft":
-                return self._delete_drafts(backend, client, sale, int(number), reference, common)
-            return self._credit_booked(backend, client, sale, number, common)
-        except RemoteError as exc:
-            backend._shop_sync_retry_later("invoice_export", exc, reason=_("Cancellation not applied (will retry)"),
-                                           message=str(exc), **common)
-            return Log._record(backend, "invoice_export", "error", reason=_("Cancellation not applied"),
-                               message=str(exc), response=exc.body, **common)
-        except (UserError, ValidationError) as exc:
-            return Log._record(backend, "invoice_export", "error", reason=_("Cancellation not applied"),
-                               message=str(exc), **common)
+        document, kind = Invoices._find(client, reference)
+        if not document:
+            return None, None
+        number = document["draftInvoiceNumber" if kind == "draft" else "bookedInvoiceNumber"]
+        Invoices._bind(backend, sale, kind, number, reference)
+        return kind, number
+
+    @api.model
+    def _reverse(self, backend, client, sale, kind, remote_id, reference, common):
+        """Delete the order's draft (and its refunds' draft credit notes) when this hub created them,
+        or credit what is left of a booked invoice."""
+        if kind == "draft":
+            return self._delete_drafts(backend, client, sale, int(remote_id), reference, common)
+        return self._credit_booked(backend, client, sale, remote_id, common)
 
     @api.model
     def _delete_drafts(self, backend, client, sale, number, reference, common):
         Log = self.env["shop.sync.log"]
-        Binding = self.env["shop.sync.binding"]
-        credit_notes = Binding.search([("backend_id", "=", backend.id), ("model", "=", "shop.sync.refund"),
-                                       ("res_id", "in", sale.shop_refund_ids.ids)])
+        credit_notes = self._credit_note_bindings(backend, sale)
         booked = credit_notes.filtered(lambda b: not b.external_id.startswith("draft:"))
         if booked:
             return Log._record(backend, "invoice_export", "error", reason=_("Cancellation not applied"), message=_(
@@ -167,9 +117,8 @@ class ShopSyncEconomicCreditNoteExporter(models.AbstractModel):
                 client.delete(f"{DRAFTS}/{draft_number}")
             deleted.append(str(draft_number))
             if bound:
-                bound._record().write({"accounting_state": "cancelled"})
-                bound.unlink()
-        Binding._for_record(backend, sale).unlink()
+                self._forget_credit_note(bound)
+        self.env["shop.sync.binding"]._for_record(backend, sale).unlink()
         sale._shop_sync_accounting_result("cancelled", "")
         sale.write({"economic_draft_number": 0})
         return Log._record(backend, "invoice_export", "done", reason=_("Order cancelled"), message=_(
@@ -180,26 +129,18 @@ class ShopSyncEconomicCreditNoteExporter(models.AbstractModel):
         """A credit note for the booked invoice minus the refunds credited already."""
         Log = self.env["shop.sync.log"]
         Invoices = self.env["shop.sync.economic.invoice.exporter"]
-        reference = CANCEL_REFERENCE.format(backend=sale.shop_sync_backend_id.id,
-                                            number=sale.shop_order_number or sale.name)
-        self.env["shop.sync.binding"]._lock(backend, "sale.order", reference)
+        reference = self._lock_cancel(backend, sale)
         if sale.economic_cancel_credit_note_number:
             return Log._record(backend, "invoice_export", "skipped", reason=_("Already credited"), message=_(
                 "Credit note %s already reverses the booked invoice.", sale.economic_cancel_credit_note_number),
                 **common)
         document, kind = Invoices._find(client, reference)
         if not document:
-            credited = sale.shop_refund_ids.filtered(lambda r: r.accounting_state in ("draft", "booked"))
-            order_lines = sale.order_line.filtered(lambda l: not l.display_type)
-            entries = [(line, -line.product_uom_qty, -net, line) for line, net in zip(
-                order_lines, balance_nets(order_lines.mapped("price_subtotal"), sale.amount_untaxed))]
-            for refund in credited:
-                entries += self._refund_entries(refund, 1)
-            gross = -(sale.amount_total - sum(credited.mapped("amount_total")))
+            entries, gross = self._cancel_entries(sale)
             payload = Invoices._payload(backend, client, sale, reference, plan=Invoices._draft_plan(
                 backend, sale, entries, gross=gross), heading=_(
                 "Credit note: order %(order)s cancelled (invoice %(number)s)",
-                order=sale.shop_order_number or sale.name, number=number))
+                order=self._order_number(sale), number=number))
             document, kind = Invoices._create(client, payload, reference), "draft"
         credit_number = document["draftInvoiceNumber" if kind == "draft" else "bookedInvoiceNumber"]
         sale.write({"economic_cancel_credit_note_number": credit_number})

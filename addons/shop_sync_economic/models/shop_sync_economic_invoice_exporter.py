@@ -1,14 +1,13 @@
 from decimal import Decimal
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import UserError
 
 from odoo.addons.shop_sync_base.services.http import RemoteError, create_once
 
 from ..services.client import eq
 from ..services.mapper import balance_nets, money, split_line
 
-REFERENCE = "SHOPSYNC:{backend}:{number}"
 DRAFTS, BOOKED = "invoices/drafts", "invoices/booked"
 ROUNDING_PRODUCT = "SHOPSYNC-ROUNDING"
 
@@ -24,76 +23,57 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
     """
 
     _name = "shop.sync.economic.invoice.exporter"
+    _inherit = "shop.sync.accounting.document.exporter"
     _description = "e-conomic Draft Invoice Export"
+    _accounting_system = "e-conomic"
+
+    # -- export (the base's flow: ``_export``) ----------------------------------------------------
+    @api.model
+    def _not_ready_reason(self):
+        return _("Not invoiced")
 
     @api.model
-    def _reference(self, sale):
-        return REFERENCE.format(backend=sale.shop_sync_backend_id.id, number=sale.shop_order_number or sale.name)
+    def _not_sent_reason(self, transient=False):
+        return _("Invoice not created (will retry)") if transient else _("Invoice not created")
 
     @api.model
-    def _lock_order(self, backend, sale):
-        """Serialise work on ``sale``'s invoice; return (reference, its binding, common log values)."""
-        reference = self._reference(sale)
-        self.env["shop.sync.binding"]._lock(backend, "sale.order", reference)
-        binding = self.env["shop.sync.binding"]._for_record(backend, sale)
-        return reference, binding, {"ref": sale.shop_order_number or sale.name, "record": sale}
+    def _adopt_sent(self, backend, client, sale, reference, common):
+        if self._maybe_sent(backend, sale, reference):
+            document, kind = self._find(client, reference)
+            if document:
+                return self._adopt(backend, sale, self._full(client, document, kind), kind, reference, common)
+        return None
 
     @api.model
-    def _not_ready(self, backend, sale):
-        """Why ``sale`` is not (yet) to be invoiced in ``backend``; None when it is (the base decides)."""
-        return backend._accounting_not_ready(sale)
+    def _document_payload(self, backend, client, sale, reference):
+        return self._payload(backend, client, sale, reference), None
 
-    # -- export -----------------------------------------------------------------------------------
     @api.model
-    def _export(self, backend, sale):
+    def _create_document(self, backend, client, sale, reference, payload, plan, common):
         Log = self.env["shop.sync.log"]
-        reference, binding, common = self._lock_order(backend, sale)
-        if binding:
-            return Log._record(backend, "invoice_export", "skipped", reason=_("Already in e-conomic"),
-                               external_id=binding.external_id,
-                               message=_("Already sent as %s.", binding.external_id), **common)
-        reason = self._not_ready(backend, sale)
-        if reason:
-            return Log._record(backend, "invoice_export", "skipped", reason=_("Not invoiced"), message=reason, **common)
-        payload = None
-        try:
-            client = backend._economic_client()
-            if self._maybe_sent(backend, sale, reference):
-                document, kind = self._find(client, reference)
-                if document:
-                    return self._adopt(backend, sale, self._full(client, document, kind), kind, reference, common)
-            payload = self._payload(backend, client, sale, reference)
-            self.env["shop.sync.create.attempt"]._mark(backend, reference)
-            draft = self._full(client, self._create(client, payload, reference), "draft")
-            number = draft["draftInvoiceNumber"]
-            problem = self._difference(backend, sale, draft)
-            if problem:
-                client.delete(f"{DRAFTS}/{number}")
-                sale.accounting_state = "error"
-                return Log._record(backend, "invoice_export", "error", reason=_("Totals differ: draft deleted"),
-                                   external_id=f"draft:{number}", request=payload, response=draft,
-                                   message=_("%(problem)s The draft invoice %(number)s created by this attempt was "
-                                             "deleted again.", problem=problem, number=number), **common)
-            self._bind(backend, sale, "draft", number, reference)
-            return Log._record(backend, "invoice_export", "done", external_id=f"draft:{number}", request=payload,
-                               message=_("Draft invoice %(number)s created: %(net)s net, %(gross)s %(currency)s gross.",
-                                         number=number, net=draft.get("netAmount"), gross=draft.get("grossAmount"),
-                                         currency=draft.get("currency")), **common)
-        except RemoteError as exc:
-            backend._shop_sync_retry_later("invoice_export", exc, reason=_("Invoice not created (will retry)"),
-                                           message=str(exc), request=payload, **common)
-            transient = exc.retryable or exc.uncertain
-            if exc.status == 400 and payload:  # e.g. a line's product deleted in e-conomic: read them again
-                self.env["shop.sync.economic.known.product"]._forget(
-                    backend, {line["product"]["productNumber"] for line in payload["lines"]})
-            sale.accounting_state = "pending" if transient else "error"
-            return Log._record(backend, "invoice_export", "error",
-                               reason=_("Invoice not created (will retry)") if transient else _("Invoice not created"),
-                               message=str(exc), request=payload, response=exc.body, **common)
-        except (UserError, ValidationError) as exc:
+        self.env["shop.sync.create.attempt"]._mark(backend, reference)
+        draft = self._full(client, self._create(client, payload, reference), "draft")
+        number = draft["draftInvoiceNumber"]
+        problem = self._difference(backend, sale, draft)
+        if problem:
+            client.delete(f"{DRAFTS}/{number}")
             sale.accounting_state = "error"
-            return Log._record(backend, "invoice_export", "error", reason=_("Invoice not created"),
-                               message=str(exc), request=payload, **common)
+            return Log._record(backend, "invoice_export", "error", reason=_("Totals differ: draft deleted"),
+                               external_id=f"draft:{number}", request=payload, response=draft,
+                               message=_("%(problem)s The draft invoice %(number)s created by this attempt was "
+                                         "deleted again.", problem=problem, number=number), **common)
+        self._bind(backend, sale, "draft", number, reference)
+        return Log._record(backend, "invoice_export", "done", external_id=f"draft:{number}", request=payload,
+                           message=_("Draft invoice %(number)s created: %(net)s net, %(gross)s %(currency)s gross.",
+                                     number=number, net=draft.get("netAmount"), gross=draft.get("grossAmount"),
+                                     currency=draft.get("currency")), **common)
+
+    @api.model
+    def _export_failed(self, backend, sale, exc, payload, common):
+        if exc.status == 400 and payload:  # e.g. a line's product deleted in e-conomic: read them again
+            self.env["shop.sync.economic.known.product"]._forget(
+                backend, {line["product"]["productNumber"] for line in payload["lines"]})
+        return super()._export_failed(backend, sale, exc, payload, common)
 
     @api.model
     def _maybe_sent(self, backend, sale, reference):

@@ -26,6 +26,7 @@ class ShopSyncEconomicProductExporter(models.AbstractModel):
     missing; ``_export_one`` also updates."""
 
     _name = "shop.sync.economic.product.exporter"
+    _inherit = "shop.sync.accounting.product.exporter"
     _description = "e-conomic Product Export"
 
     # -- numbering ----------------------------------------------------------------------------
@@ -120,21 +121,6 @@ class ShopSyncEconomicProductExporter(models.AbstractModel):
 
     # -- export -----------------------------------------------------------------------------------
     @api.model
-    def _export_all(self, backend, products):
-        """Create or update each product; one log per product; returns the number exported."""
-        client = backend._economic_client()
-        exported = 0
-        for product in products:
-            try:
-                with self.env.cr.savepoint():
-                    self._export_one(backend, client, product)
-                exported += 1
-            except (RemoteError, UserError) as exc:
-                self._log_error(backend, exc, {"ref": product.default_code or product.display_name,
-                                               "record": product})
-        return exported
-
-    @api.model
     def _export_one(self, backend, client, product):
         number = self._number(backend, product)
         common = {"ref": number, "record": product}
@@ -176,10 +162,6 @@ class ShopSyncEconomicProductExporter(models.AbstractModel):
 
     # -- values -----------------------------------------------------------------------------------
     @api.model
-    def _allowed(self, backend, creating):
-        return self.env["shop.sync.field.rule"]._allowed_fields(backend, "product", "export", creating)
-
-    @api.model
     def _values(self, backend, product, number, allowed):
         values = {"productNumber": number}
         if "name" in allowed:
@@ -195,16 +177,5 @@ class ShopSyncEconomicProductExporter(models.AbstractModel):
         return values
 
     @api.model
-    def _name_of(self, product):
-        return product.with_context(display_default_code=False).display_name or product.name
-
-    @api.model
     def _bind(self, backend, product, number):
-        Binding = self.env["shop.sync.binding"]
-        if not Binding._for_record(backend, product) and not Binding._find(backend, "product.product", number):
-            Binding._bind_once(backend, product, number, number)
-
-    @api.model
-    def _log_error(self, backend, exc, common):
-        self.env["shop.sync.log"]._record(backend, "product_export", "error", reason=_("Product not exported"),
-                                           message=str(exc), response=getattr(exc, "body", None), **common)
+        self._bind_product(backend, product, number, number)

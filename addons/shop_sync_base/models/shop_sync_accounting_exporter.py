@@ -1,0 +1,337 @@
+"""The flows every accounting connector runs the same way, once: its exporters inherit them and
+override hooks only (what to look up, send and bind in the accounting system, and its wording).
+
+The base owns the order of the steps (lock, exactly once, the base's "ready" decision, the look-up
+before creating), the failure handling (the one retry rule ``_shop_sync_retry_later``, then the
+error log and the record's accounting state) and the references stamped on the documents.  See
+the README section "Accounting contract: what an accounting addon implements".
+"""
+
+from odoo import _, api, models
+from odoo.exceptions import UserError, ValidationError
+
+from odoo.addons.shop_sync_base.services.amounts import balance_nets
+from odoo.addons.shop_sync_base.services.http import RemoteError
+
+ORDER_REFERENCE = "SHOPSYNC:{backend}:{number}"
+CREDIT_REFERENCE = "SHOPSYNC:{backend}:{number}:R{refund}"
+CANCEL_REFERENCE = "SHOPSYNC:{backend}:{number}:CANCEL"
+
+
+class ShopSyncAccountingExporter(models.AbstractModel):
+    """What the accounting exporters share: references, the order lock, the retry rule."""
+
+    _name = "shop.sync.accounting.exporter"
+    _description = "Accounting Export (shared steps)"
+
+    # The accounting system's name in log texts (e.g. "e-conomic"): set by each connector.
+    _accounting_system = None
+
+    @api.model
+    def _order_number(self, sale):
+        return sale.shop_order_number or sale.name
+
+    @api.model
+    def _reference(self, sale):
+        """The reference stamped on the order's document and looked up before creating it."""
+        return ORDER_REFERENCE.format(backend=sale.shop_sync_backend_id.id, number=self._order_number(sale))
+
+    @api.model
+    def _lock_order(self, backend, sale):
+        """Serialise work on ``sale``'s document; return (reference, its binding, common log values)."""
+        reference = self._reference(sale)
+        self.env["shop.sync.binding"]._lock(backend, "sale.order", reference)
+        binding = self.env["shop.sync.binding"]._for_record(backend, sale)
+        return reference, binding, {"ref": self._order_number(sale), "record": sale}
+
+    @api.model
+    def _already_sent(self, backend, flow, binding, common):
+        return self.env["shop.sync.log"]._record(
+            backend, flow, "skipped", reason=_("Already in %s", self._accounting_system),
+            external_id=binding.external_id, message=_("Already sent as %s.", binding.external_id), **common)
+
+    @api.model
+    def _remote_failure_waits(self, exc):
+        """Whether the record waits ('pending', retried by the scheduled pass or Retry) after the
+        remote failure ``exc`` rather than being in error: 429, a 5xx, no answer."""
+        return exc.retryable or exc.uncertain
+
+
+class ShopSyncAccountingDocumentExporter(models.AbstractModel):
+    """One shop order, exactly one accounting document: the skeleton of the connector's ``invoice``
+    job.  Hooks: ``_adopt_sent`` (a document an earlier attempt created), ``_document_payload``,
+    ``_create_document`` and the wording ``_not_sent_reason``."""
+
+    _name = "shop.sync.accounting.document.exporter"
+    _inherit = "shop.sync.accounting.exporter"
+    _description = "Accounting Document Export (shared flow)"
+
+    @api.model
+    def _export(self, backend, sale):
+        Log = self.env["shop.sync.log"]
+        reference, binding, common = self._lock_order(backend, sale)
+        if binding:
+            return self._already_sent(backend, "invoice_export", binding, common)
+        reason = backend._accounting_not_ready(sale)
+        if reason:
+            return Log._record(backend, "invoice_export", "skipped", reason=self._not_ready_reason(), message=reason,
+                               **common)
+        payload = None
+        try:
+            client = backend._get_adapter()
+            adopted = self._adopt_sent(backend, client, sale, reference, common)
+            if adopted:
+                return adopted
+            payload, plan = self._document_payload(backend, client, sale, reference)
+            return self._create_document(backend, client, sale, reference, payload, plan, common)
+        except RemoteError as exc:
+            return self._export_failed(backend, sale, exc, payload, common)
+        except (UserError, ValidationError) as exc:
+            sale._shop_sync_accounting_result("error")
+            return Log._record(backend, "invoice_export", "error", reason=self._not_sent_reason(), message=str(exc),
+                               request=payload, **common)
+
+    @api.model
+    def _export_failed(self, backend, sale, exc, payload, common):
+        """A remote failure: the retry rule, then the order waits (transient) or is in error."""
+        backend._shop_sync_retry_later("invoice_export", exc, reason=self._not_sent_reason(transient=True),
+                                       message=str(exc), request=payload, **common)
+        transient = self._remote_failure_waits(exc)
+        sale._shop_sync_accounting_result("pending" if transient else "error")
+        return self.env["shop.sync.log"]._record(
+            backend, "invoice_export", "error", reason=self._not_sent_reason(transient=transient), message=str(exc),
+            request=payload, response=exc.body, **common)
+
+    # -- hooks --------------------------------------------------------------------------------
+    @api.model
+    def _not_ready_reason(self):
+        """The log reason of an order the base does not invoice (yet)."""
+        return _("Not sent")
+
+    @api.model
+    def _not_sent_reason(self, transient=False):
+        return _("Not sent (will retry)") if transient else _("Not sent")
+
+    @api.model
+    def _adopt_sent(self, backend, client, sale, reference, common):
+        """The log of binding the document stamped ``reference`` that an earlier attempt created
+        (its answer or commit was lost), or None when there is none."""
+        raise NotImplementedError
+
+    @api.model
+    def _document_payload(self, backend, client, sale, reference):
+        """(payload, plan): the document to create and what the connector planned for it (passed on
+        to ``_create_document``; None when it has no plan)."""
+        raise NotImplementedError
+
+    @api.model
+    def _create_document(self, backend, client, sale, reference, payload, plan, common):
+        """Create the document exactly once, check its totals, bind it and log (the log is returned)."""
+        raise NotImplementedError
+
+
+class ShopSyncAccountingCreditNoteExporter(models.AbstractModel):
+    """A shop refund, exactly one credit note; a cancelled order, its document reversed: the
+    skeletons of the connector's ``credit_note`` and ``cancel`` jobs.  Hooks: ``_credit_note_found``,
+    ``_credit_note_payload``, ``_credit_note_created``, ``_cancel_find``, ``_reverse`` and the
+    wording ``_waiting_for_document`` / ``_nothing_to_reverse``."""
+
+    _name = "shop.sync.accounting.credit.note.exporter"
+    _inherit = "shop.sync.accounting.exporter"
+    _description = "Accounting Credit Note Export (shared flow)"
+
+    @api.model
+    def _refund_reference(self, refund):
+        sale = refund.sale_order_id
+        return CREDIT_REFERENCE.format(backend=sale.shop_sync_backend_id.id, number=self._order_number(sale),
+                                       refund=refund.external_id)
+
+    # -- refunds ----------------------------------------------------------------------------------
+    @api.model
+    def _export(self, backend, refund):
+        Log = self.env["shop.sync.log"]
+        Binding = self.env["shop.sync.binding"]
+        sale = refund.sale_order_id
+        reference = self._refund_reference(refund)
+        Binding._lock(backend, "shop.sync.refund", reference)
+        common = {"ref": self._order_number(sale), "record": refund}
+        binding = Binding._for_record(backend, refund)
+        if binding:
+            return self._already_sent(backend, "credit_note_export", binding, common)
+        order_document = Binding._for_record(backend, sale)
+        if not order_document:
+            refund.accounting_state = "pending"
+            reason, message = self._waiting_for_document(sale, refund)
+            return Log._record(backend, "credit_note_export", "skipped", reason=reason, message=message, **common)
+        payload = None
+        try:
+            client = backend._get_adapter()
+            found = self._credit_note_found(backend, client, refund, reference, common)
+            if found:
+                return found
+            payload = self._credit_note_payload(backend, client, refund, reference, order_document)
+            return self._credit_note_created(backend, client, refund, reference, payload, common)
+        except RemoteError as exc:
+            backend._shop_sync_retry_later("credit_note_export", exc, reason=_("Credit note not created (will retry)"),
+                                           message=str(exc), request=payload, **common)
+            transient = self._remote_failure_waits(exc)
+            refund.accounting_state = "pending" if transient else "error"
+            return Log._record(backend, "credit_note_export", "error", reason=_("Credit note not created (will retry)")
+                               if transient else _("Credit note not created"), message=str(exc), request=payload,
+                               response=exc.body, **common)
+        except (UserError, ValidationError) as exc:
+            refund.accounting_state = "error"
+            return Log._record(backend, "credit_note_export", "error", reason=_("Credit note not created"),
+                               message=str(exc), request=payload, **common)
+
+    @api.model
+    def _refund_entries(self, refund, sign):
+        """Plan entries ``(line, quantity, net, order line whose taxes apply)`` of a refund's lines
+        with ``sign`` (-1: credited), taxed as their order lines; an amount refunded without items is
+        one unit."""
+        return [(line, sign * (line.quantity or 1), sign * line.price_subtotal, line.sale_line_id)
+                for line in refund.line_ids]
+
+    # -- cancellations ----------------------------------------------------------------------------
+    @api.model
+    def _cancel(self, backend, sale):
+        """Reverse a cancelled order: its document found (bound or by reference), the connector
+        reverses it (``_reverse``); an order without a document has nothing to reverse."""
+        Log = self.env["shop.sync.log"]
+        reference, binding, common = self._lock_order(backend, sale)
+        try:
+            client = backend._get_adapter()
+            if binding:
+                kind, remote_id = binding.external_id.split(":", 1)
+            else:
+                kind, remote_id = self._cancel_find(backend, client, sale, reference)
+                if not kind:
+                    sale._shop_sync_accounting_result("cancelled")
+                    return Log._record(backend, "invoice_export", "done", reason=_("Order cancelled"),
+                                       message=self._nothing_to_reverse(), **common)
+            return self._reverse(backend, client, sale, kind, remote_id, reference, common)
+        except RemoteError as exc:
+            backend._shop_sync_retry_later("invoice_export", exc, reason=_("Cancellation not applied (will retry)"),
+                                           message=str(exc), **common)
+            return Log._record(backend, "invoice_export", "error", reason=_("Cancellation not applied"),
+                               message=str(exc), response=exc.body, **common)
+        except (UserError, ValidationError) as exc:
+            return Log._record(backend, "invoice_export", "error", reason=_("Cancellation not applied"),
+                               message=str(exc), **common)
+
+    @api.model
+    def _lock_cancel(self, backend, sale):
+        """Serialise the credit note reversing ``sale``'s invoice; return its reference."""
+        reference = CANCEL_REFERENCE.format(backend=sale.shop_sync_backend_id.id, number=self._order_number(sale))
+        self.env["shop.sync.binding"]._lock(backend, "sale.order", reference)
+        return reference
+
+    @api.model
+    def _cancel_entries(self, sale):
+        """(plan entries, gross) of the credit note reversing what is left of ``sale``'s invoice: every
+        order line credited, the refunds credited already added back."""
+        credited = sale.shop_refund_ids.filtered(lambda refund: refund.accounting_state in ("draft", "booked"))
+        order_lines = sale.order_line.filtered(lambda line: not line.display_type)
+        entries = [(line, -line.product_uom_qty, -net, line) for line, net in zip(
+            order_lines, balance_nets(order_lines.mapped("price_subtotal"), sale.amount_untaxed))]
+        for refund in credited:
+            entries += self._refund_entries(refund, 1)
+        return entries, -(sale.amount_total - sum(credited.mapped("amount_total")))
+
+    @api.model
+    def _credit_note_bindings(self, backend, sale):
+        """The bindings of the credit notes of ``sale``'s refunds in ``backend``."""
+        return self.env["shop.sync.binding"].search([
+            ("backend_id", "=", backend.id), ("model", "=", "shop.sync.refund"),
+            ("res_id", "in", sale.shop_refund_ids.ids)])
+
+    @api.model
+    def _forget_credit_note(self, binding):
+        """A credit note draft deleted with its cancelled order: the refund is 'cancelled', unbound."""
+        binding._record().write({"accounting_state": "cancelled"})
+        binding.unlink()
+
+    # -- hooks --------------------------------------------------------------------------------
+    @api.model
+    def _waiting_for_document(self, sale, refund):
+        """(reason, message) of a refund whose order has no document yet."""
+        raise NotImplementedError
+
+    @api.model
+    def _nothing_to_reverse(self):
+        """The message of a cancelled order that had no document."""
+        raise NotImplementedError
+
+    @api.model
+    def _credit_note_found(self, backend, client, refund, reference, common):
+        """The log of binding the credit note stamped ``reference`` an earlier attempt created, or None."""
+        raise NotImplementedError
+
+    @api.model
+    def _credit_note_payload(self, backend, client, refund, reference, order_document):
+        """The credit note to create (``order_document``: the binding of the order's document)."""
+        raise NotImplementedError
+
+    @api.model
+    def _credit_note_created(self, backend, client, refund, reference, payload, common):
+        """Create the credit note exactly once, bind it, set the refund's state and log."""
+        raise NotImplementedError
+
+    @api.model
+    def _cancel_find(self, backend, client, sale, reference):
+        """(kind, remote id) of the unbound document stamped ``reference`` (bound now if the
+        connector binds what it finds), or (None, None)."""
+        raise NotImplementedError
+
+    @api.model
+    def _reverse(self, backend, client, sale, kind, remote_id, reference, common):
+        """Reverse the cancelled order's document ``kind:remote_id``: delete what this hub created
+        and may delete, credit the rest; log."""
+        raise NotImplementedError
+
+
+class ShopSyncAccountingProductExporter(models.AbstractModel):
+    """Odoo products to the accounting system's products: the loop of the connector's
+    ``products_export`` job, one log per product.  Hook: ``_export_one``."""
+
+    _name = "shop.sync.accounting.product.exporter"
+    _description = "Accounting Product Export (shared flow)"
+
+    @api.model
+    def _export_all(self, backend, products):
+        """Create or update each product; one log per product; returns the number exported."""
+        client = backend._get_adapter()
+        exported = 0
+        for product in products:
+            try:
+                with self.env.cr.savepoint():
+                    self._export_one(backend, client, product)
+                exported += 1
+            except (RemoteError, UserError) as exc:
+                self._log_error(backend, exc, {"ref": product.default_code or product.display_name,
+                                               "record": product})
+        return exported
+
+    @api.model
+    def _export_one(self, backend, client, product):
+        raise NotImplementedError
+
+    @api.model
+    def _allowed(self, backend, creating):
+        return self.env["shop.sync.field.rule"]._allowed_fields(backend, "product", "export", creating)
+
+    @api.model
+    def _name_of(self, product):
+        return product.with_context(display_default_code=False).display_name or product.name
+
+    @api.model
+    def _bind_product(self, backend, product, external_id, external_ref):
+        """Bind ``product`` once: neither it nor the remote product bound already."""
+        Binding = self.env["shop.sync.binding"]
+        if not Binding._for_record(backend, product) and not Binding._find(backend, "product.product", external_id):
+            Binding._bind_once(backend, product, external_id, external_ref)
+
+    @api.model
+    def _log_error(self, backend, exc, common):
+        self.env["shop.sync.log"]._record(backend, "product_export", "error", reason=_("Product not exported"),
+                                           message=str(exc), response=getattr(exc, "body", None), **common)
