@@ -37,4 +37,5 @@ from . import (
     stock_quant,
     shop_sync_accounting,  # after sale_order: extends its hooks
     shop_sync_accounting_exporter,
+    shop_sync_accounting_importer,
 )

@@ -39,8 +39,10 @@ class ShopSyncEaccountingOption(models.Model):
     EU), with the coding's rate; so the codings are kept with their rate and accounts."""
 
     _name = "shop.sync.eaccounting.option"
+    _inherit = "shop.sync.accounting.option"
     _description = "eAccounting Reference Value"
     _order = "backend_id, option_type, name"
+    _option_key = "remote_id"
 
     backend_id = fields.Many2one("shop.sync.backend", required=True, ondelete="cascade", index=True,
                                  domain=[("kind", "=", "eaccounting")])
@@ -67,11 +69,7 @@ class ShopSyncEaccountingOption(models.Model):
             option.display_name = name
 
     @api.model
-    def _load(self, backend, client):
-        """Fetch every type's collection; create or update the options, archive vanished ones."""
-        existing = {(option.option_type, option.remote_id): option
-                    for option in self.with_context(active_test=False).search([("backend_id", "=", backend.id)])}
-        seen = set()
+    def _remote_options(self, client):
         for option_type, collection in COLLECTIONS.items():
             documents = client.get(collection) if option_type == "vat_code" else client.iterate(collection)
             for document in documents:
@@ -79,18 +77,7 @@ class ShopSyncEaccountingOption(models.Model):
                     continue
                 if option_type == "terms" and document.get("AvailableForSales") is False:
                     continue
-                values = self._values(option_type, document)
-                option = existing.get((option_type, document["Id"]))
-                if option:
-                    option.write(values)
-                else:
-                    self.create({"backend_id": backend.id, "option_type": option_type, "remote_id": document["Id"],
-                                 **values})
-                seen.add((option_type, document["Id"]))
-        for key, option in existing.items():
-            if key not in seen and option.active:
-                option.active = False
-        return len(seen)
+                yield option_type, document["Id"], self._values(option_type, document)
 
     @api.model
     def _values(self, option_type, document):

@@ -31,8 +31,10 @@ class ShopSyncEconomicOption(models.Model):
     against Odoo's before anything is sent."""
 
     _name = "shop.sync.economic.option"
+    _inherit = "shop.sync.accounting.option"
     _description = "e-conomic Reference Value"
     _order = "backend_id, option_type, number"
+    _option_key = "number"
 
     backend_id = fields.Many2one("shop.sync.backend", required=True, ondelete="cascade", index=True,
                                  domain=[("kind", "=", "economic")])
@@ -60,29 +62,16 @@ class ShopSyncEconomicOption(models.Model):
             option.display_name = name
 
     @api.model
-    def _load(self, backend, client):
-        """Fetch every type's collection; create or update the options, archive vanished ones."""
-        existing = {(option.option_type, option.number): option
-                    for option in self.with_context(active_test=False).search([("backend_id", "=", backend.id)])}
+    def _remote_options(self, client):
         rates = {document["vatCode"]: document.get("ratePercentage", 0.0)
                  for document in client.iterate("vat-accounts")}
-        seen = set()
         for option_type, (collection, key) in COLLECTIONS.items():
             for document in client.iterate(collection):
                 number = document[key]
-                values = {"name": document.get("name") or str(number), "active": True,
-                          "terms_type": document.get("paymentTermsType") or False,
-                          **self._vat_values(client, option_type, number, document, rates)}
-                option = existing.get((option_type, number))
-                if option:
-                    option.write(values)
-                else:
-                    self.create({"backend_id": backend.id, "option_type": option_type, "number": number, **values})
-                seen.add((option_type, number))
-        for key, option in existing.items():
-            if key not in seen and option.active:
-                option.active = False
-        return len(seen)
+                yield option_type, number, {
+                    "name": document.get("name") or str(number), "active": True,
+                    "terms_type": document.get("paymentTermsType") or False,
+                    **self._vat_values(client, option_type, number, document, rates)}
 
     @api.model
     def _vat_values(self, client, option_type, number, document, rates):

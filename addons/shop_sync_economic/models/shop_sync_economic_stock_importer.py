@@ -1,9 +1,4 @@
-from datetime import timedelta
-
-from odoo import _, api, fields, models
-from odoo.exceptions import UserError
-
-from odoo.addons.shop_sync_base.services.http import RemoteError
+from odoo import _, api, models
 
 from ..services.client import gt
 
@@ -14,28 +9,24 @@ class ShopSyncEconomicStockImporter(models.AbstractModel):
     for products bound or matched by SKU; those products are then locked against manual changes."""
 
     _name = "shop.sync.economic.stock.importer"
+    _inherit = "shop.sync.accounting.stock.importer"
     _description = "e-conomic Stock Pull"
+    _accounting_system = "e-conomic"
+    _stock_synced_field = "economic_stock_synced_until"
 
     @api.model
     def _pull(self, backend):
-        Log = self.env["shop.sync.log"]
-        if not backend.economic_stock_master:  # e.g. a retry queued before the option was switched off
-            Log._record(backend, "stock_import", "skipped", reason=_("Not the stock master"), message=_(
-                "e-conomic is not the stock master of %s: no stock is pulled.", backend.name))
-            return 0
-        started = fields.Datetime.now()
-        watermark = backend.economic_stock_synced_until
-        since = watermark - timedelta(minutes=backend.poll_overlap) if watermark else None
-        try:
-            location = self._location(backend)
-            documents = list(backend._economic_client().iterate(
-                "products", filter=gt("lastUpdated", since) if since else None))
-        except (RemoteError, UserError) as exc:
-            if isinstance(exc, RemoteError):
-                backend._shop_sync_retry_later("stock_import", exc, reason=_("Stock not pulled"), message=str(exc))
-            Log._record(backend, "stock_import", "error", reason=_("Stock not pulled"), message=str(exc),
-                        response=getattr(exc, "body", None))
-            return 0
+        changed = super()._pull(backend)
+        if changed:
+            self._push_to_shops(backend)
+        return changed
+
+    @api.model
+    def _remote_stock(self, backend, client, since):
+        return client.iterate("products", filter=gt("lastUpdated", since) if since else None)
+
+    @api.model
+    def _apply_stock(self, backend, location, documents):
         products = self._products(backend, [doc["productNumber"] for doc in documents if doc.get("inventory")])
         changed, skipped = 0, []
         for document in documents:
@@ -48,19 +39,11 @@ class ShopSyncEconomicStockImporter(models.AbstractModel):
                 continue
             changed += self.env["shop.sync.stock.master"]._set_quantity(product, location, inventory["available"],
                                                                         backend)
-        backend.economic_stock_synced_until = started
         message = _("%(read)s products read, %(matched)s matched, %(changed)s quantities changed.",
                     read=len(documents), matched=len(products), changed=changed)
         if skipped:
             message += " " + _("Tracked by lots/serials, not changed: %s.", ", ".join(skipped))
-        Log._record(backend, "stock_import", "done", reason=_("Stock pulled"), message=message)
-        if changed:
-            self._push_to_shops(backend)
-        return changed
-
-    @api.model
-    def _location(self, backend):
-        return self.env["shop.sync.stock.master"]._location(backend)
+        return changed, message
 
     @api.model
     def _products(self, backend, numbers):
