@@ -94,6 +94,18 @@ class ShopSyncBackend(models.Model):
             self.env["shop.sync.stock.master"]._unlock(stopped)
         return result
 
+    # -- the connector's client -------------------------------------------------------------------
+    def _get_adapter(self):
+        """An accounting backend's connection test goes through its client."""
+        if self.role == "accounting":
+            return self._accounting_client()
+        return super()._get_adapter()
+
+    def _accounting_client(self):
+        """The API client of this accounting backend, used by the base's accounting flows (see
+        ``shop_sync_accounting_exporter`` / ``_importer``): connectors implement it for their kind."""
+        return super()._get_adapter()  # no connector of this kind: the base's clear error
+
     # -- when -------------------------------------------------------------------------------------
     def _accounting_active(self):
         """Whether this accounting backend creates documents for its shops' orders now."""

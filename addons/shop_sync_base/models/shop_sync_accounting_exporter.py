@@ -45,6 +45,15 @@ class ShopSyncAccountingExporter(models.AbstractModel):
         return reference, binding, {"ref": self._order_number(sale), "record": sale}
 
     @api.model
+    def _order_entries(self, sale, sign=1):
+        """Plan entries ``(line, quantity, net, order line whose taxes apply)`` of the order's lines with
+        ``sign`` (-1: credited), their nets as Odoo computed them, adding up to the untaxed total to the
+        cent."""
+        order_lines = sale.order_line.filtered(lambda line: not line.display_type)
+        return [(line, sign * line.product_uom_qty, sign * net, line) for line, net in zip(
+            order_lines, balance_nets(order_lines.mapped("price_subtotal"), sale.amount_untaxed))]
+
+    @api.model
     def _already_sent(self, backend, flow, binding, common):
         return self.env["shop.sync.log"]._record(
             backend, flow, "skipped", reason=_("Already in %s", self._accounting_system),
@@ -78,9 +87,8 @@ class ShopSyncAccountingDocumentExporter(models.AbstractModel):
                                **common)
         payload = None
         try:
-            client = backend._get_adapter()
-            adopted = self._adopt_sent(backend, client, sale, reference, common)
-            if adopted:
+            client = backend._accounting_client()
+            if adopted := self._adopt_sent(backend, client, sale, reference, common):
                 return adopted
             payload, plan = self._document_payload(backend, client, sale, reference)
             return self._create_document(backend, client, sale, reference, payload, plan, common)
@@ -102,14 +110,24 @@ class ShopSyncAccountingDocumentExporter(models.AbstractModel):
             backend, "invoice_export", "error", reason=self._not_sent_reason(transient=transient), message=str(exc),
             request=payload, response=exc.body, **common)
 
+    @api.model
+    def _line_rate(self, line):
+        """The line's Odoo VAT rate in percent (its percent taxes, after the fiscal position)."""
+        taxes = line.tax_ids.flatten_taxes_hierarchy()
+        if taxes.filtered(lambda tax: tax.amount_type != "percent"):
+            raise UserError(_("Line '%(line)s' has a tax that is not a percentage: %(system)s books percentages "
+                              "only.", line=line.name, system=self._accounting_system))
+        return sum(taxes.mapped("amount"))
+
     # -- hooks --------------------------------------------------------------------------------
     @api.model
     def _not_ready_reason(self):
         """The log reason of an order the base does not invoice (yet)."""
-        return _("Not sent")
+        return self._not_sent_reason()
 
     @api.model
     def _not_sent_reason(self, transient=False):
+        """The log reason of a document not created (``transient``: retried later)."""
         return _("Not sent (will retry)") if transient else _("Not sent")
 
     @api.model
@@ -140,20 +158,14 @@ class ShopSyncAccountingCreditNoteExporter(models.AbstractModel):
     _inherit = "shop.sync.accounting.exporter"
     _description = "Accounting Credit Note Export (shared flow)"
 
-    @api.model
-    def _refund_reference(self, refund):
-        sale = refund.sale_order_id
-        return CREDIT_REFERENCE.format(backend=sale.shop_sync_backend_id.id, number=self._order_number(sale),
-                                       refund=refund.external_id)
-
     # -- refunds ----------------------------------------------------------------------------------
     @api.model
     def _export(self, backend, refund):
-        Log = self.env["shop.sync.log"]
-        Binding = self.env["shop.sync.binding"]
         sale = refund.sale_order_id
         reference = self._refund_reference(refund)
+        Binding = self.env["shop.sync.binding"]
         Binding._lock(backend, "shop.sync.refund", reference)
+        Log = self.env["shop.sync.log"]
         common = {"ref": self._order_number(sale), "record": refund}
         binding = Binding._for_record(backend, refund)
         if binding:
@@ -165,7 +177,7 @@ class ShopSyncAccountingCreditNoteExporter(models.AbstractModel):
             return Log._record(backend, "credit_note_export", "skipped", reason=reason, message=message, **common)
         payload = None
         try:
-            client = backend._get_adapter()
+            client = backend._accounting_client()
             found = self._credit_note_found(backend, client, refund, reference, common)
             if found:
                 return found
@@ -185,6 +197,13 @@ class ShopSyncAccountingCreditNoteExporter(models.AbstractModel):
                                message=str(exc), request=payload, **common)
 
     @api.model
+    def _refund_reference(self, refund):
+        """The reference stamped on the refund's credit note and looked up before creating it."""
+        sale = refund.sale_order_id
+        return CREDIT_REFERENCE.format(backend=sale.shop_sync_backend_id.id, number=self._order_number(sale),
+                                       refund=refund.external_id)
+
+    @api.model
     def _refund_entries(self, refund, sign):
         """Plan entries ``(line, quantity, net, order line whose taxes apply)`` of a refund's lines
         with ``sign`` (-1: credited), taxed as their order lines; an amount refunded without items is
@@ -200,7 +219,7 @@ class ShopSyncAccountingCreditNoteExporter(models.AbstractModel):
         Log = self.env["shop.sync.log"]
         reference, binding, common = self._lock_order(backend, sale)
         try:
-            client = backend._get_adapter()
+            client = backend._accounting_client()
             if binding:
                 kind, remote_id = binding.external_id.split(":", 1)
             else:
@@ -231,9 +250,7 @@ class ShopSyncAccountingCreditNoteExporter(models.AbstractModel):
         """(plan entries, gross) of the credit note reversing what is left of ``sale``'s invoice: every
         order line credited, the refunds credited already added back."""
         credited = sale.shop_refund_ids.filtered(lambda refund: refund.accounting_state in ("draft", "booked"))
-        order_lines = sale.order_line.filtered(lambda line: not line.display_type)
-        entries = [(line, -line.product_uom_qty, -net, line) for line, net in zip(
-            order_lines, balance_nets(order_lines.mapped("price_subtotal"), sale.amount_untaxed))]
+        entries = self._order_entries(sale, -1)
         for refund in credited:
             entries += self._refund_entries(refund, 1)
         return entries, -(sale.amount_total - sum(credited.mapped("amount_total")))
@@ -300,7 +317,7 @@ class ShopSyncAccountingProductExporter(models.AbstractModel):
     @api.model
     def _export_all(self, backend, products):
         """Create or update each product; one log per product; returns the number exported."""
-        client = backend._get_adapter()
+        client = backend._accounting_client()
         exported = 0
         for product in products:
             try:

@@ -35,7 +35,7 @@ class ShopSyncAccountingProductImporter(models.AbstractModel):
         since = None if full else changed_since(backend, backend.products_synced_until)
         batch, imported, failure = [], 0, None
         try:
-            for record in self._remote_products(backend, backend._get_adapter(), since):
+            for record in self._remote_products(backend, backend._accounting_client(), since):
                 batch.append(record)
                 if len(batch) == PRODUCT_BATCH:
                     imported += len(Importer._import_batch(backend, batch))
@@ -92,7 +92,7 @@ class ShopSyncAccountingStockImporter(models.AbstractModel):
         since = changed_since(backend, backend[self._stock_synced_field])
         try:
             location = self.env["shop.sync.stock.master"]._location(backend)
-            documents = list(self._remote_stock(backend, backend._get_adapter(), since))
+            documents = list(self._remote_stock(backend, backend._accounting_client(), since))
         except (RemoteError, UserError) as exc:
             if isinstance(exc, RemoteError):
                 backend._shop_sync_retry_later("stock_import", exc, reason=_("Stock not pulled"), message=str(exc))

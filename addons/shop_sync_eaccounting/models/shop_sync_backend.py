@@ -225,11 +225,11 @@ class ShopSyncBackend(models.Model):
         return access
 
     # -- client -------------------------------------------------------------------------------
-    def _get_adapter(self):
-        """The base's connection test goes through the adapter; eAccounting's client provides it."""
+    def _accounting_client(self):
+        """The accounting flows and the connection test go through eAccounting's client."""
         if self.kind == "eaccounting":
             return self._eacc_client()
-        return super()._get_adapter()
+        return super()._accounting_client()
 
     def _eacc_client(self):
         self.ensure_one()

@@ -32,9 +32,10 @@ class ShopSyncEaccountingCreditNoteExporter(models.AbstractModel):
     # -- refunds (the base's flow: ``_export``) ---------------------------------------------------
     @api.model
     def _waiting_for_document(self, sale, refund):
-        return _("Waiting for the document"), _(
-            "Order %(order)s has no document in eAccounting yet: the credit note of refund %(refund)s is sent by "
-            "the scheduled pass once it has one.", order=self._order_number(sale), refund=refund.external_id)
+        message = _("Order %(order)s has no document in eAccounting yet: the credit note of refund %(refund)s is "
+                    "sent by the scheduled pass once it has one.", order=self._order_number(sale),
+                    refund=refund.external_id)
+        return _("Waiting for the document"), message
 
     @api.model
     def _credit_note_found(self, backend, client, refund, reference, common):

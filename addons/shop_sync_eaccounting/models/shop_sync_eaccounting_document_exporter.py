@@ -3,7 +3,7 @@ from decimal import Decimal
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.shop_sync_base.services.amounts import CENT, balance_nets, money, split_line
+from odoo.addons.shop_sync_base.services.amounts import CENT, money, split_line
 from odoo.addons.shop_sync_base.services.http import create_once
 
 from ..services.client import AuthorisationError, eq
@@ -167,9 +167,7 @@ class ShopSyncEaccountingDocumentExporter(models.AbstractModel):
         ``entries`` ``[(line, quantity, net, taxed line)]`` (negative) and its ``gross``."""
         treatment, country = sale._shop_sync_vat_treatment()
         if entries is None:
-            order_lines = sale.order_line.filtered(lambda line: not line.display_type)
-            nets = balance_nets(order_lines.mapped("price_subtotal"), sale.amount_untaxed)
-            entries = [(line, line.product_uom_qty, net, line) for line, net in zip(order_lines, nets)]
+            entries = self._order_entries(sale)
         if treatment == "reverse_charge" and any(self._line_rate(taxed) for _l, _q, _n, taxed in entries):
             # the shop charged VAT to an EU business (no reverse charge): booked as eAccounting books
             # a sale with the buyer's country's VAT, to a private person under OSS
@@ -239,15 +237,6 @@ class ShopSyncEaccountingDocumentExporter(models.AbstractModel):
                 if net_of([(last_quantity, unit)]) == wanted:
                     return [*head, (last_quantity, unit)]
         return parts
-
-    @api.model
-    def _line_rate(self, line):
-        """The line's Odoo VAT rate in percent (its percent taxes, after the fiscal position)."""
-        taxes = line.tax_ids.flatten_taxes_hierarchy()
-        if taxes.filtered(lambda tax: tax.amount_type != "percent"):
-            raise UserError(_("Line '%s' has a tax that is not a percentage: eAccounting books percentages only.",
-                              line.name))
-        return sum(taxes.mapped("amount"))
 
     # -- payload ----------------------------------------------------------------------------------
     @api.model

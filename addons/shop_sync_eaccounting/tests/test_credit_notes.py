@@ -1,13 +1,11 @@
 """Shop refunds as eAccounting credit invoice drafts, exactly once; a cancelled order's draft deleted;
 the reconciliation reading the documents back."""
 
-from datetime import UTC, datetime
-from decimal import Decimal
 
 from odoo.tests import tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
-from odoo.addons.shop_sync_base.services import records
+from odoo.addons.shop_sync_base.tests.accounting_common import AccountingRefunds
 
 from .common import EAccountingCase
 
@@ -15,26 +13,8 @@ ORDER = [("product", "Mug", "MUG-1", "2", "125", "25"), ("shipping", "PostNord",
 
 
 @tagged("post_install", "-at_install", "shop_sync")
-class TestCreditNotes(EAccountingCase):
-    def refund(self, sale, refund_id, amount, lines=()):
-        """Record a shop refund on ``sale`` through the hub's refund pipeline; returns the refund."""
-        order = records.Order(
-            external_id=f"o{sale.shop_order_number}", number=sale.shop_order_number, state="paid",
-            created_at=datetime(2026, 1, 5, 10, 0, tzinfo=UTC), currency=sale.currency_id.name,
-            total=Decimal(str(sale.amount_total)), customer=None, billing=None, shipping=None,
-            refunds=[records.Refund(external_id=refund_id,
-                                    created_at=datetime(2026, 1, 8, 9, 0, tzinfo=UTC), amount=Decimal(amount),
-                                    lines=[records.RefundLine(kind=kind, sku=sku, quantity=Decimal(qty),
-                                                              amount=Decimal(gross))
-                                           for kind, sku, qty, gross in lines])])
-        log, = self.env["shop.sync.refund.importer"]._import_refunds(self.shop, order, sale)
-        self.assertEqual(log.state, "done", log.message)
-        return sale.shop_refund_ids.filtered(lambda r: r.external_id == refund_id)
-
-    def invoiced(self, number, lines=ORDER, **kwargs):
-        sale = self.import_order(number, lines, **kwargs)
-        self.assertEqual(self.export(sale).state, "done")
-        return sale
+class TestCreditNotes(AccountingRefunds, EAccountingCase):
+    ORDER = ORDER
 
     def test_refund_becomes_one_credit_invoice_draft(self):
         sale = self.invoiced(8001)

@@ -24,6 +24,12 @@ FIELD_MAPPING = (
 )
 
 
+def option_field(string, option_type, **kwargs):
+    """A default of the backend: one of its e-conomic values of ``option_type`` (loaded from e-conomic)."""
+    return fields.Many2one(OPTION, string, check_company=True,
+                           domain=f"[('backend_id', '=', id), ('option_type', '=', '{option_type}')]", **kwargs)
+
+
 class ShopSyncBackend(models.Model):
     _inherit = "shop.sync.backend"
 
@@ -37,42 +43,22 @@ class ShopSyncBackend(models.Model):
 
     # reference values and defaults
     economic_option_ids = fields.One2many(OPTION, "backend_id", "e-conomic values")
-    economic_layout_id = fields.Many2one(
-        OPTION, "Layout", check_company=True, domain="[('backend_id', '=', id), ('option_type', '=', 'layout')]")
-    economic_payment_terms_id = fields.Many2one(
-        OPTION, "Payment terms", check_company=True,
-        domain="[('backend_id', '=', id), ('option_type', '=', 'payment_terms')]",
+    economic_layout_id = option_field("Layout", "layout")
+    economic_payment_terms_id = option_field(
+        "Payment terms", "payment_terms",
         help="Used when no payment-method mapping matches the order's payment method.")
-    economic_vat_zone_domestic_id = fields.Many2one(
-        OPTION, "VAT zone: domestic", check_company=True,
-        domain="[('backend_id', '=', id), ('option_type', '=', 'vat_zone')]")
-    economic_vat_zone_eu_id = fields.Many2one(
-        OPTION, "VAT zone: EU", check_company=True,
-        domain="[('backend_id', '=', id), ('option_type', '=', 'vat_zone')]")
-    economic_vat_zone_abroad_id = fields.Many2one(
-        OPTION, "VAT zone: abroad", check_company=True,
-        domain="[('backend_id', '=', id), ('option_type', '=', 'vat_zone')]")
-    economic_customer_group_domestic_id = fields.Many2one(
-        OPTION, "Customer group: domestic", check_company=True,
-        domain="[('backend_id', '=', id), ('option_type', '=', 'customer_group')]")
-    economic_customer_group_eu_id = fields.Many2one(
-        OPTION, "Customer group: EU", check_company=True,
-        domain="[('backend_id', '=', id), ('option_type', '=', 'customer_group')]")
-    economic_customer_group_abroad_id = fields.Many2one(
-        OPTION, "Customer group: abroad", check_company=True,
-        domain="[('backend_id', '=', id), ('option_type', '=', 'customer_group')]")
-    economic_product_group_id = fields.Many2one(
-        OPTION, "Product group: goods", check_company=True,
-        domain="[('backend_id', '=', id), ('option_type', '=', 'product_group')]")
-    economic_service_group_id = fields.Many2one(
-        OPTION, "Product group: services", check_company=True,
-        domain="[('backend_id', '=', id), ('option_type', '=', 'product_group')]",
-        help="For service products, shipping, fees and discounts.")
-    economic_unit_id = fields.Many2one(
-        OPTION, "Unit", check_company=True, domain="[('backend_id', '=', id), ('option_type', '=', 'unit')]")
-    economic_rounding_group_id = fields.Many2one(
-        OPTION, "Product group: rounding", check_company=True,
-        domain="[('backend_id', '=', id), ('option_type', '=', 'product_group')]",
+    economic_vat_zone_domestic_id = option_field("VAT zone: domestic", "vat_zone")
+    economic_vat_zone_eu_id = option_field("VAT zone: EU", "vat_zone")
+    economic_vat_zone_abroad_id = option_field("VAT zone: abroad", "vat_zone")
+    economic_customer_group_domestic_id = option_field("Customer group: domestic", "customer_group")
+    economic_customer_group_eu_id = option_field("Customer group: EU", "customer_group")
+    economic_customer_group_abroad_id = option_field("Customer group: abroad", "customer_group")
+    economic_product_group_id = option_field("Product group: goods", "product_group")
+    economic_service_group_id = option_field(
+        "Product group: services", "product_group", help="For service products, shipping, fees and discounts.")
+    economic_unit_id = option_field("Unit", "unit")
+    economic_rounding_group_id = option_field(
+        "Product group: rounding", "product_group",
         help="A product group whose sales accounts carry no VAT code. When e-conomic's VAT (per line) misses the "
              "shop's tax by some cents, one line of product SHOPSYNC-ROUNDING in this group carries the "
              "difference, so the invoice's gross equals the shop's total; without it such orders are refused.")
@@ -138,11 +124,11 @@ class ShopSyncBackend(models.Model):
         return super()._field_mapping()
 
     # -- client -------------------------------------------------------------------------------
-    def _get_adapter(self):
-        """The base's connection test goes through the adapter; e-conomic's client provides it."""
+    def _accounting_client(self):
+        """The accounting flows and the connection test go through e-conomic's client."""
         if self.kind == "economic":
             return self._economic_client()
-        return super()._get_adapter()
+        return super()._accounting_client()
 
     def _economic_client(self):
         self.ensure_one()

@@ -6,7 +6,7 @@ from odoo.exceptions import UserError
 from odoo.addons.shop_sync_base.services.http import RemoteError, create_once
 
 from ..services.client import eq
-from ..services.mapper import balance_nets, money, split_line
+from ..services.mapper import money, split_line
 
 DRAFTS, BOOKED = "invoices/drafts", "invoices/booked"
 ROUNDING_PRODUCT = "SHOPSYNC-ROUNDING"
@@ -191,9 +191,7 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
         order line whose taxes apply)]`` (negative quantities and nets) against its ``gross``."""
         treatment, country = sale._shop_sync_vat_treatment()
         if entries is None:
-            order_lines = sale.order_line.filtered(lambda l: not l.display_type)
-            nets = balance_nets(order_lines.mapped("price_subtotal"), sale.amount_untaxed)
-            entries = [(line, line.product_uom_qty, net, line) for line, net in zip(order_lines, nets)]
+            entries = self._order_entries(sale)
         rows, zones, net_total, vat_total = [], set(), Decimal(0), Decimal(0)
         for line, line_quantity, net, taxed_line in entries:
             net = money(net)
@@ -230,15 +228,6 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
                 raise UserError(_("The rounding product group %(group)s must book VAT zone %(zone)s on a sales account "
                                   "without VAT code.", group=group.display_name, zone=zone))
         return {"zone": zone, "rows": rows, "rounding": rounding}
-
-    @api.model
-    def _line_rate(self, line):
-        """The line's Odoo VAT rate in percent (its percent taxes, after the fiscal position)."""
-        taxes = line.tax_ids.flatten_taxes_hierarchy()
-        if taxes.filtered(lambda tax: tax.amount_type != "percent"):
-            raise UserError(_("Line '%s' has a tax that is not a percentage: e-conomic books percentages only.",
-                              line.name))
-        return sum(taxes.mapped("amount"))
 
     @api.model
     def _lines(self, backend, client, sale, plan):

@@ -6,6 +6,7 @@ from odoo.tests import tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.shop_sync_base.services import records
+from odoo.addons.shop_sync_base.tests.accounting_common import AccountingRefunds
 
 from simulators.seed import configure_economic_vat
 
@@ -15,32 +16,14 @@ ORDER = [("product", "Mug", "MUG-1", "2", "100", "25"), ("shipping", "GLS", "", 
 
 
 @tagged("post_install", "-at_install", "shop_sync")
-class TestCreditNotes(EconomicCase):
+class TestCreditNotes(AccountingRefunds, EconomicCase):
     """A shop refund becomes one e-conomic credit note (a draft with negative lines) with the VAT
     treatment of the order's invoice; a cancellation deletes our draft or credits a booked invoice."""
 
-    def refund(self, sale, refund_id, amount, lines=()):
-        """Record a shop refund on ``sale`` through the hub's refund pipeline; returns the refund."""
-        order = records.Order(
-            external_id=f"o{sale.shop_order_number}", number=sale.shop_order_number, state="paid",
-            created_at=datetime(2026, 1, 5, 10, 0, tzinfo=UTC), currency=sale.currency_id.name,
-            total=Decimal(str(sale.amount_total)), customer=None, billing=None, shipping=None,
-            refunds=[records.Refund(external_id=refund_id,
-                                    created_at=datetime(2026, 1, 8, 9, 0, tzinfo=UTC), amount=Decimal(amount),
-                                    lines=[records.RefundLine(kind=kind, sku=sku, quantity=Decimal(qty),
-                                                              amount=Decimal(gross))
-                                           for kind, sku, qty, gross in lines])])
-        log, = self.env["shop.sync.refund.importer"]._import_refunds(self.shop, order, sale)
-        self.assertEqual(log.state, "done", log.message)
-        return sale.shop_refund_ids.filtered(lambda r: r.external_id == refund_id)
+    ORDER = ORDER
 
     def export_credit_note(self, refund):
         return self.env["shop.sync.economic.credit.note.exporter"]._export(self.accounting, refund)
-
-    def invoiced(self, number, lines=ORDER, **kwargs):
-        sale = self.import_order(number, lines, **kwargs)
-        self.assertEqual(self.export(sale).state, "done")
-        return sale
 
     def test_refund_becomes_one_credit_note_referencing_invoice_and_refund(self):
         sale = self.invoiced(3001)
