@@ -104,7 +104,9 @@ class ShopSyncBackend(models.Model):
     def _accounting_client(self):
         """The API client of this accounting backend, used by the base's accounting flows (see
         ``shop_sync_accounting_exporter`` / ``_importer``): connectors implement it for their kind."""
-        return super()._get_adapter()  # no connector of this kind: the base's clear error
+        self.ensure_one()
+        raise UserError(_("No connector is installed for backend %(name)s (%(kind)s).", name=self.name,
+                          kind=self.kind))
 
     # -- when -------------------------------------------------------------------------------------
     def _accounting_active(self):

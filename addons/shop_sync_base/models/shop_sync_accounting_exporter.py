@@ -10,8 +10,8 @@ the README section "Accounting contract: what an accounting addon implements".
 from odoo import _, api, models
 from odoo.exceptions import UserError, ValidationError
 
-from odoo.addons.shop_sync_base.services.amounts import balance_nets
-from odoo.addons.shop_sync_base.services.http import RemoteError
+from ..services.amounts import balance_nets
+from ..services.http import RemoteError
 
 ORDER_REFERENCE = "SHOPSYNC:{backend}:{number}"
 CREDIT_REFERENCE = "SHOPSYNC:{backend}:{number}:R{refund}"

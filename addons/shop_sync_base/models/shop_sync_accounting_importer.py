@@ -9,8 +9,8 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.shop_sync_base.models.shop_sync_event import PRODUCT_BATCH
-from odoo.addons.shop_sync_base.services.http import RemoteError
+from ..services.http import RemoteError
+from .shop_sync_event import PRODUCT_BATCH
 
 
 def changed_since(backend, watermark):
