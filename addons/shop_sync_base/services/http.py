@@ -352,6 +352,19 @@ def create_once(create, find, attempts=2):
             _logger.info("an uncertain create was not applied: sending it again")
 
 
+class ResourceClient:
+    """Mixin of an API client whose ``get(path)`` returns one resource (the accounting clients)."""
+
+    def get_or_none(self, path):
+        """The resource, or None when the API answers 404."""
+        try:
+            return self.get(path)
+        except RemoteError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+
 def parse_retry_after(value, now=time.time):
     """Seconds from a Retry-After header (delta-seconds or HTTP date), between 0 and
     MAX_RETRY_AFTER; None when absent or invalid (NaN included).  A remote asking for years (or
@@ -456,6 +469,14 @@ def _origin(url):
 def same_origin(url, base_url):
     """True when ``url`` is on the scheme, host and port of ``base_url`` (relative URLs are)."""
     return not urlsplit(url).netloc or _origin(url) == _origin(base_url)
+
+
+def error_document(response):
+    """An error answer's JSON document, else its text (at most 500 characters)."""
+    try:
+        return response.json()
+    except ValueError:
+        return (response.text or response.reason or "").strip()[:500] or f"HTTP {response.status_code}"
 
 
 def default_error_message(response):

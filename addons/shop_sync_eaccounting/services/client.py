@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 import requests
 import requests.auth
 
-from odoo.addons.shop_sync_base.services.http import HttpClient, RemoteError
+from odoo.addons.shop_sync_base.services.http import HttpClient, error_document, RemoteError, ResourceClient
 
 API_URL = "https://eaccountingapi.vismaonline.com"
 IDENTITY_URL = "https://identity.vismaonline.com"
@@ -71,10 +71,7 @@ def all_of(*predicates):
 
 def error_message(response):
     """Readable text of an eAccounting (or identity server) error body."""
-    try:
-        body = response.json()
-    except ValueError:
-        return (response.text or response.reason or "").strip()[:500] or f"HTTP {response.status_code}"
+    body = error_document(response)
     if not isinstance(body, dict):
         return str(body)[:500]
     if isinstance(body.get("error"), dict):  # OData's {"error": {"code", "message"}}
@@ -165,7 +162,7 @@ class VismaIdentity:
         return Token(access, refresh or form.get("refresh_token"), self.now() + timedelta(seconds=expires_in))
 
 
-class EAccountingClient:
+class EAccountingClient(ResourceClient):
     """One eAccounting company.  ``access_token()`` returns a valid access token (refreshing it as
     needed) and ``access_token(force=True)`` a new one: called again once when the API answers 401
     (a token revoked before its expiry).  ``http_options`` go to :class:`HttpClient`."""
@@ -213,15 +210,6 @@ class EAccountingClient:
 
     def delete(self, path):
         return self.request("DELETE", path)
-
-    def get_or_none(self, path):
-        """The resource, or None when the API answers 404."""
-        try:
-            return self.get(path)
-        except RemoteError as exc:
-            if exc.status == 404:
-                return None
-            raise
 
     # -- collections --------------------------------------------------------------------------
     def iterate(self, path, filter=None, orderby=None, page_size=MAX_PAGE_SIZE, params=None):

@@ -12,7 +12,7 @@ and the exporters look the record up before creating it again.
 from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
-from odoo.addons.shop_sync_base.services.http import HttpClient, RemoteError
+from odoo.addons.shop_sync_base.services.http import HttpClient, error_document, ResourceClient
 
 DEFAULT_URL = "https://restapi.e-conomic.com"
 MAX_PAGE_SIZE = 1000
@@ -88,10 +88,7 @@ def encode_self_id(identifier):
 def error_message(response):
     """Readable text of an e-conomic error body: message, error code, then every property error
     as ``path: message (code, value)``; the developer hint when no property is named."""
-    try:
-        body = response.json()
-    except ValueError:
-        return (response.text or response.reason or "").strip()[:500] or f"HTTP {response.status_code}"
+    body = error_document(response)
     if not isinstance(body, dict):
         return str(body)[:500]
     message = body.get("message") or body.get("errorMessage") or f"HTTP {response.status_code}"
@@ -146,7 +143,7 @@ def _describe(path, error):
 
 
 # -- client -----------------------------------------------------------------------------------
-class EconomicClient:
+class EconomicClient(ResourceClient):
     """One e-conomic agreement.  ``http_options`` go to :class:`HttpClient` (timeout, retries,
     sleep...)."""
 
@@ -178,15 +175,6 @@ class EconomicClient:
     def delete(self, path):
         response = self.http.delete(path)
         return response.json() if response.content else {}
-
-    def get_or_none(self, path):
-        """The resource, or None when the API answers 404."""
-        try:
-            return self.get(path)
-        except RemoteError as exc:
-            if exc.status == 404:
-                return None
-            raise
 
     # -- collections --------------------------------------------------------------------------
     def iterate(self, path, filter=None, sort=None, page_size=MAX_PAGE_SIZE):
