@@ -30,6 +30,12 @@ def option_field(string, option_type, **kwargs):
                            domain=f"[('backend_id', '=', id), ('option_type', '=', '{option_type}')]", **kwargs)
 
 
+def mapping_field(string, mapping_type, **kwargs):
+    """The backend's rows of ``shop.sync.mapping`` of ``mapping_type``."""
+    return fields.One2many("shop.sync.mapping", "backend_id", string, domain=[("mapping_type", "=", mapping_type)],
+                           **kwargs)
+
+
 class ShopSyncBackend(models.Model):
     _inherit = "shop.sync.backend"
 
@@ -62,21 +68,18 @@ class ShopSyncBackend(models.Model):
         help="A product group whose sales accounts carry no VAT code. When e-conomic's VAT (per line) misses the "
              "shop's tax by some cents, one line of product SHOPSYNC-ROUNDING in this group carries the "
              "difference, so the invoice's gross equals the shop's total; without it such orders are refused.")
-    economic_vat_mapping_ids = fields.One2many(
-        "shop.sync.mapping", "backend_id", "VAT per destination",
-        domain=[("mapping_type", "=", "economic_product_group")],
+    economic_vat_mapping_ids = mapping_field(
+        "VAT per destination", "economic_product_group",
         help="Per VAT treatment, country and rate: the product group whose sales account for the VAT zone carries "
              "that rate. OSS countries need a row; domestic, reverse charge and export fall back to the default "
              "groups and VAT zones when their rate matches.")
 
-    economic_category_mapping_ids = fields.One2many(
-        "shop.sync.mapping", "backend_id", "Product group per category",
-        domain=[("mapping_type", "=", "economic_category_group")],
+    economic_category_mapping_ids = mapping_field(
+        "Product group per category", "economic_category_group",
         help="The e-conomic product group of a product of this Odoo category; other products get the default "
              "groups (goods or services).")
-    economic_vat_zone_mapping_ids = fields.One2many(
-        "shop.sync.mapping", "backend_id", "VAT zone per country",
-        domain=[("mapping_type", "=", "economic_vat_zone")],
+    economic_vat_zone_mapping_ids = mapping_field(
+        "VAT zone per country", "economic_vat_zone",
         help="Countries not listed: the company's country is domestic, EU members EU, the rest abroad.")
 
     # options
