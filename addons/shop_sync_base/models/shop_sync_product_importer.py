@@ -1,5 +1,7 @@
 import base64
+import itertools
 import logging
+import math
 from urllib.parse import urlsplit
 
 from psycopg2 import errors as pg_errors
@@ -22,8 +24,8 @@ class ShopSyncProductImporter(models.AbstractModel):
     A variant without SKU is never guessed: it is left out and the log says so.
 
     ``_import_batch`` imports many products at once: products that are new to Odoo are created
-    with one ``product.template`` create (Odoo creates variants much faster in batches), and
-    attributes, values and categories are looked up once per batch.  Should the batch fail, each
+    with one ``product.template`` create and their variants with one ``product.product`` create,
+    and attributes, values and categories are looked up once per batch.  Should the batch fail, each
     of its products is imported on its own, so one bad product never stops the others.
     """
 
@@ -64,9 +66,10 @@ class ShopSyncProductImporter(models.AbstractModel):
 
     @api.model
     def _in_one_go(self, backend, items, write, lookups):
-        """``write(backend, items, lookups)`` of two or more products at once (new ones: Odoo creates
-        variants much faster in batches; known ones: their writes and look-ups are batched too), in a
-        savepoint.  Should it fail, each product is imported alone afterwards, with its own log."""
+        """``write(backend, items, lookups)`` of two or more products at once (new ones: their
+        templates and variants in one create each; known ones: their writes and look-ups are batched
+        too), in a savepoint.  Should it fail, each product is imported alone afterwards, with its
+        own log."""
         if len(items) < 2 or not self._distinct(items):
             return
         try:
@@ -186,9 +189,13 @@ class ShopSyncProductImporter(models.AbstractModel):
         if backend.role != "shop" or not items:
             return
         Exporter = self.env["shop.sync.product.exporter"]
+        templates = self.env["product.template"].browse([item.template.id for item in items])
         bindings = {binding.res_id: binding for binding in self.env["shop.sync.binding"].search([
-            ("backend_id", "=", backend.id), ("model", "=", "product.template"),
-            ("res_id", "in", [item.template.id for item in items])])}
+            ("backend_id", "=", backend.id), ("model", "=", "product.template"), ("res_id", "in", templates.ids)])}
+        # the variants' computed prices and related taxes the fingerprints read: computed for the whole
+        # batch at once, not template by template
+        templates.product_variant_ids.mapped("lst_price")
+        templates.product_variant_ids.mapped("taxes_id")
         for item in items:
             if item.template.id in bindings:
                 bindings[item.template.id].export_checksum = Exporter._fingerprint(
@@ -237,32 +244,95 @@ class ShopSyncProductImporter(models.AbstractModel):
     # -- writing ----------------------------------------------------------------------------
     @api.model
     def _create_all(self, backend, items, lookups):
-        """Create the templates of ``items`` in one go, then match their variants and bind them."""
+        """Create the templates of ``items`` in one go, then their variants (``_create_variants``),
+        and bind them all."""
         allowed = self.env["shop.sync.field.rule"]._allowed_fields(backend, "product", "import", creating=True)
         values_list = []
         for item in items:
-            product, variants = item.product, item.with_sku
-            values = self._template_values(backend, product, allowed, lookups, template=None)
-            values.setdefault("name", product.name)
+            values = self._template_values(backend, item.product, allowed, lookups, template=None)
+            values.setdefault("name", item.product.name)
             if item.image_data:
                 values["image_1920"] = base64.b64encode(item.image_data)
             values_list.append({
                 **values, "type": "consu", "is_storable": True, "company_id": False,
-                "attribute_line_ids": self._attribute_lines(variants, lookups),
-                "default_code": False if product.has_variants else variants[0].sku,
+                "attribute_line_ids": [
+                    Command.create({"attribute_id": attribute.id, "value_ids": [Command.set(attribute_values.ids)]})
+                    for attribute, attribute_values in self._options(item.with_sku, lookups).items()],
             })
         # like Odoo's own import: no chatter message or followers per created product (the log says it);
-        # the defaults Odoo would compute for each template are computed once, and no zero cost recorded
+        # the defaults Odoo would compute for each template are computed once, and no zero cost recorded;
+        # no variants yet: _create_variants creates them
         Template = self.env["product.template"].with_context(tracking_disable=True, **{IMPORTING_PRODUCTS: True})
         defaults = Template.default_get([name for name in Template._fields if name not in values_list[0]])
-        templates = Template.create([{**defaults, **values} for values in values_list])
-        bindings = []
-        for item, template in zip(items, templates):
+        templates = Template.with_context(create_product_product=False).create(
+            [{**defaults, **values} for values in values_list])
+        for item, template in zip(items, templates.with_env(Template.env)):
             item.template, item.created = template, True
-            bindings.append((template, item.product.external_id, item.product.sku or item.with_sku[0].sku,
+        bindings = []
+        for item, variant_bindings in zip(items, self._create_variants(items, allowed)):
+            bindings.append((item.template, item.product.external_id, item.product.sku or item.with_sku[0].sku,
                              item.product.updated_at))
-            bindings += self._sync_variants(backend, item, allowed)
+            bindings += variant_bindings
         self.env["shop.sync.binding"]._bind_new(backend, bindings)
+
+    @api.model
+    def _create_variants(self, items, allowed):
+        """Create the attribute values and variants of the templates of ``items``, just created
+        without: what Odoo's ``_create_variant_ids`` creates for a new template (a variant for each
+        combination of its values, those the shop does not sell archived), for the whole batch in
+        one create each, with the variants' SKU, barcode and weight.  Odoo would search per template
+        and per value for archived lines and values a new template cannot have, then each variant
+        would be written again.  Return, per item, ``[(variant, external id, SKU)]`` to bind."""
+        value_rows = [(line, value) for item in items for line in item.template.attribute_line_ids
+                      for value in line.value_ids.sorted("id")]
+        ptavs = self.env["product.template.attribute.value"].create([
+            {"attribute_line_id": line.id, "product_attribute_value_id": value.id,
+             "price_extra": value.default_extra_price} for line, value in value_rows])
+        ptavs_of_line = {}  # line -> [(attribute name, value name, attribute value id)] in Odoo's order
+        for (line, value), ptav in zip(value_rows, ptavs):
+            ptavs_of_line.setdefault(line, []).append((line.attribute_id.name, value.name, ptav.id))
+        variant_limit = int(self.env["ir.config_parameter"].sudo().get_param("product.dynamic_variant_limit", 1000))
+        variant_values, sold = [], []  # sold: (item index, its shop variant or None) of each variant
+        for index, item in enumerate(items):
+            lines = item.template.attribute_line_ids
+            by_options = self._variants_by_options(item, lines, variant_limit)
+            for combination in itertools.product(*map(ptavs_of_line.get, lines)):
+                shop_variant = by_options.pop(frozenset((name, value) for name, value, _id in combination), None)
+                values = {"product_tmpl_id": item.template.id, "active": bool(shop_variant),
+                          "product_template_attribute_value_ids": [Command.set([id_ for *_, id_ in combination])]}
+                if shop_variant:
+                    values.update(self._variant_values(item.product, shop_variant, allowed))
+                variant_values.append(values)
+                sold.append((index, shop_variant))
+            for shop_variant in by_options.values():
+                raise UserError(_("Variant %s could not be matched to an Odoo variant.", shop_variant.sku))
+        Product = self.env["product.product"].with_context(tracking_disable=True, **{IMPORTING_PRODUCTS: True})
+        bindings = [[] for _item in items]
+        for (index, shop_variant), variant in zip(sold, Product.create(variant_values)):
+            if shop_variant and shop_variant.external_id:
+                bindings[index].append((variant, shop_variant.external_id, shop_variant.sku))
+        return bindings
+
+    @api.model
+    def _variants_by_options(self, item, lines, variant_limit):
+        """``{options key: shop variant}`` of ``item``, whose template has the attribute ``lines``;
+        a UserError when Odoo would not make them a variant each (an attribute creating variants
+        dynamically or none, two variants with the same options, more combinations than Odoo allows)."""
+        for attribute in lines.attribute_id.filtered(lambda attribute: attribute.create_variant != "always"):
+            raise UserError(_("The options of '%(product)s' cannot be imported as variants: the Odoo attribute "
+                              "%(attribute)s does not create a variant for each of its values.",
+                              product=item.product.name, attribute=attribute.name))
+        by_options = {}
+        for variant in item.with_sku:
+            same = by_options.setdefault(_options_key(variant.options), variant)
+            if same is not variant:
+                raise UserError(_("Variants %(sku)s and %(other)s of '%(product)s' have the same options.",
+                                  sku=same.sku, other=variant.sku, product=item.product.name))
+        if math.prod(len(line.value_ids) for line in lines) > variant_limit:
+            raise UserError(_("'%(product)s' has more combinations of options than the %(limit)s variants Odoo "
+                              "creates for a product (system parameter product.dynamic_variant_limit).",
+                              product=item.product.name, limit=variant_limit))
+        return by_options
 
     @api.model
     def _update_all(self, backend, items, lookups):
@@ -341,13 +411,6 @@ class ShopSyncProductImporter(models.AbstractModel):
         return categories[name]
 
     @api.model
-    def _attribute_lines(self, variants, lookups):
-        lines = []
-        for attribute, values in self._options(variants, lookups).items():
-            lines.append(Command.create({"attribute_id": attribute.id, "value_ids": [Command.set(values.ids)]}))
-        return lines
-
-    @api.model
     def _options(self, variants, lookups):
         """{product.attribute: product.attribute.value recordset} for the options of ``variants``;
         attributes and their values are read once per batch (``lookups``) and created when missing."""
@@ -386,36 +449,39 @@ class ShopSyncProductImporter(models.AbstractModel):
 
     @api.model
     def _sync_variants(self, backend, item, allowed):
-        """Match each shop variant to an Odoo variant (SKU first, then options) and write its fields;
-        return ``(variant, external id, SKU)`` of the variants to bind."""
+        """Match each shop variant of a known template to an Odoo variant (SKU first, then options)
+        and write its fields; return ``(variant, external id, SKU)`` of the variants to bind."""
         product, template = item.product, item.template
         odoo_variants = template.with_context(active_test=False).product_variant_ids
         by_sku = {variant.default_code: variant for variant in odoo_variants if variant.default_code}
         by_options = {
             frozenset((ptav.attribute_id.name, ptav.name) for ptav in variant.product_template_attribute_value_ids):
             variant for variant in odoo_variants}
-        matched = self.env["product.product"]
         to_bind = []
         for shop_variant in item.with_sku:
-            variant = by_sku.get(shop_variant.sku) or by_options.get(
-                frozenset((name, str(value)) for name, value in shop_variant.options.items()))
+            variant = by_sku.get(shop_variant.sku) or by_options.get(_options_key(shop_variant.options))
             if not variant:
                 raise UserError(_("Variant %s could not be matched to an Odoo variant.", shop_variant.sku))
-            values = {} if variant.default_code == shop_variant.sku else {"default_code": shop_variant.sku}
-            if "barcode" in allowed and shop_variant.barcode:
-                values["barcode"] = shop_variant.barcode
-            weight = shop_variant.weight if shop_variant.weight is not None else product.weight
-            if "weight" in allowed and weight is not None:
-                values["weight"] = float(weight)
+            values = self._variant_values(product, shop_variant, allowed)
+            if variant.default_code == shop_variant.sku:
+                del values["default_code"]
             if values:
                 variant.write(values)
-            matched |= variant
             if shop_variant.external_id:
                 to_bind.append((variant, shop_variant.external_id, shop_variant.sku))
-        if item.created:
-            # combinations Odoo generated that the shop does not sell
-            (odoo_variants - matched).write({"active": False})
         return to_bind
+
+    @api.model
+    def _variant_values(self, product, shop_variant, allowed):
+        """Values of the Odoo variant of ``shop_variant`` (of ``product``): its SKU, and its barcode
+        and weight as the ``allowed`` rules write them."""
+        values = {"default_code": shop_variant.sku}
+        if "barcode" in allowed and shop_variant.barcode:
+            values["barcode"] = shop_variant.barcode
+        weight = shop_variant.weight if shop_variant.weight is not None else product.weight
+        if "weight" in allowed and weight is not None:
+            values["weight"] = float(weight)
+        return values
 
     @api.model
     def _create_from_order_line(self, backend, line, prices_include_tax):
@@ -427,6 +493,11 @@ class ShopSyncProductImporter(models.AbstractModel):
             values["list_price"] = self.env["shop.sync.catalogue.price"]._to_odoo(
                 backend, line.unit_price, prices_include_tax)
         return self.env["product.product"].create(values)
+
+
+def _options_key(options):
+    """A shop variant's options ``{attribute name: value}`` as a key comparable to an Odoo variant's."""
+    return frozenset((name, str(value)) for name, value in options.items())
 
 
 class _Item:

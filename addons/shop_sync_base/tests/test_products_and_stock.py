@@ -1,8 +1,11 @@
+from decimal import Decimal
 from unittest.mock import patch
 
+from odoo import Command
 from odoo.tests import tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.shop_sync_base.services import records
 from odoo.addons.shop_sync_base.tests.common import ShopSyncCase
 
 
@@ -119,6 +122,47 @@ class TestProductImport(ShopSyncCase):
         self.assertEqual(self.env["product.product"].search([("default_code", "in", ["CAP-1", "HAT-1", "BAG-1"])])
                          .mapped("default_code"), ["BAG-1", "CAP-1"])
         self.assertFalse(self.env["shop.sync.binding"].search([("external_id", "in", ["p3", "v31"])]))
+
+    def test_combinations_the_shop_does_not_sell_are_archived_variants(self):
+        def variant(sku, size, colour, **extra):
+            return records.Variant(sku=sku, options={"Size": size, "Colour": colour}, external_id=f"v-{sku}", **extra)
+        products = [records.Product(external_id="p7", name="Jacket", sku="JACKET", price=Decimal(499), variants=[
+            variant("J-S-RED", "S", "Red", barcode="5700000000035", weight=Decimal("1.2")),
+            variant("J-S-BLUE", "S", "Blue"), variant("J-M-RED", "M", "Red")]),
+            records.Product(external_id="p8", name="Scarf", sku="SCARF", price=Decimal(99),
+                            variants=[records.Variant(sku="SCARF", external_id="v-scarf", weight=Decimal("0.2"))])]
+        logs = self.env["shop.sync.product.importer"]._import_batch(self.backend, products)
+        self.assertEqual([log.message for log in logs], ["Created.", "Created."])
+        jacket, scarf = (self.env["product.template"].browse(log.res_id) for log in logs)
+        variants = jacket.with_context(active_test=False).product_variant_ids
+        self.assertEqual(len(variants), 4, "a variant for each combination, as Odoo makes them")
+        sold = {variant.default_code: variant for variant in variants if variant.active}
+        self.assertEqual(sorted(sold), ["J-M-RED", "J-S-BLUE", "J-S-RED"])
+        unsold = variants.filtered(lambda variant: not variant.active)
+        self.assertEqual((unsold.default_code, sorted(unsold.product_template_attribute_value_ids.mapped("name"))),
+                         (False, ["Blue", "M"]))
+        self.assertEqual(sorted(sold["J-S-RED"].product_template_attribute_value_ids.mapped("name")), ["Red", "S"])
+        self.assertEqual((sold["J-S-RED"].barcode, sold["J-S-RED"].weight), ("5700000000035", 1.2))
+        self.assertEqual(self.env["shop.sync.binding"]._for_record(self.backend, sold["J-M-RED"]).external_id,
+                         "v-J-M-RED")
+        self.assertEqual((jacket.default_code, scarf.default_code, scarf.weight), (False, "SCARF", 0.2))
+        self.assertEqual(scarf.product_variant_ids.mapped("default_code"), ["SCARF"])
+
+    def test_options_odoo_would_not_make_variants_of_are_an_error_of_their_product(self):
+        self.env["product.attribute"].create({"name": "Engraving", "create_variant": "no_variant",
+                                              "value_ids": [Command.create({"name": "Yes"})]})
+        batch = [product_payload(name="Pen", id="p5", sku="PEN", variants=[
+                     {"id": "v51", "sku": "PEN-ENGRAVED", "options": {"Engraving": "Yes"}}]),
+                 product_payload(name="Hat", id="p6", sku="HAT", variants=[
+                     {"id": "v61", "sku": "HAT-S", "options": {"Size": "S"}},
+                     {"id": "v62", "sku": "HAT-S2", "options": {"Size": "S"}}]),
+                 product_payload()]
+        logs = self.env["shop.sync.product.importer"]._import_batch(
+            self.backend, [self.adapter.parse_product(payload) for payload in batch])
+        self.assertEqual([log.state for log in logs], ["error", "error", "done"])
+        self.assertIn("Engraving does not create a variant", logs[0].message)
+        self.assertIn("HAT-S and HAT-S2 of 'Hat' have the same options", logs[1].message)
+        self.assertFalse(self.env["product.product"].search([("default_code", "in", ["PEN-ENGRAVED", "HAT-S"])]))
 
     def test_a_version_older_than_the_one_imported_changes_nothing(self):
         log = self._import(product_payload(updated_at="2026-01-05T10:00:00+00:00"))

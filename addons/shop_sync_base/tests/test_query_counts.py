@@ -1,7 +1,9 @@
 """SQL queries per order and per product: deterministic where times are not (bench/ measures the times)."""
 
+import math
 from decimal import Decimal
 
+from odoo.orm.models import INSERT_BATCH_SIZE
 from odoo.tests import tagged
 
 from odoo.addons.shop_sync_base.models.shop_sync_event import PRODUCT_BATCH
@@ -44,6 +46,18 @@ class TestQueryCounts(ShopSyncCase):
         self.assertEqual(self.env["product.product"].search_count([("default_code", "=like", "QP-1__-_")]),
                          PRODUCT_BATCH * VARIANTS)
         self.assertLessEqual(queries, QUERIES_PER_PRODUCT * PRODUCT_BATCH)
+
+    def test_a_batch_of_new_products_creates_their_variants_in_one_go(self):
+        """Odoo's variant generation searched per value of each template for archived attribute values,
+        then each variant was written again for its SKU and weight (about ten queries per product)."""
+        self._import(0, count=2)
+        with statements(r'INSERT INTO "product_product"', r'INSERT INTO "product_template_attribute_value"',
+                        r'SELECT "product_template_attribute_value"."id" FROM') as counts:
+            queries, logs = self._import(300)
+        self.assertEqual([log.state for log in logs], ["done"] * PRODUCT_BATCH, [log.message for log in logs])
+        one_create = math.ceil(PRODUCT_BATCH * VARIANTS / INSERT_BATCH_SIZE)  # statements of one create
+        self.assertEqual(list(counts.values()), [one_create, one_create, 0])
+        self.assertLessEqual(queries, 3 * PRODUCT_BATCH)
 
     def test_a_batch_of_known_products_costs_at_most_ten_queries_per_product(self):
         self._import(200)
