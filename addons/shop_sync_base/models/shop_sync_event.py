@@ -1,6 +1,7 @@
 import hashlib
 import json
 import logging
+from contextlib import nullcontext
 
 from psycopg2 import errors as pg_errors
 
@@ -11,6 +12,7 @@ from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..services.http import RemoteError
 from ..services.payloads import loads
+from .shop_sync_order_importer import OrderBatchNotConfirmed
 
 _logger = logging.getLogger(__name__)
 
@@ -136,13 +138,9 @@ class ShopSyncEvent(models.Model):
         products = events.filtered(lambda event: event.object == "product")
         logs = products._import_products(adapters) if len(products) > 1 else {}
         orders = events.filtered(lambda event: event.object == "order")
-        batches = {backend: self.env[PROCESSORS["order"]]._prepare_batch(
-            backend, orders.filtered(lambda event, backend=backend: event.backend_id == backend).mapped("external_id"))
-            for backend in orders.backend_id} if len(orders) > 1 else {}
-        outcomes = []
-        for event in events:
-            batch = batches.get(event.backend_id) if event.object == "order" else None
-            outcomes.append((event, logs.get(event) or event._process_one(adapters, batch)))
+        if len(orders) > 1:
+            logs.update(orders._import_orders(adapters))
+        outcomes = [(event, logs.get(event) or event._process_one(adapters)) for event in events]
         # written once all are processed: flushed together, not before each event's savepoint
         for event, log in outcomes:
             event.write({"state": log.state, "message": log.reason or log.message,
@@ -201,6 +199,26 @@ class ShopSyncEvent(models.Model):
             return self.env["shop.sync.log"]._record(
                 self.backend_id, f"{self.object}_import", "error", ref=self.external_ref, external_id=self.external_id,
                 event=self, reason=_("Event not processed"), message=f"{type(exc).__name__}: {exc}")
+
+    def _import_orders(self, adapters):
+        """Import these order events through one ``OrderBatch`` per backend: ``{event: log}``.  The new
+        orders of a batch are confirmed together once all are imported; when that fails the batch is
+        undone and imported again with each order confirmed on its own (as a single event is), so an
+        order that cannot be confirmed is logged as before and never keeps the others out."""
+        Importer = self.env[PROCESSORS["order"]]
+        logs = {}
+        for backend in self.backend_id:
+            events = self.filtered(lambda event, backend=backend: event.backend_id == backend)
+            batch = Importer._prepare_batch(backend, events.mapped("external_id"), confirm_together=True)
+            try:
+                with self.env.cr.savepoint() if batch.confirm_together else nullcontext():
+                    imported = {event: event._process_one(adapters, batch) for event in events}
+                    Importer._confirm_batch(backend, batch)
+            except OrderBatchNotConfirmed:
+                batch = batch.one_by_one()
+                imported = {event: event._process_one(adapters, batch) for event in events}
+            logs.update(imported)
+        return logs
 
     def _import_products(self, adapters=None):
         """Import the readable product events through one batch per backend: ``{event: log}``."""

@@ -9,10 +9,17 @@ from odoo import Command, _, api, models, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
+from odoo.addons.queue_job.exception import RetryableJobError
+
 from ..services import records
 from .shop_sync_binding import naive_utc
 
 _logger = logging.getLogger(__name__)
+
+# A shop order's chatter gets neither a "created" message, nor the import's user as follower, nor the
+# tracking of its values as imported and confirmed: its Shop Sync log says when and from where it came
+# (issue 14: those messages were a tenth of an order's queries).  Later changes are tracked as usual.
+QUIET_CHATTER = {"mail_create_nolog": True, "mail_create_nosubscribe": True, "mail_notrack": True}
 
 
 class ShopSyncOrderImporter(models.AbstractModel):
@@ -28,11 +35,12 @@ class ShopSyncOrderImporter(models.AbstractModel):
     _description = "Shop Sync Order Import Pipeline"
 
     @api.model
-    def _prepare_batch(self, backend, external_ids):
+    def _prepare_batch(self, backend, external_ids, confirm_together=False):
         """Lock the orders of a batch (the order ids of one backend's inbox events, see
-        ``shop.sync.event._process``) at once and look up their bindings in one search: the
+        ``shop.sync.event._import_orders``) at once and look up their bindings in one search: the
         ``OrderBatch`` ``_import`` then takes them from.  An id that occurs twice in the batch is
-        looked up again by ``_import`` (an earlier event of the batch may bind it)."""
+        looked up again by ``_import`` (an earlier event of the batch may bind it).
+        ``confirm_together``: the batch's new orders wait for ``_confirm_batch`` to be confirmed."""
         ids = [str(external_id) for external_id in external_ids if external_id]
         once = {external_id for external_id in ids if ids.count(external_id) == 1}
         Binding = self.env["shop.sync.binding"]
@@ -43,7 +51,27 @@ class ShopSyncOrderImporter(models.AbstractModel):
             for binding in Binding.search([("backend_id", "=", backend.id), ("model", "=", "sale.order"),
                                            ("external_id", "in", list(once))]):
                 bindings[binding.external_id] = binding
-        return OrderBatch(backend.id, bindings)
+        return OrderBatch(backend.id, bindings, confirm_together=confirm_together and backend.confirm_orders)
+
+    @api.model
+    def _confirm_batch(self, backend, batch):
+        """Confirm the new orders of ``batch`` with one ``action_confirm`` (procurement, stock rules and
+        reservations run once for all of them, not once per order), then run their import hook, as
+        ``_create_sale_order`` does for an order on its own.  Raises ``OrderBatchNotConfirmed`` when that
+        fails: the caller undoes the batch and imports it again with each order confirmed on its own,
+        so the order that cannot be confirmed is logged and the others are imported."""
+        if not batch.unconfirmed:
+            return
+        sales = self.env["sale.order"].concat(*batch.unconfirmed).with_company(backend.company_id)
+        try:
+            sales.with_context(mail_notrack=True).action_confirm()
+            sales._shop_sync_imported()
+        except (RetryableJobError, *PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
+            raise  # not the orders' fault: the whole job is retried
+        except Exception as exc:
+            _logger.info("orders %s of backend %s not confirmed together (%s): importing them one by one",
+                         ", ".join(sales.mapped("shop_order_number")), backend.id, exc)
+            raise OrderBatchNotConfirmed(str(exc)) from exc
 
     @api.model
     def _import(self, backend, order, event=None):
@@ -70,9 +98,10 @@ class ShopSyncOrderImporter(models.AbstractModel):
                               **common)
             Refunds._import_refunds(backend, order, None, event)
             return log
+        confirm_later = bool(batch and batch.confirms_later(order))
         try:
             with self.env.cr.savepoint():
-                sale = self._create_sale_order(backend, order, batch)
+                sale = self._create_sale_order(backend, order, batch, confirm=not confirm_later)
                 Binding._bind_new(backend, [(sale, order.external_id, order.number, order.updated_at)])
         except pg_errors.UniqueViolation:
             return Log._record(backend, "order_import", "skipped", reason=_("Order already imported"),
@@ -92,6 +121,8 @@ class ShopSyncOrderImporter(models.AbstractModel):
                     total=sale.amount_total, currency=sale.currency_id.name)
         if backend.accounting_date_source == "paid" and not order.paid_at:
             message += " " + _("The shop sent no payment date: its accounting date is the order date.")
+        if confirm_later:
+            batch.unconfirmed.append(sale)
         log = Log._record(backend, "order_import", "done", record=sale, message=message, **common)
         Refunds._import_refunds(backend, order, sale, event)
         return log
@@ -149,7 +180,10 @@ class ShopSyncOrderImporter(models.AbstractModel):
 
     # -- building the sale order ----------------------------------------------------------------
     @api.model
-    def _create_sale_order(self, backend, order, batch=None):
+    def _create_sale_order(self, backend, order, batch=None, confirm=True):
+        """The sale order of ``order``, checked against the shop's totals; confirmed (when the backend
+        says so) and announced (``_shop_sync_imported``) unless not ``confirm``: then ``_confirm_batch``
+        does both for the whole batch."""
         company = backend.company_id
         currency = self.env["res.currency"].browse(self._currency_id((order.currency or "").upper()))
         if not currency.active:
@@ -183,7 +217,8 @@ class ShopSyncOrderImporter(models.AbstractModel):
             values["payment_term_id"] = payment.payment_term_id.id
         if backend.warehouse_id:
             values["warehouse_id"] = backend.warehouse_id.id
-        sale = self.env["sale.order"].with_company(company).create(values)
+        Sale = self.env["sale.order"].with_company(company)
+        sale = Sale.with_context(**QUIET_CHATTER).create(values).with_env(Sale.env)
         self._book_shop_tax_total(backend, order, sale)
         if currency.compare_amounts(sale.amount_total, float(order.total)):
             raise UserError(_("Totals differ: the shop says %(shop)s, Odoo computes %(odoo)s %(currency)s. %(cause)s",
@@ -195,9 +230,10 @@ class ShopSyncOrderImporter(models.AbstractModel):
                               shop=order.tax_total, odoo=sale.amount_tax, currency=currency.name,
                               cause=backend._tax_rounding_problem() or _(
                                   "Check the tax mappings and the fiscal position of the buyer's country.")))
-        if backend.confirm_orders:
-            sale.action_confirm()
-        sale._shop_sync_imported()
+        if confirm:
+            if backend.confirm_orders:
+                sale.with_context(mail_notrack=True).action_confirm()
+            sale._shop_sync_imported()
         return sale
 
     @api.model
@@ -466,14 +502,31 @@ class ShopSyncOrderImporter(models.AbstractModel):
         return result
 
 
+class OrderBatchNotConfirmed(Exception):
+    """The new orders of a batch could not be confirmed together (``_confirm_batch``)."""
+
+
 class OrderBatch:
     """What the orders of one batch of inbox events share: their bindings, looked up (and their
-    ids locked) together before the first is imported, and the pricelists found."""
+    ids locked) together before the first is imported, the pricelists found, and, when the batch
+    confirms together, its new orders waiting for ``_confirm_batch``."""
 
-    def __init__(self, backend_id, bindings):
+    def __init__(self, backend_id, bindings, confirm_together=False):
         self.backend_id = backend_id
         self.bindings = bindings  # {external id: binding, empty when the order is new}
         self.pricelists = {}  # {(company id, currency id): pricelist}
+        self.confirm_together = confirm_together
+        self.unconfirmed = []  # the new sale orders waiting for _confirm_batch
+
+    def confirms_later(self, order):
+        """Whether ``order`` waits for ``_confirm_batch``: not an order whose id occurs twice in the
+        batch (a later event of it may cancel it) nor one that comes with refunds (they are recorded
+        on the order as the import leaves it): those are confirmed at once, as on their own."""
+        return self.confirm_together and str(order.external_id) in self.bindings and not order.refunds
+
+    def one_by_one(self):
+        """This batch again (same locks and bindings) for an import that confirms each order on its own."""
+        return OrderBatch(self.backend_id, self.bindings)
 
 
 def _distribution(tax):

@@ -114,3 +114,81 @@ class TestInboxBatches(ShopSyncCase):
         failed.action_replay()
         self.assertEqual(failed.state, "done", "replayed on its own")
         self.assertEqual(len(self.sale_for(352)), 1)
+
+
+@tagged("post_install", "-at_install", "shop_sync")
+class TestOrderBatchConfirmation(ShopSyncCase):
+    """The new orders of a batch of inbox events are confirmed with one ``action_confirm`` (issue 14:
+    a burst of webhooks); an order that cannot be confirmed is logged and keeps none of the others out."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.backend.confirm_orders = True
+        cls.mug.is_storable = True
+
+    def _events(self, numbers):
+        return self.env["shop.sync.event"].concat(*(self.env["shop.sync.event"]._store(
+            self.backend, "webhook", "order", order_payload(number), external_id=f"o{number}",
+            external_ref=str(number)) for number in numbers))
+
+    def _confirmations(self):
+        """Patch of ``sale.order.action_confirm`` noting the order numbers of each call."""
+        calls = []
+        SaleOrder = type(self.env["sale.order"])
+        original = SaleOrder.action_confirm
+
+        def action_confirm(sales):
+            calls.append(sales.mapped("shop_order_number"))
+            return original(sales)
+        return calls, patch.object(SaleOrder, "action_confirm", action_confirm)
+
+    def test_the_new_orders_of_a_batch_are_confirmed_together(self):
+        events = self._events([501, 502, 503])
+        calls, patched = self._confirmations()
+        with patched:
+            events._process()
+        self.assertEqual(events.mapped("state"), ["done"] * 3, events.mapped("message"))
+        self.assertEqual(calls, [["501", "502", "503"]], "one action_confirm for the batch")
+        for number in (501, 502, 503):
+            sale = self.sale_for(number)
+            self.assertEqual(sale.state, "sale")
+            self.assertEqual(sale.date_order.date().isoformat(), "2026-01-05", "the shop's order date is kept")
+            self.assertEqual(sale.picking_ids.move_ids.product_uom_qty, 2, "its own delivery of its own lines")
+
+    def test_an_order_refused_at_confirmation_keeps_none_of_the_others_out(self):
+        events = self._events([511, 512, 513])
+        SaleOrder = type(self.env["sale.order"])
+        original = SaleOrder._confirmation_error_message
+
+        def refusing(sale):
+            return "No route to deliver it." if sale.shop_order_number == "512" else original(sale)
+        calls, patched = self._confirmations()
+        with patched, patch.object(SaleOrder, "_confirmation_error_message", refusing), \
+                mute_logger("odoo.addons.shop_sync_base.models.shop_sync_order_importer"):
+            events._process()
+        self.assertEqual(calls, [["511", "512", "513"], ["511"], ["512"], ["513"]],
+                         "the batch, then each order of it on its own")
+        self.assertEqual(events.mapped("state"), ["done", "error", "done"], events.mapped("message"))
+        refused = events[1].log_ids
+        self.assertEqual(len(refused), 1, "the batch's first attempt left no log")
+        self.assertEqual((refused.state, refused.reason, refused.message),
+                         ("error", "Order not imported", "No route to deliver it."))
+        self.assertFalse(self.sale_for(512), "nothing of the refused order is kept: Retry imports it")
+        self.assertEqual((self.sale_for(511) | self.sale_for(513)).mapped("state"), ["sale", "sale"])
+        self.assertEqual(len(self.env["shop.sync.log"].search([("event_id", "in", events.ids)])), 3)
+        self.assertEqual(self.env["shop.sync.binding"].search_count([
+            ("backend_id", "=", self.backend.id), ("external_id", "in", ["o511", "o512", "o513"])]), 2)
+
+    def test_the_chatter_of_an_imported_order_stays_quiet(self):
+        """No "created" message, no follower for the import's user, no tracking of the values as imported
+        and confirmed, in a batch or on its own: the order's Shop Sync log tells that."""
+        env = self.env(context=dict(self.env.context, tracking_disable=False))
+        self._events([521, 522]).with_env(env)._process()
+        env["shop.sync.order.importer"]._import(self.backend, self.adapter.parse_order(order_payload(523)))
+        env.flush_all()
+        env.cr.precommit.run()  # tracking messages are posted before the commit
+        sales = self.sale_for(521) | self.sale_for(522) | self.sale_for(523)
+        self.assertEqual(sales.mapped("state"), ["sale"] * 3)
+        self.assertFalse(sales.message_ids, sales.message_ids.mapped("body"))
+        self.assertNotIn(env.user.partner_id, sales.message_partner_ids)
