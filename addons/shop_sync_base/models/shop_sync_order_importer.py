@@ -191,8 +191,7 @@ class ShopSyncOrderImporter(models.AbstractModel):
         country = self._country(order)
         self._check_vat_number(order, country)
         customer, invoice, delivery = self.env["shop.sync.partner.matcher"]._match(backend, order)
-        fiscal_position = self.env["account.fiscal.position"].with_company(company)._get_fiscal_position(
-            invoice, delivery)
+        fiscal_position = self._fiscal_position(company, invoice, delivery, batch)
         payment = self.env["shop.sync.mapping"]._lookup(backend, "payment_method", code=order.payment_method)
         values = {
             "company_id": company.id,
@@ -235,6 +234,26 @@ class ShopSyncOrderImporter(models.AbstractModel):
                 sale.with_context(mail_notrack=True).action_confirm()
             sale._shop_sync_imported()
         return sale
+
+    @api.model
+    def _fiscal_position(self, company, invoice, delivery, batch=None):
+        """The buyer's fiscal position, as Odoo's ``_get_fiscal_position`` decides it; once per ``batch`` for
+        the buyers alike in all it reads: VAT numbers, positions set on the partners, the delivery's country,
+        state and (when a position of the company has a zip range) zip."""
+        FiscalPosition = self.env["account.fiscal.position"].with_company(company)
+        if not batch:
+            return FiscalPosition._get_fiscal_position(invoice, delivery)
+        if company.id not in batch.zip_ranges:
+            batch.zip_ranges[company.id] = bool(FiscalPosition.search_count([
+                *FiscalPosition._check_company_domain(company), ("auto_apply", "=", True),
+                ("zip_from", "!=", False)], limit=1))
+        invoice, delivery = invoice.with_company(company), delivery.with_company(company)
+        key = (company.id, invoice.vat, invoice.country_id.id, invoice.property_account_position_id.id, delivery.vat,
+               delivery.country_id.id, delivery.state_id.id, delivery.property_account_position_id.id,
+               batch.zip_ranges[company.id] and delivery.zip)
+        if key not in batch.fiscal_positions:
+            batch.fiscal_positions[key] = FiscalPosition._get_fiscal_position(invoice, delivery)
+        return batch.fiscal_positions[key]
 
     @api.model
     @tools.ormcache("name", cache="stable")
@@ -515,6 +534,8 @@ class OrderBatch:
         self.backend_id = backend_id
         self.bindings = bindings  # {external id: binding, empty when the order is new}
         self.pricelists = {}  # {(company id, currency id): pricelist}
+        self.fiscal_positions = {}  # {what _fiscal_position reads of the buyer: fiscal position}
+        self.zip_ranges = {}  # {company id: whether a fiscal position of the company applies to a zip range}
         self.confirm_together = confirm_together
         self.unconfirmed = []  # the new sale orders waiting for _confirm_batch
 

@@ -129,3 +129,33 @@ class TestOrderBatchQueries(ShopSyncCase):
         self.assertEqual(self.env["sale.order"].search([("shop_order_number", "in", events.mapped(
             "external_ref"))]).mapped("state"), ["sale"] * 10)
         self.assertLessEqual(queries, QUERIES_PER_CONFIRMED_ORDER * 10)
+
+    def test_a_batch_decides_the_fiscal_position_once_per_kind_of_buyer(self):
+        """Three Danish buyers, two German private buyers, a German company: three positions decided (and
+        whether a position has a zip range), each the one Odoo decides for that buyer on its own."""
+        def payload(number, country, rate, **extra):
+            return order_payload(number, lines=[{"name": "Mug", "sku": "MUG-1", "qty": "1", "price": "410.00",
+                                                 "rate": rate}], country=country,
+                                 currency="EUR" if country == "DE" else "DKK", email=f"buyer{number}@example.com",
+                                 **extra)
+        company = {"email": "einkauf481@kontor.example", "name": "Jonas Schmidt", "company": "Kontor GmbH",
+                   "vat": "DE123456788"}
+        payloads = [payload(481, "DK", "25"), payload(482, "DE", "19"), payload(483, "DK", "25"),
+                    payload(484, "DE", "0", customer=company), payload(485, "DE", "19"), payload(486, "DK", "25")]
+        Event = self.env["shop.sync.event"]
+        events = Event.concat(*(Event._store(self.backend, "webhook", "order", payload, external_id=payload["id"],
+                                             external_ref=payload["number"]) for payload in payloads))
+        positions = r'FROM "account_fiscal_position"'
+        with statements(positions) as counts:
+            events._process()
+            self.env.flush_all()
+        self.assertEqual(events.mapped("state"), ["done"] * 6, events.mapped("message"))
+        self.assertEqual(counts[positions], 4)
+        FiscalPosition = self.env["account.fiscal.position"]
+        for number in range(481, 487):
+            sale = self.sale_for(number)
+            self.assertEqual(sale.fiscal_position_id, FiscalPosition._get_fiscal_position(
+                sale.partner_invoice_id, sale.partner_shipping_id), number)
+        self.assertEqual((self.sale_for(482) | self.sale_for(485)).fiscal_position_id,
+                         self.fiscal_positions["OSS B2C Germany"])
+        self.assertEqual(self.sale_for(484).fiscal_position_id, self.fiscal_positions["EU countries (Company)"])
