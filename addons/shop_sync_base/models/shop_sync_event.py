@@ -203,20 +203,27 @@ class ShopSyncEvent(models.Model):
     def _import_orders(self, adapters):
         """Import these order events through one ``OrderBatch`` per backend: ``{event: log}``.  The new
         orders of a batch are confirmed together once all are imported; when that fails the batch is
-        undone and imported again with each order confirmed on its own (as a single event is), so an
-        order that cannot be confirmed is logged as before and never keeps the others out."""
+        undone and imported again (from the payloads read once) with each order confirmed on its own, as
+        a single event is, so an order that cannot be confirmed is logged as before and never keeps the
+        others out."""
         Importer = self.env[PROCESSORS["order"]]
-        logs = {}
+        logs, readable = {}, {}
+        for event in self:
+            record, log = event._parse(adapters)
+            if log:
+                logs[event] = log
+            else:
+                readable[event] = record
         for backend in self.backend_id:
-            events = self.filtered(lambda event, backend=backend: event.backend_id == backend)
-            batch = Importer._prepare_batch(backend, events.mapped("external_id"), confirm_together=True)
+            orders = {event: record for event, record in readable.items() if event.backend_id == backend}
+            batch = Importer._prepare_batch(backend, list(orders.values()), confirm_together=True)
             try:
                 with self.env.cr.savepoint() if batch.confirm_together else nullcontext():
-                    imported = {event: event._process_one(adapters, batch) for event in events}
+                    imported = {event: event._import_record(record, batch) for event, record in orders.items()}
                     Importer._confirm_batch(backend, batch)
             except OrderBatchNotConfirmed:
                 batch = batch.one_by_one()
-                imported = {event: event._process_one(adapters, batch) for event in events}
+                imported = {event: event._import_record(record, batch) for event, record in orders.items()}
             logs.update(imported)
         return logs
 

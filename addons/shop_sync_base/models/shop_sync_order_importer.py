@@ -35,13 +35,13 @@ class ShopSyncOrderImporter(models.AbstractModel):
     _description = "Shop Sync Order Import Pipeline"
 
     @api.model
-    def _prepare_batch(self, backend, external_ids, confirm_together=False):
-        """Lock the orders of a batch (the order ids of one backend's inbox events, see
-        ``shop.sync.event._import_orders``) at once and look up their bindings in one search: the
-        ``OrderBatch`` ``_import`` then takes them from.  An id that occurs twice in the batch is
-        looked up again by ``_import`` (an earlier event of the batch may bind it).
+    def _prepare_batch(self, backend, orders, confirm_together=False):
+        """Lock the orders of a batch (the ``records.Order`` of one backend's inbox events, see
+        ``shop.sync.event._import_orders``) at once and look up their bindings and their buyers' contacts
+        in one search each: the ``OrderBatch`` ``_import`` then takes them from.  An id that occurs twice
+        in the batch is looked up again by ``_import`` (an earlier event of the batch may bind it).
         ``confirm_together``: the batch's new orders wait for ``_confirm_batch`` to be confirmed."""
-        ids = [str(external_id) for external_id in external_ids if external_id]
+        ids = [str(order.external_id) for order in orders if order.external_id]
         once = {external_id for external_id in ids if ids.count(external_id) == 1}
         Binding = self.env["shop.sync.binding"]
         if ids:
@@ -51,7 +51,8 @@ class ShopSyncOrderImporter(models.AbstractModel):
             for binding in Binding.search([("backend_id", "=", backend.id), ("model", "=", "sale.order"),
                                            ("external_id", "in", list(once))]):
                 bindings[binding.external_id] = binding
-        return OrderBatch(backend.id, bindings, confirm_together=confirm_together and backend.confirm_orders)
+        contacts = self.env["shop.sync.partner.matcher"]._contacts_by_email(backend, orders)
+        return OrderBatch(backend.id, bindings, contacts, confirm_together=confirm_together and backend.confirm_orders)
 
     @api.model
     def _confirm_batch(self, backend, batch):
@@ -190,7 +191,7 @@ class ShopSyncOrderImporter(models.AbstractModel):
             raise UserError(_("Currency %s is not active in Odoo.", order.currency or "?"))
         country = self._country(order)
         self._check_vat_number(order, country)
-        customer, invoice, delivery = self.env["shop.sync.partner.matcher"]._match(backend, order)
+        customer, invoice, delivery = self.env["shop.sync.partner.matcher"]._match(backend, order, batch)
         fiscal_position = self._fiscal_position(company, invoice, delivery, batch)
         payment = self.env["shop.sync.mapping"]._lookup(backend, "payment_method", code=order.payment_method)
         values = {
@@ -530,9 +531,10 @@ class OrderBatch:
     ids locked) together before the first is imported, the pricelists found, and, when the batch
     confirms together, its new orders waiting for ``_confirm_batch``."""
 
-    def __init__(self, backend_id, bindings, confirm_together=False):
+    def __init__(self, backend_id, bindings, contacts, confirm_together=False):
         self.backend_id = backend_id
         self.bindings = bindings  # {external id: binding, empty when the order is new}
+        self.contacts = contacts  # {buyer's e-mail: contact, empty when none}, see _contacts_by_email
         self.pricelists = {}  # {(company id, currency id): pricelist}
         self.fiscal_positions = {}  # {what _fiscal_position reads of the buyer: fiscal position}
         self.zip_ranges = {}  # {company id: whether a fiscal position of the company applies to a zip range}
@@ -547,7 +549,7 @@ class OrderBatch:
 
     def one_by_one(self):
         """This batch again (same locks and bindings) for an import that confirms each order on its own."""
-        return OrderBatch(self.backend_id, self.bindings)
+        return OrderBatch(self.backend_id, self.bindings, dict(self.contacts))
 
 
 def _distribution(tax):

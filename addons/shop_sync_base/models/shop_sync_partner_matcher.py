@@ -1,5 +1,6 @@
 from odoo import _, api, models
 from odoo.exceptions import UserError
+from odoo.fields import Domain
 from odoo.tools.sql import escape_psql
 
 
@@ -22,16 +23,20 @@ class ShopSyncPartnerMatcher(models.AbstractModel):
     _description = "Shop Sync Partner Matcher"
 
     @api.model
-    def _match(self, backend, order):
-        """Return ``(customer, invoice address, delivery address)`` partners for ``order``."""
+    def _match(self, backend, order, batch=None):
+        """Return ``(customer, invoice address, delivery address)`` partners for ``order``; the contact is
+        taken from ``batch`` (``OrderBatch.contacts``, see ``_contacts_by_email``) when it knows the e-mail."""
         customer = order.customer
-        email = (customer.email or order.billing.email or "").strip().lower()
+        email = self._email(order)
         if not email:
             raise UserError(_("The order has no customer e-mail: the customer cannot be matched."))
         Partner = self.env["res.partner"].with_context(active_test=False)
         company_domain = Partner._check_company_domain(backend.company_id)  # what its sale orders accept
-        contact = Partner.search([_equals_ignoring_case("email", email), *company_domain], order="is_company, id",
-                                 limit=1)
+        if batch is not None and email in batch.contacts:
+            contact = batch.contacts[email]
+        else:
+            contact = Partner.search([_equals_ignoring_case("email", email), *company_domain],
+                                     order="is_company, id", limit=1)
         rules = self.env["shop.sync.field.rule"]
         if contact:
             allowed = rules._allowed_fields(backend, "customer", "import", creating=False)
@@ -49,9 +54,37 @@ class ShopSyncPartnerMatcher(models.AbstractModel):
                     "company_id": backend.company_id.id, **self._address(order.billing, allowed)})
                 values["parent_id"] = company.id
             contact = Partner.create({**values, "company_id": backend.company_id.id})
+            if batch is not None:
+                # created in the order's savepoint, which may still be undone: a later order looks it up
+                batch.contacts.pop(email, None)
         commercial = contact.commercial_partner_id
         delivery = self._delivery_address(commercial, order.shipping, order.billing)
         return contact, contact, delivery
+
+    @staticmethod
+    def _email(order):
+        """The e-mail the buyer of ``order`` is matched by."""
+        return (order.customer.email or order.billing.email or "").strip().lower()
+
+    @api.model
+    def _contacts_by_email(self, backend, orders):
+        """``{e-mail: contact, or no partner}``: the contacts ``_match`` would find for the buyers of
+        ``orders``, in one search.  E-mails of other than ASCII characters are left out (``_match``
+        searches them itself): only for ASCII are PostgreSQL's and Python's case folding alike."""
+        emails = sorted({email for email in map(self._email, orders) if email and email.isascii()})
+        if not emails:
+            return {}
+        Partner = self.env["res.partner"].with_context(active_test=False)
+        found = Partner.search(Domain.OR([_equals_ignoring_case("email", email)] for email in emails)
+                               & Domain(Partner._check_company_domain(backend.company_id)), order="is_company, id")
+        if not all(partner.email.isascii() for partner in found):
+            return {}
+        contacts = dict.fromkeys(emails, Partner)
+        for partner in found:  # in the order of _match's search: the first one found is the contact
+            email = partner.email.lower()
+            if email in contacts and not contacts[email]:
+                contacts[email] = partner
+        return contacts
 
     @api.model
     def _company(self, customer, company_domain):

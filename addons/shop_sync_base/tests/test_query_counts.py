@@ -159,3 +159,27 @@ class TestOrderBatchQueries(ShopSyncCase):
         self.assertEqual((self.sale_for(482) | self.sale_for(485)).fiscal_position_id,
                          self.fiscal_positions["OSS B2C Germany"])
         self.assertEqual(self.sale_for(484).fiscal_position_id, self.fiscal_positions["EU countries (Company)"])
+
+    def test_a_batch_looks_its_buyers_up_in_one_search(self):
+        """Known buyers (their e-mail in other case, a company of the same e-mail matched after the
+        contact, as on its own) and a new buyer with two orders, created once."""
+        Partner = self.env["res.partner"]
+        known = Partner.create([{"name": f"Known {number}", "email": f"Known{number}@Example.com"}
+                                for number in range(3)])
+        Partner.create({"name": "Known ApS", "email": "known0@example.com", "is_company": True})
+        emails = ["known0@example.com", "known1@example.com", "new@example.com", "known2@example.com",
+                  "new@example.com"]
+        events = self.env["shop.sync.event"].concat(*(self._events([490 + index], email=email)
+                                                      for index, email in enumerate(emails)))
+        searches = r'FROM "res_partner".*ILIKE'
+        with statements(searches) as counts:
+            events._process()
+            self.env.flush_all()
+        self.assertEqual(events.mapped("state"), ["done"] * 5, events.mapped("message"))
+        buyers = [self.sale_for(490 + index).partner_id for index in range(5)]
+        self.assertEqual(buyers[:2] + buyers[3:4], list(known))
+        self.assertEqual(buyers[2], buyers[4], "the new buyer is created once")
+        self.assertEqual(buyers[2].email, "new@example.com")
+        self.assertEqual(Partner.search_count([("email", "=ilike", "new@example.com")]), 1)
+        # the batch's search, and the new buyer's second order looking up the contact its first one created
+        self.assertEqual(counts[searches], 2)
