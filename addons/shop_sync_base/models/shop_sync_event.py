@@ -129,8 +129,9 @@ class ShopSyncEvent(models.Model):
 
     def _process(self):
         """Job: turn each event into Odoo records through the base pipelines; every outcome is logged.
-        Several product events are imported together (``_import_products``); every other event in a
-        savepoint of its own, so one that fails unexpectedly is logged and never undoes the others.
+        Several product events are imported together (``_import_products``), several order events through
+        one order batch (``_import_orders``); each event in a savepoint of its own, so one that fails
+        unexpectedly is logged and never undoes the others.
         One adapter (HTTP session) per backend serves the whole batch.  Events a concurrent
         transaction is processing are left to it (``_claim``)."""
         events = self._claim()
