@@ -10,7 +10,7 @@
 #   BENCH_LOG_HANDLERS       more --log-handler options for that server, e.g. "--log-handler werkzeug:INFO
 #                            --log-handler odoo.addons.queue_job.jobrunner.runner:INFO" to see in its log
 #                            when each webhook was answered, each job dispatched and each runjob request ended
-# Sizes: BENCH_ORDERS, BENCH_PRODUCTS, BENCH_VARIANTS (bench_pipeline.py), BENCH_WEBHOOKS,
+# Sizes: BENCH_ORDERS, BENCH_CONFIRMED, BENCH_PRODUCTS, BENCH_VARIANTS (bench_pipeline.py), BENCH_WEBHOOKS,
 # BENCH_WEBHOOK_RATE (bench_latency.py), BENCH_INVOICES, BENCH_ECONOMIC_RPS (bench_economic.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
