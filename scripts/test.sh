@@ -50,8 +50,11 @@ fi
 echo "test: set-up took $((SECONDS - started)) s" >&2
 
 set +e
+# limit-memory-hard=0: the address-space limit odoo.conf sets for a server's worker processes would bind the
+# whole test session (pytest-odoo starts Odoo's threaded server in it), and the session's virtual memory (every
+# simulator thread's stack and allocator arena) outgrows it: late tests then failed with "can't start new thread"
 "$VENV/bin/python" -m pytest --odoo-config=odoo.conf --odoo-database="$DB" --odoo-http \
-    --odoo-extra "db_host=$DB_HOST" --odoo-extra "db_port=$DB_PORT" --odoo-extra "db_user=$DB_USER" \
+    --odoo-extra "limit-memory-hard=0" --odoo-extra "db_host=$DB_HOST" --odoo-extra "db_port=$DB_PORT" --odoo-extra "db_user=$DB_USER" \
     ${DB_PASSWORD:+--odoo-extra "db_password=$DB_PASSWORD"} "$@"
 rc=$?
 set -e
