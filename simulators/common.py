@@ -118,16 +118,21 @@ def api_handler(method):
 
 
 class WebhookDispatcher:
-    """Delivers webhook POSTs from a daemon thread, recording each outcome."""
+    """Delivers webhook POSTs from a daemon thread, recording each outcome.  The thread starts with
+    the first delivery: most simulators of a test session never send one, and a thread each would
+    stay for the whole session."""
 
     def __init__(self, timeout=10):
         self.timeout = timeout
         self.deliveries = []  # dicts: url, topic, status or error, headers, body
         self._queue = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="sim-webhooks", daemon=True)
-        self._thread.start()
+        self._starting = threading.Lock()
 
     def send(self, url, topic, body, headers):
+        with self._starting:
+            if not self._thread.is_alive():
+                self._thread.start()
         self._queue.put((url, topic, body, headers))
 
     def flush(self, timeout=30):
@@ -308,7 +313,20 @@ class ManualClock:
 
 
 class _QuietRequestHandler(WSGIRequestHandler):
-    """No access log; a dropped connection (fault injection) is not an error worth printing."""
+    """No access log; a dropped connection (fault injection) is not an error worth printing.
+
+    Each open connection is known to its server, so that ``SimulatorServer.stop`` can close it: a
+    client's kept-alive connection would otherwise hold its handler thread after the server stopped."""
+
+    def setup(self):
+        super().setup()
+        with self.server.shop_sync_lock:
+            self.server.shop_sync_connections.add(self.connection)
+
+    def finish(self):
+        with self.server.shop_sync_lock:
+            self.server.shop_sync_connections.discard(self.connection)
+        super().finish()
 
     def log(self, type, message, *args):
         _logger.debug("%s %s", self.address_string(), message % args)
@@ -323,6 +341,8 @@ class SimulatorServer:
     def __init__(self, app, host="127.0.0.1", port=0):
         self.app = app
         self._server = make_server(host, port, app, threaded=True, request_handler=_QuietRequestHandler)
+        self._server.shop_sync_lock = threading.Lock()
+        self._server.shop_sync_connections = set()
         self.host = host
         self.port = self._server.server_port
         self.url = f"http://{host}:{self.port}"
@@ -333,8 +353,16 @@ class SimulatorServer:
         return self
 
     def stop(self):
+        """Stop serving and close the connections clients keep alive (their handler threads end)."""
         self._server.shutdown()
         self._server.server_close()
+        with self._server.shop_sync_lock:
+            connections = list(self._server.shop_sync_connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:  # closed by the client meanwhile
+                pass
 
     def __enter__(self):
         return self.start()
