@@ -50,7 +50,8 @@ fi
 [ "${BENCH_LIVE:-1}" = 0 ] && { goals; exit 0; }
 
 # -- against a running server: Odoo with its HTTP workers and queue_job runner, on free ports --
-prepare_db "$LIVE_DB" "shop_sync_woocommerce,shop_sync_economic,$LOCALISATION_MODULES"
+# the base too: -u updates the modules named and those depending on them, not what they depend on
+prepare_db "$LIVE_DB" "shop_sync_base,shop_sync_woocommerce,shop_sync_economic,$LOCALISATION_MODULES"
 # jobs left by an interrupted run must not compete with this one
 db_psql -d "$LIVE_DB" -qc "UPDATE queue_job SET state = 'cancelled'
     WHERE state IN ('wait_dependencies', 'pending', 'enqueued', 'started')"
