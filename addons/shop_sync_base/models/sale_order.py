@@ -1,4 +1,7 @@
 from odoo import _, api, fields, models
+from odoo.tools import SQL
+
+from ..services.locks import lock_free_rows
 
 # VAT treatment of a sale, for accounting connectors (which VAT code / revenue account to book on)
 VAT_TREATMENTS = [
@@ -21,6 +24,9 @@ class SaleOrder(models.Model):
         "Accounting date", readonly=True, copy=False,
         help="The date the accounting document of this shop order carries (its VAT period): the shop's order "
              "date, or the date it was paid when the backend says so, in the company's time zone.")
+    shop_sync_to_confirm = fields.Boolean(
+        "Waiting for confirmation", readonly=True, copy=False, index=True,
+        help="Imported from the shop as a quotation; the backend's confirmation job confirms it shortly.")
     shop_refund_ids = fields.One2many("shop.sync.refund", "sale_order_id", "Shop refunds", readonly=True)
     shop_refund_count = fields.Integer("Refunds", compute="_compute_shop_refunded")
     shop_refunded_amount = fields.Monetary("Refunded by the shop", compute="_compute_shop_refunded",
@@ -40,6 +46,19 @@ class SaleOrder(models.Model):
         for sale in self:
             sale.shop_refund_count = len(sale.shop_refund_ids)
             sale.shop_refunded_amount = sum(sale.shop_refund_ids.mapped("amount_total"))
+
+    @api.model
+    def _shop_sync_lock_to_confirm(self, backend, limit):
+        """``(orders, next id)``: the first ``limit`` of ``backend``'s draft orders marked to confirm, locked
+        until this transaction ends, but those a concurrent transaction holds or changed meanwhile (see
+        ``lock_free_rows``); ``next id``: an order marked beyond them (False when none is)."""
+        self.flush_model(["shop_sync_backend_id", "shop_sync_to_confirm", "state"])
+        self.env.cr.execute(SQL(
+            "SELECT id FROM sale_order WHERE shop_sync_backend_id = %s AND shop_sync_to_confirm AND state = 'draft' "
+            "ORDER BY id LIMIT %s", backend.id, limit + 1))
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        locked = self.browse(lock_free_rows(self.env.cr, self._table, ids[:limit]))
+        return locked, ids[limit] if len(ids) > limit else False
 
     def _shop_sync_imported(self):
         """Hook called once a shop order was imported (e.g. to queue its invoice in accounting)."""

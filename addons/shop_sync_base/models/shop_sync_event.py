@@ -1,9 +1,6 @@
 import hashlib
 import json
 import logging
-from contextlib import nullcontext
-
-from psycopg2 import errors as pg_errors
 
 from odoo import _, api, fields, models
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
@@ -11,8 +8,8 @@ from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..services.http import RemoteError
+from ..services.locks import lock_free_rows
 from ..services.payloads import loads
-from .shop_sync_order_importer import OrderBatchNotConfirmed
 
 _logger = logging.getLogger(__name__)
 
@@ -129,8 +126,8 @@ class ShopSyncEvent(models.Model):
 
     def _process(self):
         """Job: turn each event into Odoo records through the base pipelines; every outcome is logged.
-        Several product events are imported together (``_import_products``), several order events through
-        one order batch (``_import_orders``); each event in a savepoint of its own, so one that fails
+        Several product events are imported together (``_import_products``), order events (one or more)
+        through one order batch (``_import_orders``); each event in a savepoint of its own, so one that fails
         unexpectedly is logged and never undoes the others.
         One adapter (HTTP session) per backend serves the whole batch.  Events a concurrent
         transaction is processing are left to it (``_claim``)."""
@@ -138,9 +135,7 @@ class ShopSyncEvent(models.Model):
         adapters = {}
         products = events.filtered(lambda event: event.object == "product")
         logs = products._import_products(adapters) if len(products) > 1 else {}
-        orders = events.filtered(lambda event: event.object == "order")
-        if len(orders) > 1:
-            logs.update(orders._import_orders(adapters))
+        logs.update(events.filtered(lambda event: event.object == "order")._import_orders(adapters))
         outcomes = [(event, logs.get(event) or event._process_one(adapters)) for event in events]
         # written once all are processed: flushed together, not before each event's savepoint
         for event, log in outcomes:
@@ -155,22 +150,7 @@ class ShopSyncEvent(models.Model):
     def _claim(self):
         """These events but those another transaction is processing (their rows are locked) or has
         processed since this one's snapshot: their rows are locked until this transaction ends."""
-        cr = self.env.cr
-        query = "SELECT id FROM shop_sync_event WHERE id = ANY(%s) FOR NO KEY UPDATE SKIP LOCKED"
-        try:
-            with cr.savepoint(flush=False):
-                cr.execute(query, [self.ids], log_exceptions=False)
-                return self.browse(row[0] for row in cr.fetchall())
-        except pg_errors.SerializationFailure:  # one of them changed since this transaction's snapshot
-            claimed = []
-            for event in self:
-                try:
-                    with cr.savepoint(flush=False):
-                        cr.execute(query, [event.ids], log_exceptions=False)
-                        claimed += [row[0] for row in cr.fetchall()]
-                except pg_errors.SerializationFailure:
-                    _logger.info("event %s was processed meanwhile by another transaction", event.id)
-            return self.browse(claimed)
+        return self.browse(lock_free_rows(self.env.cr, self._table, self.ids))
 
     def _adapter(self, adapters):
         """The adapter of this event's backend, made once per batch (``adapters``: {backend: adapter})."""
@@ -202,11 +182,10 @@ class ShopSyncEvent(models.Model):
                 event=self, reason=_("Event not processed"), message=f"{type(exc).__name__}: {exc}")
 
     def _import_orders(self, adapters):
-        """Import these order events through one ``OrderBatch`` per backend: ``{event: log}``.  The new
-        orders of a batch are confirmed together once all are imported; when that fails the batch is
-        undone and imported again (from the payloads read once) with each order confirmed on its own, as
-        a single event is, so an order that cannot be confirmed is logged as before and never keeps the
-        others out."""
+        """Import these order events through one ``OrderBatch`` per backend: ``{event: log}``.  Their new
+        orders are not confirmed here (when the backend confirms orders): they wait for the backend's
+        confirmation job (flow ``order_confirm``), queued once per batch, so the import commits them at
+        once and a burst's orders are confirmed together."""
         Importer = self.env[PROCESSORS["order"]]
         logs, readable = {}, {}
         for event in self:
@@ -217,15 +196,10 @@ class ShopSyncEvent(models.Model):
                 readable[event] = record
         for backend in self.backend_id:
             orders = {event: record for event, record in readable.items() if event.backend_id == backend}
-            batch = Importer._prepare_batch(backend, list(orders.values()), confirm_together=True)
-            try:
-                with self.env.cr.savepoint() if batch.confirm_together else nullcontext():
-                    imported = {event: event._import_record(record, batch) for event, record in orders.items()}
-                    Importer._confirm_batch(backend, batch)
-            except OrderBatchNotConfirmed:
-                batch = batch.one_by_one()
-                imported = {event: event._import_record(record, batch) for event, record in orders.items()}
-            logs.update(imported)
+            batch = Importer._prepare_batch(backend, list(orders.values()))
+            logs.update({event: event._import_record(record, batch) for event, record in orders.items()})
+            if batch.to_confirm:
+                backend._shop_sync_queue_confirmation(batch.to_confirm[0].id)
         return logs
 
     def _import_products(self, adapters=None):

@@ -62,6 +62,9 @@ class Flow:
 # A shop's orders are started before the catalogue, stock, delivery and accounting work queued before
 # them: a webhook's order waits for a free job slot, never behind a queue of background jobs.
 ORDER_EVENTS_PRIORITY = 5
+# Confirming imported orders (procurement, pickings, reservations) comes after the order events waiting,
+# so a burst is imported first, and before the background work, so an order is confirmed soon after.
+ORDER_CONFIRM_PRIORITY = 7
 
 SHOP_FLOWS = (
     Flow("orders_poll", "_poll_orders", "order_import", "inbound", _lt("Poll orders"),
@@ -77,6 +80,8 @@ SHOP_FLOWS = (
     Flow("order_events", "_process", "order_import", "inbound", _lt("Process orders"),
          model="shop.sync.event", button=("shop.sync.event", "action_replay"), retry=False,
          priority=ORDER_EVENTS_PRIORITY),
+    Flow("order_confirm", "_confirm_orders", "order_confirm", "inbound", _lt("Confirm orders"),
+         priority=ORDER_CONFIRM_PRIORITY),
     Flow("product_events", "_process_products", "product_import", "inbound", _lt("Process products"),
          model="shop.sync.event", button=("shop.sync.event", "action_replay"), retry=False),
     Flow("webhook_check", "_check_and_repair_webhooks", "webhook", "inbound", _lt("Check webhooks"),
@@ -111,13 +116,14 @@ class ShopSyncBackend(models.Model):
         self.ensure_one()
         return [flow for flow in self._shop_sync_flows() if flow.enabled_by and self[flow.enabled_by]]
 
-    def _shop_sync_enqueue(self, key, record=None, *, records=None, description=None, eta=None):
+    def _shop_sync_enqueue(self, key, record=None, *, records=None, description=None, eta=None, key_suffix=None):
         """Queue flow ``key`` of this backend: its job method on ``records`` (the backend itself unless
         the flow runs on another model, e.g. inbox events), with ``record`` as argument for per-record
         flows.  The job's identity key is the flow, the backend, the records and the record: queuing
         what is already waiting (a double click, a Retry, the next cron) adds no second job.  Returns
         the queued job (or the one already waiting); ``eta`` (seconds) postpones it; the flow's
-        ``priority`` orders it among the pending jobs."""
+        ``priority`` orders it among the pending jobs; ``key_suffix`` ends the identity key (a job that must
+        not be taken for a waiting one)."""
         self.ensure_one()
         flow = self._shop_sync_flow(key)
         if flow.record_model and (record is None or record._name != flow.record_model):
@@ -129,8 +135,9 @@ class ShopSyncBackend(models.Model):
         if not description:
             subject = record if record is not None else self if records is None else records
             description = f"{flow.label}: {', '.join(str(name or '?') for name in subject[:3].mapped('display_name'))}"
+        identity_key = self._shop_sync_identity_key(flow, target, record)
         delayed = self._delay(None if records is None else records, description=description,
-                              identity_key=self._shop_sync_identity_key(flow, target, record),
+                              identity_key=f"{identity_key}:{key_suffix}" if key_suffix else identity_key,
                               channel=self._shop_sync_channel(flow), eta=eta, priority=flow.priority)
         return getattr(delayed, flow.method)(*args, **dict(flow.kwargs))
 

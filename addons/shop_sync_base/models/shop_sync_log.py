@@ -9,6 +9,7 @@ _logger = logging.getLogger(__name__)
 
 FLOWS = [
     ("order_import", "Order import"),
+    ("order_confirm", "Order confirmation"),
     ("product_import", "Product import"),
     ("product_export", "Product export"),
     ("stock_export", "Stock export"),
@@ -112,8 +113,12 @@ class ShopSyncLog(models.Model):
 
     def _retry_flow(self):
         """Re-run the flow of a log without a stored event, as the flow registry declares it
-        (``shop.sync.backend._shop_sync_retry_flow``)."""
+        (``shop.sync.backend._shop_sync_retry_flow``).  A refused confirmation's order waits for
+        confirmation again first (the confirmation job takes only the orders waiting)."""
         self.ensure_one()
+        if self.flow == "order_confirm" and self.res_model == "sale.order":
+            sale = self.env["sale.order"].sudo().browse(self.res_id).exists()
+            sale.filtered(lambda order: order.state == "draft").shop_sync_to_confirm = True
         return self.backend_id._shop_sync_retry_flow(self)
 
     def action_open_record(self):

@@ -13,6 +13,7 @@ from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..services import records
 from .shop_sync_binding import naive_utc
+from .shop_sync_event import ORDER_BATCH
 
 _logger = logging.getLogger(__name__)
 
@@ -35,12 +36,11 @@ class ShopSyncOrderImporter(models.AbstractModel):
     _description = "Shop Sync Order Import Pipeline"
 
     @api.model
-    def _prepare_batch(self, backend, orders, confirm_together=False):
+    def _prepare_batch(self, backend, orders):
         """Lock the orders of a batch (the ``records.Order`` of one backend's inbox events, see
         ``shop.sync.event._import_orders``) at once and look up their bindings and their buyers' contacts
         in one search each: the ``OrderBatch`` ``_import`` then takes them from.  An id that occurs twice
-        in the batch is looked up again by ``_import`` (an earlier event of the batch may bind it).
-        ``confirm_together``: the batch's new orders wait for ``_confirm_batch`` to be confirmed."""
+        in the batch is looked up again by ``_import`` (an earlier event of the batch may bind it)."""
         ids = [str(order.external_id) for order in orders if order.external_id]
         once = {external_id for external_id in ids if ids.count(external_id) == 1}
         Binding = self.env["shop.sync.binding"]
@@ -52,32 +52,14 @@ class ShopSyncOrderImporter(models.AbstractModel):
                                            ("external_id", "in", list(once))]):
                 bindings[binding.external_id] = binding
         contacts = self.env["shop.sync.partner.matcher"]._contacts_by_email(backend, orders)
-        return OrderBatch(backend.id, bindings, contacts, confirm_together=confirm_together and backend.confirm_orders)
-
-    @api.model
-    def _confirm_batch(self, backend, batch):
-        """Confirm the new orders of ``batch`` with one ``action_confirm`` (procurement, stock rules and
-        reservations run once for all of them, not once per order), then run their import hook, as
-        ``_create_sale_order`` does for an order on its own.  Raises ``OrderBatchNotConfirmed`` when that
-        fails: the caller undoes the batch and imports it again with each order confirmed on its own,
-        so the order that cannot be confirmed is logged and the others are imported."""
-        if not batch.unconfirmed:
-            return
-        sales = self.env["sale.order"].concat(*batch.unconfirmed).with_company(backend.company_id)
-        try:
-            sales.with_context(mail_notrack=True).action_confirm()
-            sales._shop_sync_imported()
-        except (RetryableJobError, *PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
-            raise  # not the orders' fault: the whole job is retried
-        except Exception as exc:
-            _logger.info("orders %s of backend %s not confirmed together (%s): importing them one by one",
-                         ", ".join(sales.mapped("shop_order_number")), backend.id, exc)
-            raise OrderBatchNotConfirmed(str(exc)) from exc
+        return OrderBatch(backend.id, bindings, contacts)
 
     @api.model
     def _import(self, backend, order, event=None):
         """Import one order; one of a batch of inbox events finds its ``OrderBatch`` (``_prepare_batch``)
-        in the context (``shop_sync_order_batch``)."""
+        in the context (``shop_sync_order_batch``), and its new order waits for the confirmation job
+        (``_confirm_waiting``) instead of being confirmed here (when the backend confirms orders).  An order
+        imported on its own (a dry run, a test) is confirmed at once."""
         Log = self.env["shop.sync.log"]
         Binding = self.env["shop.sync.binding"]
         common = {"ref": order.number, "external_id": order.external_id, "event": event}
@@ -99,10 +81,9 @@ class ShopSyncOrderImporter(models.AbstractModel):
                               **common)
             Refunds._import_refunds(backend, order, None, event)
             return log
-        confirm_later = bool(batch and batch.confirms_later(order))
         try:
             with self.env.cr.savepoint():
-                sale = self._create_sale_order(backend, order, batch, confirm=not confirm_later)
+                sale = self._create_sale_order(backend, order, batch)
                 Binding._bind_new(backend, [(sale, order.external_id, order.number, order.updated_at)])
         except pg_errors.UniqueViolation:
             return Log._record(backend, "order_import", "skipped", reason=_("Order already imported"),
@@ -122,8 +103,8 @@ class ShopSyncOrderImporter(models.AbstractModel):
                     total=sale.amount_total, currency=sale.currency_id.name)
         if backend.accounting_date_source == "paid" and not order.paid_at:
             message += " " + _("The shop sent no payment date: its accounting date is the order date.")
-        if confirm_later:
-            batch.unconfirmed.append(sale)
+        if sale.shop_sync_to_confirm:
+            batch.to_confirm.append(sale)
         log = Log._record(backend, "order_import", "done", record=sale, message=message, **common)
         Refunds._import_refunds(backend, order, sale, event)
         return log
@@ -170,6 +151,7 @@ class ShopSyncOrderImporter(models.AbstractModel):
                                          lines=", ".join(delivered.mapped("name"))), **common)
         try:
             with self.env.cr.savepoint():
+                sale.shop_sync_to_confirm = False  # cancelled before its confirmation: never confirmed
                 sale._action_cancel()
                 sale._shop_sync_accounting_cancel()
         except (UserError, ValidationError) as exc:
@@ -179,12 +161,60 @@ class ShopSyncOrderImporter(models.AbstractModel):
                            message=_("The shop cancelled order %(number)s: %(name)s is cancelled.",
                                      number=order.number, name=sale.name), **common)
 
+    # -- confirming the orders marked to confirm (flow order_confirm) -----------------------------
+    @api.model
+    def _confirm_waiting(self, backend):
+        """Confirm ``backend``'s orders marked to confirm, at most ``ORDER_BATCH`` with one ``action_confirm``
+        (procurement, stock rules and reservations run once for all of them), then announce them
+        (``_shop_sync_imported``: e.g. their invoices queued); the next job takes the rest.  Orders a
+        concurrent job is confirming are left to it (locked), so none is confirmed twice."""
+        sales, next_id = self.env["sale.order"]._shop_sync_lock_to_confirm(backend, ORDER_BATCH)
+        if next_id:
+            backend._shop_sync_queue_confirmation(next_id)
+        if not sales:
+            return sales
+        sales = sales.with_company(backend.company_id).with_context(mail_notrack=True)
+        try:
+            with self.env.cr.savepoint():
+                sales.action_confirm()
+            confirmed = sales
+        except (RetryableJobError, *PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
+            raise  # not the orders' fault: the whole job is retried
+        except Exception as exc:  # noqa: BLE001 - the refused order is found one by one and logged
+            _logger.info("orders %s of backend %s not confirmed together (%s): confirming them one by one",
+                         ", ".join(sales.mapped("shop_order_number")), backend.id, exc)
+            confirmed = self._confirm_each(backend, sales)
+        sales.shop_sync_to_confirm = False
+        confirmed._shop_sync_imported()
+        return confirmed
+
+    @api.model
+    def _confirm_each(self, backend, sales):
+        """The orders of ``sales`` that ``action_confirm`` accepts on their own; each refused one keeps its
+        quotation and gets an error log with Odoo's message (Retry on it confirms it again)."""
+        refused = []
+        for sale in sales:
+            try:
+                with self.env.cr.savepoint():
+                    sale.action_confirm()
+            except (RetryableJobError, *PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
+                raise
+            except (UserError, ValidationError) as exc:
+                refused.append((sale, str(exc)))
+            except Exception as exc:  # noqa: BLE001 - one refused order must not keep the others out
+                _logger.exception("order %s of backend %s not confirmed", sale.shop_order_number, backend.id)
+                refused.append((sale, f"{type(exc).__name__}: {exc}"))
+        self.env["shop.sync.log"]._record_many(backend, [
+            ("order_confirm", "error", {"ref": sale.shop_order_number, "record": sale, "message": message,
+                                        "reason": _("Order not confirmed")}) for sale, message in refused])
+        return sales - self.env["sale.order"].concat(*(sale for sale, _message in refused))
+
     # -- building the sale order ----------------------------------------------------------------
     @api.model
-    def _create_sale_order(self, backend, order, batch=None, confirm=True):
+    def _create_sale_order(self, backend, order, batch=None):
         """The sale order of ``order``, checked against the shop's totals; confirmed (when the backend
-        says so) and announced (``_shop_sync_imported``) unless not ``confirm``: then ``_confirm_batch``
-        does both for the whole batch."""
+        says so) and announced (``_shop_sync_imported``), unless it is one of a ``batch`` that must be
+        confirmed: then it is marked to confirm, and the confirmation job does both."""
         company = backend.company_id
         currency = self.env["res.currency"].browse(self._currency_id((order.currency or "").upper()))
         if not currency.active:
@@ -210,6 +240,7 @@ class ShopSyncOrderImporter(models.AbstractModel):
             "shop_order_state": order.state,
             "shop_payment_method": order.payment_method or False,
             "note": order.note or False,
+            "shop_sync_to_confirm": bool(batch) and backend.confirm_orders,
             "order_line": [Command.create(values)
                            for values in self._lines_values(backend, order, country, fiscal_position, currency)],
         }
@@ -230,7 +261,7 @@ class ShopSyncOrderImporter(models.AbstractModel):
                               shop=order.tax_total, odoo=sale.amount_tax, currency=currency.name,
                               cause=backend._tax_rounding_problem() or _(
                                   "Check the tax mappings and the fiscal position of the buyer's country.")))
-        if confirm:
+        if not sale.shop_sync_to_confirm:
             if backend.confirm_orders:
                 sale.with_context(mail_notrack=True).action_confirm()
             sale._shop_sync_imported()
@@ -522,37 +553,65 @@ class ShopSyncOrderImporter(models.AbstractModel):
         return result
 
 
-class OrderBatchNotConfirmed(Exception):
-    """The new orders of a batch could not be confirmed together (``_confirm_batch``)."""
-
-
 class OrderBatch:
     """What the orders of one batch of inbox events share: their bindings, looked up (and their
-    ids locked) together before the first is imported, the pricelists found, and, when the batch
-    confirms together, its new orders waiting for ``_confirm_batch``."""
+    ids locked) together before the first is imported, the pricelists found, and its new orders
+    marked to confirm (the confirmation job queued for them once)."""
 
-    def __init__(self, backend_id, bindings, contacts, confirm_together=False):
+    def __init__(self, backend_id, bindings, contacts):
         self.backend_id = backend_id
         self.bindings = bindings  # {external id: binding, empty when the order is new}
         self.contacts = contacts  # {buyer's e-mail: contact, empty when none}, see _contacts_by_email
         self.pricelists = {}  # {(company id, currency id): pricelist}
         self.fiscal_positions = {}  # {what _fiscal_position reads of the buyer: fiscal position}
         self.zip_ranges = {}  # {company id: whether a fiscal position of the company applies to a zip range}
-        self.confirm_together = confirm_together
-        self.unconfirmed = []  # the new sale orders waiting for _confirm_batch
-
-    def confirms_later(self, order):
-        """Whether ``order`` waits for ``_confirm_batch``: not an order whose id occurs twice in the
-        batch (a later event of it may cancel it) nor one that comes with refunds (they are recorded
-        on the order as the import leaves it): those are confirmed at once, as on their own."""
-        return self.confirm_together and str(order.external_id) in self.bindings and not order.refunds
-
-    def one_by_one(self):
-        """This batch again (same locks and bindings) for an import that confirms each order on its own."""
-        return OrderBatch(self.backend_id, self.bindings, dict(self.contacts))
+        self.to_confirm = []  # its new sale orders marked to confirm
 
 
 def _distribution(tax):
     """What a tax books: its repartition lines' kind, share, account and tax grids."""
     return sorted((line.document_type, line.repartition_type, line.factor_percent, line.account_id.id,
                    tuple(sorted(line.tag_ids.ids))) for line in tax.repartition_line_ids)
+
+
+class ShopSyncBackend(models.Model):
+    _inherit = "shop.sync.backend"
+
+    def _confirm_orders(self):
+        """Job of flow ``order_confirm``: confirm this backend's orders marked to confirm (``_confirm_waiting``)."""
+        self.ensure_one()
+        self.env["shop.sync.order.importer"]._confirm_waiting(self)
+        return True
+
+    def _shop_sync_queue_confirmation(self, sale_id):
+        """Have this backend's orders marked to confirm (order ``sale_id`` among them) confirmed by a job soon.
+
+        A confirmation job that has not started yet takes them: its row is locked until this transaction
+        commits, and the runner's update that starts it waits for that lock, so it reads them once they
+        are committed.  Otherwise a new job is queued, its identity key ending with ``sale_id``: with the
+        flow's plain key queue_job would take a job the runner has handed to a worker already for one
+        waiting, and that job may read the orders before this transaction commits."""
+        self.ensure_one()
+        if not self._shop_sync_lock_pending_job("order_confirm"):
+            self._shop_sync_enqueue("order_confirm", key_suffix=str(sale_id))
+
+    def _shop_sync_lock_pending_job(self, flow_key):
+        """Whether a job of this backend's flow ``flow_key`` has not started yet; it is then locked until
+        this transaction ends (a job the runner is taking, or took since this transaction's snapshot, is not)."""
+        if self.env.context.get("queue_job__no_delay"):
+            return False
+        flow = self._shop_sync_flow(flow_key)
+        cr = self.env.cr
+        self.env["queue.job"].flush_model()
+        key = self._shop_sync_identity_key(flow, self, None)
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute("""
+                    SELECT id FROM queue_job
+                     WHERE state = 'pending' AND eta IS NULL AND model_name = %s AND method_name = %s
+                       AND (identity_key = %s OR identity_key LIKE %s)
+                     ORDER BY id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED""",
+                           [flow.model, flow.method, key, f"{key}:%"], log_exceptions=False)
+                return bool(cr.fetchone())
+        except pg_errors.SerializationFailure:
+            return False

@@ -1,0 +1,32 @@
+"""Rows a job takes for itself, leaving those a concurrent job holds to it."""
+
+import logging
+
+from psycopg2 import errors as pg_errors
+
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+
+def lock_free_rows(cr, table, ids):
+    """The ids of ``ids`` (in their order) now locked by this transaction until it ends (FOR NO KEY UPDATE), without
+    those another transaction holds (SKIP LOCKED) or changed since this one's snapshot (locking such
+    a row fails under REPEATABLE READ: it was processed meanwhile)."""
+    query = SQL("SELECT id FROM %s WHERE id = ANY(%s) FOR NO KEY UPDATE SKIP LOCKED", SQL.identifier(table), ids)
+    try:
+        with cr.savepoint(flush=False):
+            cr.execute(query, log_exceptions=False)
+            locked = {row[0] for row in cr.fetchall()}
+            return [row_id for row_id in ids if row_id in locked]
+    except pg_errors.SerializationFailure:  # one of them changed since this transaction's snapshot
+        locked = []
+        for row_id in ids:
+            try:
+                with cr.savepoint(flush=False):
+                    cr.execute(SQL("SELECT id FROM %s WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED",
+                                   SQL.identifier(table), row_id), log_exceptions=False)
+                    locked += [row[0] for row in cr.fetchall()]
+            except pg_errors.SerializationFailure:
+                _logger.info("%s %s was processed meanwhile by another transaction", table, row_id)
+        return locked
