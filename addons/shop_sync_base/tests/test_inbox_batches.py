@@ -269,7 +269,8 @@ class TestOrderBatchConfirmation(ShopSyncCase):
         job.state = "enqueued"  # the runner handed it to a worker: it may read the orders before a later commit
         self._events([553]).with_context(**no_delay)._process()
         self.assertEqual(len(self._confirm_jobs()), 2)
-        self.assertEqual(self._confirm_jobs()[1].identity_key, f"order_confirm:{self.backend.id}:{self.sale_for(553).id}")
+        self.assertEqual(self._confirm_jobs()[1].identity_key,
+                         f"order_confirm:{self.backend.id}:{self.sale_for(553).id}")
 
     def test_an_order_cancelled_before_its_confirmation_is_never_confirmed(self):
         self.backend.order_state_ids.filtered(lambda state: state.code == "cancelled").cancels_order = True
