@@ -9,7 +9,8 @@ second (steady load: latency), then one after the other as fast as they are answ
 shop's single delivery queue (burst: throughput).  A separate connection polls ``sale_order``
 every 20 ms.  Latency runs from the moment a webhook request is sent to the moment its sale order
 is visible (committed) in PostgreSQL; throughput is orders committed per second from the first
-request sent to the last order committed.  Only order webhooks are posted (not the
+request sent to the last order committed; the same figures are printed for the orders confirmed (the
+backend's confirmation job confirms them after the import).  Only order webhooks are posted (not the
 product.updated ones the stock reduction fires).  The backend is archived at the end.
   BENCH_WEBHOOKS       orders per series (default 200)
   BENCH_WEBHOOK_RATE   webhooks per second of the paced series (default 1)
@@ -79,24 +80,33 @@ def place_orders(shop, catalogue, first_number):
 
 
 class CommitWatcher(threading.Thread):
-    """Polls sale_order of the backend on its own connection; notes when each expected order number shows up."""
+    """Polls sale_order of the backend on its own connection; notes when each expected order number shows up
+    and when it is confirmed (state 'sale': the confirmation job runs after the import job)."""
 
     def __init__(self, backend_id, expected):
         super().__init__(name="bench-watcher", daemon=True)
         self.backend_id = backend_id
         self.expected = set(expected)
         self.seen = {}  # order number -> perf_counter() when first visible
+        self.confirmed = {}  # order number -> perf_counter() when first visible confirmed
+        self.unconfirmed = set()  # order numbers left quotations (confirmation refused or off)
         self.stop = threading.Event()
 
     def run(self):
         # by order number, not by id: ids are taken at insert, so a later id may commit first
         with db_connect(env.cr.dbname).cursor() as cr:
-            while not self.stop.is_set() and len(self.seen) < len(self.expected):
-                cr.execute("SELECT shop_order_number FROM sale_order WHERE shop_sync_backend_id = %s "
-                           "AND shop_order_number = ANY(%s)", (self.backend_id, list(self.expected - set(self.seen))))
+            while not self.stop.is_set() and len(self.confirmed) + len(self.unconfirmed) < len(self.expected):
+                waiting = list(self.expected - set(self.confirmed) - self.unconfirmed)
+                cr.execute("SELECT shop_order_number, state, shop_sync_to_confirm FROM sale_order "
+                           "WHERE shop_sync_backend_id = %s AND shop_order_number = ANY(%s)",
+                           (self.backend_id, waiting))
                 moment = time.perf_counter()
-                for (number,) in cr.fetchall():
-                    self.seen[number] = moment
+                for number, state, to_confirm in cr.fetchall():
+                    self.seen.setdefault(number, moment)
+                    if state == "sale":
+                        self.confirmed[number] = moment
+                    elif not to_confirm:
+                        self.unconfirmed.add(number)
                 cr.rollback()  # next poll in a new snapshot
                 time.sleep(POLL_INTERVAL)
 
@@ -172,7 +182,7 @@ def measure(shop, backend, catalogue, first_number, rate):
     watcher.join(TIMEOUT)
     watcher.stop.set()
     watcher.join()
-    seen = dict(watcher.seen)
+    seen, confirmed = dict(watcher.seen), dict(watcher.confirmed)
     env.cr.rollback()
     errors = Log.search_count([("backend_id", "=", backend.id), ("state", "=", "error"), ("id", ">", last_log)])
     refused = sum(1 for _started, _answered, status, _wall in sent.values() if status != 200)
@@ -189,6 +199,12 @@ def measure(shop, backend, catalogue, first_number, rate):
           f"max {max(latencies):.0f} ms; webhook answered p50 {percentile(answers, 0.5):.0f} ms, "
           f"p95 {percentile(answers, 0.95):.0f} ms; throughput {len(latencies) / span:.1f} orders/s; "
           f"{refused} refused, {errors} sync errors (goal: {'p95 <= 200 ms' if rate else '>= 20 orders/s'})")
+    if confirmed:
+        waits = [1000 * (confirmed[number] - sent[number][0]) for number in sent if number in confirmed]
+        span = max(confirmed.values()) - min(started for started, _answered, _status, _wall in sent.values())
+        print(f"  confirmed (state 'sale', by the confirmation job): {len(waits)}/{len(sent)}; webhook sent -> "
+              f"confirmed p50 {percentile(waits, 0.5):.0f} ms, p95 {percentile(waits, 0.95):.0f} ms; "
+              f"throughput {len(waits) / span:.1f} orders/s")
     if rate:
         print(f"  where it goes: {job_breakdown(backend, sent, seen)}")
 
