@@ -16,6 +16,7 @@ from .test_products_and_stock import product_payload
 
 # flows no button queues by hand, and what queues them
 WITHOUT_BUTTON = {"accounting_cancel": "the shop's cancellation, through the order import",
+                  "order_confirm": "the order import of inbox events; Retry on a refused confirmation's log",
                   "webhook_check": "the daily check (the form's Check webhooks button runs it at once)"}
 
 
