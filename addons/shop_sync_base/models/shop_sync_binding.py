@@ -37,6 +37,10 @@ class ShopSyncBinding(models.Model):
     export_checksum = fields.Char(
         readonly=True, copy=False,
         help="Fingerprint of the record last exported (products): an unchanged record is not sent again.")
+    export_category = fields.Char(
+        readonly=True, copy=False,
+        help="The category last exported into a category the shop has (products): an update adds the product "
+             "to its category again only when it changed.")
     remote_updated_at = fields.Datetime(
         "Remote version", readonly=True, copy=False,
         help="When the remote last changed the record, as of the version imported last; a delivery of an "

@@ -105,7 +105,10 @@ class ShopSyncProductExporter(models.AbstractModel):
                 template, binding, batch["checksums"], with_content=adapter.IMAGE_EXPORT == "content")
         if binding and binding.export_checksum == checksum and not record.image:
             return 0  # seen again within the overlap window, or written back by an import: nothing new
-        if record.category and record.category not in batch["categories"]:
+        if binding and record.category and record.category == binding.export_category:
+            record.category = ""  # the shop has it since the last export: neither written nor linked again
+        category = record.category
+        if category and category not in batch["categories"]:
             kept_as = adapter.UNKNOWN_CATEGORY_KEPT_AS
             Log._record(backend, "product_export", "error", ref=record.sku, record=template,
                         reason=_("Unknown category"), message=_(
@@ -120,6 +123,8 @@ class ShopSyncProductExporter(models.AbstractModel):
                                      publish=backend.product_publish == "published")
         bound = Binding._bind(backend, template, ids[""], record.sku)
         bound.export_checksum = checksum
+        if category:
+            bound.export_category = category if category in batch["categories"] else ""
         if record.image:
             bound.image_checksum = record.image.checksum
         for variant in template.product_variant_ids:

@@ -49,3 +49,30 @@ class TestProductCategories(ShopSyncCase):
         self.assertEqual(log.external_ref, "CAT-VASE")
         self.assertEqual((log.res_model, log.res_id), ("product.template", templates[1].id))
         self.assertIn("'Vases'", log.message)
+
+    def test_an_update_carries_the_category_only_when_it_changed(self):
+        """The shop has the category exported last (``export_category``): an update of other fields
+        neither writes nor links it again; a changed one is sent, an unknown one again each time
+        (logged) until the shop has it."""
+        sent = []
+        known = {"Mugs", "Cups"}
+        self.adapter.known_categories = lambda names: known & set(names)
+        self.adapter.export_product = lambda product, external_id=None, publish=False: (
+            sent.append(product.category) or {"": "r-mug", product.sku: "r-mug-v"})
+        self.env["shop.sync.field.rule"].search([
+            ("backend_id", "=", self.backend.id), ("object", "=", "product"), ("direction", "=", "export"),
+            ("field", "=", "category")]).on_update = True
+        mugs, cups, vases = self.env["product.category"].create([{"name": "Mugs"}, {"name": "Cups"}, {"name": "Vases"}])
+        mug = self.env["product.template"].create(
+            {"name": "Mug", "default_code": "CAT-MUG-2", "categ_id": mugs.id, "type": "consu", "list_price": 5})
+        Exporter = self.env["shop.sync.product.exporter"]
+        for change in ({}, {"list_price": 6}, {"categ_id": cups.id}, {"list_price": 7}, {"categ_id": vases.id},
+                       {"list_price": 8}):
+            mug.write(change)
+            Exporter._export(self.backend, mug)
+        self.assertEqual(sent, ["Mugs", "", "Cups", "", "", ""], "an unknown category is left out when the shop "
+                                                              "takes none")
+        known.add("Vases")
+        mug.list_price = 9
+        Exporter._export(self.backend, mug)
+        self.assertEqual(sent[-1], "Vases", "sent once the shop has it")
