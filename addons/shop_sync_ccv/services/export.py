@@ -28,65 +28,92 @@ class CcvProductExportMixin:
         """Create (POST, ``active`` only when publishing) or update (PATCH) a CCV product; a
         product with the same ``productnumber`` found in the shop is updated instead of created
         twice.  Attribute combinations cannot be created through the API: the variants are
-        matched by ``sku_number`` with the combinations the shop already has.  Never deletes."""
+        matched by ``sku_number`` with the combinations the shop already has.  Never deletes.
+
+        CCV allows 150 GETs a minute, so the product's category links, photos and combinations are
+        read at most once, embedded (``expand``) in the read of the product, and only those this
+        export needs; a product just created has none, so nothing is read for it."""
+        collections = self._collections_needed(product)
+        current = None  # the shop's product with ``collections`` embedded
         if not external_id and product.sku:
-            external_id = self._product_numbered(product.sku)
+            current = self._product_numbered(product.sku, collections)
+            external_id = current and str(current["id"])
         if external_id:
             values = self._product_values(product, creating=False)
             if values:
                 self.client.patch(f"/products/{int(external_id)}", values)
+            if collections and current is None:
+                current = self.client.get(f"/products/{int(external_id)}", params={"expand": ",".join(collections)})
         else:
             rate = product.tax_rate if product.tax_rate is not None else self.vat_rate
-            values = {"vatrate": float(rate), **self._product_values(product, creating=True)}
+            values = {**self._product_values(product, creating=True), "vatrate": float(rate)}
             values["active"] = bool(publish and product.published)
             external_id = self._create_product(values, product.sku)
+            current = {"id": int(external_id)}
         if product.category:
-            self._add_to_category(external_id, product.category)
+            self._add_to_category(current, product.category)
         if product.image:
-            self._upload_photo(external_id, product.image)
+            self._upload_photo(current, product.image)
         ids = {"": str(external_id)}
         skus = {variant.sku for variant in product.variants if variant.sku}
         if product.has_variants:
-            for combination in self._product_collection(external_id, "attributecombinations"):
+            for combination in self._current_collection(current, "attributecombinations"):
                 if combination.get("sku_number") in skus:
                     ids[combination["sku_number"]] = f"{COMBINATION_PATH}/{combination['id']}"
         else:
             ids.update({sku: f"{PRODUCT_PATH}/{external_id}" for sku in skus})
         return ids
 
-    def _add_to_category(self, product_id, name):
+    @staticmethod
+    def _collections_needed(product):
+        """The product collections (``expand`` names) an export of ``product`` reads: category links
+        to add it to its category, photos to recognise an upload whose answer was lost, combinations
+        to match its variants."""
+        return [name for name, needed in (("producttocategories", bool(product.category)),
+                                          ("productphotos", bool(product.image)),
+                                          ("attributecombinations", product.has_variants)) if needed]
+
+    def _current_collection(self, current, name):
+        """Every item of the collection ``name`` of the shop's product ``current``: a product created
+        by this export (no ``href``) has none."""
+        return self._embedded(current, name) if "href" in current else []
+
+    def _add_to_category(self, current, name):
         """Put the product in the webshop category named ``name`` unless it is in it already."""
         category_id = next((category_id for category_id, category in self.category_names().items()
                             if category.casefold() == name.casefold()), None)
         if category_id is None or any(link.get("category_id") == category_id
-                                      for link in self._product_collection(product_id, "producttocategories")):
+                                      for link in self._current_collection(current, "producttocategories")):
             return
-        self.client.post("/producttocategories", {"category_id": category_id, "product_id": int(product_id)})
+        self.client.post("/producttocategories", {"category_id": category_id, "product_id": int(current["id"])})
 
-    def _upload_photo(self, product_id, image):
+    def _upload_photo(self, current, image):
         """Upload ``image`` as the product's main photo (CCV: base64 ``source`` without metadata and
         the photo's extension as ``file_type``); the shop's other photos stay.  An uncertain answer
         is looked up: a photo the product did not have before the request is this one, so no second
         copy is uploaded."""
-        def photo_ids():
-            return {photo["id"] for photo in self._product_collection(product_id, "productphotos")}
-
-        before = photo_ids()
-        create_once(lambda: self.client.post(f"/products/{int(product_id)}/productphotos", {
+        product_id = int(current["id"])
+        before = {photo["id"] for photo in self._current_collection(current, "productphotos")}
+        create_once(lambda: self.client.post(f"/products/{product_id}/productphotos", {
             "file_type": image.filename.rsplit(".", 1)[-1].lower(), "alttext": image.filename,
             "source": base64.b64encode(image.content).decode(), "is_mainphoto": True}),
-            lambda: (photo_ids() - before) or None)
+            lambda: {photo["id"] for photo in self._product_collection(product_id, "productphotos")} - before
+            or None)
 
-    def _product_numbered(self, sku):
-        """Id of the shop's product with ``productnumber`` ``sku``, or None."""
-        existing = self.client.get("/products", params={"productnumber": sku})["items"]
-        return str(existing[0]["id"]) if existing else None
+    def _product_numbered(self, sku, collections=()):
+        """The shop's product with ``productnumber`` ``sku`` (with ``collections`` embedded), or None."""
+        params = {"productnumber": sku, **({"expand": ",".join(collections)} if collections else {})}
+        existing = self.client.get("/products", params=params)["items"]
+        return existing[0] if existing else None
 
     def _create_product(self, values, sku):
         """POST the product; after an uncertain answer it is looked up by product number and sent
         again only when absent (a product without a number cannot be looked up: the error stays)."""
-        return str(create_once(lambda: self.client.post("/products", values)["id"],
-                               (lambda: self._product_numbered(sku)) if sku else None))
+        def numbered():
+            found = self._product_numbered(sku)
+            return found and found["id"]
+
+        return str(create_once(lambda: self.client.post("/products", values)["id"], numbered if sku else None))
 
     def _product_values(self, product, creating):
         """CCV product fields of a canonical product (only those it carries)."""
