@@ -114,6 +114,12 @@ class ShopSyncBackend(models.Model):
         return Exporter._structure_fields() | {name for rule in allowed
                                                for name in Exporter._odoo_fields_of_rule(rule)}
 
+    def _keeps_product_vat_rate(self):
+        """Whether the remote keeps a VAT rate per product (CCV's ``vatrate``): its product exports then
+        carry the rate of the Odoo product's sales taxes (``Product.tax_rate``, the "VAT rate" rule);
+        the others' carry none, so their fingerprints do not change with it."""
+        return False
+
     # -- job ----------------------------------------------------------------------------------
     def _export_products(self, products=None):
         """Job: export ``products`` (templates or variants: a Retry), else every product of the

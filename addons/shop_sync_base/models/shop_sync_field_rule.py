@@ -4,7 +4,7 @@ FIELD_LABELS = {
     "name": "Name", "description": "Description", "price": "Sales price", "barcode": "Barcode / EAN",
     "weight": "Weight", "category": "Category", "published": "Status / published", "image": "Image",
     "vendor": "Vendor / brand", "tags": "Tags", "dimensions": "Dimensions", "short_description": "Short description",
-    "backorders": "Backorders allowed",
+    "backorders": "Backorders allowed", "vat_rate": "VAT rate",
     "email": "E-mail", "phone": "Phone", "address": "Address", "vat": "VAT number",
 }
 # object -> {field: written on update by default}.  Every field is written on create by default;
@@ -12,7 +12,7 @@ FIELD_LABELS = {
 RULE_DEFAULTS = {
     "product": {"name": False, "description": False, "price": True, "barcode": True, "weight": True,
                 "category": False, "published": True, "image": True, "vendor": False, "tags": False,
-                "dimensions": True, "short_description": False, "backorders": True},
+                "dimensions": True, "short_description": False, "backorders": True, "vat_rate": True},
     "customer": {"name": False, "email": False, "phone": True, "address": False, "vat": False},
 }
 

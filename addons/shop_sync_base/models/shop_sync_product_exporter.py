@@ -14,13 +14,15 @@ ODOO_FIELDS_OF_RULE = {
     "barcode": ("barcode",), "weight": ("weight",), "category": ("categ_id",), "published": ("sale_ok",),
     "image": ("image_1920",), "vendor": ("shop_vendor",), "tags": ("product_tag_ids",),
     "dimensions": ("shop_length", "shop_width", "shop_height"), "short_description": ("shop_short_description",),
-    "backorders": ("shop_allow_backorders",),
+    "backorders": ("shop_allow_backorders",), "vat_rate": ("taxes_id",),
 }
 
 
 def _checksum(record, publish):
-    """A fingerprint of what an export sends, to send it only when it changed."""
-    return hashlib.sha256(repr((record, publish)).encode()).hexdigest()
+    """A fingerprint of what an export sends, to send it only when it changed (the VAT rate, out of
+    the record's repr, only when the export carries one)."""
+    sent = (record, publish) if record.tax_rate is None else (record, publish, record.tax_rate)
+    return hashlib.sha256(repr(sent).encode()).hexdigest()
 
 
 class ShopSyncProductExporter(models.AbstractModel):
@@ -185,5 +187,6 @@ class ShopSyncProductExporter(models.AbstractModel):
                 weight=Decimal(str(variant.weight)) if "weight" in allowed and variant.weight else None,
                 dimensions=dimensions,
             ) for variant in variants],
-            tax_rate=Price._vat_rate(backend, template) if creating else None,
+            tax_rate=Price._vat_rate(backend, template)
+            if "vat_rate" in allowed and backend._keeps_product_vat_rate() else None,
         )

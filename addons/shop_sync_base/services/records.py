@@ -192,9 +192,10 @@ class Product:
     backorders: bool | None = None  # may be ordered when out of stock
     variants: list = field(default_factory=list)
     updated_at: datetime | None = None  # the shop's last change: the version; an older one is skipped
-    # exported when creating: the VAT rate (%) of the Odoo product's sales taxes for the backend's company,
-    # for shops that keep one per product (CCV's ``vatrate``); None: it has none.  Out of the repr, so the
-    # exporter's fingerprints (of updates, which never carry it) stay those stored before it existed
+    # exported (as the "VAT rate" rule allows) to shops that keep one rate per product (CCV's ``vatrate``,
+    # ``shop.sync.backend._keeps_product_vat_rate``): the VAT rate (%) of the Odoo product's sales taxes for
+    # the backend's company; None: it has none or is not sent.  Out of the repr, so the fingerprints of the
+    # other shops' exports, which never carry it, stay those stored before it existed
     tax_rate: Decimal | None = field(default=None, repr=False)
 
     @property
