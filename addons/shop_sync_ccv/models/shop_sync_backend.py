@@ -29,7 +29,8 @@ class ShopSyncBackend(models.Model):
     ccv_vat_rate = fields.Float(
         "Fallback VAT rate of created products (%)", default=float(DEFAULT_VAT_RATE), digits=(16, 2),
         help="A product the export creates in CCV Shop gets the VAT rate of the Odoo product's sales taxes "
-             "for this backend's company; this rate only when the Odoo product has no sales tax.")
+             "for this backend's company (and an update their changed rate, as the VAT rate rule says); "
+             "this rate only when the Odoo product has no sales tax.")
 
     _ccv_lookback_positive = models.Constraint(
         "CHECK(ccv_order_lookback_days IS NULL OR ccv_order_lookback_days > 0)",
@@ -63,6 +64,10 @@ class ShopSyncBackend(models.Model):
                           order_lookback_days=backend.ccv_order_lookback_days or LOOKBACK_DAYS,
                           vat_rate=backend.ccv_vat_rate)
         return config
+
+    def _keeps_product_vat_rate(self):
+        """CCV keeps a ``vatrate`` per product."""
+        return self.kind == "ccv" or super()._keeps_product_vat_rate()
 
     def _rate_limit_defaults(self):
         """CCV allows 100 writes and 150 GETs per minute (shared/specs/ccv/FACTS.md, "Limits"), counted in

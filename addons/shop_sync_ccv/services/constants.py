@@ -51,7 +51,7 @@ FIELD_MAPPING = (
     ("product.description", "product.template Sales description", ""),
     ("product.price", "product.template Sales price", "incl. VAT; converted with the Odoo product's taxes"),
     ("product.vatrate", "product.template Sales taxes (their rate)",
-     "Odoo -> CCV when the export creates the product; the backend's fallback rate without sales taxes"),
+     "Odoo -> CCV on create and update (VAT rate rule); created without sales taxes: the backend's fallback rate"),
     ("product.eannumber", "product.product Barcode", "simple products"),
     ("product.weight", "product.product Weight", "kg"),
     ("product producttocategories -> categories.name", "product.template Category",

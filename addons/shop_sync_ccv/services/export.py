@@ -11,8 +11,9 @@ from .constants import COMBINATION_PATH, PRODUCT_PATH
 class CcvProductExportMixin:
     """``export_product`` of the CCV adapter (uses its ``client``, ``vat_rate``, ``category_names()``
     and ``_product_collection()``).  Prices arrive including VAT, as CCV keeps them (the base converts
-    from Odoo's with the Odoo product's sales taxes); a created product is given the rate of those
-    taxes (``Product.tax_rate``), the backend's ``vat_rate`` only when the Odoo product has none."""
+    from Odoo's with the Odoo product's sales taxes); ``vatrate`` is the rate of those taxes
+    (``Product.tax_rate``, on create and, as the "VAT rate" rule allows, on update), a created
+    product's the backend's ``vat_rate`` when the Odoo product has none (or the rule leaves it out)."""
 
     # images are uploaded (base64 ``source``): CCV's photo resource takes no address
     IMAGE_EXPORT = "content"
@@ -45,8 +46,7 @@ class CcvProductExportMixin:
             if collections and current is None:
                 current = self.client.get(f"/products/{int(external_id)}", params={"expand": ",".join(collections)})
         else:
-            rate = product.tax_rate if product.tax_rate is not None else self.vat_rate
-            values = {**self._product_values(product, creating=True), "vatrate": float(rate)}
+            values = self._product_values(product, creating=True)
             values["active"] = bool(publish and product.published)
             external_id = self._create_product(values, product.sku)
             current = {"id": int(external_id)}
@@ -131,6 +131,10 @@ class CcvProductExportMixin:
             values["price"] = 0.0
         if product.category:
             values["maincategory"] = product.category
+        if product.tax_rate is not None:
+            values["vatrate"] = float(product.tax_rate)
+        elif creating:
+            values["vatrate"] = float(self.vat_rate)
         barcode = product.barcode or (simple.barcode if simple else "")
         if barcode:
             values["eannumber"] = barcode

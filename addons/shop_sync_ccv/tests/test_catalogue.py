@@ -130,6 +130,31 @@ class TestCcvCatalogue(CcvCase):
         self.assertEqual(shop["BOOKS-12"]["vatrate"], 12.0, "the rate of its VAT, not of its fixed fee")
         self.assertEqual((shop["GIFT-NOTAX"]["vatrate"], shop["GIFT-NOTAX"]["price"]), (21.0, 50.0))
 
+    def test_an_update_sends_the_changed_vat_rate_unless_its_rule_leaves_it_out(self):
+        """The Odoo product's taxes stay the truth after the product was created: a changed rate is
+        sent as ``vatrate``, as the "VAT rate" rule writes on update."""
+        Tax = self.env["account.tax"]
+        reduced, standard = Tax.create([{
+            "name": f"VAT {rate} % (incl.)", "amount": rate, "amount_type": "percent", "type_tax_use": "sale",
+            "price_include_override": "tax_included", "company_id": self.backend.company_id.id}
+            for rate in (12, 25)])
+        books = self.env["product.template"].create({
+            "name": "Books", "default_code": "BOOKS-VAT", "list_price": 112.0, "type": "consu",
+            "taxes_id": [(6, 0, reduced.ids)]})
+        Exporter = self.env["shop.sync.product.exporter"]
+        Exporter._export(self.backend, books)
+        shop = next(product for product in self.app.products.values() if product["productnumber"] == "BOOKS-VAT")
+        self.assertEqual(shop["vatrate"], 12.0)
+        books.taxes_id = standard
+        self.assertEqual(Exporter._export(self.backend, books), 1, "a changed tax is a change to export")
+        self.assertEqual((shop["vatrate"], shop["price"]), (25.0, 112.0))
+        self.backend.field_rule_ids.filtered(
+            lambda rule: (rule.object, rule.direction, rule.field) == ("product", "export", "vat_rate")
+        ).on_update = False
+        books.write({"taxes_id": [(6, 0, reduced.ids)], "list_price": 120.0})
+        self.assertEqual(Exporter._export(self.backend, books), 1)
+        self.assertEqual((shop["vatrate"], shop["price"]), (25.0, 120.0), "the shop's rate is kept")
+
     def test_a_changed_image_is_uploaded_once_when_the_answer_is_lost(self):
         lamp = self.env["product.template"].create({
             "name": "Floor lamp", "default_code": "FLOOR-LAMP", "list_price": 30.0, "type": "consu",
