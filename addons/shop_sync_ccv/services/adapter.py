@@ -59,6 +59,16 @@ Request cost of imports
     they changed.  CCV offers no bulk listing of all category links or all photos (only per product
     or per category), so ``expand`` is the cheapest way.
 
+Request cost of exports
+    A new product costs its look-up by product number (a product the shop has already is updated,
+    read with the collections the export needs), its POST, and a POST each to put it in its
+    category and to upload its photo: a product just created has no category links, photos or
+    combinations to read.  An update costs its PATCH, plus one read of the product with only the
+    collections it needs (``expand``) when its category changed (the base sends the category only
+    then), its image changed (the photos it had, to recognise an upload whose answer was lost) or
+    it has variants (their combinations), plus the POSTs that need.  An unchanged product costs
+    nothing.  After an uncertain POST the record is looked up (one GET) before anything is sent again.
+
 Variant ids
     A CCV variant is an attribute combination; a product without combinations is its own only
     variant.  Variant external ids are therefore resource paths, ``attributecombinations/<id>``

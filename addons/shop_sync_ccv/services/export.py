@@ -9,11 +9,12 @@ from .constants import COMBINATION_PATH, PRODUCT_PATH
 
 
 class CcvProductExportMixin:
-    """``export_product`` of the CCV adapter (uses its ``client``, ``vat_rate``, ``category_names()``
-    and ``_product_collection()``).  Prices arrive including VAT, as CCV keeps them (the base converts
-    from Odoo's with the Odoo product's sales taxes); ``vatrate`` is the rate of those taxes
-    (``Product.tax_rate``, on create and, as the "VAT rate" rule allows, on update), a created
-    product's the backend's ``vat_rate`` when the Odoo product has none (or the rule leaves it out)."""
+    """``export_product`` of the CCV adapter (uses its ``client``, ``vat_rate``, ``category_names()``,
+    ``_product_collection()`` and ``_embedded()``).  Prices arrive including VAT, as CCV keeps them
+    (the base converts from Odoo's with the Odoo product's sales taxes); ``vatrate`` is the rate of
+    those taxes (``Product.tax_rate``, on create and, as the "VAT rate" rule allows, on update), a
+    created product's the backend's ``vat_rate`` when the Odoo product has none (or the rule leaves
+    it out)."""
 
     # images are uploaded (base64 ``source``): CCV's photo resource takes no address
     IMAGE_EXPORT = "content"
@@ -49,7 +50,8 @@ class CcvProductExportMixin:
             values = self._product_values(product, creating=True)
             values["active"] = bool(publish and product.published)
             external_id = self._create_product(values, product.sku)
-            current = {"id": int(external_id)}
+            # a product just created is in no category and has no photos or combinations
+            current = {"id": int(external_id), **{name: {"items": []} for name in collections}}
         if product.category:
             self._add_to_category(current, product.category)
         if product.image:
@@ -57,7 +59,7 @@ class CcvProductExportMixin:
         ids = {"": str(external_id)}
         skus = {variant.sku for variant in product.variants if variant.sku}
         if product.has_variants:
-            for combination in self._current_collection(current, "attributecombinations"):
+            for combination in self._embedded(current, "attributecombinations"):
                 if combination.get("sku_number") in skus:
                     ids[combination["sku_number"]] = f"{COMBINATION_PATH}/{combination['id']}"
         else:
@@ -73,27 +75,23 @@ class CcvProductExportMixin:
                                           ("productphotos", bool(product.image)),
                                           ("attributecombinations", product.has_variants)) if needed]
 
-    def _current_collection(self, current, name):
-        """Every item of the collection ``name`` of the shop's product ``current``: a product created
-        by this export (no ``href``) has none."""
-        return self._embedded(current, name) if "href" in current else []
-
     def _add_to_category(self, current, name):
-        """Put the product in the webshop category named ``name`` unless it is in it already."""
+        """Put the shop's product ``current`` (its category links embedded) in the webshop category
+        named ``name`` unless it is in it already."""
         category_id = next((category_id for category_id, category in self.category_names().items()
                             if category.casefold() == name.casefold()), None)
         if category_id is None or any(link.get("category_id") == category_id
-                                      for link in self._current_collection(current, "producttocategories")):
+                                      for link in self._embedded(current, "producttocategories")):
             return
         self.client.post("/producttocategories", {"category_id": category_id, "product_id": int(current["id"])})
 
     def _upload_photo(self, current, image):
-        """Upload ``image`` as the product's main photo (CCV: base64 ``source`` without metadata and
-        the photo's extension as ``file_type``); the shop's other photos stay.  An uncertain answer
-        is looked up: a photo the product did not have before the request is this one, so no second
-        copy is uploaded."""
+        """Upload ``image`` as the main photo of the shop's product ``current`` (its photos embedded;
+        CCV: base64 ``source`` without metadata and the photo's extension as ``file_type``); the
+        shop's other photos stay.  An uncertain answer is looked up: a photo the product did not
+        have before the request is this one, so no second copy is uploaded."""
         product_id = int(current["id"])
-        before = {photo["id"] for photo in self._current_collection(current, "productphotos")}
+        before = {photo["id"] for photo in self._embedded(current, "productphotos")}
         create_once(lambda: self.client.post(f"/products/{product_id}/productphotos", {
             "file_type": image.filename.rsplit(".", 1)[-1].lower(), "alttext": image.filename,
             "source": base64.b64encode(image.content).decode(), "is_mainphoto": True}),

@@ -176,6 +176,21 @@ class TestCcvCatalogue(CcvCase):
                 self.assertEqual(len(self.app.photos_of("FLOOR-LAMP")), count + 1)
 
 
+    def test_a_new_products_image_is_uploaded_once_when_the_answer_is_lost(self):
+        """A product just created is taken to have no photos (none is read before the upload): the
+        look-up after a lost answer still finds the upload."""
+        Exporter = self.env["shop.sync.product.exporter"]
+        for index, fault in enumerate(AFTER_WRITE_FAULTS):
+            with self.subTest(fault=fault["kind"]):
+                sku = f"NEW-LAMP-{index}"
+                lamp = self.env["product.template"].create({
+                    "name": "Wall lamp", "default_code": sku, "list_price": 30.0, "type": "consu",
+                    "image_1920": base64.b64encode(png("red"))})
+                self.app.faults.add(**fault, path="/api/rest/v1/products/", method="POST")
+                self.assertEqual(Exporter._export(self.backend, lamp), 1, self.logs("product_export").mapped("message"))
+                self.assertFalse(self.app.faults.faults, "the fault was applied")
+                self.assertEqual([photo["content"] for photo in self.app.photos_of(sku)], [png("red")])
+
 @tagged("post_install", "-at_install", "shop_sync")
 class TestCcvImportRequests(CcvCase):
     """What a product import costs in CCV requests (150 GETs a minute): products are read with their

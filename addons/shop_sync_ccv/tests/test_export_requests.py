@@ -3,21 +3,13 @@ photos and combinations are read at most once, with the product (``expand``), an
 export needs them; a product just created has none; an unchanged category is not linked again."""
 
 import base64
-import io
-
-from PIL import Image as PilImage
 
 from odoo.tests import tagged
 
 from simulators.ccv import API_PREFIX
 
 from .common import CcvCase
-
-
-def png(colour):
-    buffer = io.BytesIO()
-    PilImage.new("RGB", (6, 6), colour).save(buffer, "PNG")
-    return buffer.getvalue()
+from .test_catalogue import png
 
 
 @tagged("post_install", "-at_install", "shop_sync")
