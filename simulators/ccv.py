@@ -49,6 +49,12 @@ Categories and photos (resources outside the shared facts; their fields as the o
 ccvshop/ccvshop-api ``src/Resources`` and the schema-generated client jacobdekeizer/ccvshop-client
 ``src/Models`` describe them):
 
+* ``shortdescription`` of a product: "Product short description" (Products Post and Patch models,
+  jacobdekeizer/ccvshop-client ``src/Models/Products/Products/Patch.php``), HTML like ``description``.
+  The product models document no length, width or height (only ``weight`` and a ``package_id``), no
+  tags (``productkeywords``/``meta_keywords`` are search terms) and a brand only by ``brand_id`` of the
+  ``brands`` resource (the text ``brand`` is deprecated); ``ordering_without_stock`` (backorders) names
+  only its default ``global_setting``: none of them is modelled here.
 * ``categories`` (``GET /categories``, ``GET /categories/{id}``): ``id``, ``name``, ``position``,
   ``parentcategory``...  The webshop's category tree, where a product is shown.  A product's own
   ``maincategory`` is only text: "Main category of this product for exports and searches. This

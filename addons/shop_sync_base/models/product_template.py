@@ -9,7 +9,8 @@ class ProductTemplate(models.Model):
 
     shop_vendor = fields.Char("Vendor / brand", help="The brand shops show (Shopify's vendor).")
     shop_short_description = fields.Text(
-        "Short description", translate=True, help="The shop's short description (WooCommerce), as plain text.")
+        "Short description", translate=True,
+        help="The shop's short description (WooCommerce, CCV Shop), as plain text.")
     shop_allow_backorders = fields.Boolean(
         "Backorders allowed", help="The shop lets customers order the product when it is out of stock.")
     shop_length = fields.Float("Length (cm)", digits="Stock Weight")

@@ -234,7 +234,8 @@ class CcvAdapter(CcvStockMixin, CcvProductExportMixin, ShopAdapter):
                 weight=weight, external_id=f"{PRODUCT_PATH}/{payload['id']}")]
         return records.Product(
             external_id=str(payload["id"]), name=payload.get("name") or "", sku=payload.get("productnumber") or "",
-            description=payload.get("description") or "", price=price, price_includes_tax=self.prices_include_tax(),
+            description=payload.get("description") or "", short_description=payload.get("shortdescription") or "",
+            price=price, price_includes_tax=self.prices_include_tax(),
             barcode=payload.get("eannumber") or "", weight=weight, category=self._category(payload),
             published=bool(payload.get("is_active", payload.get("active", True))), variants=variants,
             image=self._main_photo(self._embedded(payload, "productphotos")),

@@ -49,6 +49,7 @@ FIELD_MAPPING = (
     ("product.productnumber", "product.template Internal reference", "simple products"),
     ("product.name", "product.template Name", ""),
     ("product.description", "product.template Sales description", ""),
+    ("product.shortdescription", "product.template Short description", "HTML to text; exported as HTML"),
     ("product.price", "product.template Sales price", "incl. VAT; converted with the Odoo product's taxes"),
     ("product.vatrate", "product.template Sales taxes (their rate)",
      "Odoo -> CCV on create and update (VAT rate rule); created without sales taxes: the backend's fallback rate"),

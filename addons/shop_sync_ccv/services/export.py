@@ -123,6 +123,8 @@ class CcvProductExportMixin:
             values["name"] = product.name
         if product.description:
             values["description"] = records.description_html(product.description)
+        if product.short_description is not None:
+            values["shortdescription"] = records.description_html(product.short_description)
         if product.price is not None:
             values["price"] = float(product.price)
         elif creating:

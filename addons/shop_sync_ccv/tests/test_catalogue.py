@@ -155,6 +155,20 @@ class TestCcvCatalogue(CcvCase):
         self.assertEqual(Exporter._export(self.backend, books), 1)
         self.assertEqual((shop["vatrate"], shop["price"]), (25.0, 120.0), "the shop's rate is kept")
 
+    def test_short_description_is_imported_and_exported(self):
+        """CCV's ``shortdescription`` is Odoo's short description: HTML to text on import, text as
+        HTML on export."""
+        seed = self.simple_seeds()[0]
+        self.app.update_product(seed.sku, shortdescription="<p>Solid oak</p>")
+        self.import_products()
+        self.assertEqual(self.template(seed.sku).shop_short_description, "Solid oak")
+        stool = self.env["product.template"].create({
+            "name": "Oak stool", "default_code": "OAK-STOOL", "list_price": 50.0, "type": "consu",
+            "shop_short_description": "Solid oak\nHand-made & oiled"})
+        self.assertEqual(self.env["shop.sync.product.exporter"]._export(self.backend, stool), 1)
+        [shop] = [product for product in self.app.products.values() if product["productnumber"] == "OAK-STOOL"]
+        self.assertEqual(shop["shortdescription"], "<p>Solid oak<br/>Hand-made &amp; oiled</p>")
+
     def test_a_changed_image_is_uploaded_once_when_the_answer_is_lost(self):
         lamp = self.env["product.template"].create({
             "name": "Floor lamp", "default_code": "FLOOR-LAMP", "list_price": 30.0, "type": "consu",
