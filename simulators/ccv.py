@@ -51,10 +51,15 @@ ccvshop/ccvshop-api ``src/Resources`` and the schema-generated client jacobdekei
 
 * ``shortdescription`` of a product: "Product short description" (Products Post and Patch models,
   jacobdekeizer/ccvshop-client ``src/Models/Products/Products/Patch.php``), HTML like ``description``.
-  The product models document no length, width or height (only ``weight`` and a ``package_id``), no
-  tags (``productkeywords``/``meta_keywords`` are search terms) and a brand only by ``brand_id`` of the
-  ``brands`` resource (the text ``brand`` is deprecated); ``ordering_without_stock`` (backorders) names
-  only its default ``global_setting``: none of them is modelled here.
+  The product models document no length, width or height (only ``weight`` and a ``package_id``) and
+  no tags (``productkeywords``/``meta_keywords`` are search terms); ``ordering_without_stock``
+  (backorders) names only its default ``global_setting``: none of them is modelled here.
+* ``brands``: ``{id, name}``, ``GET /brands``, ``POST /brands`` with ``name`` (BrandsEndpoint and
+  ``src/Models/Brands`` of jacobdekeizer/ccvshop-client).  A product is given one by ``brand_id``
+  ("Id of the brand, the brand id are available in the resource brands"; the text ``brand`` is
+  "Deprecated. Please use brand_id", Products Patch model) and shows it as ``brand``
+  ``{href, id, name}`` (Products resource model ``Brand``); null without one.  Simulator choices
+  (undocumented): an unknown ``brand_id`` is refused with 400.10; two brands may share a name.
 * ``categories`` (``GET /categories``, ``GET /categories/{id}``): ``id``, ``name``, ``position``,
   ``parentcategory``...  The webshop's category tree, where a product is shown.  A product's own
   ``maincategory`` is only text: "Main category of this product for exports and searches. This
@@ -133,7 +138,7 @@ ERROR_CODES = {400: "400.10", 401: "401.10", 404: "404.20", 405: "405.10", 429: 
 
 _FIRST_IDS = {"orders": 50001, "orderrows": 70001, "products": 30001, "combinations": 40001,
               "webhooks": 1, "attributes": 101, "attributevalues": 501, "categories": 801,
-              "producttocategories": 9001, "productphotos": 60001}
+              "producttocategories": 9001, "productphotos": 60001, "brands": 701}
 PHOTO_PATH = "/Files/photos"
 _BLANK_ADDRESS = {
     "gender": None, "initials": "", "first_name": "", "last_name": "", "full_name": "", "company": "",
@@ -169,9 +174,11 @@ _PRODUCT_INPUT = {"productnumber": "string", "active": "boolean", "eannumber": "
                   "name": "string", "shortdescription": "string", "description": "string", "vatrate": "number",
                   "taxtariff": "string", "price": "number", "discount": "number", "unit": "string",
                   "stockenabled": "boolean", "stock": "number", "stocklocation": "string",
-                  "ordering_without_stock": "string", "weight": "number", "maincategory": "string"}
+                  "ordering_without_stock": "string", "weight": "number", "maincategory": "string",
+                  "brand_id": "integer"}
 _COMBINATION_PATCH = {"note": "string", "stock": "number", "product_number": "string", "ean_number": "string",
                       "sku_number": "string", "active": "boolean"}
+_BRAND_POST = {"name": "string"}
 _PRODUCT_TO_CATEGORY_POST = {"category_id": "integer", "product_id": "integer"}
 _PHOTO_POST = {"file_type": "string", "alttext": "nullable string", "source": "string", "is_mainphoto": "boolean"}
 _WEBHOOK_POST = {"event": "string", "address": "string", "is_active": "boolean"}
@@ -354,6 +361,8 @@ class CcvSimulator(SimulatorApp):
              endpoint="get_combination"),
         Rule(f"{API_PREFIX}/attributecombinations/<int:combination_id>", methods=["PATCH"],
              endpoint="update_combination"),
+        Rule(f"{API_PREFIX}/brands", methods=["GET"], endpoint="list_brands"),
+        Rule(f"{API_PREFIX}/brands", methods=["POST"], endpoint="create_brand"),
         Rule(f"{API_PREFIX}/categories", methods=["GET"], endpoint="list_categories"),
         Rule(f"{API_PREFIX}/categories/<int:category_id>", methods=["GET"], endpoint="get_category"),
         Rule(f"{API_PREFIX}/categories/<int:category_id>/producttocategories", methods=["GET"],
@@ -398,6 +407,7 @@ class CcvSimulator(SimulatorApp):
             self.combinations = {}
             self.webhook_subscriptions = {}
             self.categories = {}
+            self.brands = {}
             self.product_categories = {}  # producttocategories: id -> link
             self.photos = {}  # id -> photo record, its bytes under "content"
             self.customer_emails = []  # status mails of PATCH /orders with mail: true
@@ -538,6 +548,13 @@ class CcvSimulator(SimulatorApp):
         with self.lock:
             return self._new_photo(self._product_by_ref(product_ref), content, file_type, is_mainphoto)
 
+    def add_brand(self, name):
+        """The merchant adds a brand; returns its id."""
+        with self.lock:
+            brand = {"id": self._next_id("brands"), "name": name}
+            self.brands[brand["id"]] = brand
+            return brand["id"]
+
     def categories_of(self, product_ref):
         """Names of the webshop categories a product is in."""
         with self.lock:
@@ -607,6 +624,7 @@ class CcvSimulator(SimulatorApp):
             "description": "", "vatrate": float(DEFAULT_VAT_RATE), "taxtariff": "normal", "price": 0.0,
             "discount": 0.0, "unit": "", "stockenabled": False, "stock": 0, "stocklocation": "",
             "ordering_without_stock": "global_setting", "weight": 0.0, "maincategory": "", "is_visible": True,
+            "brand_id": None,
         }
         self._apply_product_fields(product, fields)
         self.products[product["id"]] = product
@@ -769,6 +787,8 @@ class CcvSimulator(SimulatorApp):
             raise BadRequest(f"taxtariff must be one of {', '.join(TAX_TARIFFS)}")
         if not 0 <= fields.get("vatrate", 0) <= 100:  # "VAT rate of product in percentage, 0-100" (Products Post)
             raise BadRequest("vatrate must be a percentage from 0 to 100")
+        if fields.get("brand_id") is not None and fields["brand_id"] not in self.brands:
+            raise BadRequest(f"Unknown brand_id {fields['brand_id']}")
         if "active" in fields:
             fields["is_active"] = fields["is_visible"] = fields.pop("active")
         product.update(fields)
@@ -904,15 +924,20 @@ class CcvSimulator(SimulatorApp):
         return {"href": f"{base}{API_PREFIX}/orderrows/{row['id']}", **row, "product_href": product_href,
                 "parent": {"href": f"{base}{API_PREFIX}/orders/{row['order_id']}"}}
 
-    @staticmethod
-    def _render_product(base, product):
+    def _render_product(self, base, product):
         href = f"{base}{API_PREFIX}/products/{product['id']}"
-        return {"href": href, **product, **{name: {"href": f"{href}/{name}"} for name in PRODUCT_EXPANDABLE}}
+        brand = self.brands.get(product["brand_id"])
+        return {"href": href, **product, **{name: {"href": f"{href}/{name}"} for name in PRODUCT_EXPANDABLE},
+                "brand": brand and {"href": f"{base}{API_PREFIX}/brands/{brand['id']}", **brand}}
 
     @staticmethod
     def _render_combination(base, combination):
         return {"href": f"{base}{API_PREFIX}/attributecombinations/{combination['id']}", **combination,
                 "parent": {"href": f"{base}{API_PREFIX}/products/{combination['product_id']}"}}
+
+    @staticmethod
+    def _render_brand(base, brand):
+        return {"href": f"{base}{API_PREFIX}/brands/{brand['id']}", **brand}
 
     @staticmethod
     def _render_category(base, category):
@@ -1112,6 +1137,15 @@ class CcvSimulator(SimulatorApp):
         return Response(status=204)
 
     # -- categories and photos -------------------------------------------------------------------
+    def on_list_brands(self, request):
+        self._query(request, ())
+        return self._collection(request, list(self.brands.values()), self._render_brand)
+
+    def on_create_brand(self, request):
+        payload = _validated(self._json_body(request), _BRAND_POST, "brand", required=("name",))
+        brand_id = self.add_brand(payload["name"])
+        return self.json_response(self._render_brand(self._base_url(request), self.brands[brand_id]), status=201)
+
     def on_list_categories(self, request):
         self._query(request, ())
         return self._collection(request, list(self.categories.values()), self._render_category)

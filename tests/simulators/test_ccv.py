@@ -422,6 +422,24 @@ def test_categories_and_product_to_categories(shop, catalogue):
     assert unknown.status_code == 404
 
 
+def test_brands_and_a_products_brand_id(shop):
+    """Brands are a resource of their own; a product gets one by ``brand_id`` and shows it as
+    ``brand`` (CCV's SDK models); an unknown id is refused."""
+    app, client = shop
+    product_id = next(iter(app.products))
+    assert client.get(f"{API_PREFIX}/products/{product_id}").json()["brand"] is None
+    created = client.request("POST", f"{API_PREFIX}/brands", {"name": "Nordlys"})
+    assert created.status_code == 201, created.text
+    brand_id = created.json()["id"]
+    assert [(b["id"], b["name"]) for b in client.walk(f"{API_PREFIX}/brands")] == [(brand_id, "Nordlys")]
+    patched = client.request("PATCH", f"{API_PREFIX}/products/{product_id}", {"brand_id": brand_id})
+    assert patched.status_code == 204, patched.text
+    brand = client.get(f"{API_PREFIX}/products/{product_id}").json()["brand"]
+    assert (brand["id"], brand["name"]) == (brand_id, "Nordlys")
+    unknown = client.request("PATCH", f"{API_PREFIX}/products/{product_id}", {"brand_id": brand_id + 1})
+    assert unknown.status_code == 400 and unknown.json()["code"] == "400.10"
+
+
 def test_product_photos_upload_base64_and_serve_the_file(shop):
     """POST productphotos takes the base64 source without metadata and its extension; a new main
     photo makes the others non-main; the deeplink serves the file."""

@@ -122,6 +122,7 @@ class CcvAdapter(CcvStockMixin, CcvProductExportMixin, ShopAdapter):
         self.vat_rate = _decimal(backend_config.get("vat_rate") or DEFAULT_VAT_RATE)
         self.webhook_keys = {}  # webhook id -> {"event", "key"}, filled by register_webhooks
         self._category_names = None  # {category id: name}, read on first use
+        self._brands = None  # {brand id: name}, read on first use (export)
         self.verified_event = None  # event of the webhook whose key verified the last delivery
 
     def prices_include_tax(self):
@@ -235,7 +236,8 @@ class CcvAdapter(CcvStockMixin, CcvProductExportMixin, ShopAdapter):
         return records.Product(
             external_id=str(payload["id"]), name=payload.get("name") or "", sku=payload.get("productnumber") or "",
             description=payload.get("description") or "", short_description=payload.get("shortdescription") or "",
-            price=price, price_includes_tax=self.prices_include_tax(),
+            vendor=(payload.get("brand") or {}).get("name") or "", price=price,
+            price_includes_tax=self.prices_include_tax(),
             barcode=payload.get("eannumber") or "", weight=weight, category=self._category(payload),
             published=bool(payload.get("is_active", payload.get("active", True))), variants=variants,
             image=self._main_photo(self._embedded(payload, "productphotos")),

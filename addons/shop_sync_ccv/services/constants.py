@@ -50,6 +50,8 @@ FIELD_MAPPING = (
     ("product.name", "product.template Name", ""),
     ("product.description", "product.template Sales description", ""),
     ("product.shortdescription", "product.template Short description", "HTML to text; exported as HTML"),
+    ("product.brand.name / brand_id", "product.template Vendor / brand",
+     "export: the brand of that name (brands resource), created when missing"),
     ("product.price", "product.template Sales price", "incl. VAT; converted with the Odoo product's taxes"),
     ("product.vatrate", "product.template Sales taxes (their rate)",
      "Odoo -> CCV on create and update (VAT rate rule); created without sales taxes: the backend's fallback rate"),

@@ -98,6 +98,25 @@ class CcvProductExportMixin:
             lambda: {photo["id"] for photo in self._product_collection(product_id, "productphotos")} - before
             or None)
 
+    def _brand_id(self, name):
+        """Id of the shop's brand named ``name``, created when missing (CCV's product takes its brand
+        by ``brand_id`` only); after an uncertain answer the brands are read again and the brand is
+        sent again only when absent."""
+        brand_id = self._brand_named(name)
+        if brand_id is None:
+            brand_id = create_once(lambda: self.client.post("/brands", {"name": name})["id"],
+                                   lambda: self._brand_named(name, reread=True))
+            self._brands[brand_id] = name
+        return brand_id
+
+    def _brand_named(self, name, reread=False):
+        """Id of the shop's brand named ``name`` (compared without case), or None; the brands are
+        read once per adapter (again when ``reread``)."""
+        if self._brands is None or reread:
+            self._brands = {brand["id"]: brand.get("name") or "" for brand in self.client.collection("/brands")}
+        return next((brand_id for brand_id, brand in self._brands.items() if brand.casefold() == name.casefold()),
+                    None)
+
     def _product_numbered(self, sku, collections=()):
         """The shop's product with ``productnumber`` ``sku`` (with ``collections`` embedded), or None."""
         params = {"productnumber": sku, **({"expand": ",".join(collections)} if collections else {})}
@@ -131,6 +150,8 @@ class CcvProductExportMixin:
             values["price"] = 0.0
         if product.category:
             values["maincategory"] = product.category
+        if product.vendor:
+            values["brand_id"] = self._brand_id(product.vendor)
         if product.tax_rate is not None:
             values["vatrate"] = float(product.tax_rate)
         elif creating:

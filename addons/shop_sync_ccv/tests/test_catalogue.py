@@ -169,6 +169,28 @@ class TestCcvCatalogue(CcvCase):
         [shop] = [product for product in self.app.products.values() if product["productnumber"] == "OAK-STOOL"]
         self.assertEqual(shop["shortdescription"], "<p>Solid oak<br/>Hand-made &amp; oiled</p>")
 
+    def test_brand_is_the_vendor_both_ways(self):
+        """CCV's ``brand`` is Odoo's vendor: imported by name; exported as the ``brand_id`` of the brand
+        of that name, created once when missing, also when the answer to its creation is lost."""
+        seed = self.simple_seeds()[0]
+        self.app.update_product(seed.sku, brand_id=self.app.add_brand("Nordlys"))
+        self.import_products()
+        self.assertEqual(self.template(seed.sku).shop_vendor, "Nordlys")
+        templates = self.env["product.template"].create([
+            {"name": f"Lamp {index}", "default_code": f"BRAND-{index}", "list_price": 30.0, "type": "consu",
+             "shop_vendor": vendor} for index, vendor in enumerate(("nordlys", "Fjord", "Fjord", "Lumen"))])
+        self.app.faults.add(kind="error_after_write", status=502, path="/api/rest/v1/brands", method="POST",
+                            contains="Lumen")
+        self.app.journal.clear()
+        self.assertEqual(self.env["shop.sync.product.exporter"]._export(self.backend, templates), 4)
+        self.assertFalse(self.app.faults.faults, "the fault was applied")
+        self.assertEqual(sorted(brand["name"] for brand in self.app.brands.values()), ["Fjord", "Lumen", "Nordlys"])
+        shop = {product["productnumber"]: product for product in self.app.products.values()}
+        self.assertEqual([self.app.brands[shop[f"BRAND-{index}"]["brand_id"]]["name"] for index in range(4)],
+                         ["Nordlys", "Fjord", "Fjord", "Lumen"])
+        reads = [path for method, path, _status in self.app.journal if method == "GET" and "/brands" in path]
+        self.assertEqual(len(reads), 2, "read once per export, and again after the lost answer")
+
     def test_a_changed_image_is_uploaded_once_when_the_answer_is_lost(self):
         lamp = self.env["product.template"].create({
             "name": "Floor lamp", "default_code": "FLOOR-LAMP", "list_price": 30.0, "type": "consu",
