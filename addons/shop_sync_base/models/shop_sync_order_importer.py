@@ -52,7 +52,7 @@ class ShopSyncOrderImporter(models.AbstractModel):
                                            ("external_id", "in", list(once))]):
                 bindings[binding.external_id] = binding
         contacts = self.env["shop.sync.partner.matcher"]._contacts_by_email(backend, orders)
-        return OrderBatch(backend.id, bindings, contacts)
+        return OrderBatch(backend.id, bindings, contacts, len(orders))
 
     @api.model
     def _import(self, backend, order, event=None):
@@ -269,11 +269,11 @@ class ShopSyncOrderImporter(models.AbstractModel):
 
     @api.model
     def _fiscal_position(self, company, invoice, delivery, batch=None):
-        """The buyer's fiscal position, as Odoo's ``_get_fiscal_position`` decides it; once per ``batch`` for
-        the buyers alike in all it reads: VAT numbers, positions set on the partners, the delivery's country,
-        state and (when a position of the company has a zip range) zip."""
+        """The buyer's fiscal position, as Odoo's ``_get_fiscal_position`` decides it; once per ``batch`` of
+        several orders for the buyers alike in all it reads: VAT numbers, positions set on the partners, the
+        delivery's country, state and (when a position of the company has a zip range) zip."""
         FiscalPosition = self.env["account.fiscal.position"].with_company(company)
-        if not batch:
+        if not batch or batch.size < 2:  # nothing to share (a lone webhook's order): no zip range lookup
             return FiscalPosition._get_fiscal_position(invoice, delivery)
         if company.id not in batch.zip_ranges:
             batch.zip_ranges[company.id] = bool(FiscalPosition.search_count([
@@ -558,8 +558,9 @@ class OrderBatch:
     ids locked) together before the first is imported, the pricelists found, and its new orders
     marked to confirm (the confirmation job queued for them once)."""
 
-    def __init__(self, backend_id, bindings, contacts):
+    def __init__(self, backend_id, bindings, contacts, size):
         self.backend_id = backend_id
+        self.size = size  # how many orders it has
         self.bindings = bindings  # {external id: binding, empty when the order is new}
         self.contacts = contacts  # {buyer's e-mail: contact, empty when none}, see _contacts_by_email
         self.pricelists = {}  # {(company id, currency id): pricelist}
