@@ -293,6 +293,17 @@ class TestOrderBatchConfirmation(ShopSyncCase):
             self.assertEqual((self.sale_for(number).state, self.sale_for(number).shop_sync_to_confirm),
                              ("cancel", False))
 
+    def test_a_refund_of_an_order_waiting_for_confirmation_is_recorded_on_its_quotation(self):
+        trap = self._import(self._events([581], lines=[
+            {"name": "Mug", "sku": "MUG-1", "qty": "2", "price": "100.00", "rate": "25", "id": "L1"}], refunds=[
+            {"id": "R1", "amount": "100.00", "lines": [{"line": "L1", "qty": "1", "amount": "100.00"}]}]))
+        sale = self.sale_for(581)
+        self.assertEqual((sale.state, sale.shop_sync_to_confirm), ("draft", True))
+        self.assertEqual((sale.shop_refund_ids.external_id, sale.shop_refunded_amount), ("R1", 100.0))
+        self.assertEqual(sale.shop_refund_ids.line_ids.sale_line_id, sale.order_line)
+        trap.perform_enqueued_jobs()
+        self.assertEqual((sale.state, sale.shop_refund_count), ("sale", 1))
+
     def test_without_confirmation_orders_stay_quotations_announced_at_once(self):
         self.backend.confirm_orders = False
         announced, announcing = self._patched("_shop_sync_imported")
