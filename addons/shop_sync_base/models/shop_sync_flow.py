@@ -81,7 +81,7 @@ SHOP_FLOWS = (
          model="shop.sync.event", button=("shop.sync.event", "action_replay"), retry=False,
          priority=ORDER_EVENTS_PRIORITY),
     Flow("order_confirm", "_confirm_orders", "order_confirm", "inbound", _lt("Confirm orders"),
-         priority=ORDER_CONFIRM_PRIORITY),
+         enabled_by="confirm_orders", priority=ORDER_CONFIRM_PRIORITY),
     Flow("product_events", "_process_products", "product_import", "inbound", _lt("Process products"),
          model="shop.sync.event", button=("shop.sync.event", "action_replay"), retry=False),
     Flow("webhook_check", "_check_and_repair_webhooks", "webhook", "inbound", _lt("Check webhooks"),

@@ -304,6 +304,17 @@ class TestOrderBatchConfirmation(ShopSyncCase):
         trap.perform_enqueued_jobs()
         self.assertEqual((sale.state, sale.shop_refund_count), ("sale", 1))
 
+    def test_the_scheduled_sync_confirms_orders_left_waiting(self):
+        """Queued by every import, the confirmation is also a scheduled flow: an order whose job was lost
+        (e.g. failed past its retries) does not wait for the next order of its shop."""
+        self._import(self._events([591]))  # its confirmation job never runs
+        with trap_jobs() as trap:
+            self.backend.with_context(queue_job__no_delay=False)._enqueue_sync()
+        trap.assert_enqueued_job(self.backend._confirm_orders, properties={
+            "identity_key": f"order_confirm:{self.backend.id}", "priority": 7})
+        self.backend._confirm_orders()
+        self.assertEqual(self.sale_for(591).state, "sale")
+
     def test_without_confirmation_orders_stay_quotations_announced_at_once(self):
         self.backend.confirm_orders = False
         announced, announcing = self._patched("_shop_sync_imported")
