@@ -2,11 +2,13 @@
 # Benchmarks: numbers and ratios measured in one run (see bench/*.py for what and how much).
 #   SHOP_SYNC_BENCH_DB       database of the pipeline benchmarks (default shopsync_bench; created with
 #                            shop_sync_base when missing, updated otherwise; nothing stays in it)
-#   SHOP_SYNC_BENCH_LIVE_DB  database of the benchmarks against a running server (default <bench db>_live;
-#                            created with the WooCommerce and e-conomic connectors when missing, updated
-#                            otherwise)
+#   SHOP_SYNC_BENCH_LIVE_DB  database of the benchmarks against a running server (default <bench db>_live),
+#                            copied for every run (the last run's copy dropped) from <live db>_template, where
+#                            the WooCommerce and e-conomic connectors are installed when missing, updated
+#                            otherwise: every run starts from the same data
 #   BENCH_PIPELINE=0         skip the pipeline benchmarks (bench_pipeline.py)
 #   BENCH_LIVE=0             skip the benchmarks against a running server (webhook latency, e-conomic push)
+#   BENCH_ECONOMIC=0         skip the e-conomic push against the running server (quicker webhook iterations)
 #   BENCH_LOG_HANDLERS       more --log-handler options for that server, e.g. "--log-handler werkzeug:INFO
 #                            --log-handler odoo.addons.queue_job.jobrunner.runner:INFO" to see in its log
 #                            when each webhook was answered, each job dispatched and each runjob request ended
@@ -17,6 +19,7 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 DB=${SHOP_SYNC_BENCH_DB:-shopsync_bench}
 LIVE_DB=${SHOP_SYNC_BENCH_LIVE_DB:-${DB}_live}
+LIVE_TEMPLATE=${LIVE_DB}_template
 scripts/setup.sh
 scripts/pg.sh start
 # install the addons in a new database, update them in an existing one (their code may have changed)
@@ -51,10 +54,14 @@ fi
 
 # -- against a running server: Odoo with its HTTP workers and queue_job runner, on free ports --
 # the base too: -u updates the modules named and those depending on them, not what they depend on
-prepare_db "$LIVE_DB" "shop_sync_base,shop_sync_woocommerce,shop_sync_economic,$LOCALISATION_MODULES"
-# jobs left by an interrupted run must not compete with this one
-db_psql -d "$LIVE_DB" -qc "UPDATE queue_job SET state = 'cancelled'
-    WHERE state IN ('wait_dependencies', 'pending', 'enqueued', 'started')"
+prepare_db "$LIVE_TEMPLATE" "shop_sync_base,shop_sync_woocommerce,shop_sync_economic,$LOCALISATION_MODULES"
+# every run from the same data: a copy of the template (database and filestore, the last run's copy dropped);
+# a reused database kept the orders, stock moves, jobs and logs of every run before (README, Benchmarks)
+if ! "$VENV/bin/odoo" db -c odoo.conf "${ODOO_DB_ARGS[@]}" duplicate --force "$LIVE_TEMPLATE" "$LIVE_DB" \
+        >".state/odoo-copy-$LIVE_DB.log" 2>&1; then
+    tail -n 20 ".state/odoo-copy-$LIVE_DB.log"
+    echo "bench: ERROR: copying $LIVE_TEMPLATE to $LIVE_DB failed" >&2; exit 1
+fi
 read -r HTTP_PORT GEVENT_PORT < <("$VENV/bin/python" -c '
 import socket
 sockets = [socket.socket() for _ in range(2)]
@@ -90,5 +97,5 @@ healthy || { echo "bench: no answer from $BENCH_ODOO_URL, see $SERVER_LOG" >&2; 
 echo "live: Odoo $BENCH_ODOO_URL on $LIVE_DB, $(awk -F' *= *' '/^workers/ {print $2}' odoo.conf) HTTP workers," \
      "queue_job $(awk -F' *= *' '/^channels/ {print $2}' odoo.conf); server log $SERVER_LOG"
 shell -d "$LIVE_DB" < bench/bench_latency.py | tee -a "$RESULTS"
-shell -d "$LIVE_DB" < bench/bench_economic.py | tee -a "$RESULTS"
+[ "${BENCH_ECONOMIC:-1}" = 0 ] || shell -d "$LIVE_DB" < bench/bench_economic.py | tee -a "$RESULTS"
 goals
