@@ -39,6 +39,7 @@ WEBHOOKS = int(os.environ.get("BENCH_WEBHOOKS", 200))
 RATE = float(os.environ.get("BENCH_WEBHOOK_RATE", 1))
 TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", 600))
 ODOO_URL = os.environ["BENCH_ODOO_URL"]
+SERVER_PID = int(os.environ.get("BENCH_SERVER_PID", 0))  # scripts/bench.sh's server: leader of its process group
 POLL_INTERVAL = 0.02
 BENCH_PREFIX = "Bench "
 
@@ -171,6 +172,38 @@ def job_breakdown(backend, sent, seen):
                      for label, begin, end in steps) + " ms (medians)"
 
 
+def server_cpu():
+    """CPU seconds used so far by the server's processes (HTTP workers, job runner; workers that ended count
+    in their parent) and by each of their PostgreSQL backends: ``(seconds, {backend pid: seconds})``.  On a
+    shared machine the wall time counts the other processes' turns too; CPU per order does not."""
+    def seconds(pid, children=False):
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile, or the database server runs elsewhere
+            return None
+        return sum(map(int, fields[11:15 if children else 13])) / os.sysconf("SC_CLK_TCK"), int(fields[2])
+
+    server = 0.0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        used = seconds(pid, children=True)
+        if used and used[1] == SERVER_PID:
+            server += used[0]
+    env.cr.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s",
+                   [f"odoo-{SERVER_PID}"])
+    backends = {pid: used[0] for (pid,) in env.cr.fetchall() if (used := seconds(pid))}
+    env.cr.rollback()
+    return server, backends
+
+
+def cpu_per_order(before, after, orders):
+    """Milliseconds of CPU per order in Odoo and in PostgreSQL between two ``server_cpu()``."""
+    database = sum(seconds - before[1].get(pid, 0.0) for pid, seconds in after[1].items())
+    return (f"server CPU over the series (webhooks, import and confirmation jobs) "
+            f"{1000 * (after[0] - before[0]) / orders:.0f} ms/order in Odoo + {1000 * database / orders:.0f} ms in "
+            f"PostgreSQL")
+
+
 def measure(shop, backend, catalogue, first_number, rate):
     """One series of orders delivered at ``rate``: prints latency percentiles and throughput."""
     Log = env["shop.sync.log"]
@@ -178,11 +211,13 @@ def measure(shop, backend, catalogue, first_number, rate):
     deliveries = place_orders(shop, catalogue, first_number)
     watcher = CommitWatcher(backend.id, (json.loads(body)["number"] for _url, body, _headers in deliveries))
     watcher.start()
+    cpu_before = server_cpu()
     sent = send_all(deliveries, rate)
     watcher.join(TIMEOUT)
     watcher.stop.set()
     watcher.join()
     seen, confirmed = dict(watcher.seen), dict(watcher.confirmed)
+    cpu = cpu_per_order(cpu_before, server_cpu(), max(1, len(seen)))
     env.cr.rollback()
     errors = Log.search_count([("backend_id", "=", backend.id), ("state", "=", "error"), ("id", ">", last_log)])
     refused = sum(1 for _started, _answered, status, _wall in sent.values() if status != 200)
@@ -205,6 +240,7 @@ def measure(shop, backend, catalogue, first_number, rate):
         print(f"  confirmed (state 'sale', by the confirmation job): {len(waits)}/{len(sent)}; webhook sent -> "
               f"confirmed p50 {percentile(waits, 0.5):.0f} ms, p95 {percentile(waits, 0.95):.0f} ms; "
               f"throughput {len(waits) / span:.1f} orders/s")
+    print(f"  {cpu}")
     if rate:
         print(f"  where it goes: {job_breakdown(backend, sent, seen)}")
 

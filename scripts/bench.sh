@@ -80,12 +80,13 @@ trap 'exit 143' TERM
 SERVER_LOG=.state/bench-server.log
 rm -f "$SERVER_LOG"
 # own process group (setsid), so that stopping it stops the HTTP workers and the job runner too;
-# the HTTP client's retries are logged (bench_economic.py counts them)
-setsid "$VENV/bin/odoo" server -c odoo.conf "${ODOO_DB_ARGS[@]}" -d "$LIVE_DB" --db-filter="^$LIVE_DB\$" \
+# the HTTP client's retries are logged (bench_economic.py counts them). -d without --db-filter: Odoo serves that
+# database only, and a request without session (a webhook) is not preceded by a connection listing the databases
+setsid "$VENV/bin/odoo" server -c odoo.conf "${ODOO_DB_ARGS[@]}" -d "$LIVE_DB" \
     --http-port "$HTTP_PORT" --gevent-port "$GEVENT_PORT" --max-cron-threads 0 --log-level=warn \
     --log-handler odoo.addons.shop_sync_base.services.http:INFO ${BENCH_LOG_HANDLERS:-} --logfile "$SERVER_LOG" &
 SERVER=$!
-export BENCH_ODOO_URL=http://127.0.0.1:$HTTP_PORT BENCH_SERVER_LOG=$SERVER_LOG
+export BENCH_ODOO_URL=http://127.0.0.1:$HTTP_PORT BENCH_SERVER_LOG=$SERVER_LOG BENCH_SERVER_PID=$SERVER
 healthy() { "$VENV/bin/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)' \
     "$BENCH_ODOO_URL/web/health" 2>/dev/null; }
 for _ in $(seq 120); do
