@@ -98,11 +98,16 @@ class ShopSyncEvent(models.Model):
                                                    description=chunk._job_description())
 
     def _job_description(self):
-        refs = ", ".join(self[:3].mapped(lambda event: event.external_ref or str(event.id)))
+        """Named by its first three events, whose fields it reads alone: reading one field would fetch every
+        column of all of them, payloads included (a webhook joining a job of 19 events read 19 payloads)."""
+        shown = self[:3]
+        shown.fetch(["external_ref", "object", "backend_id"])
+        refs = ", ".join(shown.mapped(lambda event: event.external_ref or str(event.id)))
         if len(self) == 1:
             return _("Process %(object)s %(ref)s", object=self.object, ref=refs)
         return _("Process %(count)s %(object)s events of %(backend)s: %(refs)s", count=len(self),
-                 object=self[:1].object, backend=self.backend_id.name, refs=refs + (", ..." if len(self) > 3 else ""))
+                 object=shown[:1].object, backend=shown[:1].backend_id.name,
+                 refs=refs + (", ..." if len(self) > 3 else ""))
 
     def _poll_enqueue(self):
         """Queue the events a poll stored, except those already in error (not understood, see

@@ -7,8 +7,10 @@ REQUESTED_BY = "shop_sync_requested_by"  # context key: id of the user who asked
 
 def requested_by(env):
     """Who asked for the work being done: carried through the jobs it queued; else the current user
-    (who clicked, the cron's user) or, without one (a webhook), the public user."""
-    return env.context.get(REQUESTED_BY) or env.uid or env.ref("base.public_user").id
+    (who clicked, the cron's user) or, without one (a webhook), the public user: its id from the cached
+    XML id (``env.ref`` checked that the user exists, one query each time a webhook asks, twice a webhook)."""
+    return (env.context.get(REQUESTED_BY) or env.uid
+            or env["ir.model.data"]._xmlid_to_res_id("base.public_user", raise_if_not_found=True))
 
 
 class ShopSyncJobMixin(models.AbstractModel):
@@ -84,7 +86,10 @@ class ShopSyncEvent(models.Model):
             return False
         Job = self.env["queue.job"].sudo()
         job = Job.browse(row[0])
+        # its records only, not its other columns (arguments, result, traceback); written untracked (the job's
+        # chatter tracks none of these fields, but preparing to track read the whole row too)
+        job.fetch(["records"])
         events = job.records | self
-        job.with_context(_job_edit_sentinel=Job.EDIT_SENTINEL).write(
+        job.with_context(_job_edit_sentinel=Job.EDIT_SENTINEL, tracking_disable=True).write(
             {"records": events, "name": events._job_description()})
         return True

@@ -10,7 +10,11 @@ from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.shop_sync_base.controllers.webhook import MAX_PAYLOAD
 from odoo.addons.shop_sync_base.services.signatures import hmac_base64
-from odoo.addons.shop_sync_base.tests.common import MemoryShopAdapter, order_payload
+from odoo.addons.shop_sync_base.tests.common import MemoryShopAdapter, order_payload, statements
+
+# a signed order webhook stored and joining a pending job (12 before: the public user looked up, the events'
+# and the job's whole rows read)
+WEBHOOK_QUERIES = 11
 
 
 @tagged("post_install", "-at_install", "shop_sync")
@@ -42,6 +46,23 @@ class TestWebhook(HttpCase):
         self.assertEqual((event.source, event.external_ref, event.state), ("webhook", "77", "pending"))
         job = self.env["queue.job"].search([("model_name", "=", "shop.sync.event"), ("method_name", "=", "_process")])
         self.assertEqual(job.records, event)
+
+    def test_a_webhook_joining_a_job_reads_no_user_no_payload_and_not_the_whole_job(self):
+        """Its answer waits for these queries (and the job's start for its commit).  The public user who
+        asked is known from its cached XML id (``env.ref`` looked it up); the job's name reads three events'
+        references, not every column of its events (their payloads); the job's records are read and written
+        without its other columns (mail tracking read the whole row)."""
+        # Odoo's caches (routing, XML ids, access rules, job functions) warm, as in a running server
+        self.post(order_payload(74))
+        self.post(order_payload(75))
+        patterns = (r".", r'FROM "res_users"', r'"shop_sync_event"\."payload"', r'"queue_job"\."args"')
+        with statements(*patterns) as counts:
+            response = self.post(order_payload(76))  # joins the job of 74 and 75, which no runner started
+        self.assertEqual(response.status_code, 200)
+        job = self.env["queue.job"].search([("model_name", "=", "shop.sync.event"), ("method_name", "=", "_process")])
+        self.assertEqual(job.records, self.events())
+        self.assertEqual([counts[pattern] for pattern in patterns[1:]], [0, 0, 0])
+        self.assertLessEqual(counts["."], WEBHOOK_QUERIES)
 
     def test_bad_signature_is_refused_and_logged(self):
         response = self.post(order_payload(78), signature="forged")
