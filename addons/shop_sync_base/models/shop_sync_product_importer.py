@@ -16,6 +16,9 @@ from .shop_sync_binding import naive_utc
 
 _logger = logging.getLogger(__name__)
 
+#: the template's image and the resized copies Odoo keeps of it (``image.mixin``)
+IMAGE_SIZES = ("image_1920", "image_1024", "image_512", "image_256", "image_128")
+
 
 class ShopSyncProductImporter(models.AbstractModel):
     """Canonical ``records.Product`` in, product template and variants out, matched by SKU.
@@ -50,7 +53,6 @@ class ShopSyncProductImporter(models.AbstractModel):
         lookups = {}
         candidates = [items[index] for index in todo]
         self._find_templates(backend, candidates)
-        self._fetch_images(backend, candidates)
         for item in candidates:
             item.outdated = bool(item.template) and item.binding._outdated_by(item.product.updated_at)
         ready = [item for item in candidates if item.error is None and not item.outdated]
@@ -60,7 +62,8 @@ class ShopSyncProductImporter(models.AbstractModel):
         for item in ready:
             if item.created is None:
                 self._import_one(backend, item, lookups)
-        self._remember_images(backend, candidates)
+        self._import_images(backend, ready)
+        self._remember_images(backend, ready)
         self._remember_export_fingerprints(backend, candidates)
         return list(self._logs(backend, items))
 
@@ -144,24 +147,48 @@ class ShopSyncProductImporter(models.AbstractModel):
         return "done", {"record": item.template, "message": _("Created.") if item.created else _("Updated.")}
 
     @api.model
-    def _fetch_images(self, backend, items):
-        """Download the shop images changed since the last import of their product (the binding's
-        ``image_ref``) when the image rule lets them be written: ``item.image_data``, or
-        ``item.image_error`` saying why the image could not be had (the product is imported anyway).
-        An image whose bytes Odoo holds already (e.g. the one Odoo exported) is only remembered."""
+    def _import_images(self, backend, items):
+        """Download and write the shop images of the imported ``items`` changed since the last import
+        of their product (the binding's ``image_ref``) when the image rule lets them be written, one
+        image at a time: its bytes and the resized copies Odoo makes are released before the next is
+        downloaded, so a job's memory does not grow with its batch.  An image that could not be had
+        or stored is ``item.image_error`` (the product stays imported, without it); one whose bytes
+        Odoo holds already (e.g. the one Odoo exported) is only remembered (``item.image_ref``)."""
         Rule, Images = self.env["shop.sync.field.rule"], self.env["shop.sync.product.image"]
         shop_host = urlsplit(backend.api_url or "").hostname or ""
         allowed = {creating: "image" in Rule._allowed_fields(backend, "product", "import", creating)
                    for creating in (True, False)}
         for item in items:
             image = item.product.image
-            if (not image or not image.url or item.error is not None or not allowed[not item.template]
-                    or (item.binding and item.binding.image_ref == image.ref)):
+            if (not image or not image.url or item.error is not None or not item.template
+                    or not allowed[bool(item.created)] or (item.binding and item.binding.image_ref == image.ref)):
                 continue
             data, item.image_error = Images._download(image, shop_host)
-            if data is not None:
+            if data is None:
+                continue
+            if Images._sha1(data) == item.binding.image_checksum or self._write_image(backend, item, data):
                 item.image_ref = image.ref
-                item.image_data = None if Images._sha1(data) == item.binding.image_checksum else data
+
+    @api.model
+    def _write_image(self, backend, item, data):
+        """Store ``data`` as the image of ``item``'s template, in a savepoint (its attachments are
+        written there); return whether it was stored, else ``item.image_error`` says why not."""
+        template = item.template
+        try:
+            with self.env.cr.savepoint():
+                template.write({"image_1920": base64.b64encode(data)})
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the product is imported; only its image is missing
+            _logger.info("image of product %s of backend %s not stored: %s", item.product.sku, backend.id, exc)
+            item.image_error = _("The image %(url)s could not be stored: %(error)s",
+                                 url=item.product.image.url, error=exc)
+            return False
+        finally:
+            # the image and its resized copies are in the database now: not kept in memory for the job
+            template.invalidate_recordset(IMAGE_SIZES)
+            self.env["ir.attachment"].invalidate_model(["raw", "datas", "db_datas"])
+        return True
 
     @api.model
     def _remember_images(self, backend, items):
@@ -251,8 +278,6 @@ class ShopSyncProductImporter(models.AbstractModel):
         for item in items:
             values = self._template_values(backend, item.product, allowed, lookups, template=None)
             values.setdefault("name", item.product.name)
-            if item.image_data:
-                values["image_1920"] = base64.b64encode(item.image_data)
             values_list.append({
                 **values, "type": "consu", "is_storable": True, "company_id": False,
                 "attribute_line_ids": [
@@ -342,8 +367,6 @@ class ShopSyncProductImporter(models.AbstractModel):
         for item in items:
             product, variants, template = item.product, item.with_sku, item.template
             values = self._template_values(backend, product, allowed, lookups, template=template)
-            if item.image_data:
-                values["image_1920"] = base64.b64encode(item.image_data)
             if values:
                 template.write(values)
             if product.has_variants:
@@ -514,6 +537,5 @@ class _Item:
         self.outdated = False  # True: older than the version imported already, skipped
         self.created = None  # True: created, False: updated, None: not (yet) imported
         self.error = None  # message when the import failed
-        self.image_ref = None  # the shop image's ref once downloaded
-        self.image_data = None  # its bytes when Odoo does not hold them yet
+        self.image_ref = None  # the shop image's ref once Odoo holds it
         self.image_error = None  # why the shop's image could not be downloaded

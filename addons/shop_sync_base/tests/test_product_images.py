@@ -135,6 +135,52 @@ class TestProductImageImport(ShopSyncCase):
             self.assertFalse(self.env["shop.sync.binding"]._for_record(self.backend, template).image_ref,
                              "the next import tries the image again")
 
+    def test_images_of_a_batch_are_stored_and_released_one_at_a_time(self):
+        """A job's batch holds one image at a time: each is written (and dropped from the ORM cache)
+        before the next is downloaded; all of a batch's images were held at once before."""
+        Images = type(self.env["shop.sync.product.image"])
+        download, seen = Images._download, []
+
+        def recording_download(model, image, shop_host=""):
+            templates = self.env["product.product"].search([("default_code", "=like", "ONE-%")]).product_tmpl_id
+            stored = self.env["ir.attachment"].search([
+                ("res_model", "=", "product.template"), ("res_field", "=", "image_1920"),
+                ("res_id", "in", templates.ids)])
+            seen.append((len(stored), any(template._cache.get("image_1920") for template in templates)))
+            return download(model, image, shop_host)
+        colours = ["red", "blue", "red", "blue", "red"]
+        with patch.object(Images, "_download", recording_download):
+            logs = self.import_batch(*(product_payload(f"p{index}", f"ONE-{index}", self.url(f"/{colour}.png"))
+                                       for index, colour in enumerate(colours)))
+        self.assertEqual([log.state for log in logs], ["done"] * 5, [log.message for log in logs])
+        self.assertEqual(seen, [(stored, False) for stored in range(5)])
+        for index, colour in enumerate(colours):
+            self.assertEqual(base64.b64decode(self.template(f"ONE-{index}").image_1920), getattr(self, colour))
+
+    def test_an_image_odoo_cannot_store_is_logged_on_its_product_and_the_batch_is_imported(self):
+        """An image Odoo refuses when writing it (here: bytes that are no image) costs its product
+        only the image, with an error log on that product; it used to fail the whole product."""
+        Images = type(self.env["shop.sync.product.image"])
+        download = Images._download
+
+        def download_garbage_for_bad(model, image, shop_host=""):
+            return (b"no image at all", None) if image.url.endswith("/bad.png") else download(model, image, shop_host)
+        with patch.object(Images, "_download", download_garbage_for_bad):
+            logs = self.import_batch(product_payload("p1", "STORE-GOOD-1", self.url("/red.png")),
+                                     product_payload("p2", "STORE-BAD", self.url("/bad.png")),
+                                     product_payload("p3", "STORE-GOOD-2", self.url("/blue.png")))
+        self.assertEqual([(log.state, log.message) for log in logs], [("done", "Created.")] * 3)
+        self.assertEqual(base64.b64decode(self.template("STORE-GOOD-1").image_1920), self.red)
+        self.assertEqual(base64.b64decode(self.template("STORE-GOOD-2").image_1920), self.blue)
+        bad = self.template("STORE-BAD")
+        self.assertFalse(bad.image_1920)
+        error = self.env["shop.sync.log"].search([("backend_id", "=", self.backend.id),
+                                                  ("reason", "=", "Image not imported")])
+        self.assertEqual((error.external_ref, error.res_id), ("STORE-BAD", bad.id))
+        self.assertIn("could not be stored", error.message)
+        self.assertFalse(self.env["shop.sync.binding"]._for_record(self.backend, bad).image_ref,
+                         "the next import tries the image again")
+
 
     def test_addresses_in_odoos_own_network_are_refused_and_the_batch_is_imported(self):
         """Server-side request forgery: an image address from the shop must not make Odoo fetch from
