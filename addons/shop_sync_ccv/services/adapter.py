@@ -55,7 +55,7 @@ Request cost of imports
     is completed by reading them).  The category tree is read once per adapter, i.e. once per
     batch of imported events, and only when a product of the batch is in a category.  A full import
     of N products so costs ceil(N / 100) product pages plus at most one category read (of
-    ceil(categories / 100) pages) per batch of 50 products; photo files are downloaded only when
+    ceil(categories / 100) pages) per batch of 200 products (``PRODUCT_BATCH``); photo files are downloaded only when
     they changed.  CCV offers no bulk listing of all category links or all photos (only per product
     or per category), so ``expand`` is the cheapest way.
 

@@ -246,7 +246,7 @@ class TestCcvImportRequests(CcvCase):
         self.app.journal.clear()
         self.import_products()
         requests = self.api_requests()
-        # ceil(120 / 100) pages of products + one read of the category tree per batch of 50 events
+        # ceil(120 / 100) pages of products + one read of the category tree per batch of PRODUCT_BATCH events
         bound = math.ceil(len(products) / PAGE_SIZE) + math.ceil(len(products) / PRODUCT_BATCH)
         self.assertLessEqual(len(requests), bound, requests)
         self.assertEqual({method for method, _path, _status in requests}, {"GET"})
