@@ -148,6 +148,65 @@ class TestProductImport(ShopSyncCase):
         self.assertEqual((jacket.default_code, scarf.default_code, scarf.weight), (False, "SCARF", 0.2))
         self.assertEqual(scarf.product_variant_ids.mapped("default_code"), ["SCARF"])
 
+    def test_a_batch_creates_the_products_odoo_creates(self):
+        """The batch path (templates created without variants, then every attribute value and every
+        variant of the batch in one create each) makes the products Odoo's own create makes: each
+        stored field of the template, of its attribute lines and values and of its variants equals that
+        of the product created through the plain ORM from the same values, but for what tells records
+        apart (ids, name, SKU, barcode)."""
+        def variant(sku, size, colour, **extra):
+            return records.Variant(sku=sku, options={"Size": size, "Colour": colour}, external_id=f"v-{sku}",
+                                   weight=Decimal("1.5"), **extra)
+        parka = records.Product(external_id="p9", name="Parka", sku="PARKA", price=Decimal(499), category="Coats",
+                                description="<p>Warm</p>", variants=[
+                                    variant("P-S-RED", "S", "Red", barcode="5700000000042"),
+                                    variant("P-S-BLUE", "S", "Blue"), variant("P-M-RED", "M", "Red")])
+        scarf = records.Product(external_id="p10", name="Scarf", sku="SCARF", price=Decimal(99),
+                                variants=[records.Variant(sku="SCARF", external_id="v-scarf")])
+        Importer = self.env["shop.sync.product.importer"]
+        logs = Importer._import_batch(self.backend, [parka, scarf])
+        self.assertEqual([log.message for log in logs], ["Created.", "Created."])
+        imported = self.env["product.template"].browse(logs[0].res_id)
+
+        allowed = self.env["shop.sync.field.rule"]._allowed_fields(self.backend, "product", "import", creating=True)
+        created = self.env["product.template"].create({
+            **Importer._template_values(self.backend, parka, allowed, {}, template=None),
+            "name": "Parka (ORM)", "type": "consu", "is_storable": True, "company_id": False,
+            "attribute_line_ids": [Command.create({"attribute_id": line.attribute_id.id,
+                                                   "value_ids": [Command.set(line.value_ids.ids)]})
+                                   for line in imported.attribute_line_ids]})
+
+        def combination(product):
+            return frozenset(product.product_template_attribute_value_ids.mapped(lambda ptav: (ptav.attribute_id.name,
+                                                                                               ptav.name)))
+        by_combination = {combination(product): product
+                          for product in imported.with_context(active_test=False).product_variant_ids}
+        for product in created.product_variant_ids:
+            twin = by_combination[combination(product)]
+            product.write({"weight": twin.weight, "active": twin.active})
+
+        def stored(record, *apart):
+            return {name: record[name] for name, field in record._fields.items()
+                    if field.store and field.type != "one2many" and name not in
+                    {"id", "name", "create_date", "write_date", "default_code", "barcode", *apart}}
+        self.assertEqual(stored(imported), stored(created))
+        self.assertEqual(len(imported.attribute_line_ids), 2)
+        for line, twin in zip(imported.attribute_line_ids, created.attribute_line_ids, strict=True):
+            self.assertEqual(stored(line, "product_tmpl_id"), stored(twin, "product_tmpl_id"))
+            for value, value_twin in zip(line.product_template_value_ids, twin.product_template_value_ids,
+                                         strict=True):
+                # color: a random default; the variants having each value are compared below
+                apart = ("attribute_line_id", "product_tmpl_id", "color", "ptav_product_variant_ids")
+                self.assertEqual(stored(value, *apart), stored(value_twin, *apart))
+        variants = created.with_context(active_test=False).product_variant_ids
+        self.assertEqual(len(variants), 4)
+        for product in variants:
+            twin = by_combination.pop(combination(product))
+            apart = ("product_tmpl_id", "combination_indices", "product_template_attribute_value_ids",
+                     "product_template_variant_value_ids")
+            self.assertEqual(stored(twin, *apart), stored(product, *apart), combination(product))
+        self.assertFalse(by_combination)
+
     def test_options_odoo_would_not_make_variants_of_are_an_error_of_their_product(self):
         self.env["product.attribute"].create({"name": "Engraving", "create_variant": "no_variant",
                                               "value_ids": [Command.create({"name": "Yes"})]})
