@@ -103,12 +103,13 @@ class ShopSyncBinding(models.Model):
     def _bind_new(self, backend, bindings):
         """Bind records just created (so not bound yet), from ``(record, external id, external ref)``
         triples, in one create; a fourth item, when given, is the remote's ``updated_at`` of the
-        version imported (see ``_applied``)."""
+        version imported (see ``_applied``), a fifth the product export's fingerprint of the record."""
         now = fields.Datetime.now()
         return self.create([{"backend_id": backend.id, "model": record._name, "res_id": record.id,
                              "external_id": str(external_id), "external_ref": external_ref, "sync_date": now,
-                             "remote_updated_at": naive_utc(version[0]) if version and version[0] else False}
-                            for record, external_id, external_ref, *version in bindings])
+                             "remote_updated_at": naive_utc(extra[0]) if extra and extra[0] else False,
+                             "export_checksum": extra[1] if len(extra) > 1 else False}
+                            for record, external_id, external_ref, *extra in bindings])
 
     def _outdated_by(self, updated_at):
         """Whether a remote version changed at ``updated_at`` (aware datetime, None: unknown) is older

@@ -16,7 +16,7 @@ _logger = logging.getLogger(__name__)
 OBJECTS = [("order", "Order"), ("product", "Product")]
 PROCESSORS = {"order": "shop.sync.order.importer", "product": "shop.sync.product.importer"}
 FLOWS = {"order": "order_events", "product": "product_events"}  # their declarations: shop_sync_flow.py
-PRODUCT_BATCH = 200  # product events per job (a new product costs ~14 % less in a batch of 200 than of 50)
+PRODUCT_BATCH = 200  # product events per job (per product: 1.4 SQL queries in a batch of 200, 2.2 in one of 50)
 ORDER_BATCH = 20  # order events per job at most (events of a burst of webhooks join a job not started yet)
 
 

@@ -137,13 +137,15 @@ class ShopSyncProductExporter(models.AbstractModel):
         return 1
 
     @api.model
-    def _fingerprint(self, backend, template, prices_include_tax, update=None):
+    def _fingerprint(self, backend, template, prices_include_tax, update=None, allowed=None):
         """The fingerprint of what an update of ``template`` sends (``update``: its record, when built
         already), without the image, which has its own checksum.  Stored on the binding after an
         export, and after an import (the shop has what Odoo holds then): the next export sends
-        only changes, and nothing to the shop a product was just imported from."""
+        only changes, and nothing to the shop a product was just imported from.  ``allowed``: as
+        for ``_to_record``."""
         if update is None:
-            update = self._to_record(backend, template, creating=False, prices_include_tax=prices_include_tax)
+            update = self._to_record(backend, template, creating=False, prices_include_tax=prices_include_tax,
+                                     allowed=allowed)
         return _checksum(update, backend.product_publish)
 
     @api.model
@@ -157,10 +159,12 @@ class ShopSyncProductExporter(models.AbstractModel):
         return ODOO_FIELDS_OF_RULE.get(rule, ())
 
     @api.model
-    def _to_record(self, backend, template, creating, prices_include_tax):
-        """The canonical record of ``template`` carrying only the fields the export rules allow; its
-        prices with VAT when ``prices_include_tax`` (the shop's convention), else without."""
-        allowed = self.env["shop.sync.field.rule"]._allowed_fields(backend, "product", "export", creating)
+    def _to_record(self, backend, template, creating, prices_include_tax, allowed=None):
+        """The canonical record of ``template`` carrying only the fields the export rules allow
+        (``allowed``: those fields, when a batch read them once already); its prices with VAT when
+        ``prices_include_tax`` (the shop's convention), else without."""
+        if allowed is None:
+            allowed = self.env["shop.sync.field.rule"]._allowed_fields(backend, "product", "export", creating)
         Price = self.env["shop.sync.catalogue.price"]
         variants = template.product_variant_ids.filtered("default_code")
         multi = len(template.product_variant_ids) > 1

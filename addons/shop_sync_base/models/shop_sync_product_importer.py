@@ -207,26 +207,36 @@ class ShopSyncProductImporter(models.AbstractModel):
                     bindings[item.template.id], item.image_ref, checksums.get(item.template.id, (False,))[0])
 
     @api.model
-    def _remember_export_fingerprints(self, backend, items):
-        """A shop's imported products: the shop holds what Odoo now holds, so the product export's
-        fingerprint of them is stored on their bindings; the next export sends nothing back to the
-        shop a product came from, only what changes in Odoo afterwards."""
-        items = [item for item in items
-                 if item.created is not None and item.error is None and not item.outdated and item.template]
+    def _export_fingerprints(self, backend, items):
+        """``{template id: the product export's fingerprint}`` of the templates of ``items``, for a
+        shop's backend (else empty): the shop holds what Odoo now holds, so the bindings keep the
+        fingerprint and the next export sends nothing back to the shop a product came from, only
+        what changes in Odoo afterwards."""
         if backend.role != "shop" or not items:
-            return
-        Exporter = self.env["shop.sync.product.exporter"]
+            return {}
         templates = self.env["product.template"].browse([item.template.id for item in items])
-        bindings = {binding.res_id: binding for binding in self.env["shop.sync.binding"].search([
-            ("backend_id", "=", backend.id), ("model", "=", "product.template"), ("res_id", "in", templates.ids)])}
         # the variants' computed prices and related taxes the fingerprints read: computed for the whole
-        # batch at once, not template by template
+        # batch at once, not template by template; the export rules read once too
         templates.product_variant_ids.mapped("lst_price")
         templates.product_variant_ids.mapped("taxes_id")
-        for item in items:
-            if item.template.id in bindings:
-                bindings[item.template.id].export_checksum = Exporter._fingerprint(
-                    backend, item.template, item.product.price_includes_tax)
+        allowed = self.env["shop.sync.field.rule"]._allowed_fields(backend, "product", "export", creating=False)
+        Exporter = self.env["shop.sync.product.exporter"]
+        return {item.template.id: Exporter._fingerprint(backend, item.template, item.product.price_includes_tax,
+                                                        allowed=allowed) for item in items}
+
+    @api.model
+    def _remember_export_fingerprints(self, backend, items):
+        """Store the export fingerprints of the updated products on their bindings (new products are
+        bound with theirs, ``_create_all``)."""
+        items = [item for item in items
+                 if item.created is False and item.error is None and not item.outdated and item.template]
+        fingerprints = self._export_fingerprints(backend, items)
+        if not fingerprints:
+            return
+        for binding in self.env["shop.sync.binding"].search([
+                ("backend_id", "=", backend.id), ("model", "=", "product.template"),
+                ("res_id", "in", list(fingerprints))]):
+            binding.export_checksum = fingerprints[binding.res_id]
 
     @staticmethod
     def _distinct(items):
@@ -272,7 +282,7 @@ class ShopSyncProductImporter(models.AbstractModel):
     @api.model
     def _create_all(self, backend, items, lookups):
         """Create the templates of ``items`` in one go, then their variants (``_create_variants``),
-        and bind them all."""
+        and bind them all (the templates with their export fingerprints)."""
         allowed = self.env["shop.sync.field.rule"]._allowed_fields(backend, "product", "import", creating=True)
         values_list = []
         for item in items:
@@ -293,11 +303,13 @@ class ShopSyncProductImporter(models.AbstractModel):
             [{**defaults, **values} for values in values_list])
         for item, template in zip(items, templates.with_env(Template.env)):
             item.template, item.created = template, True
+        variant_bindings = self._create_variants(items, allowed)
+        fingerprints = self._export_fingerprints(backend, items)
         bindings = []
-        for item, variant_bindings in zip(items, self._create_variants(items, allowed)):
+        for item, bindings_of_variants in zip(items, variant_bindings):
             bindings.append((item.template, item.product.external_id, item.product.sku or item.with_sku[0].sku,
-                             item.product.updated_at))
-            bindings += variant_bindings
+                             item.product.updated_at, fingerprints.get(item.template.id, False)))
+            bindings += bindings_of_variants
         self.env["shop.sync.binding"]._bind_new(backend, bindings)
 
     @api.model

@@ -61,6 +61,20 @@ class TestQueryCounts(ShopSyncCase):
         self.assertEqual(list(counts.values()), [one_create, one_create, 0])
         self.assertLessEqual(queries, 3 * PRODUCT_BATCH)
 
+    def test_a_batch_of_new_products_is_bound_with_their_export_fingerprints(self):
+        """New products' bindings are created with the product export's fingerprint (nothing to send
+        back to the shop they came from), not written again with it once created."""
+        self._import(0, count=2)
+        update, insert = r'UPDATE "shop_sync_binding"', r'INSERT INTO "shop_sync_binding"'
+        with statements(update, insert) as counts:
+            _queries, logs = self._import(400)
+        self.assertEqual([log.state for log in logs], ["done"] * PRODUCT_BATCH, [log.message for log in logs])
+        self.assertEqual(counts[update], 0)
+        template = self.env["product.template"].browse(logs[0].res_id)
+        binding = self.env["shop.sync.binding"]._for_record(self.backend, template)
+        self.assertEqual(binding.export_checksum, self.env["shop.sync.product.exporter"]._fingerprint(
+            self.backend, template, bench_product(400).price_includes_tax))
+
     def test_a_batch_of_known_products_costs_at_most_ten_queries_per_product(self):
         self._import(200)
         queries, logs = self._import(200, price=249)
