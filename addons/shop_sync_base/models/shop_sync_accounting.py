@@ -123,6 +123,8 @@ class ShopSyncBackend(models.Model):
             return _("The order does not come from a shop invoiced in %s.", self.name)
         if sale.state == "cancel":
             return _("The order is cancelled.")
+        if sale.shop_sync_to_confirm:
+            return _("The order is waiting for its confirmation.")
         if not sale.order_line.filtered(lambda line: not line.display_type):
             return _("The order has no lines.")
         if shop.accounting_require_paid:

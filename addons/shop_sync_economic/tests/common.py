@@ -58,8 +58,10 @@ class EconomicCase(TransactionCase):
 
     # -- helpers ------------------------------------------------------------------------------
     def import_order(self, number, lines=None, country="DK", currency="DKK", email="anna@example.com", company="",
-                     state="paid", payment="card", vat="", created_at=datetime(2026, 1, 5, 10, 0, tzinfo=UTC)):
-        """A shop order through the hub's order importer; returns the sale order."""
+                     state="paid", payment="card", vat="", created_at=datetime(2026, 1, 5, 10, 0, tzinfo=UTC),
+                     waiting=False):
+        """A shop order through the hub's order importer; returns the sale order.  ``waiting``: imported
+        as one of a batch of inbox events (a webhook), so a quotation waiting for the confirmation job."""
         lines = lines or [("product", "Mug", "MUG-1", "2", "100", "25")]
         address = records.Address(name="Anna Jensen", street="Main 1", zip="8000", city="Aarhus",
                                   country_code=country, email=email)
@@ -72,7 +74,10 @@ class EconomicCase(TransactionCase):
             created_at=created_at, currency=currency, total=total,
             customer=records.Customer(email=email, first_name="Anna", last_name="Jensen", company=company, vat=vat),
             billing=address, shipping=address, lines=order_lines, payment_method=payment)
-        log = self.env["shop.sync.order.importer"]._import(self.shop, order)
+        Importer = self.env["shop.sync.order.importer"]
+        if waiting:
+            Importer = Importer.with_context(shop_sync_order_batch=Importer._prepare_batch(self.shop, [order]))
+        log = Importer._import(self.shop, order)
         self.assertEqual(log.state, "done", log.message)
         return self.env["sale.order"].browse(log.res_id)
 

@@ -258,6 +258,21 @@ class TestInvoiceExport(EconomicCase):
         self.assertEqual(unpaid.economic_invoice_state, "draft")
         self.assertEqual(self.accounting._economic_export_pending(), 0)
 
+    def test_an_order_waiting_for_its_confirmation_is_invoiced_after_it(self):
+        self.accounting.economic_invoice_from = "2026-01-01"
+        self.shop.confirm_orders = True
+        with trap_jobs() as trap:
+            sale = self.import_order(1020, waiting=True)
+            self.assertEqual((sale.state, sale.shop_sync_to_confirm), ("draft", True))
+            self.assertEqual(self.accounting._economic_export_pending(), 0, "a quotation is not invoiced")
+            self.assertEqual(self.export(sale).reason, "Not invoiced")
+            self.shop._confirm_orders()
+            self.assertEqual(sale.state, "sale")
+            trap.assert_jobs_count(1, only=self.accounting._economic_export_invoice)
+            trap.perform_enqueued_jobs()
+        self.assertEqual(sale.economic_invoice_state, "draft")
+        self.assertEqual(len(self.sim.drafts), 1)
+
     def test_sync_logs_never_hold_the_credentials(self):
         sale = self.import_order(1018)
         self.sim.faults.add("error", path="/invoices/drafts", method="POST", status=503, count=None)
