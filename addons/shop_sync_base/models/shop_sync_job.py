@@ -73,11 +73,11 @@ class ShopSyncEvent(models.Model):
                 cr.execute("""
                     SELECT id FROM queue_job
                      WHERE state = 'pending' AND eta IS NULL AND retry = 0 AND model_name = %s
-                       AND method_name = %s AND identity_key LIKE %s
+                       AND method_name = %s AND starts_with(identity_key, %s)
                        AND ((records #>> '{}')::jsonb)->'context'->>%s = %s
                        AND jsonb_array_length(((records #>> '{}')::jsonb)->'ids') <= %s
                      ORDER BY id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED""",
-                           [flow.model, flow.method, f"{flow.key}:{backend.id}:%", REQUESTED_BY,
+                           [flow.model, flow.method, f"{flow.key}:{backend.id}:", REQUESTED_BY,
                             str(requested_by(self.env)), size - len(self)], log_exceptions=False)
                 row = cr.fetchone()
         except pg_errors.SerializationFailure:

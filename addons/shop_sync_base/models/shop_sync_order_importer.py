@@ -610,9 +610,9 @@ class ShopSyncBackend(models.Model):
                 cr.execute("""
                     SELECT id FROM queue_job
                      WHERE state = 'pending' AND eta IS NULL AND model_name = %s AND method_name = %s
-                       AND (identity_key = %s OR identity_key LIKE %s)
+                       AND (identity_key = %s OR starts_with(identity_key, %s))
                      ORDER BY id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED""",
-                           [flow.model, flow.method, key, f"{key}:%"], log_exceptions=False)
+                           [flow.model, flow.method, key, f"{key}:"], log_exceptions=False)
                 return bool(cr.fetchone())
         except pg_errors.SerializationFailure:
             return False
