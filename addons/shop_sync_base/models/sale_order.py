@@ -49,16 +49,17 @@ class SaleOrder(models.Model):
 
     @api.model
     def _shop_sync_lock_to_confirm(self, backend, limit):
-        """``(orders, next id)``: the first ``limit`` of ``backend``'s draft orders marked to confirm, locked
-        until this transaction ends, but those a concurrent transaction holds or changed meanwhile (see
-        ``lock_free_rows``); ``next id``: an order marked beyond them (False when none is)."""
+        """``(orders, next id)``: the first ``limit`` of ``backend``'s draft orders marked to confirm that no
+        concurrent transaction holds or changed meanwhile (see ``lock_free_rows``), locked until this
+        transaction ends; ``next id``: a free one beyond them (False when none is).  Those beyond are locked
+        too, for the job this one queues, which starts once this one commits: so a job finding every
+        order held by another ends without queuing one (the holder does), instead of a chain of empty jobs."""
         self.flush_model(["shop_sync_backend_id", "shop_sync_to_confirm", "state"])
         self.env.cr.execute(SQL(
             "SELECT id FROM sale_order WHERE shop_sync_backend_id = %s AND shop_sync_to_confirm AND state = 'draft' "
-            "ORDER BY id LIMIT %s", backend.id, limit + 1))
-        ids = [row[0] for row in self.env.cr.fetchall()]
-        locked = self.browse(lock_free_rows(self.env.cr, self._table, ids[:limit]))
-        return locked, ids[limit] if len(ids) > limit else False
+            "ORDER BY id", backend.id))
+        free = self.browse(lock_free_rows(self.env.cr, self._table, [row[0] for row in self.env.cr.fetchall()]))
+        return free[:limit], free[limit:limit + 1].id
 
     def _shop_sync_imported(self):
         """Hook called once a shop order was imported (e.g. to queue its invoice in accounting)."""

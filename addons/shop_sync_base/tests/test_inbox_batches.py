@@ -248,6 +248,17 @@ class TestOrderBatchConfirmation(ShopSyncCase):
         self.assertEqual((first.state, second.state), ("draft", "sale"))
         self.assertTrue(first.shop_sync_to_confirm, "still waiting, for the job that holds it")
 
+    def test_a_job_finding_every_waiting_order_held_queues_no_other(self):
+        """A burst: while one job confirms the orders waiting, the jobs their imports queued find them held;
+        they end without queuing another (the holder queues the next job for what remains)."""
+        self._import(self._events([538, 539]))
+        Locks = "odoo.addons.shop_sync_base.models.sale_order.lock_free_rows"
+        with patch("odoo.addons.shop_sync_base.models.shop_sync_order_importer.ORDER_BATCH", 1), \
+                patch(Locks, lambda cr, table, ids: []), trap_jobs() as trap:
+            self.backend.with_context(queue_job__no_delay=False)._confirm_orders()
+        trap.assert_jobs_count(0, only=self.backend._confirm_orders)
+        self.assertEqual(self.sales_for(538, 539).mapped("shop_sync_to_confirm"), [True, True])
+
     def test_more_orders_than_a_batch_queue_the_next_job(self):
         calls, patched = self._patched("action_confirm")
         with patch("odoo.addons.shop_sync_base.models.shop_sync_order_importer.ORDER_BATCH", 2), \
