@@ -51,15 +51,20 @@ class SaleOrder(models.Model):
     def _shop_sync_lock_to_confirm(self, backend, limit):
         """``(orders, next id)``: the first ``limit`` of ``backend``'s draft orders marked to confirm that no
         concurrent transaction holds or changed meanwhile (see ``lock_free_rows``), locked until this
-        transaction ends; ``next id``: a free one beyond them (False when none is).  Those beyond are locked
-        too, for the job this one queues, which starts once this one commits: so a job finding every
-        order held by another ends without queuing one (the holder does), instead of a chain of empty jobs."""
+        transaction ends; ``next id``: a marked order beyond those tried (False when none is).  Orders
+        another job holds are its own to confirm: a job that locks none ends without a next one (no chain of
+        empty jobs while the holder works), and two jobs take two batches side by side."""
         self.flush_model(["shop_sync_backend_id", "shop_sync_to_confirm", "state"])
         self.env.cr.execute(SQL(
             "SELECT id FROM sale_order WHERE shop_sync_backend_id = %s AND shop_sync_to_confirm AND state = 'draft' "
             "ORDER BY id", backend.id))
-        free = self.browse(lock_free_rows(self.env.cr, self._table, [row[0] for row in self.env.cr.fetchall()]))
-        return free[:limit], free[limit:limit + 1].id
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        locked, tried = [], 0
+        while len(locked) < limit and tried < len(ids):
+            chunk = ids[tried:tried + limit - len(locked)]
+            tried += len(chunk)
+            locked += lock_free_rows(self.env.cr, self._table, chunk)
+        return self.browse(locked), ids[tried] if tried < len(ids) else False
 
     def _shop_sync_imported(self):
         """Hook called once a shop order was imported (e.g. to queue its invoice in accounting)."""

@@ -169,10 +169,10 @@ class ShopSyncOrderImporter(models.AbstractModel):
         (``_shop_sync_imported``: e.g. their invoices queued); the next job takes the rest.  Orders a
         concurrent job is confirming are left to it (locked), so none is confirmed twice."""
         sales, next_id = self.env["sale.order"]._shop_sync_lock_to_confirm(backend, ORDER_BATCH)
-        if next_id:
-            backend._shop_sync_queue_confirmation(next_id)
         if not sales:
             return sales
+        if next_id:
+            backend._shop_sync_queue_confirmation(next_id)
         sales = sales.with_company(backend.company_id).with_context(mail_notrack=True)
         try:
             with self.env.cr.savepoint():

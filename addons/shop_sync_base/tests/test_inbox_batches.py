@@ -259,6 +259,23 @@ class TestOrderBatchConfirmation(ShopSyncCase):
         trap.assert_jobs_count(0, only=self.backend._confirm_orders)
         self.assertEqual(self.sales_for(538, 539).mapped("shop_sync_to_confirm"), [True, True])
 
+    def test_a_job_takes_the_first_free_orders_beyond_those_held_and_leaves_the_rest_free(self):
+        """Two jobs side by side: the second confirms the orders after the batch the first one holds, and
+        locks no more than its own batch, so a third job can take the next one meanwhile."""
+        self._import(self._events([544, 545, 546]))
+        held, first, second = self.sales_for(544, 545, 546)
+        asked = []
+
+        def locking(cr, table, ids):
+            asked.extend(ids)
+            return [row_id for row_id in ids if row_id != held.id]
+        with patch("odoo.addons.shop_sync_base.models.shop_sync_order_importer.ORDER_BATCH", 1), \
+                patch("odoo.addons.shop_sync_base.models.sale_order.lock_free_rows", locking), trap_jobs() as trap:
+            self.backend.with_context(queue_job__no_delay=False)._confirm_orders()
+        self.assertEqual((held.state, first.state, second.state), ("draft", "sale", "draft"))
+        self.assertEqual(asked, [held.id, first.id], "the order after its batch is left free")
+        trap.assert_jobs_count(1, only=self.backend._confirm_orders)
+
     def test_more_orders_than_a_batch_queue_the_next_job(self):
         calls, patched = self._patched("action_confirm")
         with patch("odoo.addons.shop_sync_base.models.shop_sync_order_importer.ORDER_BATCH", 2), \
