@@ -266,11 +266,17 @@ class SaleOrder(models.Model):
 
     def _shop_sync_accounting_result(self, state, document=None):
         """For connectors: record the outcome of the order's accounting job (``document``: the remote
-        reference, e.g. 'draft:12'; kept when not given)."""
+        reference, e.g. 'draft:12'; kept when not given).  Once the order has its document, the credit
+        notes of refunds that were waiting for it are queued now, not at the next scheduled pass (a refund
+        that comes with its order arrives before the order is confirmed and invoiced)."""
         values = {"accounting_state": state}
         if document is not None:
             values["accounting_document"] = document
         self.write(values)
+        if state in ("draft", "booked"):
+            for sale in self:
+                for refund in sale.shop_refund_ids.filtered(lambda refund: refund.accounting_state == "pending"):
+                    sale.accounting_backend_id._accounting_enqueue_credit_note(refund)
 
     def _shop_sync_accounting_status(self):
         """Reconciliation of the orders invoiced in an accounting system: the binding to the accounting

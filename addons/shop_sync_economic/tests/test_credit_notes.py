@@ -105,15 +105,14 @@ class TestCreditNotes(AccountingRefunds, EconomicCase):
         self.assertEqual(len(self.sim.drafts), 2)
         self.assertEqual(len(self.journal("POST", "/invoices/drafts")), 2)
 
-    def test_refund_before_the_invoice_waits_for_the_scheduled_pass(self):
+    def test_refund_before_the_invoice_is_queued_with_the_invoice(self):
         sale = self.import_order(3006, ORDER)
         refund = self.refund(sale, "R1", "50")
         log = self.export_credit_note(refund)
         self.assertEqual((log.state, log.reason), ("skipped", "Waiting for the invoice"))
         self.assertFalse(self.sim.drafts)
-        self.export(sale)
         with trap_jobs() as trap:
-            self.accounting._economic_export_pending()
+            self.export(sale)
             trap.assert_jobs_count(1, only=self.accounting._economic_export_credit_note)
             trap.perform_enqueued_jobs()
         self.assertEqual(refund.economic_credit_note_state, "draft")
