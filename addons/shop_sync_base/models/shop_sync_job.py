@@ -1,6 +1,7 @@
 from psycopg2 import errors as pg_errors
 
 from odoo import api, models
+from odoo.tools import SQL
 
 REQUESTED_BY = "shop_sync_requested_by"  # context key: id of the user who asked for the work
 
@@ -42,6 +43,30 @@ class ShopSyncBackend(models.Model):
         (see ``_as_job_user``); every job of the hub is queued through here."""
         return self._as_job_user(records).with_delay(**job_options)
 
+    def _shop_sync_lock_pending_job(self, flow_key, condition=None):
+        """Id of a job of this backend's flow ``flow_key`` (meeting ``condition``, an ``SQL`` on queue_job)
+        that has not started yet, locked until this transaction ends so that work added to it now is
+        seen when it starts (the runner's update that starts it waits for the lock); None when there is
+        none (a job the runner is taking, or took since this transaction's snapshot, is not one)."""
+        if self.env.context.get("queue_job__no_delay"):
+            return None
+        flow = self._shop_sync_flow(flow_key)
+        key = self._shop_sync_identity_key(flow, self, None)
+        cr = self.env.cr
+        self.env["queue.job"].flush_model()
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute(SQL("""
+                    SELECT id FROM queue_job
+                     WHERE state = 'pending' AND eta IS NULL AND model_name = %s AND method_name = %s
+                       AND (identity_key = %s OR starts_with(identity_key, %s)) AND %s
+                     ORDER BY id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED""",
+                               flow.model, flow.method, key, f"{key}:", condition or SQL("TRUE")), log_exceptions=False)
+                row = cr.fetchone()
+        except pg_errors.SerializationFailure:
+            return None
+        return row[0] if row else None
+
 
 class ShopSyncEvent(models.Model):
     _name = "shop.sync.event"
@@ -61,31 +86,15 @@ class ShopSyncEvent(models.Model):
         sees them.  A job the runner took meanwhile (locked, or changed since this transaction's
         snapshot) is left alone, and a job of its own is queued instead.  A job waiting for a
         retry (``eta``) is never joined: these events would wait with it."""
-        if self.env.context.get("queue_job__no_delay"):
-            return False
-        backend = self.backend_id.ensure_one()
-        flow = backend._shop_sync_flow(flow_key)
-        cr = self.env.cr
-        self.env["queue.job"].flush_model()
-        try:
-            with cr.savepoint(flush=False):
-                # queue_job stores the recordset as a JSON text in its jsonb column: #>> '{}' reads it
-                cr.execute("""
-                    SELECT id FROM queue_job
-                     WHERE state = 'pending' AND eta IS NULL AND retry = 0 AND model_name = %s
-                       AND method_name = %s AND starts_with(identity_key, %s)
-                       AND ((records #>> '{}')::jsonb)->'context'->>%s = %s
-                       AND jsonb_array_length(((records #>> '{}')::jsonb)->'ids') <= %s
-                     ORDER BY id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED""",
-                           [flow.model, flow.method, f"{flow.key}:{backend.id}:", REQUESTED_BY,
-                            str(requested_by(self.env)), size - len(self)], log_exceptions=False)
-                row = cr.fetchone()
-        except pg_errors.SerializationFailure:
-            return False
-        if not row:
+        job_id = self.backend_id.ensure_one()._shop_sync_lock_pending_job(flow_key, SQL(
+            # queue_job stores the recordset as a JSON text in its jsonb column: #>> '{}' reads it
+            """retry = 0 AND ((records #>> '{}')::jsonb)->'context'->>%s = %s
+               AND jsonb_array_length(((records #>> '{}')::jsonb)->'ids') <= %s""",
+            REQUESTED_BY, str(requested_by(self.env)), size - len(self)))
+        if not job_id:
             return False
         Job = self.env["queue.job"].sudo()
-        job = Job.browse(row[0])
+        job = Job.browse(job_id)
         # its records only, not its other columns (arguments, result, traceback); written untracked (the job's
         # chatter tracks none of these fields, but preparing to track read the whole row too)
         job.fetch(["records"])

@@ -595,24 +595,3 @@ class ShopSyncBackend(models.Model):
         self.ensure_one()
         if not self._shop_sync_lock_pending_job("order_confirm"):
             self._shop_sync_enqueue("order_confirm", key_suffix=str(sale_id))
-
-    def _shop_sync_lock_pending_job(self, flow_key):
-        """Whether a job of this backend's flow ``flow_key`` has not started yet; it is then locked until
-        this transaction ends (a job the runner is taking, or took since this transaction's snapshot, is not)."""
-        if self.env.context.get("queue_job__no_delay"):
-            return False
-        flow = self._shop_sync_flow(flow_key)
-        cr = self.env.cr
-        self.env["queue.job"].flush_model()
-        key = self._shop_sync_identity_key(flow, self, None)
-        try:
-            with cr.savepoint(flush=False):
-                cr.execute("""
-                    SELECT id FROM queue_job
-                     WHERE state = 'pending' AND eta IS NULL AND model_name = %s AND method_name = %s
-                       AND (identity_key = %s OR starts_with(identity_key, %s))
-                     ORDER BY id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED""",
-                           [flow.model, flow.method, key, f"{key}:"], log_exceptions=False)
-                return bool(cr.fetchone())
-        except pg_errors.SerializationFailure:
-            return False
