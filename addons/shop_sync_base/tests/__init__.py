@@ -19,6 +19,7 @@ from . import test_refunds
 from . import test_flow_registry
 from . import test_rate_governor
 from . import test_inbox_batches
+from . import test_locks
 from . import test_query_counts
 from . import test_product_images
 from . import test_product_categories
