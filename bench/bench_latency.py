@@ -184,24 +184,29 @@ def server_cpu():
             return None
         return sum(map(int, fields[11:15 if children else 13])) / os.sysconf("SC_CLK_TCK"), int(fields[2])
 
-    server = 0.0
+    processes = {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         used = seconds(pid, children=True)
         if used and used[1] == SERVER_PID:
-            server += used[0]
+            processes[int(pid)] = used[0]
     env.cr.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s",
                    [f"odoo-{SERVER_PID}"])
     backends = {pid: used[0] for (pid,) in env.cr.fetchall() if (used := seconds(pid))}
     env.cr.rollback()
-    return server, backends
+    return sum(processes.values()), backends, processes
 
 
 def cpu_per_order(before, after, orders):
-    """Milliseconds of CPU per order in Odoo and in PostgreSQL between two ``server_cpu()``."""
+    """Milliseconds of CPU per order in Odoo and in PostgreSQL between two ``server_cpu()``, then per process
+    (server log pids: the job runner's lines and each HTTP worker's werkzeug lines tell which is which)."""
     database = sum(seconds - before[1].get(pid, 0.0) for pid, seconds in after[1].items())
+    by_process = ", ".join(f"{pid} {1000 * (seconds - before[2].get(pid, 0.0)) / orders:.0f}"
+                           for pid, seconds in sorted(after[2].items()))
+    by_backend = ", ".join(f"{1000 * (seconds - before[1].get(pid, 0.0)) / orders:.0f}"
+                           for pid, seconds in sorted(after[1].items()))
     return (f"server CPU over the series (webhooks, import and confirmation jobs) "
             f"{1000 * (after[0] - before[0]) / orders:.0f} ms/order in Odoo + {1000 * database / orders:.0f} ms in "
-            f"PostgreSQL")
+            f"PostgreSQL\n  per order by server process (pid ms): {by_process}; by PostgreSQL backend: {by_backend}")
 
 
 def measure(shop, backend, catalogue, first_number, rate):

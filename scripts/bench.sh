@@ -12,6 +12,8 @@
 #   BENCH_LOG_HANDLERS       more --log-handler options for that server, e.g. "--log-handler werkzeug:INFO
 #                            --log-handler odoo.addons.queue_job.jobrunner.runner:INFO" to see in its log
 #                            when each webhook was answered, each job dispatched and each runjob request ended
+#   BENCH_PROFILE_DIR        profile every job of that server into this directory (CPU of its worker and its
+#                            PostgreSQL backend, its SQL queries; cProfile too with BENCH_PROFILE_CALLS=1)
 # Sizes: BENCH_ORDERS, BENCH_CONFIRMED, BENCH_PRODUCTS, BENCH_VARIANTS (bench_pipeline.py), BENCH_WEBHOOKS,
 # BENCH_WEBHOOK_RATE (bench_latency.py), BENCH_INVOICES, BENCH_ECONOMIC_RPS (bench_economic.py).
 set -euo pipefail
@@ -82,7 +84,13 @@ rm -f "$SERVER_LOG"
 # own process group (setsid), so that stopping it stops the HTTP workers and the job runner too;
 # the HTTP client's retries are logged (bench_economic.py counts them). -d without --db-filter: Odoo serves that
 # database only, and a request without session (a webhook) is not preceded by a connection listing the databases
-setsid "$VENV/bin/odoo" server -c odoo.conf "${ODOO_DB_ARGS[@]}" -d "$LIVE_DB" \
+PROFILE_ARGS=()
+if [ -n "${BENCH_PROFILE_DIR:-}" ]; then
+    export BENCH_PROFILE_DIR
+    PROFILE_ARGS=(--addons-path "$(awk -F' *= *' '/^addons_path/ {print $2}' odoo.conf),bench/profile"
+                  --load "$(awk -F' *= *' '/^server_wide_modules/ {print $2}' odoo.conf),shop_sync_bench_profile")
+fi
+setsid "$VENV/bin/odoo" server -c odoo.conf "${ODOO_DB_ARGS[@]}" -d "$LIVE_DB" "${PROFILE_ARGS[@]}" \
     --http-port "$HTTP_PORT" --gevent-port "$GEVENT_PORT" --max-cron-threads 0 --log-level=warn \
     --log-handler odoo.addons.shop_sync_base.services.http:INFO ${BENCH_LOG_HANDLERS:-} --logfile "$SERVER_LOG" &
 SERVER=$!

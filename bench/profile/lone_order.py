@@ -1,0 +1,80 @@
+"""Bench only: CPU and SQL queries of lone order import jobs, run in ``odoo shell`` on a live bench database
+after a bench run (its archived WooCommerce backend and its inbox's order payloads, renumbered as new orders).
+Each order is stored as an inbox event, committed, then processed as its job does (the job user, a new
+transaction with an empty record cache); everything is undone at the end.
+  LONE_ORDERS=30  LONE_PROFILE=<file.prof> (cProfile of the timed part)  LONE_SQL=1 (the last job's queries)"""
+# ruff: noqa: F821 - `env` is given by odoo shell
+import cProfile
+import json
+import os
+import statistics
+import threading
+import time
+import traceback
+
+ORDERS = int(os.environ.get("LONE_ORDERS", 30))
+backend = env["shop.sync.backend"].with_context(active_test=False).search([("kind", "=", "woocommerce")],
+                                                                          order="id desc", limit=1)
+payloads = [json.loads(payload) for payload in env["shop.sync.event"].search(
+    [("backend_id", "=", backend.id), ("object", "=", "order")], order="id", limit=ORDERS).mapped("payload")]
+backend.active = True
+adapter = backend._get_adapter()
+last_queries = []
+if os.environ.get("LONE_SQL"):
+    def where():
+        """The innermost frame of shop-sync code and the innermost addon frame that sent the query."""
+        frames = [f"{frame.filename.split('/addons/')[-1]}:{frame.lineno}" for frame in traceback.extract_stack()
+                  if "/addons/" in frame.filename and "lone_order" not in frame.filename]
+        ours = [frame for frame in frames if frame.startswith("shop_sync")]
+        return f"{ours[-1] if ours else '-'} | {frames[-1] if frames else '-'}"
+    threading.current_thread().query_hooks = [lambda cr, query, params, start, delay: last_queries.append(
+        (round(1000 * delay, 2), where() + " | " + " ".join(str(query).split())[:120]))]
+profile = cProfile.Profile() if os.environ.get("LONE_PROFILE") else None
+created = []
+cpu, queries, walls = [], [], []
+try:
+    for index, payload in enumerate(payloads):
+        payload = dict(payload, id=800000 + index, number=str(800000 + index))
+        event = env["shop.sync.event"]._store(backend, "webhook", "order", payload, external_id=payload["id"],
+                                              external_ref=payload["number"])
+        created.append(event.id)
+        env.cr.commit()
+        env.invalidate_all()
+        job_events = backend._as_job_user(event)
+        last_queries.clear()
+        count, started, wall = env.cr.sql_log_count, time.process_time(), time.perf_counter()
+        if profile:
+            profile.enable()
+        job_events._process()
+        env.flush_all()
+        if profile:
+            profile.disable()
+        cpu.append(1000 * (time.process_time() - started))
+        walls.append(1000 * (time.perf_counter() - wall))
+        queries.append(env.cr.sql_log_count - count)
+        shown = list(last_queries)
+        env.cr.commit()
+finally:
+    env.cr.rollback()
+    events = env["shop.sync.event"].browse(created)
+    sales = env["sale.order"].search([("shop_sync_backend_id", "=", backend.id),
+                                      ("shop_order_number", "in", events.mapped("external_ref"))])
+    states = sales.mapped("state")
+    sales.with_context(disable_cancel_warning=True).action_cancel() if sales else None
+    sales.unlink()
+    env["shop.sync.binding"].search([("backend_id", "=", backend.id),
+                                     ("external_id", "in", events.mapped("external_id"))]).unlink()
+    env["queue.job"].search([("state", "=", "pending")]).unlink()
+    events.log_ids.unlink()
+    events.unlink()
+    backend.active = False
+    env.cr.commit()
+ordered = sorted(cpu)
+print(f"lone order jobs: {len(cpu)}, {len(states)} sale orders ({set(states)}); CPU min {ordered[0]:.1f} ms, "
+      f"p25 {ordered[len(ordered) // 4]:.1f}, median {statistics.median(cpu):.1f}; load {os.getloadavg()[0]:.2f}; "
+      f"wall median {statistics.median(walls):.1f}; queries median "
+      f"{statistics.median(queries)} ({min(queries)}-{max(queries)})")
+for delay, query in shown if os.environ.get("LONE_SQL") else ():
+    print(delay, query)
+if profile:
+    profile.dump_stats(os.environ["LONE_PROFILE"])
