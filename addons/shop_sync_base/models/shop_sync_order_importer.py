@@ -357,6 +357,7 @@ class ShopSyncOrderImporter(models.AbstractModel):
         """Values of the order's lines.  Products (by SKU) and taxes (by rate and product taxes) are looked up
         once per order, not once per line."""
         products = self._products_by_sku(backend, {line.sku for line in order.lines if line.kind == "product"})
+        without_analytic = self._without_analytic_models(backend.company_id)
         taxes_by_key = {}
         result = []
         for line in order.lines:
@@ -370,6 +371,8 @@ class ShopSyncOrderImporter(models.AbstractModel):
                 "shop_line_external_id": line.external_id or False,
                 "shop_line_kind": line.kind,
             }
+            if without_analytic:
+                values["analytic_distribution"] = False
             key = (line.tax_rate, tuple(product.taxes_id.ids))
             if key not in taxes_by_key:
                 taxes_by_key[key] = self._taxes(backend, order, line, product, country, fiscal_position)
@@ -380,6 +383,13 @@ class ShopSyncOrderImporter(models.AbstractModel):
                                                                    currency)
             result.append(values)
         return result
+
+    @api.model
+    def _without_analytic_models(self, company):
+        """Whether no analytic distribution model can apply to the company's order lines: their distribution is then
+        given empty, as Odoo's compute leaves it, instead of computed (two searches of the models per line)."""
+        return not self.env["account.analytic.distribution.model"].sudo().search_count(
+            [("company_id", "in", (company.id, False))], limit=1)
 
     @api.model
     def _shop_tax_data(self, backend, order, line, values, tax, currency):
@@ -428,9 +438,12 @@ class ShopSyncOrderImporter(models.AbstractModel):
         skus = [sku for sku in skus if sku]
         found = {sku: Product for sku in skus}
         if skus:
-            for product in Product.search([("default_code", "in", skus),
-                                           ("company_id", "in", (False, backend.company_id.id))]):
+            matches = Product.search([("default_code", "in", skus),
+                                      ("company_id", "in", (False, backend.company_id.id))])
+            for product in matches:
                 found[product.default_code] |= product
+            # read together (product, template, taxes), not once per SKU: a union keeps only its own ids to prefetch
+            found = {sku: products.with_prefetch(matches._prefetch_ids) for sku, products in found.items()}
         return found
 
     @api.model

@@ -204,3 +204,53 @@ class TestOrderBatchQueries(ShopSyncCase):
         self.assertEqual(Partner.search_count([("email", "=ilike", "new@example.com")]), 1)
         # the batch's search, and the new buyer's second order looking up the contact its first one created
         self.assertEqual(counts[searches], 2)
+
+
+@tagged("post_install", "-at_install", "shop_sync")
+class TestLoneOrderQueries(ShopSyncCase):
+    """The import job of a lone order (a webhook at a time: the latency of issue 14) reads what it needs once."""
+
+    MODELS = r'FROM "account_analytic_distribution_model"'
+    QUERIES = 60  # measured 60 (65 when Odoo's compute searched the analytic distribution models twice per line)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.bowl, cls.plate = cls.env["product.product"].create([
+            {"name": name, "default_code": sku, "type": "consu", "list_price": 50}
+            for name, sku in (("Bowl", "BOWL-1"), ("Plate", "PLATE-1"))])
+
+    def _lone_job(self, number):
+        """SQL statements of the job of one new order of three products, and that order."""
+        lines = [{"name": name, "sku": sku, "qty": "1", "price": "50.00", "rate": "25"}
+                 for name, sku in (("Mug", "MUG-1"), ("Bowl", "BOWL-1"), ("Plate", "PLATE-1"))]
+        self.import_order(order_payload(number - 1, lines=lines))  # the pricelist and the buyer exist from now on
+        event = self.env["shop.sync.event"]._store(self.backend, "webhook", "order", order_payload(number, lines=lines),
+                                                   external_id=f"o{number}", external_ref=str(number))
+        self.env.flush_all()
+        self.env.invalidate_all()  # a job starts with an empty record cache
+        queries = self.env.cr.sql_log_count
+        with statements(self.MODELS) as counts:
+            event._process()
+            self.env.flush_all()
+        self.assertEqual(event.state, "done", event.message)
+        return self.env.cr.sql_log_count - queries, counts, self.sale_for(number)
+
+    def test_a_lone_order_looks_for_analytic_models_once(self):
+        """One look for analytic distribution models that could apply (Odoo's compute searched them twice per
+        line, finding none), within the job's bound of queries."""
+        queries, counts, sale = self._lone_job(521)
+        self.assertEqual(sale.order_line.product_id, self.mug | self.bowl | self.plate)
+        self.assertEqual(counts[self.MODELS], 1)
+        self.assertFalse(any(sale.order_line.mapped("analytic_distribution")))
+        self.assertLessEqual(queries, self.QUERIES)
+
+    def test_an_analytic_distribution_model_still_applies_to_the_lines(self):
+        plan = self.env["account.analytic.plan"].create({"name": "Shops"})
+        account = self.env["account.analytic.account"].create({"name": "Webshop", "plan_id": plan.id,
+                                                                "company_id": self.company.id})
+        self.env["account.analytic.distribution.model"].create({
+            "product_id": self.bowl.id, "company_id": self.company.id, "analytic_distribution": {str(account.id): 100}})
+        _queries, _counts, sale = self._lone_job(531)
+        by_product = {line.product_id: line.analytic_distribution for line in sale.order_line}
+        self.assertEqual(by_product, {self.mug: False, self.bowl: {str(account.id): 100}, self.plate: False})
