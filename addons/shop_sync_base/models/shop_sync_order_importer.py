@@ -357,11 +357,14 @@ class ShopSyncOrderImporter(models.AbstractModel):
         """Values of the order's lines.  Products (by SKU) and taxes (by rate and product taxes) are looked up
         once per order, not once per line."""
         products = self._products_by_sku(backend, {line.sku for line in order.lines if line.kind == "product"})
+        line_products = [self._line_product(backend, order, line, products) for line in order.lines]
+        # every line's product, template and taxes read at once (shipping, fee and discount products too)
+        together = self.env["product.product"].concat(*line_products)
         without_analytic = self._without_analytic_models(backend.company_id)
         taxes_by_key = {}
         result = []
-        for line in order.lines:
-            product = self._line_product(backend, order, line, products)
+        for line, product in zip(order.lines, line_products):
+            product = product.with_prefetch(together._ids)
             sign = -1 if line.kind == "discount" else 1
             values = {
                 "product_id": product.id,
@@ -438,12 +441,9 @@ class ShopSyncOrderImporter(models.AbstractModel):
         skus = [sku for sku in skus if sku]
         found = {sku: Product for sku in skus}
         if skus:
-            matches = Product.search([("default_code", "in", skus),
-                                      ("company_id", "in", (False, backend.company_id.id))])
-            for product in matches:
+            for product in Product.search([("default_code", "in", skus),
+                                           ("company_id", "in", (False, backend.company_id.id))]):
                 found[product.default_code] |= product
-            # read together (product, template, taxes), not once per SKU: a union keeps only its own ids to prefetch
-            found = {sku: products.with_prefetch(matches._prefetch_ids) for sku, products in found.items()}
         return found
 
     @api.model
