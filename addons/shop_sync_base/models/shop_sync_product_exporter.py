@@ -166,7 +166,18 @@ class ShopSyncProductExporter(models.AbstractModel):
         if allowed is None:
             allowed = self.env["shop.sync.field.rule"]._allowed_fields(backend, "product", "export", creating)
         Price = self.env["shop.sync.catalogue.price"]
-        variants = template.product_variant_ids.filtered("default_code")
+        converted = {}  # Odoo price -> the remote's: a template's variants mostly share one
+
+        def price(odoo_price):
+            if odoo_price not in converted:
+                # the variants' sales taxes are their template's
+                converted[odoo_price] = Price._to_remote(backend, odoo_price, prices_include_tax, template)
+            return converted[odoo_price]
+
+        # variants and their values in the order Odoo reads them from the database (their models' order;
+        # a template's variants share its name) also when just created, which the cache holds in their order
+        # of creation: an import's fingerprint is the one a later export computes
+        variants = template.product_variant_ids.filtered("default_code").sorted("default_code, id")
         multi = len(template.product_variant_ids) > 1
         sizes = (template.shop_length, template.shop_width, template.shop_height)
         dimensions = tuple(Decimal(str(size)) for size in sizes) if "dimensions" in allowed and any(sizes) else None
@@ -174,8 +185,7 @@ class ShopSyncProductExporter(models.AbstractModel):
             external_id="", name=template.name if "name" in allowed else "",
             sku=template.default_code or (variants[:1].default_code if not multi else "") or "",
             description=(template.description_sale or "") if "description" in allowed else "",
-            price=Price._to_remote(backend, template.list_price, prices_include_tax, template)
-            if "price" in allowed else None, price_includes_tax=prices_include_tax,
+            price=price(template.list_price) if "price" in allowed else None, price_includes_tax=prices_include_tax,
             category=template.categ_id.name if "category" in allowed else "",
             published=template.sale_ok if "published" in allowed else backend.product_publish == "published",
             vendor=(template.shop_vendor or "") if "vendor" in allowed else None,
@@ -184,9 +194,10 @@ class ShopSyncProductExporter(models.AbstractModel):
             backorders=template.shop_allow_backorders if "backorders" in allowed else None,
             variants=[Variant(
                 sku=variant.default_code,
-                options={ptav.attribute_id.name: ptav.name for ptav in variant.product_template_attribute_value_ids},
-                price=Price._to_remote(backend, variant.lst_price, prices_include_tax, variant)
-                if "price" in allowed else None,
+                # the value's own name, which the value of the template shows (related, computed per record)
+                options={ptav.attribute_id.name: ptav.product_attribute_value_id.name
+                         for ptav in variant.product_template_attribute_value_ids.sorted()},
+                price=price(variant.lst_price) if "price" in allowed else None,
                 barcode=(variant.barcode or "") if "barcode" in allowed else "",
                 weight=Decimal(str(variant.weight)) if "weight" in allowed and variant.weight else None,
                 dimensions=dimensions,

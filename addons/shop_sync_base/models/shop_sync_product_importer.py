@@ -215,10 +215,9 @@ class ShopSyncProductImporter(models.AbstractModel):
         if backend.role != "shop" or not items:
             return {}
         templates = self.env["product.template"].browse([item.template.id for item in items])
-        # the variants' computed prices and related taxes the fingerprints read: computed for the whole
-        # batch at once, not template by template; the export rules read once too
+        # the variants' computed prices the fingerprints read: computed for the whole batch at once, not
+        # template by template; the export rules read once too
         templates.product_variant_ids.mapped("lst_price")
-        templates.product_variant_ids.mapped("taxes_id")
         allowed = self.env["shop.sync.field.rule"]._allowed_fields(backend, "product", "export", creating=False)
         Exporter = self.env["shop.sync.product.exporter"]
         return {item.template.id: Exporter._fingerprint(backend, item.template, item.product.price_includes_tax,

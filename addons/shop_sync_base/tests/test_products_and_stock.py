@@ -207,6 +207,35 @@ class TestProductImport(ShopSyncCase):
             self.assertEqual(stored(twin, *apart), stored(product, *apart), combination(product))
         self.assertFalse(by_combination)
 
+    def test_a_later_export_sends_nothing_back_for_products_imported_in_a_batch(self):
+        """The export fingerprints a batch binds its products with are the ones the exporter computes
+        later, in a job of its own, for the unchanged products: nothing is sent back to the shop they
+        came from.  (A batch fingerprinted the variants it had just created in the order it created
+        them, S, M, L, while Odoo reads them back ordered by SKU: every such product was sent back.)"""
+        def sized(product_id, sku, *sizes):
+            return product_payload(id=product_id, name=sku.title(), sku=sku, variants=[
+                {"id": f"{product_id}-{size}", "sku": f"{sku}-{size}", "options": {"Size": size}} for size in sizes])
+        Importer, Exporter = self.env["shop.sync.product.importer"], self.env["shop.sync.product.exporter"]
+        first = Importer._import_batch(self.backend, [self.adapter.parse_product(payload) for payload in (
+            sized("p1", "TEE", "S", "M", "L"), product_payload(id="p2", name="Cap", sku="CAP", variants=[
+                {"id": "p2-cap", "sku": "CAP"}]))])
+        self.env.invalidate_all()  # each job reads what the one before committed
+        # a scarf's options name its colour first, while Odoo reads the values of the older attribute first
+        scarf = product_payload(id="p4", name="Scarf", sku="SCARF", variants=[
+            {"id": f"p4-{colour}", "sku": f"SCARF-{colour}", "options": {"Colour": colour, "Size": "S"}}
+            for colour in ("Red", "Blue")])
+        second = Importer._import_batch(self.backend, [self.adapter.parse_product(payload) for payload in (
+            sized("p1", "TEE", "S", "M", "L", "2XL"), sized("p3", "JUMPER", "S", "M", "L"), scarf)])
+        self.assertEqual([log.message for log in first + second],
+                         ["Created.", "Created.", "Updated.", "Created.", "Created."])
+        templates = self.env["product.template"].browse({log.res_id for log in first + second})
+        self.assertEqual(len(templates), 4)
+        self.env.invalidate_all()
+        exported = Exporter._export(self.backend, templates)
+        self.assertEqual([[variant.sku for variant in product.variants] for _id, product, _publish
+                          in self.adapter.exported], [])
+        self.assertEqual(exported, 0)
+
     def test_options_odoo_would_not_make_variants_of_are_an_error_of_their_product(self):
         self.env["product.attribute"].create({"name": "Engraving", "create_variant": "no_variant",
                                               "value_ids": [Command.create({"name": "Yes"})]})
