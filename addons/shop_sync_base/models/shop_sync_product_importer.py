@@ -321,9 +321,12 @@ class ShopSyncProductImporter(models.AbstractModel):
         would be written again.  Return, per item, ``[(variant, external id, SKU)]`` to bind."""
         value_rows = [(line, value) for item in items for line in item.template.attribute_line_ids
                       for value in line.value_ids.sorted("id")]
+        # their template and attribute given, as the related fields would compute them (written again after
+        # the insert, in one more UPDATE of every value of the batch)
         ptavs = self.env["product.template.attribute.value"].create([
             {"attribute_line_id": line.id, "product_attribute_value_id": value.id,
-             "price_extra": value.default_extra_price} for line, value in value_rows])
+             "price_extra": value.default_extra_price, "product_tmpl_id": line.product_tmpl_id.id,
+             "attribute_id": line.attribute_id.id} for line, value in value_rows])
         ptavs_of_line = {}  # line -> [(attribute name, value name, attribute value id)] in Odoo's order
         for (line, value), ptav in zip(value_rows, ptavs):
             ptavs_of_line.setdefault(line, []).append((line.attribute_id.name, value.name, ptav.id))

@@ -189,10 +189,12 @@ class TestProductImport(ShopSyncCase):
             return {name: record[name] for name, field in record._fields.items()
                     if field.store and field.type != "one2many" and name not in
                     {"id", "name", "create_date", "write_date", "default_code", "barcode", *apart}}
+        self.env.invalidate_all()  # as stored in the database
         self.assertEqual(stored(imported), stored(created))
         self.assertEqual(len(imported.attribute_line_ids), 2)
         for line, twin in zip(imported.attribute_line_ids, created.attribute_line_ids, strict=True):
             self.assertEqual(stored(line, "product_tmpl_id"), stored(twin, "product_tmpl_id"))
+            self.assertEqual(line.product_template_value_ids.product_tmpl_id, imported)
             for value, value_twin in zip(line.product_template_value_ids, twin.product_template_value_ids,
                                          strict=True):
                 # color: a random default; the variants having each value are compared below
