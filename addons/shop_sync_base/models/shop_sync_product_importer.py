@@ -298,8 +298,10 @@ class ShopSyncProductImporter(models.AbstractModel):
         # no variants yet: _create_variants creates them
         Template = self.env["product.template"].with_context(tracking_disable=True, **{IMPORTING_PRODUCTS: True})
         defaults = Template.default_get([name for name in Template._fields if name not in values_list[0]])
+        values_list = [{**defaults, **values} for values in values_list]
+        shared = self._shared_precomputed_values(Template, values_list)
         templates = Template.with_context(create_product_product=False).create(
-            [{**defaults, **values} for values in values_list])
+            [{**shared, **values} for values in values_list])
         for item, template in zip(items, templates.with_env(Template.env)):
             item.template, item.created = template, True
         variant_bindings = self._create_variants(items, allowed)
@@ -310,6 +312,25 @@ class ShopSyncProductImporter(models.AbstractModel):
                              item.product.updated_at, fingerprints.get(item.template.id, False)))
             bindings += bindings_of_variants
         self.env["shop.sync.binding"]._bind_new(backend, bindings)
+
+    @api.model
+    def _shared_precomputed_values(self, model, values_list):
+        """The fields of ``model`` Odoo computes before inserting each record of ``values_list`` (and lets
+        a create give) whose dependencies every record of the batch has the same values of (e.g. the
+        invoicing policy of the product type): computed once, on one new record, rather than on a new
+        record per product (Odoo would compute each from the same values)."""
+        first = values_list[0]
+        names = []
+        for name, field in model._fields.items():
+            if field.precompute and not field.readonly and name not in first:
+                depends = {path.split(".")[0] for path in field.get_depends(model)[0]}
+                if all(values.get(dependency) == first.get(dependency) for values in values_list[1:]
+                       for dependency in depends):
+                    names.append(name)
+        if not names:
+            return {}
+        record = model.new(first)
+        return {name: model._fields[name].convert_to_write(record[name], model) for name in names}
 
     @api.model
     def _create_variants(self, items, allowed):

@@ -209,6 +209,16 @@ class TestProductImport(ShopSyncCase):
             self.assertEqual(stored(twin, *apart), stored(product, *apart), combination(product))
         self.assertFalse(by_combination)
 
+    def test_a_batch_computes_once_only_what_its_products_share(self):
+        """The fields Odoo computes before each template's insert are computed once for a batch only
+        when they depend on values all its templates share (the invoicing policy: on the product type)."""
+        Importer, Template = self.env["shop.sync.product.importer"], self.env["product.template"]
+        goods = {"name": "Lamp", "type": "consu"}
+        shared = Importer._shared_precomputed_values(Template, [goods, {**goods, "name": "Mug"}])
+        self.assertEqual((shared["invoice_policy"], shared["service_type"]), ("order", "manual"))
+        shared = Importer._shared_precomputed_values(Template, [goods, {"name": "Repair", "type": "service"}])
+        self.assertFalse({"invoice_policy", "service_type"} & set(shared))
+
     def test_a_later_export_sends_nothing_back_for_products_imported_in_a_batch(self):
         """The export fingerprints a batch binds its products with are the ones the exporter computes
         later, in a job of its own, for the unchanged products: nothing is sent back to the shop they
