@@ -316,16 +316,17 @@ class ShopSyncProductImporter(models.AbstractModel):
     @api.model
     def _shared_precomputed_values(self, model, values_list):
         """The fields of ``model`` Odoo computes before inserting each record of ``values_list`` (and lets
-        a create give) whose dependencies every record of the batch has the same values of (e.g. the
+        a create give) whose dependencies every record of the batch gives, with the same values (e.g. the
         invoicing policy of the product type): computed once, on one new record, rather than on a new
-        record per product (Odoo would compute each from the same values)."""
+        record per product (Odoo would compute each from the same values).  A dependency some record does
+        not give (computed, or defaulted at the insert) may differ between them: its fields are left to Odoo."""
         first = values_list[0]
         names = []
         for name, field in model._fields.items():
             if field.precompute and not field.readonly and name not in first:
                 depends = {path.split(".")[0] for path in field.get_depends(model)[0]}
-                if all(values.get(dependency) == first.get(dependency) for values in values_list[1:]
-                       for dependency in depends):
+                if all(dependency in values and values[dependency] == first[dependency]
+                       for values in values_list for dependency in depends):
                     names.append(name)
         if not names:
             return {}

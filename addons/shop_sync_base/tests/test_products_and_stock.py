@@ -218,6 +218,9 @@ class TestProductImport(ShopSyncCase):
         self.assertEqual((shared["invoice_policy"], shared["service_type"]), ("order", "manual"))
         shared = Importer._shared_precomputed_values(Template, [goods, {"name": "Repair", "type": "service"}])
         self.assertFalse({"invoice_policy", "service_type"} & set(shared))
+        # the lot tracking depends on whether the product is storable, which these templates do not give
+        shared = Importer._shared_precomputed_values(Template, [goods, {**goods, "name": "Mug"}])
+        self.assertNotIn("tracking", shared, "computed per template from what each one's insert gives")
 
     def test_a_later_export_sends_nothing_back_for_products_imported_in_a_batch(self):
         """The export fingerprints a batch binds its products with are the ones the exporter computes
