@@ -242,7 +242,7 @@ class ShopSyncOrderImporter(models.AbstractModel):
             "note": order.note or False,
             "shop_sync_to_confirm": bool(batch) and backend.confirm_orders,
             "order_line": [Command.create(values)
-                           for values in self._lines_values(backend, order, country, fiscal_position, currency)],
+                           for values in self._lines_values(backend, order, country, fiscal_position, currency, batch)],
         }
         if payment.payment_term_id:
             values["payment_term_id"] = payment.payment_term_id.id
@@ -353,14 +353,14 @@ class ShopSyncOrderImporter(models.AbstractModel):
                                               "currency_id": currency.id, "company_id": company.id})
 
     @api.model
-    def _lines_values(self, backend, order, country, fiscal_position, currency):
+    def _lines_values(self, backend, order, country, fiscal_position, currency, batch=None):
         """Values of the order's lines.  Products (by SKU) and taxes (by rate and product taxes) are looked up
-        once per order, not once per line."""
+        once per order, not once per line; whether analytic models apply, once per ``batch``."""
         products = self._products_by_sku(backend, {line.sku for line in order.lines if line.kind == "product"})
         line_products = [self._line_product(backend, order, line, products) for line in order.lines]
         # every line's product, template and taxes read at once (shipping, fee and discount products too)
         together = self.env["product.product"].concat(*line_products)
-        without_analytic = self._without_analytic_models(backend.company_id)
+        without_analytic = self._without_analytic_models(backend.company_id, batch)
         taxes_by_key = {}
         result = []
         for line, product in zip(order.lines, line_products):
@@ -388,11 +388,17 @@ class ShopSyncOrderImporter(models.AbstractModel):
         return result
 
     @api.model
-    def _without_analytic_models(self, company):
-        """Whether no analytic distribution model can apply to the company's order lines: their distribution is then
-        given empty, as Odoo's compute leaves it, instead of computed (two searches of the models per line)."""
-        return not self.env["account.analytic.distribution.model"].sudo().search_count(
-            [("company_id", "in", (company.id, False))], limit=1)
+    def _without_analytic_models(self, company, batch=None):
+        """Whether no analytic distribution model can apply to the company's order lines (looked up once per
+        ``batch``): their distribution is then given empty, as Odoo's compute leaves it, instead of computed
+        (two searches of the models per line)."""
+        if batch and company.id in batch.analytic_models:
+            return not batch.analytic_models[company.id]
+        found = bool(self.env["account.analytic.distribution.model"].sudo().search_count(
+            [("company_id", "in", (company.id, False))], limit=1))
+        if batch:
+            batch.analytic_models[company.id] = found
+        return not found
 
     @api.model
     def _shop_tax_data(self, backend, order, line, values, tax, currency):
@@ -579,6 +585,7 @@ class OrderBatch:
         self.pricelists = {}  # {(company id, currency id): pricelist}
         self.fiscal_positions = {}  # {what _fiscal_position reads of the buyer: fiscal position}
         self.zip_ranges = {}  # {company id: whether a fiscal position of the company applies to a zip range}
+        self.analytic_models = {}  # {company id: whether an analytic distribution model may apply to its lines}
         self.to_confirm = []  # its new sale orders marked to confirm
 
 

@@ -93,6 +93,7 @@ class TestOrderBatchQueries(ShopSyncCase):
 
     LOCK, BINDINGS, PRICELIST = r"pg_advisory_xact_lock", r'FROM "shop_sync_binding"', r'FROM "product_pricelist"'
     EVENTS = r'UPDATE "shop_sync_event"'
+    ANALYTIC_MODELS = r'FROM "account_analytic_distribution_model"'
 
     def _events(self, numbers, **payload):
         return self.env["shop.sync.event"].concat(*(self.env["shop.sync.event"]._store(
@@ -102,14 +103,15 @@ class TestOrderBatchQueries(ShopSyncCase):
     def test_a_batch_of_orders_is_locked_and_looked_up_once(self):
         self.import_order(order_payload(400))  # the shop's pricelist exists from now on
         events = self._events(range(401, 411))
-        with statements(self.LOCK, self.BINDINGS, self.PRICELIST, self.EVENTS) as counts:
+        with statements(self.LOCK, self.BINDINGS, self.PRICELIST, self.EVENTS, self.ANALYTIC_MODELS) as counts:
             events._process()
             self.env.flush_all()
         self.assertEqual(events.mapped("state"), ["done"] * 10, events.mapped("message"))
         self.assertEqual(len(self.env["sale.order"].search([("shop_order_number", "in", events.mapped(
             "external_ref"))])), 10)
         # the events' outcomes too are written in one statement
-        self.assertEqual(counts, {self.LOCK: 1, self.BINDINGS: 1, self.PRICELIST: 1, self.EVENTS: 1})
+        self.assertEqual(counts, {self.LOCK: 1, self.BINDINGS: 1, self.PRICELIST: 1, self.EVENTS: 1,
+                                  self.ANALYTIC_MODELS: 1})
 
     def test_an_order_twice_in_a_batch_is_imported_once(self):
         events = self._events([421, 422]) | self._events([421], state="cancelled")  # created, then updated
