@@ -10,7 +10,7 @@ import requests
 
 from simulators.shopify import API_SECRET, SHOP_DOMAIN, webhook_signature
 
-from .harness import CONNECTION
+from .harness import CONNECTION, wait_for
 
 _numbers = itertools.count(9001)
 
@@ -64,6 +64,15 @@ class Shop:
                            "WHERE model_name = %s AND method_name = %s ORDER BY id", (model, method))
         return [row[:5] for row in rows
                 if record_id is None or record_id in json.loads(row[5] or "{}").get("ids", [])]
+
+    def settle(self, timeout=60):
+        """Wait until no job is due or running: the server is shared by the tests of the session,
+        and work an earlier test left queued (an invoice export after its last import) would take a
+        test's faults or be read as the test's own."""
+        wait_for(lambda: not self.db.value("SELECT count(*) FROM queue_job "
+                                           "WHERE state IN ('pending', 'enqueued', 'started') "
+                                           "AND (eta IS NULL OR eta <= now() at time zone 'utc')"),
+                 timeout=timeout, message="the jobs of earlier tests to end")
 
     # -- what e-conomic holds ---------------------------------------------------------------------
     def drafts(self, name):
