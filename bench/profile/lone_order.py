@@ -1,7 +1,7 @@
 """Bench only: CPU and SQL queries of lone order import jobs, run in ``odoo shell`` on a live bench database
 after a bench run (its archived WooCommerce backend and its inbox's order payloads, renumbered as new orders).
 Each order is stored as an inbox event, committed, then processed as its job does (the job user, a new
-transaction with an empty record cache); everything is undone at the end.
+transaction on a cursor of its own, committed); everything is undone at the end.
   LONE_ORDERS=30  LONE_PROFILE=<file.prof> (cProfile of the timed part)  LONE_SQL=1 (the last job's queries)"""
 # ruff: noqa: F821 - `env` is given by odoo shell
 import cProfile
@@ -31,6 +31,7 @@ if os.environ.get("LONE_SQL"):
         (round(1000 * delay, 2), where() + " | " + " ".join(str(query).split())[:120]))]
 profile = cProfile.Profile() if os.environ.get("LONE_PROFILE") else None
 created = []
+last_job = env["queue.job"].search([], order="id desc", limit=1).id  # the jobs these orders queue come after it
 cpu, queries, walls = [], [], []
 try:
     for index, payload in enumerate(payloads):
@@ -39,21 +40,23 @@ try:
                                               external_ref=payload["number"])
         created.append(event.id)
         env.cr.commit()
-        env.invalidate_all()
-        job_events = backend._as_job_user(event)
-        last_queries.clear()
-        count, started, wall = env.cr.sql_log_count, time.process_time(), time.perf_counter()
-        if profile:
-            profile.enable()
-        job_events._process()
-        env.flush_all()
-        if profile:
-            profile.disable()
-        cpu.append(1000 * (time.process_time() - started))
-        walls.append(1000 * (time.perf_counter() - wall))
-        queries.append(env.cr.sql_log_count - count)
-        shown = list(last_queries)
-        env.cr.commit()
+        # a cursor of its own, as a job has in the server: a new transaction, so no environment or record
+        # cache of the earlier jobs (in the shell's transaction they pile up and slow every look-up)
+        with env.registry.cursor() as job_cr:
+            job_env = env(cr=job_cr)
+            job_events = backend.with_env(job_env)._as_job_user(event.with_env(job_env))
+            last_queries.clear()
+            count, started, wall = job_cr.sql_log_count, time.process_time(), time.perf_counter()
+            if profile:
+                profile.enable()
+            job_events._process()
+            job_env.flush_all()
+            if profile:
+                profile.disable()
+            cpu.append(1000 * (time.process_time() - started))
+            walls.append(1000 * (time.perf_counter() - wall))
+            queries.append(job_cr.sql_log_count - count)
+            shown = list(last_queries)
 finally:
     env.cr.rollback()
     events = env["shop.sync.event"].browse(created)
@@ -64,7 +67,7 @@ finally:
     sales.unlink()
     env["shop.sync.binding"].search([("backend_id", "=", backend.id),
                                      ("external_id", "in", events.mapped("external_id"))]).unlink()
-    env["queue.job"].search([("state", "=", "pending")]).unlink()
+    env["queue.job"].search([("id", ">", last_job), ("state", "=", "pending")]).unlink()
     events.log_ids.unlink()
     events.unlink()
     backend.active = False

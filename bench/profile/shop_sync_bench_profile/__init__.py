@@ -1,9 +1,9 @@
 """Bench only (scripts/bench.sh loads it as a server-wide module when BENCH_PROFILE_DIR is set; it is never
 installed): each queue job request of the bench server writes a JSON line to BENCH_PROFILE_DIR/jobs.jsonl: wall
 time, the worker's CPU, its PostgreSQL backend's CPU (read from /proc: the bench's database runs on the same
-machine) and every SQL query with its duration, from the job's acquisition (queue_job's ``_acquire_job``) to the
-end of its run (``_runjob``); with BENCH_PROFILE_CALLS=1 also its cProfile statistics (``<uuid>.prof``, which
-slow the job down about 1.5 times)."""
+machine), the garbage collector's time per generation and every SQL query with its duration, from the job's
+acquisition (queue_job's ``_acquire_job``) to the end of its run (``_runjob``); with BENCH_PROFILE_CALLS=1 also
+its cProfile statistics (``<uuid>.prof``, which slow the job down about 1.5 times)."""
 
 import cProfile
 import json
@@ -12,6 +12,7 @@ import threading
 import time
 
 from odoo import sql_db
+from odoo.tools import gc as odoo_gc
 
 from odoo.addons.queue_job.controllers.main import RunJobController
 
@@ -51,7 +52,8 @@ def _start(env, job_uuid):
     backend = env.cr.fetchone()[0]
     profile = cProfile.Profile() if CALLS else None
     _current.state = {"uuid": job_uuid, "backend": backend, "backend_cpu": _cpu_of(backend),
-                      "wall": time.perf_counter(), "cpu": time.process_time(), "profile": profile}
+                      "wall": time.perf_counter(), "cpu": time.process_time(), "profile": profile,
+                      "gc": list(odoo_gc._gc_timings)}
     _current.queries = []
     if profile:
         profile.enable()
@@ -74,6 +76,8 @@ def _stop(job):
         "pg_cpu_ms": None if backend_cpu is None or state["backend_cpu"] is None
         else round(1000 * (backend_cpu - state["backend_cpu"]), 1),
         "records": len(job.recordset) if job else 0, "queries": queries,
+        # Odoo times each collection of the garbage collector (odoo.tools.gc): ms per generation in this job
+        "gc_ms": [round((after - before) / 1e6, 1) for before, after in zip(state["gc"], odoo_gc._gc_timings)],
     }
     with open(os.path.join(DIRECTORY, "jobs.jsonl"), "a") as out:
         out.write(json.dumps(line) + "\n")
