@@ -115,6 +115,25 @@ class TestOrderImport(ShopSyncCase):
         self.assertEqual(log.state, "error")
         self.assertIn("Currency ZWL is not active", log.message)
 
+    def test_salesperson_is_the_customers_else_the_backends_never_the_importing_user(self):
+        self.assertTrue(self.env.user.has_group("sales_team.group_sale_salesman"))
+        self.import_order(order_payload(1040))
+        self.assertFalse(self.sale_for(1040).user_id, "Odoo's default would be the user running the import")
+
+        seller = self.env["res.users"].create({
+            "name": "Shop seller", "login": "shop-seller", "company_id": self.env.company.id,
+            "company_ids": self.env.company.ids, "group_ids": [(4, self.env.ref("sales_team.group_sale_salesman").id)]})
+        team = self.env["crm.team"].create({"name": "Webshop", "company_id": self.env.company.id})
+        self.backend.write({"user_id": seller.id, "team_id": team.id})
+        self.import_order(order_payload(1041, email="new-buyer@example.com"))
+        self.assertEqual((self.sale_for(1041).user_id, self.sale_for(1041).team_id), (seller, team))
+
+        account_manager = self.env.ref("base.user_admin")
+        self.env["res.partner"].create({"name": "Managed", "email": "managed@example.com",
+                                        "user_id": account_manager.id})
+        self.import_order(order_payload(1042, email="managed@example.com"))
+        self.assertEqual((self.sale_for(1042).user_id, self.sale_for(1042).team_id), (account_manager, team))
+
     def test_customer_matched_by_email_case_insensitively(self):
         existing = self.env["res.partner"].create({"name": "Anna (enriched)", "email": "Anna@Example.com"})
         self.import_order(order_payload(1012, email="anna@EXAMPLE.com"))
