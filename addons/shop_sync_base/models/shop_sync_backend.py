@@ -78,11 +78,11 @@ class ShopSyncBackend(models.Model):
     # orders
     order_state_ids = fields.One2many("shop.sync.order.state", "backend_id", "Order states", copy=True)
     confirm_orders = fields.Boolean("Confirm imported orders", default=True)
-    user_id = fields.Many2one(
+    salesperson_id = fields.Many2one(
         "res.users", "Salesperson", check_company=True, domain="[('share', '=', False)]",
         help="Salesperson of the imported orders whose customer has none of their own. Empty: none (not the "
              "user the import runs as).")
-    team_id = fields.Many2one(
+    sales_team_id = fields.Many2one(
         "crm.team", "Sales team", check_company=True,
         help="Sales team of the imported orders, e.g. one per shop to report sales by channel. Empty: Odoo's "
              "default team of the order's salesperson.")

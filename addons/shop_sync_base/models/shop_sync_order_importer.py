@@ -231,7 +231,7 @@ class ShopSyncOrderImporter(models.AbstractModel):
             "partner_shipping_id": delivery.id,
             "fiscal_position_id": fiscal_position.id,
             # Odoo's default would be the user the job runs as
-            "user_id": (customer.user_id or customer.commercial_partner_id.user_id or backend.user_id).id,
+            "user_id": (customer.user_id or customer.commercial_partner_id.user_id or backend.salesperson_id).id,
             "client_order_ref": order.number,
             "origin": f"{backend.name}: {order.number}",
             "date_order": order.created_at.astimezone(UTC).replace(tzinfo=None),
@@ -250,8 +250,8 @@ class ShopSyncOrderImporter(models.AbstractModel):
             values["payment_term_id"] = payment.payment_term_id.id
         if backend.warehouse_id:
             values["warehouse_id"] = backend.warehouse_id.id
-        if backend.team_id:
-            values["team_id"] = backend.team_id.id
+        if backend.sales_team_id:
+            values["team_id"] = backend.sales_team_id.id
         Sale = self.env["sale.order"].with_company(company)
         sale = Sale.with_context(**QUIET_CHATTER).create(values).with_env(Sale.env)
         self._book_shop_tax_total(backend, order, sale)

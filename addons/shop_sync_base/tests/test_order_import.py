@@ -124,7 +124,7 @@ class TestOrderImport(ShopSyncCase):
             "name": "Shop seller", "login": "shop-seller", "company_id": self.env.company.id,
             "company_ids": self.env.company.ids, "group_ids": [(4, self.env.ref("sales_team.group_sale_salesman").id)]})
         team = self.env["crm.team"].create({"name": "Webshop", "company_id": self.env.company.id})
-        self.backend.write({"user_id": seller.id, "team_id": team.id})
+        self.backend.write({"salesperson_id": seller.id, "sales_team_id": team.id})
         self.import_order(order_payload(1041, email="new-buyer@example.com"))
         self.assertEqual((self.sale_for(1041).user_id, self.sale_for(1041).team_id), (seller, team))
 
