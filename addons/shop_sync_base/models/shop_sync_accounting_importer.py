@@ -122,6 +122,7 @@ class ShopSyncAccountingOption(models.AbstractModel):
     this and implements ``_remote_options``; ``_option_key`` names its remote identifier field."""
 
     _name = "shop.sync.accounting.option"
+    _inherit = "shop.sync.backend.record"
     _description = "Accounting Reference Value (shared loading)"
 
     _option_key = None

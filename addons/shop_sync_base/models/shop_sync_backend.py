@@ -275,6 +275,12 @@ class ShopSyncBackend(models.Model):
             backend.env["shop.sync.field.rule"]._ensure_defaults(backend)
         return backends
 
+    def write(self, vals):
+        result = super().write(vals)
+        if "company_id" in vals:  # the record rules saw the old company only: the new one must be the writer's too
+            self._check_manager()
+        return result
+
     # -- access -------------------------------------------------------------------------------
     def _check_access_company(self, group=USER):
         """Raise AccessError unless the current user is in ``group`` and every backend of ``self``
@@ -517,6 +523,20 @@ class ShopSyncBackend(models.Model):
         """Job: push changed stock levels of bound products to the shop."""
         self.ensure_one()
         return self.env["shop.sync.stock.exporter"]._export(self, products)
+
+
+class ShopSyncBackendRecord(models.AbstractModel):
+    """A record of one backend (binding, log, mapping...), whose company is its backend's.  Record rules
+    are checked before a write, not after: moving the record to another backend is checked here, so
+    nobody moves records into (or out of reach of) a company they do not manage."""
+
+    _name = "shop.sync.backend.record"
+    _description = "Shop Sync Backend Record"
+
+    def write(self, vals):
+        if "backend_id" in vals:
+            self.env["shop.sync.backend"].browse(vals["backend_id"])._check_manager()
+        return super().write(vals)
 
 
 def _html_table(headers, rows):

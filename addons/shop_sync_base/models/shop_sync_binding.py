@@ -17,6 +17,7 @@ class ShopSyncBinding(models.Model):
     """
 
     _name = "shop.sync.binding"
+    _inherit = "shop.sync.backend.record"
     _description = "Shop Sync Binding"
     _order = "id desc"
 

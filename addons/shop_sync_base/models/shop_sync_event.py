@@ -25,6 +25,7 @@ class ShopSyncEvent(models.Model):
     so processing can be retried or replayed later with the current mappings."""
 
     _name = "shop.sync.event"
+    _inherit = "shop.sync.backend.record"
     _description = "Shop Sync Inbox Event"
     _order = "id desc"
     _rec_name = "external_ref"

@@ -20,6 +20,7 @@ class ShopSyncFieldRule(models.Model):
     """Per backend, object, direction and field: write it when creating? when updating?"""
 
     _name = "shop.sync.field.rule"
+    _inherit = "shop.sync.backend.record"
     _description = "Shop Sync Field Rule"
     _order = "backend_id, object, direction, sequence, id"
 

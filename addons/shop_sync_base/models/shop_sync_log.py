@@ -29,6 +29,7 @@ class ShopSyncLog(models.Model):
     """One attempt to move one thing: done, skipped (with the reason) or error (with the message)."""
 
     _name = "shop.sync.log"
+    _inherit = "shop.sync.backend.record"
     _description = "Shop Sync Log"
     _order = "id desc"
     _rec_name = "external_ref"

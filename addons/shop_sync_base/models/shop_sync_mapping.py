@@ -11,6 +11,7 @@ class ShopSyncOrderState(models.Model):
     """One of the shop's own order states, and whether orders in it may move to Odoo."""
 
     _name = "shop.sync.order.state"
+    _inherit = "shop.sync.backend.record"
     _description = "Shop Sync Order State"
     _order = "backend_id, sequence, id"
 
@@ -36,6 +37,7 @@ class ShopSyncMapping(models.Model):
     """
 
     _name = "shop.sync.mapping"
+    _inherit = "shop.sync.backend.record"
     _description = "Shop Sync Mapping"
     _order = "backend_id, mapping_type, sequence, id"
     _check_company_auto = True

@@ -7,6 +7,7 @@ class ShopSyncStockLocation(models.Model):
     an Odoo location gets no stock pushed."""
 
     _name = "shop.sync.stock.location"
+    _inherit = "shop.sync.backend.record"
     _description = "Shop Sync Stock Location"
     _order = "backend_id, sequence, id"
     _check_company_auto = True

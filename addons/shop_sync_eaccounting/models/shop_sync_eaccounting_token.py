@@ -12,6 +12,7 @@ class ShopSyncEaccountingToken(models.Model):
     that lock never waits for the job's transaction, which may have written the backend."""
 
     _name = "shop.sync.eaccounting.token"
+    _inherit = "shop.sync.backend.record"
     _description = "eAccounting OAuth2 Tokens"
 
     backend_id = fields.Many2one("shop.sync.backend", required=True, ondelete="cascade", index=True)

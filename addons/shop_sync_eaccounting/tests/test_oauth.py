@@ -46,6 +46,23 @@ class TestOAuth(EAccountingCase):
                                 company_id=self.company.id, company_ids=[self.company.id])
         self.assertTrue(self.env["shop.sync.eaccounting.token"].with_user(manager).search([]).refresh_token)
 
+    def test_tokens_cannot_be_moved_to_a_backend_of_another_company(self):
+        """Else another company's Manager could give this company's new backend his own eAccounting's
+        tokens, and its orders would be invoiced where he reads them."""
+        other_company = self.env["res.company"].create({"name": "Other AB"})
+        other_manager = new_test_user(self.env, "eacc_manager_b", groups="shop_sync_base.group_shop_sync_manager",
+                                      company_id=other_company.id, company_ids=[other_company.id])
+        theirs = self.env["shop.sync.backend"].create({"name": "Their eAccounting", "kind": "eaccounting",
+                                                       "company_id": other_company.id})
+        token = self.env["shop.sync.eaccounting.token"].sudo().create({
+            "backend_id": theirs.id, "access_token": "theirs", "refresh_token": "theirs"})
+        ours = self.env["shop.sync.backend"].create({"name": "New eAccounting", "kind": "eaccounting",
+                                                     "company_id": self.company.id})
+        with self.assertRaises(AccessError):
+            token.with_user(other_manager).with_context(allowed_company_ids=other_company.ids).write(
+                {"backend_id": ours.id})
+        self.assertEqual(token.backend_id, theirs)
+
     def test_access_token_refreshed_before_it_expires(self):
         token = self.token()
         first_access, first_refresh = token.access_token, token.refresh_token
