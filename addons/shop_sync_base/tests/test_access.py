@@ -84,6 +84,17 @@ class TestActionsCheckGroupAndCompany(AccessCase):
             self.backend.with_user(both).with_context(allowed_company_ids=self.other_company.ids).action_sync_now()
         self.backend.with_user(both).with_context(allowed_company_ids=self.company.ids).action_sync_now()
 
+    def test_create_attempts_and_rate_buckets_are_not_read_by_shop_sync_users(self):
+        """They name no company (a backend id, e.g. an order reference): only the administrator reads them."""
+        self.env["shop.sync.create.attempt"].create({"backend_id": self.backend.id, "key": "SHOPSYNC:1:1001",
+                                                     "attempted_at": "2026-01-05 10:00:00"})
+        self.env["shop.sync.rate.bucket"].create({"backend_id": self.backend.id, "key": "api", "tokens": 1,
+                                                  "stamp": 0})
+        for model in ("shop.sync.create.attempt", "shop.sync.rate.bucket"):
+            with self.subTest(model=model):
+                self.assertRefused(lambda user, model=model: self.env[model].with_user(user).search([]),
+                                   self.manager, self.other_manager)
+
 
 @tagged("post_install", "-at_install", "shop_sync")
 class TestWizardsAreOwnAndReadOnly(AccessCase):

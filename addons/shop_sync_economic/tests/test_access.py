@@ -62,6 +62,13 @@ class TestEconomicActionsCheckGroupAndCompany(AccessAssertions, EconomicCase):
         self.assertEqual(sale.economic_invoice_state, "booked")
 
 
+    def test_known_product_numbers_are_read_in_their_company_only(self):
+        self.env["shop.sync.economic.known.product"]._remember(self.accounting, "MUG.2")
+        Known = self.env["shop.sync.economic.known.product"]
+        self.assertTrue(Known.with_user(self.manager).search([("backend_id", "=", self.accounting.id)]))
+        self.assertFalse(Known.with_user(self.other_manager).search([]))
+
+
 @tagged("post_install", "-at_install", "shop_sync")
 class TestStockLockNoClientCanPass(EconomicCase):
     def test_the_pull_context_key_does_not_open_the_stock_master_lock(self):
