@@ -19,6 +19,9 @@ class ProductTemplate(models.Model):
         return templates
 
     def write(self, vals):
+        if "shop_sync_stock_master_id" in vals:  # the lock against manual adjustments: for Managers of its backend
+            (self.shop_sync_stock_master_id | self.env["shop.sync.backend"].browse(
+                vals["shop_sync_stock_master_id"]))._check_manager()
         result = super().write(vals)
         _queue_changes(self, vals)
         return result

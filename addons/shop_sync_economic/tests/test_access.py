@@ -1,7 +1,7 @@
 """The e-conomic buttons check the group and the company themselves (they are callable over RPC
 whether the form shows them or not), and the stock master lock cannot be passed from a client."""
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
@@ -61,7 +61,6 @@ class TestEconomicActionsCheckGroupAndCompany(AccessAssertions, EconomicCase):
         self.assertEqual(result["params"]["type"], "success", result)
         self.assertEqual(sale.economic_invoice_state, "booked")
 
-
     def test_known_product_numbers_are_read_in_their_company_only(self):
         self.env["shop.sync.economic.known.product"]._remember(self.accounting, "MUG.2")
         Known = self.env["shop.sync.economic.known.product"]
@@ -71,6 +70,17 @@ class TestEconomicActionsCheckGroupAndCompany(AccessAssertions, EconomicCase):
 
 @tagged("post_install", "-at_install", "shop_sync")
 class TestStockLockNoClientCanPass(EconomicCase):
+    def test_the_stock_master_of_a_product_is_not_cleared_by_a_write(self):
+        """The field is read-only in the form only: a stock manager writing it over RPC would unlock
+        manual adjustments of a product whose stock e-conomic masters."""
+        self.mug.product_tmpl_id.shop_sync_stock_master_id = self.accounting
+        stock_manager = new_test_user(self.env, "stock_boss_2", groups="stock.group_stock_manager,"
+                                                                     "product.group_product_manager")
+        for product in (self.mug.product_tmpl_id, self.mug):
+            with self.subTest(model=product._name), self.assertRaises(AccessError):
+                product.with_user(stock_manager).write({"shop_sync_stock_master_id": False})
+        self.assertEqual(self.mug.product_tmpl_id.shop_sync_stock_master_id, self.accounting)
+
     def test_the_pull_context_key_does_not_open_the_stock_master_lock(self):
         warehouse = self.env["stock.warehouse"].search([("company_id", "=", self.company.id)], limit=1)
         self.mug.product_tmpl_id.shop_sync_stock_master_id = self.accounting
