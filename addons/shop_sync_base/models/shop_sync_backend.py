@@ -79,7 +79,7 @@ class ShopSyncBackend(models.Model):
     order_state_ids = fields.One2many("shop.sync.order.state", "backend_id", "Order states", copy=True)
     confirm_orders = fields.Boolean("Confirm imported orders", default=True)
     salesperson_id = fields.Many2one(
-        "res.users", "Salesperson", check_company=True, domain="[('share', '=', False)]",
+        "res.users", check_company=True, domain="[('share', '=', False)]",
         help="Salesperson of the imported orders whose customer has none of their own. Empty: none (not the "
              "user the import runs as).")
     sales_team_id = fields.Many2one(
