@@ -310,6 +310,35 @@ class VariantCreateExactlyOnceMixin(ProductCreateExactlyOnceMixin):
                 self.assert_bound_once(template, next(iter(products.values()))[0])
 
 
+class WebhookCreateExactlyOnceMixin:
+    """Webhook registration under the faults that apply a subscription's create and then fail: one
+    subscription per topic (a duplicate delivers every event twice), the registration done.
+
+    A shop's case provides ``backend``, ``fault_plan``, ``webhook_create_match()`` (fault options
+    selecting the subscription create), ``clear_remote_webhooks()`` and ``remote_webhooks()``
+    (``(topic, address)`` of each subscription in the shop).
+    """
+
+    def register_under_fault(self, fault):
+        self.clear_remote_webhooks()
+        self.fault_plan.add(**fault, **self.webhook_create_match())
+        self.backend.action_register_webhooks()
+        self.assertFalse(self.fault_plan.faults, "the fault hit a create")
+        log = self.env["shop.sync.log"].search([("backend_id", "=", self.backend.id), ("flow", "=", "webhook")],
+                                               order="id desc", limit=1)
+        self.assertEqual(log.state, "done", log.message)
+
+    def test_webhook_create_applied_then_failed_subscribes_each_topic_once(self):
+        for fault in AFTER_WRITE_FAULTS:
+            with self.subTest(fault=fault["kind"]):
+                self.register_under_fault(fault)
+                remote = self.remote_webhooks()
+                self.assertEqual(len(remote), len(set(remote)), "one subscription per topic")
+                self.assertEqual(len(remote), len(self.backend._get_adapter().WEBHOOK_TOPICS))
+                self.backend.action_check_webhooks()
+                self.assertEqual(self.backend.webhook_state, "ok", self.backend.webhook_health)
+
+
 def deliver(sale, quantities=None, carrier="", tracking="", url=""):
     """Validate the open delivery of ``sale`` with the stock it needs: everything, or
     ``{sku: quantity}`` (the rest becomes a backorder); return the validated delivery."""

@@ -81,6 +81,7 @@ from urllib.parse import urlsplit
 
 from odoo.addons.shop_sync_base.services import records
 from odoo.addons.shop_sync_base.services.adapter import ShopAdapter, WebhookRejected
+from odoo.addons.shop_sync_base.services.http import create_once
 from odoo.addons.shop_sync_base.services.signatures import hmac_hex, same
 
 from .client import CcvClient
@@ -304,17 +305,23 @@ class CcvAdapter(CcvStockMixin, CcvProductExportMixin, ShopAdapter):
         """Subscribe ``callback_url`` to order and product events, reusing (and re-activating)
         subscriptions that exist already.  CCV gives each subscription its own signing ``key``:
         they are kept in ``webhook_keys`` and returned as JSON by ``webhook_secret()``."""
-        existing = {(hook["event"], hook["address"]): hook for hook in self.client.collection("/webhooks")}
+        existing = self._webhooks_by_event_and_address()
         topics = []
         for event in WEBHOOK_EVENTS:
             hook = existing.get((event, callback_url))
-            if hook is None:
-                hook = self.client.post("/webhooks", {"event": event, "address": callback_url, "is_active": True})
+            if hook is None:  # a create answered 5xx or lost is looked up: its key must be stored
+                hook = create_once(
+                    lambda event=event: self.client.post("/webhooks", {
+                        "event": event, "address": callback_url, "is_active": True}),
+                    lambda event=event: self._webhooks_by_event_and_address().get((event, callback_url)))
             elif not hook.get("is_active"):
                 self.client.patch(f"/webhooks/{int(hook['id'])}", {"is_active": True})
             self.webhook_keys[str(hook["id"])] = {"event": event, "key": hook["key"]}
             topics.append((event, str(hook["id"])))
         return topics
+
+    def _webhooks_by_event_and_address(self):
+        return {(hook["event"], hook["address"]): hook for hook in self.client.collection("/webhooks")}
 
     def list_webhooks(self):
         return [records.WebhookSubscription(topic=hook.get("event") or "", address=hook.get("address") or "",

@@ -43,7 +43,7 @@ from decimal import Decimal
 
 from odoo.addons.shop_sync_base.services import records
 from odoo.addons.shop_sync_base.services.adapter import ShopAdapter, WebhookRejected
-from odoo.addons.shop_sync_base.services.http import RemoteError
+from odoo.addons.shop_sync_base.services.http import RemoteError, create_once
 from odoo.addons.shop_sync_base.services.signatures import hmac_base64, same
 
 from . import queries
@@ -307,14 +307,18 @@ class ShopifyAdapter(ShopifyStockMixin, ShopifyProductExportMixin, ShopAdapter):
 
     # -- webhooks -----------------------------------------------------------------------------
     def register_webhooks(self, callback_url):
-        """Subscribe the order and product topics to ``callback_url``; existing ones are kept."""
+        """Subscribe the order and product topics to ``callback_url``; existing ones are kept.  A
+        create answered 5xx or lost is looked up (topic and address) before it is sent again."""
         existing = {node["topic"]: node["id"] for node in self._subscriptions(callback_url)}
         registered = []
         for topic in WEBHOOK_TOPICS:
             if topic not in existing:
-                result = self._mutate(queries.WEBHOOK_SUBSCRIPTION_CREATE, "webhookSubscriptionCreate", {
-                    "topic": topic, "webhookSubscription": {"callbackUrl": callback_url, "format": "JSON"}})
-                existing[topic] = result["webhookSubscription"]["id"]
+                existing[topic] = create_once(
+                    lambda topic=topic: self._mutate(queries.WEBHOOK_SUBSCRIPTION_CREATE, "webhookSubscriptionCreate", {
+                        "topic": topic, "webhookSubscription": {"callbackUrl": callback_url, "format": "JSON"},
+                    })["webhookSubscription"]["id"],
+                    lambda topic=topic: next((node["id"] for node in self._subscriptions(callback_url)
+                                              if node["topic"] == topic), None))
             registered.append((_topic_name(topic), existing[topic]))
         return registered
 

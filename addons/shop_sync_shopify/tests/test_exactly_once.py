@@ -1,9 +1,9 @@
-"""Flow-3 product creation in Shopify under faults that apply a mutation and then fail: the
-product is found again by its creation tag, the variants by SKU."""
+"""Creates in Shopify under faults that apply a mutation and then fail: a flow-3 product is found
+again by its creation tag, its variants by SKU, a webhook subscription by topic and address."""
 
 from odoo.tests import tagged
 
-from odoo.addons.shop_sync_base.tests.common import VariantCreateExactlyOnceMixin
+from odoo.addons.shop_sync_base.tests.common import VariantCreateExactlyOnceMixin, WebhookCreateExactlyOnceMixin
 from odoo.addons.shop_sync_shopify.services.queries import API_VERSION
 
 from .common import ShopifyCase
@@ -31,3 +31,19 @@ class TestShopifyCreatesOnce(VariantCreateExactlyOnceMixin, ShopifyCase):
 
     def remote_variant_count(self, sku):
         return sum(variant["sku"] == sku for variant in self._variants())
+
+
+@tagged("post_install", "-at_install", "shop_sync")
+class TestShopifyWebhooksOnce(WebhookCreateExactlyOnceMixin, ShopifyCase):
+    @property
+    def fault_plan(self):
+        return self.sim.faults
+
+    def webhook_create_match(self):
+        return {"path": GRAPHQL_PATH, "contains": "webhookSubscriptionCreate("}
+
+    def clear_remote_webhooks(self):
+        self.sim.webhook_subscriptions.clear()
+
+    def remote_webhooks(self):
+        return [(hook["topic"], hook["callback_url"]) for hook in self.sim.webhook_subscriptions.values()]

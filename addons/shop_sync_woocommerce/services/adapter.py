@@ -40,7 +40,7 @@ from decimal import Decimal
 
 from odoo.addons.shop_sync_base.services import records
 from odoo.addons.shop_sync_base.services.adapter import ShopAdapter, WebhookRejected
-from odoo.addons.shop_sync_base.services.http import RemoteError
+from odoo.addons.shop_sync_base.services.http import RemoteError, create_once
 from odoo.addons.shop_sync_base.services.signatures import hmac_base64, same
 
 from .client import WooClient
@@ -272,21 +272,29 @@ class WooCommerceAdapter(WooCommerceStockMixin, WooCommerceProductExportMixin, S
     # -- webhooks -----------------------------------------------------------------------------
     def register_webhooks(self, callback_url):
         """Subscribe ``callback_url`` to order and product creations and updates, signed with the
-        backend's webhook secret; existing subscriptions of that URL are updated, not duplicated."""
+        backend's webhook secret; existing subscriptions of that URL are updated, not duplicated (a
+        create answered 5xx or lost is looked up before it is sent again)."""
         secret = self.config.get("webhook_secret")
         if not secret:
             raise RemoteError("A webhook secret is required to register WooCommerce webhooks.")
-        existing = [hook for hook in self.client.paginate("webhooks") if hook.get("delivery_url") == callback_url]
+        existing = self._webhooks_of(callback_url)
         registered = []
         for topic in WEBHOOK_TOPICS:
             hook = next((hook for hook in existing if hook.get("topic") == topic), None)
             if hook:
                 hook = self.client.put(f"webhooks/{hook['id']}", {"secret": secret, "status": "active"})
             else:
-                hook = self.client.post("webhooks", {"name": f"shop-sync {topic}", "topic": topic, "status": "active",
-                                                     "delivery_url": callback_url, "secret": secret})
+                hook = create_once(
+                    lambda topic=topic: self.client.post("webhooks", {
+                        "name": f"shop-sync {topic}", "topic": topic, "status": "active",
+                        "delivery_url": callback_url, "secret": secret}),
+                    lambda topic=topic: next((hook for hook in self._webhooks_of(callback_url)
+                                              if hook.get("topic") == topic), None))
             registered.append((topic, str(hook["id"])))
         return registered
+
+    def _webhooks_of(self, callback_url):
+        return [hook for hook in self.client.paginate("webhooks") if hook.get("delivery_url") == callback_url]
 
     def list_webhooks(self):
         """Every webhook of the shop (status ``all``): a paused or disabled one counts as not active."""
