@@ -77,13 +77,17 @@ class CcvProductExportMixin:
 
     def _add_to_category(self, current, name):
         """Put the shop's product ``current`` (its category links embedded) in the webshop category
-        named ``name`` unless it is in it already."""
+        named ``name`` unless it is in it already (also after a link answered 5xx or lost: looked up)."""
         category_id = next((category_id for category_id, category in self.category_names().items()
                             if category.casefold() == name.casefold()), None)
         if category_id is None or any(link.get("category_id") == category_id
                                       for link in self._embedded(current, "producttocategories")):
             return
-        self.client.post("/producttocategories", {"category_id": category_id, "product_id": int(current["id"])})
+        product_id = int(current["id"])
+        create_once(lambda: self.client.post("/producttocategories", {"category_id": category_id,
+                                                                       "product_id": product_id}),
+                    lambda: next((link for link in self._product_collection(product_id, "producttocategories")
+                                  if link.get("category_id") == category_id), None))
 
     def _upload_photo(self, current, image):
         """Upload ``image`` as the main photo of the shop's product ``current`` (its photos embedded;

@@ -212,6 +212,24 @@ class TestCcvCatalogue(CcvCase):
                 self.assertEqual(len(self.app.photos_of("FLOOR-LAMP")), count + 1)
 
 
+    def test_a_new_product_is_put_in_its_category_once_when_the_answer_is_lost(self):
+        self.app.add_category("Benches")
+        category = self.env["product.category"].create({"name": "Benches"})
+        Exporter = self.env["shop.sync.product.exporter"]
+        for index, fault in enumerate(AFTER_WRITE_FAULTS):
+            with self.subTest(fault=fault["kind"]):
+                sku = f"NEW-BENCH-{index}"
+                bench = self.env["product.template"].create({
+                    "name": "Bench", "default_code": sku, "list_price": 90.0, "type": "consu", "categ_id": category.id})
+                self.app.faults.add(**fault, path="/api/rest/v1/producttocategories", method="POST")
+                exported = Exporter._export(self.backend, bench)
+                self.assertEqual(exported, 1, self.logs("product_export").mapped("message"))
+                self.assertFalse(self.app.faults.faults, "the fault was applied")
+                self.assertEqual(self.app.categories_of(sku), ["Benches"])
+                [remote] = [product for product in self.app.products.values() if product["productnumber"] == sku]
+                self.assertEqual(self.env["shop.sync.binding"]._for_record(self.backend, bench).external_id,
+                                 str(remote["id"]))
+
     def test_a_new_products_image_is_uploaded_once_when_the_answer_is_lost(self):
         """A product just created is taken to have no photos (none is read before the upload): the
         look-up after a lost answer still finds the upload."""

@@ -112,11 +112,15 @@ class WooCommerceProductExportMixin:
         return self._category_ids[name]
 
     def _tag_id(self, name):
-        """Id of the shop's product tag ``name``, created when missing (a product names its tags by id)."""
+        """Id of the shop's product tag ``name``, created when missing (a product names its tags by id);
+        a create answered 5xx or lost is looked up by name before it is sent again."""
         if name not in self._tag_ids:
-            found = self.client.get("products/tags", {"search": name, "per_page": 100}) or []
-            self._tag_ids[name] = _named(found, name) or self.client.post("products/tags", {"name": name})["id"]
+            self._tag_ids[name] = self._tag_named(name) or create_once(
+                lambda: self.client.post("products/tags", {"name": name})["id"], lambda: self._tag_named(name))
         return self._tag_ids[name]
+
+    def _tag_named(self, name):
+        return _named(self.client.get("products/tags", {"search": name, "per_page": 100}) or [], name)
 
     def _write_variations(self, product_id, existing, variants, backorders=None, looked_up=False):
         """Update matched variations (by SKU, then options) and create the others; return

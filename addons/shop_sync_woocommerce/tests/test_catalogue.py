@@ -9,6 +9,9 @@ from PIL import Image as PilImage
 
 from odoo.tests import tagged
 
+from odoo.addons.shop_sync_base.tests.common import AFTER_WRITE_FAULTS
+from simulators.woocommerce import API_ROOT
+
 from .common import CATALOGUE, WooCommerceCase, WooCommerceHttpCase
 
 
@@ -103,6 +106,23 @@ class TestWooCommerceCategoryExport(WooCommerceCase):
 
 @tagged("post_install", "-at_install", "shop_sync")
 class TestWooCommerceCatalogueFields(WooCommerceCase):
+    def test_a_missing_tag_is_created_once_when_the_answer_is_lost(self):
+        Exporter = self.env["shop.sync.product.exporter"]
+        for index, fault in enumerate(AFTER_WRITE_FAULTS):
+            with self.subTest(fault=fault["kind"]):
+                sku, tag = f"PATIO-TABLE-{index}", f"Patio {index}"
+                table = self.env["product.template"].create({
+                    "name": "Patio table", "default_code": sku, "list_price": 120.0, "type": "consu",
+                    "product_tag_ids": [(0, 0, {"name": tag})]})
+                self.shop.faults.add(**fault, path=f"{API_ROOT}/products/tags", method="POST")
+                exported = Exporter._export(self.backend, table)
+                self.assertEqual(exported, 1, self.logs("product_export").mapped("message"))
+                self.assertFalse(self.shop.faults.faults, "the fault was applied")
+                [remote] = [product for product in self.shop.products.values() if product["sku"] == sku]
+                self.assertEqual([term["name"] for term in remote["tags"]], [tag])
+                self.assertEqual(self.env["shop.sync.binding"]._for_record(self.backend, table).external_id,
+                                 str(remote["id"]))
+
     def test_short_description_tags_backorders_and_dimensions_both_ways(self):
         simple = next(p for p in CATALOGUE.products if not p.has_variants)
         summer = self.shop.add_tag("Summer")
