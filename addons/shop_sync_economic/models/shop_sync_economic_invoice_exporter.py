@@ -253,14 +253,17 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
 
     @api.model
     def _rounding_product(self, backend, client):
-        """The e-conomic product of rounding lines (in the backend's rounding group), created if missing."""
+        """The e-conomic product of rounding lines (in the backend's rounding group), created if missing
+        (a create answered 5xx or lost is looked up before it is sent again)."""
         Known = self.env["shop.sync.economic.known.product"]
         if Known._known(backend, ROUNDING_PRODUCT):
             return ROUNDING_PRODUCT
         self.env["shop.sync.binding"]._lock(backend, "product.product", ROUNDING_PRODUCT)
-        if client.get_or_none(client.product_path(ROUNDING_PRODUCT)) is None:
-            client.post("products", {"productNumber": ROUNDING_PRODUCT, "name": _("Rounding"),
-                                     "productGroup": {"productGroupNumber": backend.economic_rounding_group_id.number}})
+        path = client.product_path(ROUNDING_PRODUCT)
+        if client.get_or_none(path) is None:
+            body = {"productNumber": ROUNDING_PRODUCT, "name": _("Rounding"),
+                    "productGroup": {"productGroupNumber": backend.economic_rounding_group_id.number}}
+            create_once(lambda: client.post("products", body), lambda: client.get_or_none(path))
         Known._remember(backend, ROUNDING_PRODUCT)
         return ROUNDING_PRODUCT
 

@@ -4,6 +4,7 @@ record and one binding, with the POST sent once (e-conomic has no idempotency ke
 
 from odoo.tests import tagged
 
+from ..models.shop_sync_economic_invoice_exporter import ROUNDING_PRODUCT
 from .common import EconomicCase
 
 AFTER_WRITE_FAULTS = ({"kind": "error_after_write", "status": 504}, {"kind": "drop_after_write"})
@@ -12,10 +13,11 @@ AFTER_WRITE_FAULTS = ({"kind": "error_after_write", "status": 504}, {"kind": "dr
 @tagged("post_install", "-at_install", "shop_sync")
 class TestExactlyOnce(EconomicCase):
     def fresh_remote(self):
-        """An empty e-conomic for the next fault: no records there, no bindings to them here."""
+        """An empty e-conomic for the next fault: no records there, no bindings or known numbers here."""
         self.sim.reset()
         self.sim.journal.clear()
         self.env["shop.sync.binding"].search([("backend_id", "=", self.accounting.id)]).unlink()
+        self.env["shop.sync.economic.known.product"].search([("backend_id", "=", self.accounting.id)]).unlink()
 
     def export_with_fault(self, number, path, fault):
         sale = self.import_order(number)
@@ -59,6 +61,23 @@ class TestExactlyOnce(EconomicCase):
                 bindings = self.env["shop.sync.binding"].search([
                     ("backend_id", "=", self.accounting.id), ("model", "=", "product.product")])
                 self.assertEqual([(b.res_id, b.external_id) for b in bindings], [(self.mug.id, "MUG-1")])
+
+    def test_rounding_product_created_once(self):
+        """The product of rounding lines, created the first time an invoice needs one."""
+        self.vat_row("oss", "nl", 21, group=11)
+        for number, fault in enumerate(AFTER_WRITE_FAULTS, start=5501):
+            with self.subTest(fault=fault["kind"]):
+                self.fresh_remote()
+                sale = self.import_order(number, [("product", "Mug", "MUG-1", "1", "100", "21")], country="NL",
+                                         currency="EUR", email="eva@example.nl")
+                self.sim.faults.add(**fault, path="/products", method="POST", contains=ROUNDING_PRODUCT)
+                log = self.export(sale)
+                self.assertFalse(self.sim.faults.faults, "the fault was applied")
+                self.assertEqual(log.state, "done", log.message)
+                self.assertEqual(len(self.journal("POST", "/products")), 2, "the mug and the rounding product, once")
+                self.assertIn(ROUNDING_PRODUCT, self.sim.products)
+                self.assertEqual(self.sim.drafts[sale.economic_draft_number]["lines"][-1]["product"]["productNumber"],
+                                 ROUNDING_PRODUCT)
 
     def test_refused_create_is_sent_again_after_the_look_up(self):
         """A 503 that did not apply the draft: the look-up finds nothing, so it is created (once)."""
