@@ -7,6 +7,7 @@ from odoo.tests import tagged
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.shop_sync_base.services import records
 from odoo.addons.shop_sync_base.tests.accounting_common import AccountingRefunds
+from odoo.addons.shop_sync_base.tests.common import AFTER_WRITE_FAULTS
 
 from simulators.seed import configure_economic_vat
 
@@ -174,6 +175,26 @@ class TestCancellation(EconomicCase):
         self.assertEqual(booked["grossAmount"] + credited, 0.0, "the order nets to zero")
         self.assertEqual(self.cancel(sale).state, "skipped")
         self.assertEqual(len(self.sim.drafts), 2)
+
+    def test_credit_note_of_a_cancelled_booked_invoice_is_created_once_under_faults(self):
+        for number, fault in enumerate(AFTER_WRITE_FAULTS, start=3111):
+            with self.subTest(fault=fault["kind"]):
+                sale = self.import_order(number, ORDER)
+                self.export(sale)
+                sale.action_economic_book()
+                sale._action_cancel()
+                drafts_before = set(self.sim.drafts)
+                self.sim.journal.clear()
+                self.sim.faults.add(**fault, path="/invoices/drafts", method="POST")
+                log = self.cancel(sale)
+                self.assertFalse(self.sim.faults.faults, "the fault was applied")
+                self.assertEqual(log.state, "done", log.message)
+                [credit_number] = set(self.sim.drafts) - drafts_before
+                self.assertEqual(sale.economic_cancel_credit_note_number, credit_number)
+                self.assertEqual(self.sim.drafts[credit_number]["references"]["other"],
+                                 f"SHOPSYNC:{self.shop.id}:{number}:CANCEL")
+                self.assertEqual(len(self.journal("POST", "/invoices/drafts")), 1, "looked up, not sent again")
+                self.assertEqual(self.cancel(sale).state, "skipped")
 
     def test_order_cancelled_before_its_invoice_needs_nothing_in_economic(self):
         sale = self.import_order(3104, ORDER)
