@@ -62,6 +62,19 @@ class TestExactlyOnce(EconomicCase):
                     ("backend_id", "=", self.accounting.id), ("model", "=", "product.product")])
                 self.assertEqual([(b.res_id, b.external_id) for b in bindings], [(self.mug.id, "MUG-1")])
 
+    def test_product_of_the_product_export_created_once(self):
+        """The products_export flow (an Odoo product pushed to e-conomic, no order involved)."""
+        for fault in AFTER_WRITE_FAULTS:
+            with self.subTest(fault=fault["kind"]):
+                self.fresh_remote()
+                self.sim.faults.add(**fault, path="/products", method="POST")
+                self.assertEqual(self.accounting._economic_export_products(self.mug), 1)
+                self.assertFalse(self.sim.faults.faults, "the fault was applied")
+                self.assertEqual(set(self.sim.products), {"MUG-1"})
+                self.assertEqual(len(self.journal("POST", "/products")), 1, "looked up, not sent again")
+                binding = self.env["shop.sync.binding"]._for_record(self.accounting, self.mug)
+                self.assertEqual(binding.external_id, "MUG-1")
+
     def test_rounding_product_created_once(self):
         """The product of rounding lines, created the first time an invoice needs one."""
         self.vat_row("oss", "nl", 21, group=11)
