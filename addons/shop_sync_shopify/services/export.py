@@ -58,12 +58,16 @@ class ShopifyProductExportMixin:
             present = [collection["id"] for collection in node["collections"]["nodes"]]
             if collection_id in present:
                 return
-            if len(present) >= queries.PRODUCT_COLLECTIONS_PAGE_SIZE and self.client.execute(
-                    queries.COLLECTION_HAS_PRODUCT_QUERY,
-                    {"id": collection_id, "productId": product_id})["collection"]["hasProduct"]:
+            if len(present) >= queries.PRODUCT_COLLECTIONS_PAGE_SIZE and self._in_collection(collection_id, product_id):
                 return
-        self._mutate(queries.COLLECTION_ADD_PRODUCTS, "collectionAddProducts",
-                     {"id": collection_id, "productIds": [product_id]})
+        # an answer lost or 5xx: the product may be in the collection already (asked before sending again)
+        create_once(lambda: self._mutate(queries.COLLECTION_ADD_PRODUCTS, "collectionAddProducts",
+                                         {"id": collection_id, "productIds": [product_id]}),
+                    lambda: self._in_collection(collection_id, product_id))
+
+    def _in_collection(self, collection_id, product_id):
+        return self.client.execute(queries.COLLECTION_HAS_PRODUCT_QUERY,
+                                   {"id": collection_id, "productId": product_id})["collection"]["hasProduct"]
 
     def _product_with_skus(self, skus):
         query = " OR ".join(f"sku:{_search_value(sku)}" for sku in skus if sku)

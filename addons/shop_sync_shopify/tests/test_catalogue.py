@@ -11,6 +11,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.addons.shop_sync_base.tests.common import AFTER_WRITE_FAULTS
 
 from .common import ShopifyCase
+from .test_exactly_once import GRAPHQL_PATH
 
 
 def png(colour):
@@ -175,6 +176,24 @@ class TestShopifyCollections(ShopifyCase):
         self.backend._import_products(full=True)
         self.assertEqual(lamp.categ_id.name, "Lamps", "the round trip keeps the category")
 
+
+    def test_a_new_product_is_added_to_its_collection_once_when_the_answer_is_lost(self):
+        benches = self.sim.add_collection("Benches")
+        category = self.env["product.category"].create({"name": "Benches"})
+        Exporter = self.env["shop.sync.product.exporter"]
+        for index, fault in enumerate(AFTER_WRITE_FAULTS):
+            with self.subTest(fault=fault["kind"]):
+                sku = f"NEW-BENCH-{index}"
+                bench = self.env["product.template"].create({
+                    "name": "Bench", "default_code": sku, "list_price": 90.0, "type": "consu", "categ_id": category.id})
+                self.sim.faults.add(**fault, path=GRAPHQL_PATH, contains="collectionAddProducts(")
+                exported = Exporter._export(self.backend, bench)
+                self.assertEqual(exported, 1, self.logs("product_export").mapped("message"))
+                self.assertFalse(self.sim.faults.faults, "the fault was applied")
+                product, _variant = self.sim.state.product_by_reference(sku)
+                self.assertEqual(self.sim.collections[benches]["product_ids"].count(product["id"]), 1)
+                self.assertEqual(self.env["shop.sync.binding"]._for_record(self.backend, bench).external_id,
+                                 product["id"])
 
 @tagged("post_install", "-at_install", "shop_sync")
 class TestShopifyStockLocations(ShopifyCase):
