@@ -92,6 +92,23 @@ class TestExactlyOnce(EconomicCase):
                 self.assertEqual(self.sim.drafts[sale.economic_draft_number]["lines"][-1]["product"]["productNumber"],
                                  ROUNDING_PRODUCT)
 
+    def test_booked_invoice_created_once(self):
+        """Booking (POST /invoices/booked) turns the draft into a booked invoice: after an uncertain
+        answer the booked invoice is found by reference, bound, and never booked twice."""
+        for number, fault in enumerate(AFTER_WRITE_FAULTS, start=5601):
+            with self.subTest(fault=fault["kind"]):
+                self.fresh_remote()
+                sale = self.import_order(number)
+                self.assertEqual(self.export(sale).state, "done")
+                self.sim.faults.add(**fault, path="/invoices/booked", method="POST")
+                self.assertEqual(sale.action_economic_book()["params"]["type"], "success")
+                self.assertFalse(self.sim.faults.faults, "the fault was applied")
+                self.assertEqual(list(self.sim.booked), [sale.economic_booked_number])
+                self.assertFalse(self.sim.drafts)
+                self.assertEqual(len(self.journal("POST", "/invoices/booked")), 1)
+                binding = self.env["shop.sync.binding"]._for_record(self.accounting, sale)
+                self.assertEqual(binding.external_id, f"booked:{sale.economic_booked_number}")
+
     def test_refused_create_is_sent_again_after_the_look_up(self):
         """A 503 that did not apply the draft: the look-up finds nothing, so it is created (once)."""
         sale = self.import_order(5401)
