@@ -26,6 +26,7 @@ from . import (
     shop_sync_product_exporter,
     shop_sync_product_image,
     shop_sync_product_importer,
+    shop_sync_protected_fields,
     shop_sync_rate_bucket,
     shop_sync_refund,
     shop_sync_refund_importer,

@@ -13,7 +13,8 @@ VAT_TREATMENTS = [
 
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _name = "sale.order"
+    _inherit = ["sale.order", "shop.sync.protected.fields"]
 
     shop_sync_backend_id = fields.Many2one("shop.sync.backend", "Shop backend", readonly=True, index="btree_not_null",
                                            copy=False, check_company=True)
@@ -31,6 +32,13 @@ class SaleOrder(models.Model):
     shop_refund_count = fields.Integer("Refunds", compute="_compute_shop_refunded")
     shop_refunded_amount = fields.Monetary("Refunded by the shop", compute="_compute_shop_refunded",
                                            currency_field="currency_id")
+
+    @api.model
+    def _shop_sync_protected_fields(self):
+        """The shop binding and the accounting state of an order (see ``shop.sync.protected.fields``)."""
+        return super()._shop_sync_protected_fields() | {
+            "shop_sync_backend_id", "shop_order_number", "shop_order_state", "shop_payment_method",
+            "shop_accounting_date", "shop_sync_to_confirm", "accounting_state", "accounting_document"}
 
     def _prepare_confirmation_values(self):
         """Shop orders keep the shop's order date when confirmed: Odoo would stamp the confirmation time
@@ -129,10 +137,16 @@ class SaleOrder(models.Model):
 
 
 class SaleOrderLine(models.Model):
-    _inherit = "sale.order.line"
+    _name = "sale.order.line"
+    _inherit = ["sale.order.line", "shop.sync.protected.fields"]
 
     shop_line_external_id = fields.Char(
         "Shop order line", readonly=True, copy=False,
         help="The shop's id of this order line, so deliveries and refunds name the line the shop knows.")
     shop_line_kind = fields.Selection([("product", "Product"), ("shipping", "Shipping"), ("fee", "Fee"),
                                        ("discount", "Discount")], "Shop line kind", readonly=True, copy=False)
+
+    @api.model
+    def _shop_sync_protected_fields(self):
+        """The shop's line id and kind, which deliveries and refunds go by."""
+        return super()._shop_sync_protected_fields() | {"shop_line_external_id", "shop_line_kind"}

@@ -27,3 +27,4 @@ from . import test_product_fields
 from . import test_stock_locations
 from . import test_product_export
 from . import test_record_moves
+from . import test_protected_fields

@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -10,6 +10,13 @@ class SaleOrder(models.Model):
     economic_invoice_state = fields.Selection(related="accounting_state", readonly=False, string="e-conomic")
     economic_draft_number = fields.Integer("e-conomic draft invoice", readonly=True, copy=False)
     economic_booked_number = fields.Integer("e-conomic invoice", readonly=True, copy=False)
+
+    @api.model
+    def _shop_sync_protected_fields(self):
+        """The base's guard covers e-conomic's names of the state and its document numbers too."""
+        return super()._shop_sync_protected_fields() | {
+            "economic_invoice_state", "economic_draft_number", "economic_booked_number",
+            "economic_cancel_credit_note_number"}
 
     def action_economic_send(self):
         """(Re)queue the draft invoice of these orders (the base's button, under its first name)."""

@@ -61,6 +61,45 @@ class TestEconomicActionsCheckGroupAndCompany(AccessAssertions, EconomicCase):
         self.assertEqual(result["params"]["type"], "success", result)
         self.assertEqual(sale.economic_invoice_state, "booked")
 
+    def test_the_e_conomic_state_and_numbers_of_an_order_are_for_managers(self):
+        """Read-only in the views only: a salesman (or a Shop Sync User) writing them over RPC could
+        mark an order invoiced so that it never reaches the books.  Users resend with the button."""
+        salesman = new_test_user(self.env, "eco_salesman", groups="base.group_user,sales_team.group_sale_salesman",
+                                 company_id=self.company.id)
+        sale = self.import_order(2002)
+        sale.user_id = salesman  # the salesman's own order
+        self.export(sale)
+        kept = {"economic_invoice_state": "draft", "economic_draft_number": sale.economic_draft_number,
+                "economic_booked_number": 0, "economic_cancel_credit_note_number": 0}
+        self.assertEqual({name: sale[name] for name in kept}, kept)
+        self.assertTrue(kept["economic_draft_number"])
+        forged = {"economic_invoice_state": "booked", "economic_draft_number": 0, "economic_booked_number": 7,
+                  "economic_cancel_credit_note_number": 9}
+        for name, value in forged.items():
+            with self.subTest(field=name):
+                for user in (salesman, self.user):
+                    with self.subTest(user=user.login), self.assertRaisesRegex(AccessError, rf"\({name}\)"):
+                        sale.with_user(user).write({name: value})
+        self.assertEqual({name: sale[name] for name in kept}, kept)
+        # a refund's credit note state: its access rights let nobody but the flows write a refund
+        refund = self.env["shop.sync.refund"].create({
+            "name": "R1", "backend_id": self.shop.id, "sale_order_id": sale.id, "external_id": "r1"})
+        with self.assertRaises(AccessError):
+            refund.with_user(salesman).write({"economic_credit_note_state": "draft"})
+        self.assertFalse(refund.accounting_state)
+        # the salesman's own quotation: the form sends the editable related state empty
+        quotation = self.env["sale.order"].with_user(salesman).create(
+            {"partner_id": sale.partner_id.id, "economic_invoice_state": False})
+        self.assertFalse(quotation.accounting_state)
+        # a Shop Sync User resends with the button (its check, then as superuser), a Manager writes them
+        sale.accounting_state = "error"
+        with trap_jobs() as trap:
+            sale.with_user(self.user).action_economic_send()
+            trap.assert_jobs_count(1)
+        self.assertEqual(sale.economic_invoice_state, "pending")
+        sale.with_user(self.manager).write({"accounting_state": "error", "economic_booked_number": 7})
+        self.assertEqual((sale.accounting_state, sale.economic_booked_number), ("error", 7))
+
     def test_known_product_numbers_are_read_in_their_company_only(self):
         self.env["shop.sync.economic.known.product"]._remember(self.accounting, "MUG.2")
         Known = self.env["shop.sync.economic.known.product"]
