@@ -1,13 +1,16 @@
 """Bench only (scripts/bench.sh loads it as a server-wide module when BENCH_PROFILE_DIR is set; it is never
 installed): each queue job request of the bench server writes a JSON line to BENCH_PROFILE_DIR/jobs.jsonl: wall
 time, the worker's CPU, its PostgreSQL backend's CPU (read from /proc: the bench's database runs on the same
-machine), the garbage collector's time per generation and every SQL query with its duration, from the job's
+machine), the worker thread's resource usage (user and system CPU, page faults, context switches: an
+involuntary switch is a moment the job was ready to run but another process had the core), the garbage
+collector's time per generation and every SQL query with its duration, from the job's
 acquisition (queue_job's ``_acquire_job``) to the end of its run (``_runjob``); with BENCH_PROFILE_CALLS=1 also
 its cProfile statistics (``<uuid>.prof``, which slow the job down about 1.5 times)."""
 
 import cProfile
 import json
 import os
+import resource
 import threading
 import time
 
@@ -32,6 +35,13 @@ def _cpu_of(pid):
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def _usage():
+    """This thread's (the job's) user and system CPU seconds, minor page faults, voluntary and involuntary context
+    switches."""
+    usage = resource.getrusage(resource.RUSAGE_THREAD)
+    return usage.ru_utime, usage.ru_stime, usage.ru_minflt, usage.ru_nvcsw, usage.ru_nivcsw
+
+
 _execute = sql_db.Cursor.execute
 
 
@@ -53,7 +63,7 @@ def _start(env, job_uuid):
     profile = cProfile.Profile() if CALLS else None
     _current.state = {"uuid": job_uuid, "backend": backend, "backend_cpu": _cpu_of(backend),
                       "wall": time.perf_counter(), "cpu": time.process_time(), "profile": profile,
-                      "gc": list(odoo_gc._gc_timings)}
+                      "gc": list(odoo_gc._gc_timings), "usage": _usage()}
     _current.queries = []
     if profile:
         profile.enable()
@@ -79,6 +89,9 @@ def _stop(job):
         # Odoo times each collection of the garbage collector (odoo.tools.gc): ms per generation in this job
         "gc_ms": [round((after - before) / 1e6, 1) for before, after in zip(state["gc"], odoo_gc._gc_timings)],
     }
+    user, system, faults, waits, preempted = (after - before for before, after in zip(state["usage"], _usage()))
+    line.update(user_ms=round(1000 * user, 1), sys_ms=round(1000 * system, 1), minor_faults=faults,
+                voluntary_switches=waits, involuntary_switches=preempted)
     with open(os.path.join(DIRECTORY, "jobs.jsonl"), "a") as out:
         out.write(json.dumps(line) + "\n")
 
