@@ -222,7 +222,10 @@ class ShopSyncOrderImporter(models.AbstractModel):
         country = self._country(order)
         self._check_vat_number(order, country)
         customer, invoice, delivery = self.env["shop.sync.partner.matcher"]._match(backend, order, batch)
+        unconfirmed = self._vies_unconfirmed(company, delivery, batch)
         fiscal_position = self._fiscal_position(company, invoice, delivery, batch)
+        if unconfirmed:
+            self._check_reverse_charge_confirmed(order, company, unconfirmed, fiscal_position, country)
         payment = self.env["shop.sync.mapping"]._lookup(backend, "payment_method", code=order.payment_method)
         values = {
             "company_id": company.id,
@@ -275,7 +278,7 @@ class ShopSyncOrderImporter(models.AbstractModel):
     def _fiscal_position(self, company, invoice, delivery, batch=None):
         """The buyer's fiscal position, as Odoo's ``_get_fiscal_position`` decides it; once per ``batch`` of
         several orders for the buyers alike in all it reads: VAT numbers, positions set on the partners, the
-        delivery's country, state and (when a position of the company has a zip range) zip."""
+        delivery's country, state, VIES validity and (when a position of the company has a zip range) zip."""
         FiscalPosition = self.env["account.fiscal.position"].with_company(company)
         if not batch or batch.size < 2:  # nothing to share (a lone webhook's order): no zip range lookup
             return FiscalPosition._get_fiscal_position(invoice, delivery)
@@ -286,10 +289,52 @@ class ShopSyncOrderImporter(models.AbstractModel):
         invoice, delivery = invoice.with_company(company), delivery.with_company(company)
         key = (company.id, invoice.vat, invoice.country_id.id, invoice.property_account_position_id.id, delivery.vat,
                delivery.country_id.id, delivery.state_id.id, delivery.property_account_position_id.id,
-               batch.zip_ranges[company.id] and delivery.zip)
+               batch.zip_ranges[company.id] and delivery.zip, "vies_valid" in delivery._fields and delivery.vies_valid)
         if key not in batch.fiscal_positions:
             batch.fiscal_positions[key] = FiscalPosition._get_fiscal_position(invoice, delivery)
         return batch.fiscal_positions[key]
+
+    @api.model
+    def _vies_unconfirmed(self, company, delivery, batch=None):
+        """The buyer (``delivery``, the partner Odoo's fiscal position looks at) whose VAT number VIES has not
+        confirmed, when the company has Odoo check VAT numbers with VIES (``base_vat``); else no partner.
+
+        Odoo asks VIES once, when a VAT number is set, and keeps the answer: a buyer created while VIES did
+        not answer, or before the check was switched on, stays unconfirmed and would lose reverse charge for
+        good.  An existing buyer is therefore asked about again (Odoo's own check) before its orders while
+        unconfirmed, once per ``batch`` (VIES may take seconds to time out); one created by this job was asked just
+        now."""
+        if "vat_check_vies" not in company._fields or not company.vat_check_vies:
+            return delivery.browse()
+        delivery = delivery.with_company(company)
+        if not delivery.perform_vies_validation or delivery.vies_valid:
+            return delivery.browse()
+        asked = batch.vies_asked if batch else set()
+        partners = (delivery.commercial_partner_id | delivery).filtered(
+            lambda partner: partner.create_date != self.env.cr.now() and partner.id not in asked)
+        asked.update(partners.ids)
+        for partner in partners:  # the company first: its contacts of the same VAT number take its answer
+            self.env.add_to_compute(partner._fields["vies_valid"], partner)
+            partner.vies_valid  # noqa: B018 - computed now: Odoo asks VIES
+        return delivery.browse() if delivery.vies_valid else delivery
+
+    @api.model
+    def _check_reverse_charge_confirmed(self, order, company, buyer, fiscal_position, country):
+        """Refuse an order the shop charged no VAT on, as for a business buyer under reverse charge, while
+        VIES has not confirmed the buyer's VAT number and Odoo's fiscal position therefore charges VAT: booked
+        as it is, a reverse-charge sale would be an untaxed sale in the buyer's country, missing from the EU
+        sales list.  Refused, the order waits for VIES (Retry asks again) or for a person's decision."""
+        charged = [line.tax_rate for line in order.lines if line.tax_rate is not None]
+        odoo_rate = self._rate_of(fiscal_position.map_tax(company.account_sale_tax_id))
+        if any(charged) or not odoo_rate:
+            return
+        raise UserError(_(
+            "Order %(order)s: the shop charged no VAT, as for a business buyer under reverse charge, but VIES has not "
+            "confirmed the VAT number %(vat)s of %(partner)s, so Odoo charges %(rate)s%% VAT for %(country)s (fiscal "
+            "position '%(position)s'). VIES may not have answered: Retry asks it again. If you have checked the "
+            "number yourself, tick 'Intra-Community Valid' on %(partner)s, then retry.",
+            order=order.number, vat=buyer.vat, partner=buyer.commercial_partner_id.display_name, rate=odoo_rate,
+            country=country.name or order.country_code or "?", position=fiscal_position.display_name))
 
     @api.model
     @tools.ormcache("name", cache="stable")
@@ -590,6 +635,7 @@ class OrderBatch:
         self.fiscal_positions = {}  # {what _fiscal_position reads of the buyer: fiscal position}
         self.zip_ranges = {}  # {company id: whether a fiscal position of the company applies to a zip range}
         self.analytic_models = {}  # {company id: whether an analytic distribution model may apply to its lines}
+        self.vies_asked = set()  # ids of the known buyers VIES was asked about again (_vies_unconfirmed)
         self.to_confirm = []  # its new sale orders marked to confirm
 
 

@@ -207,3 +207,102 @@ class TestTaxRounding(ShopSyncCase):
         log = self.import_order(payload)
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(self.sale_for(4001).amount_tax, 76.24)
+
+
+@tagged("post_install", "-at_install", "shop_sync")
+class TestViesConfirmation(ShopSyncCase):
+    """With Odoo's VIES check of VAT numbers on (base_vat), a business buyer gets reverse charge only once VIES
+    confirms its number: an order the shop booked as reverse charge waits for that instead of being booked as
+    an untaxed sale in the buyer's country, and a buyer Odoo knows unconfirmed is asked about again."""
+
+    CUSTOMER = {"email": "einkauf@kontor.example", "name": "Jonas Schmidt", "company": "Kontor GmbH",
+                "vat": "DE123456788"}
+
+    def setUp(self):
+        super().setUp()
+        self.company.vat_check_vies = True
+
+    def vies(self, **behaviour):
+        return patch("odoo.addons.base_vat.models.res_partner.check_vies", **behaviour)
+
+    def store(self, number, rate="0", price="338.84"):
+        payload = order_payload(number, lines=[line(rate, price=price)], country="DE", currency="EUR",
+                                customer=self.CUSTOMER, total=price)
+        return self.env["shop.sync.event"]._store(self.backend, "webhook", "order", payload, adapter=self.adapter)
+
+    def test_reverse_charge_order_waits_for_vies_and_retry_asks_again(self):
+        event = self.store(5001)
+        partners = self.env["res.partner"].search_count([])
+        with self.vies(side_effect=OSError("VIES is down")):
+            event._process()
+        self.assertEqual(event.state, "error")
+        for fragment in ("Order 5001", "VIES has not confirmed the VAT number DE123456788 of Kontor GmbH",
+                         "19% VAT for Germany", "'OSS B2C Germany'", "Retry asks it again"):
+            self.assertIn(fragment, event.log_ids.message)
+        self.assertFalse(self.sale_for(5001))
+        self.assertEqual(self.env["res.partner"].search_count([]), partners, "no customer is left")
+        with self.vies(return_value={"valid": True}) as vies:
+            event.log_ids.action_retry()
+        self.assertEqual(event.state, "done")
+        vies.assert_called()
+        sale = self.sale_for(5001)
+        self.assertEqual(sale.fiscal_position_id, self.fiscal_positions["EU countries (Company)"])
+        self.assertEqual((sale.amount_total, sale.amount_tax), (338.84, 0.0))
+
+    def known_unconfirmed_buyer(self):
+        """Kontor GmbH and its buyer, known since yesterday, with a VAT number VIES never confirmed."""
+        self.company.vat_check_vies = False
+        kontor = self.env["res.partner"].create({"name": "Kontor GmbH", "is_company": True, "vat": "DE123456788",
+                                                 "country_id": self.env.ref("base.de").id})
+        jonas = self.env["res.partner"].create({"name": "Jonas Schmidt", "email": "einkauf@kontor.example",
+                                                "parent_id": kontor.id})
+        self.assertFalse(kontor.vies_valid)
+        # known since yesterday: not created by the import (which asks VIES about a new buyer itself)
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE res_partner SET create_date = create_date - interval '1 day' WHERE id IN %s",
+                            [(kontor.id, jonas.id)])
+        (kontor | jonas).invalidate_recordset(["create_date"])
+        self.company.vat_check_vies = True
+        return kontor
+
+    def test_known_buyer_unconfirmed_before_the_check_was_on_is_asked_again(self):
+        kontor = self.known_unconfirmed_buyer()
+        with self.vies(return_value={"valid": True}) as vies:
+            self.store(5002)._process()
+        vies.assert_called_once_with("DE123456788", timeout=10)
+        self.assertTrue(kontor.vies_valid)
+        self.assertEqual(self.sale_for(5002).fiscal_position_id, self.fiscal_positions["EU countries (Company)"])
+
+    def test_vies_is_asked_once_per_job_about_a_known_buyer(self):
+        self.known_unconfirmed_buyer()
+        events = self.store(5008) | self.store(5009)
+        with self.vies(side_effect=OSError("VIES is down")) as vies:
+            events._process()
+        vies.assert_called_once()
+        self.assertEqual(events.mapped("state"), ["error", "error"])
+        self.assertTrue(all("VIES has not confirmed" in event.log_ids.message for event in events))
+
+    def test_number_vies_refuses_is_taxed_in_the_buyers_country_when_the_shop_did_so(self):
+        with self.vies(return_value={"valid": False}):
+            event = self.store(5003, rate="19", price="403.22")
+            event._process()
+            self.assertEqual(event.state, "done", event.log_ids.message)
+            refused = self.store(5004)
+            refused._process()
+        sale = self.sale_for(5003)
+        self.assertEqual(sale.fiscal_position_id.name, "OSS B2C Germany")
+        self.assertEqual(sale.order_line.tax_ids.mapped("amount"), [19.0])
+        self.assertEqual(refused.state, "error")
+        self.assertIn("VIES has not confirmed", refused.log_ids.message)
+
+    def test_vies_is_not_asked_for_a_confirmed_buyer_nor_when_the_check_is_off(self):
+        with self.vies(return_value={"valid": True}) as vies:
+            self.store(5005)._process()
+            self.store(5006)._process()
+        vies.assert_called_once()  # when the customer was created; its next order asks nothing
+        self.company.vat_check_vies = False
+        self.CUSTOMER = {**self.CUSTOMER, "email": "buyer@other.example", "company": "Other GmbH", "vat": "DE129273398"}
+        with self.vies(side_effect=AssertionError("VIES must not be asked")) as vies:
+            self.store(5007)._process()
+        vies.assert_not_called()
+        self.assertTrue(all(self.sale_for(number) for number in (5005, 5006, 5007)))
