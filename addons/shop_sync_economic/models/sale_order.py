@@ -7,7 +7,7 @@ class SaleOrder(models.Model):
 
     economic_backend_id = fields.Many2one(related="shop_sync_backend_id.accounting_backend_id",
                                           string="Accounting backend (e-conomic view)")
-    economic_invoice_state = fields.Selection(related="accounting_state", readonly=False, string="e-conomic")
+    economic_invoice_state = fields.Selection(related="accounting_state", string="e-conomic")
     economic_draft_number = fields.Integer("e-conomic draft invoice", readonly=True, copy=False)
     economic_booked_number = fields.Integer("e-conomic invoice", readonly=True, copy=False)
 

@@ -155,7 +155,7 @@ class ShopSyncEconomicCreditNoteExporter(models.AbstractModel):
 class ShopSyncRefund(models.Model):
     _inherit = "shop.sync.refund"
 
-    economic_credit_note_state = fields.Selection(related="accounting_state", readonly=False, string="e-conomic")
+    economic_credit_note_state = fields.Selection(related="accounting_state", string="e-conomic")
     economic_credit_note_number = fields.Integer("e-conomic credit note", readonly=True, copy=False)
 
 
