@@ -307,7 +307,8 @@ class ShopSyncOrderImporter(models.AbstractModel):
         if "vat_check_vies" not in company._fields or not company.vat_check_vies:
             return delivery.browse()
         delivery = delivery.with_company(company)
-        if not delivery.perform_vies_validation or delivery.vies_valid:
+        if not delivery.perform_vies_validation or delivery.vies_valid or \
+                "EU" not in delivery.country_id.country_group_codes:  # outside the EU, VIES changes nothing
             return delivery.browse()
         asked = batch.vies_asked if batch else set()
         partners = (delivery.commercial_partner_id | delivery).filtered(

@@ -249,13 +249,12 @@ class TestViesConfirmation(ShopSyncCase):
         self.assertEqual(sale.fiscal_position_id, self.fiscal_positions["EU countries (Company)"])
         self.assertEqual((sale.amount_total, sale.amount_tax), (338.84, 0.0))
 
-    def known_unconfirmed_buyer(self):
+    def known_unconfirmed_buyer(self, vat="DE123456788", country="base.de", email="einkauf@kontor.example"):
         """Kontor GmbH and its buyer, known since yesterday, with a VAT number VIES never confirmed."""
         self.company.vat_check_vies = False
-        kontor = self.env["res.partner"].create({"name": "Kontor GmbH", "is_company": True, "vat": "DE123456788",
-                                                 "country_id": self.env.ref("base.de").id})
-        jonas = self.env["res.partner"].create({"name": "Jonas Schmidt", "email": "einkauf@kontor.example",
-                                                "parent_id": kontor.id})
+        kontor = self.env["res.partner"].create({"name": "Kontor GmbH", "is_company": True, "vat": vat,
+                                                 "country_id": self.env.ref(country).id})
+        jonas = self.env["res.partner"].create({"name": "Jonas Schmidt", "email": email, "parent_id": kontor.id})
         self.assertFalse(kontor.vies_valid)
         # known since yesterday: not created by the import (which asks VIES about a new buyer itself)
         self.env.flush_all()
@@ -281,6 +280,16 @@ class TestViesConfirmation(ShopSyncCase):
         vies.assert_called_once()
         self.assertEqual(events.mapped("state"), ["error", "error"])
         self.assertTrue(all("VIES has not confirmed" in event.log_ids.message for event in events))
+
+    def test_vies_is_not_asked_about_a_buyer_outside_the_eu(self):
+        self.known_unconfirmed_buyer(vat="NO995525828MVA", country="base.no", email="innkjop@kontor.example")
+        payload = order_payload(5010, lines=[line("0", price="100.00")], country="NO", currency="EUR", total="100.00",
+                                customer={**self.CUSTOMER, "email": "innkjop@kontor.example", "vat": "NO995525828MVA"})
+        with self.vies(side_effect=AssertionError("VIES must not be asked")) as vies:
+            log = self.import_order(payload)
+        vies.assert_not_called()
+        self.assertEqual(log.state, "done", log.message)
+        self.assertEqual(self.sale_for(5010).fiscal_position_id, self.fiscal_positions["3rd countries (Company / Private)"])
 
     def test_number_vies_refuses_is_taxed_in_the_buyers_country_when_the_shop_did_so(self):
         with self.vies(return_value={"valid": False}):
