@@ -289,7 +289,8 @@ class TestViesConfirmation(ShopSyncCase):
             log = self.import_order(payload)
         vies.assert_not_called()
         self.assertEqual(log.state, "done", log.message)
-        self.assertEqual(self.sale_for(5010).fiscal_position_id, self.fiscal_positions["3rd countries (Company / Private)"])
+        export = self.fiscal_positions["3rd countries (Company / Private)"]
+        self.assertEqual(self.sale_for(5010).fiscal_position_id, export)
 
     def test_number_vies_refuses_is_taxed_in_the_buyers_country_when_the_shop_did_so(self):
         with self.vies(return_value={"valid": False}):
