@@ -13,13 +13,17 @@ Documented behaviour reproduced:
   client's id and secret (HTTP Basic, or ``client_id``/``client_secret`` form fields), the
   ``redirect_uri`` of the authorisation and ``grant_type=authorization_code``.  A refresh token is
   only issued with the ``offline_access`` scope (docs "Authentication": "Must be used to be able to
-  receive a refresh token").  Access tokens live one hour, refresh tokens long, and "every new
-  refresh token cancels the previous one" (community.visma.com, "Refresh Token"): a refresh token
-  used twice answers ``invalid_grant``.  Errors are RFC 6749 bodies (``invalid_client``,
-  ``invalid_grant``, ``unsupported_grant_type``, ``invalid_request``) with status 400, as the
-  IdentityServer behind ``identity.vismaonline.com/connect/*`` answers them.  ``/connect/revocation``
-  (RFC 7009) revokes a refresh token and the grant it belongs to; :meth:`EAccountingSimulator.revoke_grant`
-  does the same for "the user disconnected the app".
+  receive a refresh token").  Access tokens live one hour, and "every new refresh token cancels the
+  previous one" (community.visma.com, "Refresh Token"; developer.vismaonline.com, "Change to our new
+  Identity Server": the refresh tokens "will always be updated", "the same Refresh Token cannot be
+  used more than once"): a refresh token used twice answers ``invalid_grant``.  The docs name no
+  reuse grace window and no refresh token lifetime: the strict choice, rotation without grace (a
+  refresh applied whose answer is lost leaves the client a dead refresh token), and no expiry.
+  Errors are RFC 6749 bodies (``invalid_client``, ``invalid_grant``, ``unsupported_grant_type``,
+  ``invalid_request``) with status 400, as the IdentityServer behind
+  ``identity.vismaonline.com/connect/*`` answers them.  ``/connect/revocation`` (RFC 7009) revokes
+  a refresh token and the grant it belongs to; :meth:`EAccountingSimulator.revoke_grant` does the
+  same for "the user disconnected the app".
 * API calls carry ``Authorization: Bearer <access token>``; a missing, unknown, expired or revoked
   token answers 401 with the documented body ``{"ErrorCode": 4005, "DeveloperErrorMessage":
   "AuthorizationException - Authorization has been denied for this request.", "ErrorId": ...}``
@@ -90,8 +94,10 @@ Business rules (each names its source):
   ``ArticleId``...) must exist (3000); an inactive customer or article cannot be invoiced (4002).
 
 Faults: the common ones (:class:`simulators.common.FaultPlan`), e.g. ``error_after_write`` on
-``POST /v2/customerinvoicedrafts`` stores the draft and answers 503.  Every API request is kept in
-:attr:`EAccountingSimulator.request_log` (method, path with query, decoded body, status).
+``POST /v2/customerinvoicedrafts`` stores the draft and answers 503; on ``POST /connect/token`` the
+refresh (or code exchange) is applied, the old refresh token (or the code) used up, the new tokens
+lost.  Every API request is kept in :attr:`EAccountingSimulator.request_log` (method, path with
+query, decoded body, status).
 """
 
 import base64

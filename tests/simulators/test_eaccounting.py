@@ -117,6 +117,21 @@ def test_refresh_rotates_the_refresh_token(app, url):
     assert refresh(url, second.json()["refresh_token"]).status_code == 200
 
 
+@pytest.mark.parametrize("kind", ["error_after_write", "drop_after_write"])
+def test_refresh_applied_then_answer_lost_leaves_a_dead_refresh_token(app, url, kind):
+    """Rotation without grace: the lost answer carried the only live refresh token."""
+    first = app.issue_tokens()
+    app.faults.add(kind, path="/connect/token", method="POST")
+    if kind == "error_after_write":
+        assert refresh(url, first["refresh_token"]).status_code == 503
+    else:
+        with pytest.raises(requests.ConnectionError):
+            refresh(url, first["refresh_token"])
+    assert not app.faults.faults, "the refresh was applied"
+    replayed = refresh(url, first["refresh_token"])
+    assert replayed.status_code == 400 and replayed.json()["error"] == "invalid_grant"
+
+
 def test_no_refresh_token_without_offline_access(app):
     assert "refresh_token" not in app.issue_tokens(scopes=("ea:api", "ea:sales"))
 

@@ -50,9 +50,10 @@ class ShopSyncBackend(models.Model):
     def _notify_error(self, log):
         """Schedule an activity for each responsible user about ``log``'s flow, unless one is still
         open: when the flow's errors in the period reach the threshold, or at once when the remote
-        refused the credentials."""
+        refused the credentials (an HTTP 401/403, or a connector's log created with the context key
+        ``shop_sync_credentials_refused``, e.g. a refused OAuth refresh token)."""
         self.ensure_one()
-        lost = bool(CONNECTION_LOST.search(log.message or ""))
+        lost = bool(self.env.context.get("shop_sync_credentials_refused") or CONNECTION_LOST.search(log.message or ""))
         key = CONNECTION_LOST_KEY if lost else log.flow
         count = self.env["shop.sync.log"].sudo().search_count([
             ("backend_id", "=", self.id), ("flow", "=", log.flow), ("state", "=", "error"),

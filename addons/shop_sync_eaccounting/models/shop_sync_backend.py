@@ -1,4 +1,5 @@
 import secrets
+from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -13,6 +14,8 @@ OPTION = "shop.sync.eaccounting.option"
 TOKEN = "shop.sync.eaccounting.token"
 EACC_REQUESTS_PER_MINUTE = 600  # developer.vismaonline.com, "Rate Limits"
 EACC_BURST = 30  # with it 9.5 requests a second: exact in the rate's four decimals
+# longer than the identity client's timeout (30 s): a refresh "sent" longer ago got no answer
+EACC_REFRESH_UNDER_WAY = timedelta(minutes=2)
 FIELD_MAPPING = (
     ("customers.Name / EmailAddress / Telephone", "Customer name / e-mail / phone",
      "Matched by e-mail and currency; written per the customer export rules"),
@@ -153,7 +156,11 @@ class ShopSyncBackend(models.Model):
                 token = backend._eacc_identity().exchange_code(code, sudo.eacc_redirect_uri or "")
             except RemoteError as exc:
                 # the tokens of an earlier authorisation, if any, stay in use
-                message = _("Authorisation failed: %s", exc)
+                if exc.uncertain:  # Visma may have used the code (once) for tokens we never received
+                    message = _("Authorisation failed: Visma's answer was lost (%s). An authorisation code is used "
+                                "once: open the authorisation link again for a new code.", exc)
+                else:
+                    message = _("Authorisation failed: %s", exc)
                 sudo.eacc_auth_message = message[:250]
                 self.env["shop.sync.log"]._record(backend, "connection", "error", reason=_("Not authorised"),
                                                    message=message)
@@ -170,7 +177,7 @@ class ShopSyncBackend(models.Model):
     def _eacc_save_token(self, token):
         record = self._eacc_token_record()
         values = {"access_token": token.access_token, "refresh_token": token.refresh_token,
-                  "expires_at": token.expires_at}
+                  "expires_at": token.expires_at, "refresh_state": False, "refresh_sent_at": False}
         if record:
             record.write(values)
         else:
@@ -195,34 +202,68 @@ class ShopSyncBackend(models.Model):
             record.invalidate_recordset()
 
     def _eacc_refresh(self, record, current, force):
-        """The refresh itself, committed in a cursor of its own under a lock of the token row (a
-        worker that finds the row refreshed meanwhile takes the new token)."""
+        """The refresh itself, in a cursor of its own under a lock of the token row (a worker that
+        finds the row refreshed meanwhile takes the new token).
+
+        Visma uses a refresh token once (see ``simulators/eaccounting.py``), so a refresh whose
+        answer is lost (5xx, no answer) may have replaced the stored token.  The row says so before
+        the refresh is sent (committed: a worker stopped in between is covered too): while it is
+        under way no other worker sends the same token; a lost answer keeps the tokens and is
+        retried like any remote failure, and a refusal after it names the lost answer."""
         with self.env.registry.cursor() as cr:
             env = self.env(cr=cr, su=True)
             cr.execute(f"SELECT id FROM {env[TOKEN]._table} WHERE id = %s FOR UPDATE", [record.id])
             locked = env[TOKEN].browse(record.id)
             if locked.refresh_token != current.refresh_token or (
                     not force and not Token(locked.access_token, None, locked.expires_at).expiring()):
-                access = locked.access_token  # another worker refreshed meanwhile
-            else:
-                backend = env["shop.sync.backend"].browse(self.id)
-                try:
-                    token = backend._eacc_identity().refresh(locked.refresh_token)
-                except AuthorisationError as exc:
-                    locked.write({"access_token": False, "refresh_token": False, "expires_at": False})
-                    backend.write({"eacc_auth_state": "reauthorise",
-                                   "eacc_auth_message": _("Visma refused the refresh token: %s", exc.message)[:250]})
-                    env["shop.sync.log"]._record(backend, "connection", "error", reason=_("Re-authorise"),
-                                                 message=_("Visma refused the refresh token (%s): authorise the "
-                                                           "backend again; its flows are stopped until then.",
-                                                           exc.message))
-                    # this refresh's own cursor, not the job's: the flows stop whatever the job does
-                    cr.commit()  # pylint: disable=invalid-commit
-                    raise
-                locked.write({"access_token": token.access_token, "refresh_token": token.refresh_token,
-                              "expires_at": token.expires_at})
-                access = token.access_token
-        return access
+                return locked.access_token  # another worker refreshed meanwhile
+            now = fields.Datetime.now()
+            if locked.refresh_state == "sent" and locked.refresh_sent_at > now - EACC_REFRESH_UNDER_WAY:
+                raise RemoteError(_("Another worker is refreshing the eAccounting token of %s.", self.name),
+                                  retryable=True, retry_after=EACC_REFRESH_UNDER_WAY.total_seconds())
+            unknown_since = locked.refresh_state and locked.refresh_sent_at
+            locked.write({"refresh_state": "sent", "refresh_sent_at": now})
+            # the refresh's own cursor, before sending
+            cr.commit()  # pylint: disable=invalid-commit
+            backend = env["shop.sync.backend"].browse(self.id)
+            try:
+                token = backend._eacc_identity().refresh(locked.refresh_token)
+            except AuthorisationError as exc:
+                backend._eacc_refresh_refused(locked, exc, unknown_since)
+                # the flows stop whatever the job does
+                cr.commit()  # pylint: disable=invalid-commit
+                raise
+            except RemoteError as exc:
+                # a refusal (429, 4xx) was not applied: the earlier state stands; a 5xx or no answer may
+                # have been: the token Visma holds is unknown until the next refresh
+                locked.write({"refresh_state": "lost", "refresh_sent_at": now} if exc.uncertain else
+                             {"refresh_state": unknown_since and "lost", "refresh_sent_at": unknown_since})
+                env["shop.sync.log"]._record(
+                    backend, "connection", "error", reason=_("Token refresh failed"), message=_(
+                        "Refreshing the eAccounting access token failed (%(error)s); the tokens are kept and "
+                        "the refresh is tried again.", error=exc))
+                # the job rolls back, the state must not
+                cr.commit()  # pylint: disable=invalid-commit
+                raise
+            locked.write({"access_token": token.access_token, "refresh_token": token.refresh_token,
+                          "expires_at": token.expires_at, "refresh_state": False, "refresh_sent_at": False})
+            return token.access_token
+
+    def _eacc_refresh_refused(self, locked, exc, unknown_since):
+        """Visma refused the refresh token: the backend waits to be authorised again, its flows stop.
+        After a refresh whose answer was lost the message says so (Visma had replaced the token)."""
+        locked.write({"access_token": False, "refresh_token": False, "expires_at": False,
+                      "refresh_state": False, "refresh_sent_at": False})
+        if unknown_since:
+            message = _("Visma refused the refresh token (%(error)s): the answer to the refresh sent at "
+                        "%(sent)s (UTC) was lost, and Visma uses a refresh token once. Authorise the backend again; "
+                        "its flows are stopped until then.", error=exc.message, sent=unknown_since)
+        else:
+            message = _("Visma refused the refresh token (%s): authorise the backend again; its flows are stopped "
+                        "until then.", exc.message)
+        self.write({"eacc_auth_state": "reauthorise", "eacc_auth_message": message[:250]})
+        self.env["shop.sync.log"].with_context(shop_sync_credentials_refused=True)._record(
+            self, "connection", "error", reason=_("Re-authorise"), message=message)
 
     # -- client -------------------------------------------------------------------------------
     def _accounting_client(self):

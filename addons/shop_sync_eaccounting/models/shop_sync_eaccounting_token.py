@@ -20,5 +20,12 @@ class ShopSyncEaccountingToken(models.Model):
     access_token = fields.Char(groups=MANAGER, copy=False)
     refresh_token = fields.Char(groups=MANAGER, copy=False)
     expires_at = fields.Datetime("Access token expires at", copy=False)
+    # Visma uses a refresh token once: a refresh whose answer is lost leaves a token Visma may
+    # already have replaced.  Committed before the refresh is sent, cleared by its answer.
+    refresh_state = fields.Selection(
+        [("sent", "Sent, answer awaited"), ("lost", "Answer lost")], "Refresh of the stored token", copy=False,
+        help="Sent: a refresh with the stored refresh token is under way (or its worker stopped). Answer lost: it "
+             "was answered 5xx or not at all; Visma may have applied it, then the next refresh is refused.")
+    refresh_sent_at = fields.Datetime("Refresh sent at", copy=False)
 
     _backend_unique = models.Constraint("UNIQUE(backend_id)", "A backend has one set of tokens.")

@@ -9,3 +9,4 @@ from . import test_dry_run
 from . import test_exactly_once
 from . import test_rate_governor
 from . import test_quotes
+from . import test_token_refresh
