@@ -1,5 +1,8 @@
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytz
 
 from odoo import SUPERUSER_ID, Command, _, api, fields, models
 
@@ -49,6 +52,21 @@ class ResCompany(models.Model):
             user.notification_type = "inbox"  # once internal (the constraint refuses it on a share user)
             company.shop_sync_job_user_id = user
         return company.shop_sync_job_user_id
+
+    # -- time zone ----------------------------------------------------------------------------
+    def _shop_sync_tz(self):
+        """Name of the time zone that dates the company's accounting documents, and so their VAT period: its
+        address's time zone, else its country's when all of the country's zones keep the same time (Denmark,
+        Sweden, Germany...), else UTC; never the importing user's nor the server's.  The address rarely has one:
+        no company form shows it, and the database's first company is created without it, so a Danish order
+        placed at 00:30 on 1 July would otherwise be booked in June (UTC)."""
+        self.ensure_one()
+        if self.partner_id.tz:
+            return self.partner_id.tz
+        zones = pytz.country_timezones.get(self.country_id.code or "", [])
+        offsets = {tuple(ZoneInfo(zone).utcoffset(moment) for moment in (datetime(2026, 1, 15), datetime(2026, 7, 15)))
+                   for zone in zones}  # winter and summer time
+        return zones[0] if len(offsets) == 1 else "UTC"
 
     # -- retention ----------------------------------------------------------------------------
     @api.model

@@ -103,7 +103,7 @@ class SaleOrder(models.Model):
         self.ensure_one()
         if self.shop_accounting_date:
             return self.shop_accounting_date
-        tz = self.company_id.partner_id.tz or "UTC"
+        tz = self.company_id._shop_sync_tz()
         return fields.Datetime.context_timestamp(self.with_context(tz=tz), self.date_order).date()
 
     def _shop_sync_vat_treatment(self):

@@ -377,10 +377,10 @@ class ShopSyncOrderImporter(models.AbstractModel):
     @api.model
     def _accounting_date(self, backend, order):
         """The date of the order's accounting document: the order date, or the payment date when the backend
-        says so and the shop sent one, as a date in the company's time zone (its partner's; the user's, then
-        UTC, when the company has none) - the VAT period is the company's, not the server's or the buyer's."""
+        says so and the shop sent one, as a date in the company's time zone (``res.company._shop_sync_tz``) - the
+        VAT period is the company's, not the server's, the importing user's or the buyer's."""
         moment = order.paid_at if backend.accounting_date_source == "paid" and order.paid_at else order.created_at
-        name = backend.company_id.partner_id.tz or self.env.user.tz or "UTC"
+        name = backend.company_id._shop_sync_tz()
         try:
             zone = ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):

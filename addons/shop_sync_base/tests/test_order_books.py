@@ -41,6 +41,27 @@ class TestOrderDate(ShopSyncCase):
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(self.sale_for(1004).shop_accounting_date, date(2025, 7, 1))
 
+    def test_company_without_a_time_zone_books_on_its_countrys_day(self):
+        # the database's first company has no time zone (no form shows it); a Danish one is in Copenhagen's
+        self.company.partner_id.tz = False
+        self.assertEqual(self.company.country_id.code, "DK")
+        log = self.import_order(order_payload(1008, lines=[line("25")],
+                                              created_at=datetime(2025, 6, 30, 22, 30, tzinfo=UTC)))
+        self.assertEqual(log.state, "done", log.message)
+        self.assertEqual(self.sale_for(1008).shop_accounting_date, date(2025, 7, 1))
+        # an order imported before the date was stored is dated alike when it is invoiced
+        self.sale_for(1008).sudo().shop_accounting_date = False
+        self.assertEqual(self.sale_for(1008)._shop_sync_accounting_date(), date(2025, 7, 1))
+
+    def test_company_time_zone_is_its_own_else_its_countrys_when_the_country_keeps_one_time(self):
+        self.company.partner_id.tz = False
+        for code, zone in (("DK", "Europe/Copenhagen"), ("DE", "Europe/Berlin"), ("ES", "UTC"), ("US", "UTC")):
+            with self.subTest(country=code):
+                self.company.partner_id.country_id = self.env["res.country"].search([("code", "=", code)])
+                self.assertEqual(self.company._shop_sync_tz(), zone)
+        self.company.partner_id.tz = "Atlantic/Canary"
+        self.assertEqual(self.company._shop_sync_tz(), "Atlantic/Canary")
+
     def test_payment_date_when_the_backend_says_so_else_the_order_date_with_a_note(self):
         self.backend.accounting_date_source = "paid"
         created = datetime(2025, 12, 31, 20, 0, tzinfo=UTC)
