@@ -56,17 +56,33 @@ class ResCompany(models.Model):
     # -- time zone ----------------------------------------------------------------------------
     def _shop_sync_tz(self):
         """Name of the time zone that dates the company's accounting documents, and so their VAT period: its
-        address's time zone, else its country's when all of the country's zones keep the same time (Denmark,
-        Sweden, Germany...), else UTC; never the importing user's nor the server's.  The address rarely has one:
-        no company form shows it, and the database's first company is created without it, so a Danish order
-        placed at 00:30 on 1 July would otherwise be booked in June (UTC)."""
+        address's time zone (Shop Sync settings: *Accounting time zone*), else its country's when all of the
+        country's zones keep the same time (Denmark, Sweden, Germany...), else UTC; never the importing user's nor
+        the server's.  The address rarely has one: the database's first company is created without it, so a Danish
+        order placed at 00:30 on 1 July would otherwise be booked in June (UTC)."""
         self.ensure_one()
-        if self.partner_id.tz:
-            return self.partner_id.tz
+        return self.partner_id.tz or self._shop_sync_country_tz() or "UTC"
+
+    def _shop_sync_country_tz(self):
+        """The time zone of the company's country when all of the country's zones keep the same time, else False."""
+        self.ensure_one()
         zones = pytz.country_timezones.get(self.country_id.code or "", [])
         offsets = {tuple(ZoneInfo(zone).utcoffset(moment) for moment in (datetime(2026, 1, 15), datetime(2026, 7, 15)))
                    for zone in zones}  # winter and summer time
-        return zones[0] if len(offsets) == 1 else "UTC"
+        return zones[0] if len(offsets) == 1 else False
+
+    def _shop_sync_tz_warning(self):
+        """Why the company's accounting dates are UTC days for want of a time zone, or False."""
+        self.ensure_one()
+        if self.partner_id.tz or self._shop_sync_country_tz():
+            return False
+        if self.country_id:
+            return _("Company %(company)s has no time zone and %(country)s has several, so the accounting dates of "
+                     "shop orders are UTC days: an order placed just after midnight may fall in the previous day, "
+                     "month or VAT period. Set Shop Sync settings → Accounting time zone.",
+                     company=self.name, country=self.country_id.name)
+        return _("Company %s has neither a time zone nor a country, so the accounting dates of shop orders are UTC "
+                 "days: set Shop Sync settings → Accounting time zone.", self.name)
 
     # -- retention ----------------------------------------------------------------------------
     @api.model

@@ -106,6 +106,9 @@ class ShopSyncBackend(models.Model):
     tax_rounding_warning = fields.Char(
         compute="_compute_tax_rounding_warning",
         help="Set when Odoo rounds taxes otherwise than the shop: order totals would then differ by cents.")
+    accounting_tz_warning = fields.Char(
+        "Accounting time zone warning", compute="_compute_accounting_tz_warning",
+        help="Set when the company has no time zone of its own: accounting dates are then UTC days.")
 
     # products and stock
     field_rule_ids = fields.One2many("shop.sync.field.rule", "backend_id", "Field rules", copy=True)
@@ -147,6 +150,11 @@ class ShopSyncBackend(models.Model):
     def _compute_tax_rounding_warning(self):
         for backend in self:
             backend.tax_rounding_warning = backend._tax_rounding_problem()
+
+    @api.depends("company_id.partner_id.tz", "company_id.country_id")
+    def _compute_accounting_tz_warning(self):
+        for backend in self:
+            backend.accounting_tz_warning = backend.company_id._shop_sync_tz_warning()
 
     def _tax_rounding_problem(self):
         """Why Odoo's totals may differ from the shop's by cents (the company rounds taxes otherwise than

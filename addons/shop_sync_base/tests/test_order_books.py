@@ -62,6 +62,24 @@ class TestOrderDate(ShopSyncCase):
         self.company.partner_id.tz = "Atlantic/Canary"
         self.assertEqual(self.company._shop_sync_tz(), "Atlantic/Canary")
 
+    def test_a_company_in_a_country_of_several_time_zones_is_warned_and_sets_its_own_in_the_settings(self):
+        self.company.partner_id.tz = False
+        self.assertFalse(self.backend.accounting_tz_warning)  # Denmark keeps one time
+        self.company.partner_id.country_id = self.env.ref("base.es")
+        self.assertIn("Spain", self.backend.accounting_tz_warning)
+        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(settings.shop_sync_effective_tz, "UTC")
+        settings.shop_sync_tz = "Europe/Madrid"
+        self.assertEqual(settings.shop_sync_effective_tz, "Europe/Madrid")
+        settings.execute()
+        self.assertEqual(self.company.partner_id.tz, "Europe/Madrid")
+        self.assertFalse(self.backend.accounting_tz_warning)
+        # 22:30 UTC on 30 June is 00:30 on 1 July in Madrid
+        log = self.import_order(order_payload(1009, lines=[line("25")],
+                                              created_at=datetime(2025, 6, 30, 22, 30, tzinfo=UTC)))
+        self.assertEqual(log.state, "done", log.message)
+        self.assertEqual(self.sale_for(1009).shop_accounting_date, date(2025, 7, 1))
+
     def test_payment_date_when_the_backend_says_so_else_the_order_date_with_a_note(self):
         self.backend.accounting_date_source = "paid"
         created = datetime(2025, 12, 31, 20, 0, tzinfo=UTC)
