@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import UTC, date, datetime
 
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
@@ -53,6 +53,21 @@ class TestReconciliation(ShopSyncCase):
         self.assertEqual(len(problems["duplicate", "4001"].sale_ids), 2)
         mismatch = problems["total_mismatch", "4004"]
         self.assertEqual((mismatch.shop_total, mismatch.odoo_total), (200, 180))
+
+    def test_days_are_the_companys_accounting_days_whatever_the_users_time_zone(self):
+        # 23:30 UTC on 4 January is 00:30 on 5 January in Copenhagen, where the company books it, and still
+        # 4 January in New York, where the accountant comparing it is
+        self.assertEqual(self.company._shop_sync_tz(), "Europe/Copenhagen")
+        self.env.user.tz = "America/New_York"
+        late = datetime(2026, 1, 4, 23, 30, tzinfo=UTC)
+        self.adapter.orders["o4006"] = order_payload(4006, created_at=late, updated_at=late)
+        self.assertEqual(self.import_order(self.adapter.orders["o4006"]).state, "done")
+        self.assertEqual(self.sale_for(4006).shop_accounting_date, date(2026, 1, 5))
+        wizard = self.compare()
+        self.assertEqual(wizard.timezone, "Europe/Copenhagen")
+        [day] = wizard.day_ids
+        self.assertEqual((day.date, day.shop_count), (date(2026, 1, 5), 5))
+        self.assertNotIn("4006", {line.order_number for line in wizard.problem_ids})
 
     def test_retry_stores_the_shop_order_or_replays_the_event(self):
         problems = self.problems(self.compare())

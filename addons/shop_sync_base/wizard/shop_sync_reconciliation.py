@@ -32,7 +32,8 @@ class ShopSyncReconciliation(models.TransientModel):
                                  domain=[("role", "=", "shop")])
     date_from = fields.Date(required=True, default=lambda self: fields.Date.context_today(self) - timedelta(days=7))
     date_to = fields.Date(required=True, default=fields.Date.context_today)
-    timezone = fields.Char(readonly=True, help="Days are counted in this time zone (the user's).")
+    timezone = fields.Char(readonly=True, help="Days are counted in this time zone: the company's accounting time "
+                                               "zone, the one that dates its accounting documents.")
     day_ids = fields.One2many("shop.sync.reconciliation.day", "wizard_id", readonly=True)
     problem_ids = fields.One2many("shop.sync.reconciliation.line", "wizard_id", readonly=True)
     problem_count = fields.Integer(compute="_compute_problem_count")
@@ -61,7 +62,8 @@ class ShopSyncReconciliation(models.TransientModel):
     def action_compare(self):
         self.ensure_one()
         self.backend_id._check_access_company()
-        tz = ZoneInfo(self.env.user.tz or "UTC")
+        # the days of the books (the accounting dates), whoever compares: not the user's time zone
+        tz = ZoneInfo(self.backend_id.company_id._shop_sync_tz())
         start = datetime.combine(self.date_from, time.min, tz).astimezone(UTC)
         end = datetime.combine(self.date_to + timedelta(days=1), time.min, tz).astimezone(UTC)
         # read every side as superuser (a Shop Sync User may have no access to sale orders), only
