@@ -153,8 +153,8 @@ class ShopSyncBackend(models.Model):
     def _accounting_export_pending(self):
         """The scheduled pass (the connector's ``pending`` job calls it): queue the document of every
         imported order of the linked shops still waiting for one (placed from 'Invoice orders from',
-        ready), and the credit notes of refunds whose order has its document now.  Returns how many
-        orders were queued."""
+        ready), and the credit notes of refunds whose order has its document now (or was cancelled:
+        they are closed).  Returns how many orders were queued."""
         self.ensure_one()
         sales = self.env["sale.order"].search([
             ("shop_sync_backend_id.accounting_backend_id", "=", self.id),
@@ -168,7 +168,7 @@ class ShopSyncBackend(models.Model):
         refunds = self.env["shop.sync.refund"].search([
             ("sale_order_id.shop_sync_backend_id.accounting_backend_id", "=", self.id),
             ("accounting_state", "=", "pending"),
-            ("sale_order_id.accounting_state", "in", ("draft", "booked"))])
+            ("sale_order_id.accounting_state", "in", ("draft", "booked", "cancelled"))])
         for refund in refunds:
             self._accounting_enqueue_credit_note(refund)
         return len(ready)
@@ -218,7 +218,7 @@ class ShopSyncRefund(models.Model):
     _inherit = "shop.sync.refund"
 
     accounting_state = fields.Selection(
-        ACCOUNTING_STATES[:4] + [("cancelled", "Deleted (order cancelled)")], "Credit note", readonly=True,
+        ACCOUNTING_STATES[:4] + [("cancelled", "Cancelled with the order")], "Credit note", readonly=True,
         copy=False, index=True, help="Waiting: the credit note waits for the order's document or is retried.")
 
 

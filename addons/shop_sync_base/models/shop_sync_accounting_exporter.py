@@ -170,6 +170,13 @@ class ShopSyncAccountingCreditNoteExporter(models.AbstractModel):
         binding = Binding._for_record(backend, refund)
         if binding:
             return self._already_sent(backend, "credit_note_export", binding, common)
+        if sale.state == "cancel":
+            # the order's cancellation reverses all of it that was not credited: this refund too
+            refund.accounting_state = "cancelled"
+            return Log._record(backend, "credit_note_export", "skipped", reason=_("Order cancelled"), message=_(
+                "Order %(order)s was cancelled before refund %(refund)s had its credit note: the cancellation "
+                "reverses what is left of the order in %(system)s, this refund included.",
+                order=self._order_number(sale), refund=refund.external_id, system=self._accounting_system), **common)
         order_document = Binding._for_record(backend, sale)
         if not order_document:
             refund.accounting_state = "pending"
@@ -249,11 +256,16 @@ class ShopSyncAccountingCreditNoteExporter(models.AbstractModel):
     def _cancel_entries(self, sale):
         """(plan entries, gross) of the credit note reversing what is left of ``sale``'s invoice: every
         order line credited, the refunds credited already added back."""
-        credited = sale.shop_refund_ids.filtered(lambda refund: refund.accounting_state in ("draft", "booked"))
+        credited = self._credited_refunds(sale)
         entries = self._order_entries(sale, -1)
         for refund in credited:
             entries += self._refund_entries(refund, 1)
         return entries, -(sale.amount_total - sum(credited.mapped("amount_total")))
+
+    @api.model
+    def _credited_refunds(self, sale):
+        """The refunds of ``sale`` that have their credit note (the rest is reversed with the order)."""
+        return sale.shop_refund_ids.filtered(lambda refund: refund.accounting_state in ("draft", "booked"))
 
     @api.model
     def _credit_note_bindings(self, backend, sale):

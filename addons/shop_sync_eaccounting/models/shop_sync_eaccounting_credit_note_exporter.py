@@ -52,12 +52,36 @@ class ShopSyncEaccountingCreditNoteExporter(models.AbstractModel):
     @api.model
     def _credit_note_created(self, backend, client, refund, reference, payload, common):
         document = self._create(client, payload, reference)
+        problem = self._refund_difference(refund, document)
+        if problem:  # this attempt created it: deleted again, as an order's document is
+            client.delete(f"{DRAFTS}/{document['Id']}")
+            refund.accounting_state = "error"
+            return self.env["shop.sync.log"]._record(
+                backend, "credit_note_export", "error", reason=_("Totals differ: credit note deleted"),
+                external_id=f"draft:{document['Id']}", request=payload, response=document,
+                message=_("%s The credit note draft created by this attempt was deleted again.", problem), **common)
         return self._credit_note_bound(backend, refund, document, reference, payload, common)
 
     @api.model
+    def _refund_difference(self, refund, document):
+        """Why the credit note does not credit what the shop refunded (its gross and VAT, negative),
+        or None."""
+        return self.env["shop.sync.eaccounting.document.exporter"]._totals_difference(
+            refund.sale_order_id.currency_id, document, "draft", -refund.amount_total, -refund.amount_tax)
+
+    @api.model
     def _credit_note_bound(self, backend, refund, document, reference, payload, common):
+        """Bind the credit note; one whose totals differ (an earlier attempt made it: never deleted)
+        is bound in error."""
         self.env["shop.sync.binding"]._bind(backend, refund, f"draft:{document['Id']}", reference)
-        refund.accounting_state = "draft"
+        problem = self._refund_difference(refund, document)
+        refund.accounting_state = "error" if problem else "draft"
+        if problem:
+            return self.env["shop.sync.log"]._record(
+                backend, "credit_note_export", "error", reason=_("Totals differ"),
+                external_id=f"draft:{document['Id']}", response=document, message=_(
+                    "%s The credit note draft was created by an earlier attempt: it is bound, not deleted; check it "
+                    "in eAccounting.", problem), **common)
         gross, vat, _roundings = self.env["shop.sync.eaccounting.document.exporter"]._amounts(document, "draft")
         return self.env["shop.sync.log"]._record(
             backend, "credit_note_export", "done", external_id=f"draft:{document['Id']}", request=payload, message=_(
@@ -114,7 +138,8 @@ class ShopSyncEaccountingCreditNoteExporter(models.AbstractModel):
 
     @api.model
     def _credit_invoice(self, backend, client, sale, invoice_id, common):
-        """A credit note for the invoice minus the refunds credited already."""
+        """A credit note for the invoice minus the refunds credited already; one this attempt created
+        whose totals differ from that is deleted again (a UserError: the cancellation is not applied)."""
         Log = self.env["shop.sync.log"]
         Documents = self.env["shop.sync.eaccounting.document.exporter"]
         reference = self._lock_cancel(backend, sale)
@@ -124,6 +149,13 @@ class ShopSyncEaccountingCreditNoteExporter(models.AbstractModel):
             plan = Documents._plan(backend, sale, entries, gross=gross)
             document = self._create(client, Documents._payload(backend, client, sale, reference, "draft", plan,
                                                                credit=True), reference)
+            credited = self._credited_refunds(sale)
+            problem = Documents._totals_difference(sale.currency_id, document, "draft", gross,
+                                                   -(sale.amount_tax - sum(credited.mapped("amount_tax"))))
+            if problem:
+                client.delete(f"{DRAFTS}/{document['Id']}")
+                raise UserError(_("%(problem)s The credit note draft reversing invoice %(invoice)s was deleted "
+                                  "again.", problem=problem, invoice=invoice_id))
         sale._shop_sync_accounting_result("cancelled")
         return Log._record(backend, "credit_note_export", "done", reason=_("Order cancelled"),
                            external_id=f"draft:{document['Id']}", message=_(

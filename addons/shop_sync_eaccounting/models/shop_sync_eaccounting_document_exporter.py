@@ -9,12 +9,14 @@ from odoo.addons.shop_sync_base.services.http import create_once
 from ..services.client import AuthorisationError, eq
 
 ROUNDING_ARTICLE = "SHOPSYNC-ROUNDING"
-# document type -> (collection, amount properties (gross, VAT, roundings)); an invoice is a converted draft
+# document type -> (collection, amount properties (gross, VAT, roundings) in the document's currency); an
+# invoice is a converted draft: its TotalAmount / TotalVatAmount are in the company's currency (the swagger's
+# CustomerInvoiceApi has them beside TotalAmountInvoiceCurrency / TotalVatAmountInvoiceCurrency)
 DOCUMENTS = {
     "draft": ("customerinvoicedrafts", ("TotalAmount", "TotalVatAmount", "TotalRoundings")),
     "order": ("orders", ("Amount", "VatAmount", "RoundingsAmount")),
     "quote": ("quotedrafts", ("TotalAmount", "VatAmount", "RoundingsAmount")),
-    "invoice": ("customerinvoices", ("TotalAmount", "TotalVatAmount", "TotalRoundings")),
+    "invoice": ("customerinvoices", ("TotalAmountInvoiceCurrency", "TotalVatAmountInvoiceCurrency", "TotalRoundings")),
 }
 # the property holding each document type's date
 DATES = {"draft": "InvoiceDate", "order": "OrderDate", "quote": "QuoteDate", "invoice": "InvoiceDate"}
@@ -364,17 +366,24 @@ class ShopSyncEaccountingDocumentExporter(models.AbstractModel):
         """Why eAccounting's document does not book what the shop charged, or None: its gross must
         be the order's total and its VAT the shop's tax, to the cent (a rounding row without VAT is
         the one documented exception: its amount moves from net to VAT)."""
-        currency = sale.currency_id
+        rounding = plan["rounding"] if plan else self._rounding_amount(document)
+        return self._totals_difference(sale.currency_id, document, kind, sale.amount_total, sale.amount_tax, rounding)
+
+    @api.model
+    def _totals_difference(self, currency, document, kind, gross_expected, vat_expected, rounding=None):
+        """Why ``document`` does not book ``gross_expected`` and ``vat_expected`` in ``currency`` to
+        the cent, or None (``rounding``: its rounding rows' amount, read from it when not given)."""
         remote = document.get("InvoiceCurrencyCode") or document.get("CurrencyCode")
         if remote and remote != currency.name:
             return _("eAccounting has the document in %(remote)s, Odoo in %(odoo)s.", remote=remote,
                      odoo=currency.name)
         gross, vat, _roundings = self._amounts(document, kind)
-        rounding = plan["rounding"] if plan else self._rounding_amount(document)
-        if currency.compare_amounts(float(gross), sale.amount_total):
+        if rounding is None:
+            rounding = self._rounding_amount(document)
+        if currency.compare_amounts(float(gross), gross_expected):
             return _("Gross totals differ: eAccounting %(remote)s, Odoo %(odoo)s %(currency)s.", remote=gross,
-                     odoo=sale.amount_total, currency=currency.name)
-        if currency.compare_amounts(float(vat + rounding), sale.amount_tax):
+                     odoo=gross_expected, currency=currency.name)
+        if currency.compare_amounts(float(vat + rounding), vat_expected):
             return _("VAT differs: eAccounting %(remote)s (rounding row %(rounding)s), Odoo %(odoo)s %(currency)s.",
-                     remote=vat, rounding=rounding, odoo=sale.amount_tax, currency=currency.name)
+                     remote=vat, rounding=rounding, odoo=vat_expected, currency=currency.name)
         return None

@@ -10,3 +10,4 @@ from . import test_exactly_once
 from . import test_rate_governor
 from . import test_quotes
 from . import test_token_refresh
+from . import test_books

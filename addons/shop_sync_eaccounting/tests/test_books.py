@@ -1,0 +1,181 @@
+"""The books balance in eAccounting: a credit note is checked against the refund it credits as the
+order's document is against the order, a cancelled order is credited once (never again by a refund
+that waited), and an invoice is read in its own currency."""
+
+from datetime import UTC, datetime
+
+from odoo.tests import tagged
+
+from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.shop_sync_base.tests.accounting_common import AccountingRefunds
+
+from .common import EAccountingCase
+
+ORDER = [("product", "Mug", "MUG-1", "2", "125", "25"), ("shipping", "PostNord", "", "1", "49", "25")]
+
+
+@tagged("post_install", "-at_install", "shop_sync")
+class TestCreditNoteBooks(AccountingRefunds, EAccountingCase):
+    ORDER = ORDER
+
+    def credit_notes(self):
+        return [draft for draft in self.sim.drafts.values() if draft["IsCreditInvoice"]]
+
+    def credit(self, refund):
+        return self.env["shop.sync.eaccounting.credit.note.exporter"]._export(self.accounting, refund)
+
+    def test_credit_note_books_the_refunds_gross_and_vat(self):
+        sale = self.invoiced(8101)
+        refund = self.refund(sale, "R1", "49", [("shipping", "", "0", "49")])
+        log = self.credit(refund)
+        self.assertEqual(log.state, "done", log.message)
+        [credit] = self.credit_notes()
+        self.assertEqual((credit["TotalAmount"], credit["TotalVatAmount"]), (-refund.amount_total, -refund.amount_tax))
+
+    def test_credit_note_booking_other_totals_is_deleted_and_an_error(self):
+        """eAccounting's 'Show prices excl. VAT for private individuals' was switched on after the
+        values were loaded: it reads the credit note's gross unit prices as net."""
+        sale = self.invoiced(8102)
+        self.sim.company["ShowPricesExclVatPC"] = True
+        refund = self.refund(sale, "R1", "174", [("product", "MUG-1", "1", "125"), ("shipping", "", "0", "49")])
+        log = self.credit(refund)
+        self.assertEqual(log.state, "error", log.message)
+        self.assertIn("Gross totals differ", log.message)
+        self.assertEqual(refund.accounting_state, "error")
+        self.assertFalse(self.credit_notes(), "the credit note this attempt created is deleted again")
+        self.assertFalse(self.env["shop.sync.binding"]._for_record(self.accounting, refund))
+
+    def test_credit_note_an_earlier_attempt_made_with_other_totals_is_bound_and_an_error(self):
+        sale = self.invoiced(8103)
+        self.sim.company["ShowPricesExclVatPC"] = True
+        refund = self.refund(sale, "R1", "49", [("shipping", "", "0", "49")])
+        # an attempt that created the credit note and lost its commit
+        Credits = self.env["shop.sync.eaccounting.credit.note.exporter"]
+        client = self.accounting._accounting_client()
+        client.post("customerinvoicedrafts", Credits._credit_note_payload(
+            self.accounting, client, refund, Credits._refund_reference(refund), None))
+        log = self.credit(refund)
+        self.assertEqual(log.state, "error", log.message)
+        self.assertEqual(refund.accounting_state, "error")
+        self.assertEqual(len(self.credit_notes()), 1, "never deleted: an earlier attempt made it")
+        self.assertTrue(self.env["shop.sync.binding"]._for_record(self.accounting, refund))
+
+    def test_cancellation_credit_note_booking_other_totals_is_deleted_and_an_error(self):
+        sale = self.invoiced(8104)
+        sale.action_eacc_convert()
+        self.sim.company["ShowPricesExclVatPC"] = True
+        log = self.env["shop.sync.eaccounting.credit.note.exporter"]._cancel(self.accounting, sale)
+        self.assertEqual(log.state, "error", log.message)
+        self.assertIn("Gross totals differ", log.message)
+        self.assertFalse(self.credit_notes())
+        self.assertEqual(sale.accounting_state, "booked")
+
+    def test_a_refund_waiting_when_its_booked_order_is_cancelled_is_not_credited_again(self):
+        """The refund's credit note failed (eAccounting answered 503), the shop then cancelled the
+        order: the cancellation's credit note reverses everything left, the refund included."""
+        sale = self.invoiced(8105)
+        sale.action_eacc_convert()
+        refund = self.refund(sale, "R1", "49", [("shipping", "", "0", "49")])
+        self.sim.faults.add("error", status=503, path="/v2/customerinvoicedrafts", method="POST", count=2)
+        self.assertEqual(self.credit(refund).state, "error")
+        self.assertEqual(refund.accounting_state, "pending")
+        sale._action_cancel()
+        log = self.env["shop.sync.eaccounting.credit.note.exporter"]._cancel(self.accounting, sale)
+        self.assertEqual(log.state, "done", log.message)
+        log = self.credit(refund)  # the refund's job retried
+        self.assertEqual(log.state, "skipped", log.message)
+        self.assertEqual(refund.accounting_state, "cancelled")
+        self.assertEqual(sum(credit["TotalAmount"] for credit in self.credit_notes()), -sale.amount_total,
+                         "the order nets to zero")
+
+    def test_a_refund_waiting_when_its_draft_is_deleted_is_closed(self):
+        sale = self.invoiced(8106)
+        refund = self.refund(sale, "R1", "49", [("shipping", "", "0", "49")])
+        self.sim.faults.add("error", status=503, path="/v2/customerinvoicedrafts", method="POST", count=2)
+        self.credit(refund)
+        sale._action_cancel()
+        self.assertEqual(self.env["shop.sync.eaccounting.credit.note.exporter"]._cancel(self.accounting, sale).state,
+                         "done")
+        self.assertFalse(self.sim.drafts)
+        log = self.credit(refund)
+        self.assertEqual((log.state, refund.accounting_state), ("skipped", "cancelled"))
+        self.assertFalse(self.sim.drafts)
+
+    def test_a_foreign_currency_invoice_is_read_in_its_currency(self):
+        """CustomerInvoiceApi's TotalAmount is in the company's currency (SEK), beside
+        TotalAmountInvoiceCurrency: an EUR order's invoice books the order's EUR."""
+        sale = self.import_order(8107, country="DE", currency="EUR", email="buyer8107@example.com",
+                                 lines=[("product", "Mug", "MUG-1", "1", "120", "19")])
+        self.assertEqual(self.export(sale).state, "done")
+        sale.action_eacc_convert()
+        [invoice] = self.sim.invoices.values()
+        self.assertNotEqual(invoice["TotalAmount"], invoice["TotalAmountInvoiceCurrency"])
+        status = sale._shop_sync_accounting_status()[sale.id]
+        self.assertEqual((status["gross"], status["vat"]), (sale.amount_total, sale.amount_tax))
+        # the binding's commit was lost: the invoice is found again, bound and booked without a difference
+        self.env["shop.sync.binding"]._for_record(self.accounting, sale).unlink()
+        log = self.export(sale)
+        self.assertEqual(log.state, "done", log.message)
+        self.assertEqual(sale.accounting_state, "booked")
+
+    def test_scheduled_pass_closes_a_refund_left_waiting_by_a_cancelled_order(self):
+        sale = self.invoiced(8108)
+        refund = self.refund(sale, "R1", "49", [("shipping", "", "0", "49")])
+        self.sim.faults.add("error", status=503, path="/v2/customerinvoicedrafts", method="POST", count=2)
+        self.credit(refund)
+        sale._action_cancel()
+        self.env["shop.sync.eaccounting.credit.note.exporter"]._cancel(self.accounting, sale)
+        with trap_jobs() as trap:
+            self.accounting._accounting_export_pending()
+            trap.assert_jobs_count(1, only=self.accounting._eacc_export_credit_note)
+            trap.perform_enqueued_jobs()
+        self.assertEqual(refund.accounting_state, "cancelled")
+
+
+@tagged("post_install", "-at_install", "shop_sync")
+class TestDocumentBooks(EAccountingCase):
+    """Per destination and line kind, the draft eAccounting computes (per the swagger: the rows'
+    codings, the country, the private/business flag, IncludesVat) books the shop's gross and VAT."""
+
+    def test_every_destination_books_the_shops_gross_vat_and_date(self):
+        cases = (  # number, country, currency, company, VAT number, lines, VAT eAccounting computes
+            (8301, "SE", "SEK", "", "", [("product", "Mug", "MUG-1", "2", "125", "25"),
+                                         ("product", "Cook book", "BOOK-1", "1", "299", "6"),
+                                         ("shipping", "PostNord", "", "1", "49", "25"),
+                                         ("fee", "Gift wrap", "", "1", "10", "25"),
+                                         ("discount", "Spring sale", "", "1", "20", "25")], 74.72),
+            (8302, "SE", "SEK", "Lagom Kaffe AB", "SE556677889901", [
+                ("product", "Mug", "MUG-1", "3", "33.33", "25"), ("shipping", "PostNord", "", "1", "49", "25"),
+                ("discount", "Spring sale", "", "1", "5", "25")], 28.8),
+            (8303, "DE", "EUR", "", "", [("product", "Mug", "MUG-1", "1", "11.90", "19"),
+                                         ("product", "Cook book", "BOOK-1", "1", "21.40", "7"),
+                                         ("shipping", "DHL", "", "1", "4.90", "19"),
+                                         ("discount", "Code", "", "1", "1", "19")], 3.92),
+            (8304, "DE", "EUR", "Kaffeehaus GmbH", "DE123456788", [
+                ("product", "Mug", "MUG-1", "2", "10", "0"), ("shipping", "DHL", "", "1", "5", "0")], 0.0),
+            (8305, "NO", "NOK", "", "", [("product", "Mug", "MUG-1", "1", "150", "0"),
+                                         ("shipping", "Posten", "", "1", "99", "0")], 0.0),
+            (8306, "US", "USD", "", "", [("product", "Mug", "MUG-1", "1", "14", "0")], 0.0),
+        )
+        for number, country, currency, company, vat, lines, vat_amount in cases:
+            with self.subTest(country=country, company=company):
+                self.sim.drafts.clear()
+                sale = self.import_order(number, lines, country=country, currency=currency, company=company, vat=vat,
+                                         email=f"buyer{number}@example.com")
+                log = self.export(sale)
+                self.assertEqual(log.state, "done", log.message)
+                [draft] = self.sim.drafts.values()
+                rounding = sum(row["UnitPrice"] * row["Quantity"] for row in draft["Rows"]
+                               if row["ArticleNumber"] == "SHOPSYNC-ROUNDING")
+                self.assertEqual(draft["InvoiceCurrencyCode"], currency)
+                self.assertEqual(draft["TotalAmount"], sale.amount_total)
+                self.assertEqual(round(draft["TotalVatAmount"] + rounding, 2), sale.amount_tax)
+                self.assertEqual(draft["TotalVatAmount"], vat_amount)
+        self.assert_requests_valid()
+
+    def test_the_date_is_the_order_date_in_the_companys_time_zone(self):
+        """23:30 UTC on 5 January is 00:30 on 6 January in Stockholm."""
+        sale = self.import_order(8311, created_at=datetime(2026, 1, 5, 23, 30, tzinfo=UTC))
+        self.assertEqual(self.export(sale).state, "done")
+        [draft] = self.sim.drafts.values()
+        self.assertEqual(draft["InvoiceDate"][:10], "2026-01-06")
