@@ -51,6 +51,25 @@ class TestEaccountingCreatesOnce(EAccountingCase):
                 self.assertEqual([article["Number"] for article in self.sim.articles.values()
                                   if article["Number"].startswith("MUG-1")], ["MUG-1"])
 
+    def test_rounding_article_of_a_document(self):
+        """A business buyer's mug at 12.52 incl. 25 %: Odoo's tax 2.50, eAccounting's 25 % of the net
+        10.02 is 2.51, so the draft takes a rounding row of -0.01 and its article is created."""
+        for number, fault in enumerate(AFTER_WRITE_FAULTS, start=9251):
+            with self.subTest(fault=fault["kind"]):
+                self.fresh()
+                sale = self.import_order(number, company="Lagom Kaffe AB", email=f"buyer{number}@example.se",
+                                         lines=[("product", "Mug", "MUG-1", "1", "12.52", "25")])
+                self.sim.faults.add(**fault, path="/v2/articles", method="POST", contains="SHOPSYNC-ROUNDING")
+                log = self.export(sale)
+                self.assert_applied()
+                self.assertEqual(log.state, "done", log.message)
+                self.assertEqual(len([article for article in self.sim.articles.values()
+                                      if article["Number"] == "SHOPSYNC-ROUNDING"]), 1)
+                [draft] = self.sim.drafts.values()
+                self.assertEqual([(row["ArticleNumber"], row["UnitPrice"]) for row in draft["Rows"]][-1:],
+                                 [("SHOPSYNC-ROUNDING", -0.01)])
+                self.assertEqual((draft["TotalAmount"], draft["TotalVatAmount"]), (12.52, 2.51))
+
     def test_article_of_the_product_export(self):
         for _number, fault in enumerate(AFTER_WRITE_FAULTS, start=9301):
             with self.subTest(fault=fault["kind"]):
