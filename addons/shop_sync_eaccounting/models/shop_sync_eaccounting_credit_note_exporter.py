@@ -39,8 +39,8 @@ class ShopSyncEaccountingCreditNoteExporter(models.AbstractModel):
 
     @api.model
     def _credit_note_found(self, backend, client, refund, reference, common):
-        document, _kind = self.env["shop.sync.eaccounting.document.exporter"]._find(client, "draft", reference)
-        return self._credit_note_bound(backend, refund, document, reference, None, common) if document else None
+        document, kind = self.env["shop.sync.eaccounting.document.exporter"]._find(client, "draft", reference)
+        return self._credit_note_bound(backend, refund, document, kind, reference, None, common) if document else None
 
     @api.model
     def _credit_note_payload(self, backend, client, refund, reference, order_document):
@@ -52,7 +52,7 @@ class ShopSyncEaccountingCreditNoteExporter(models.AbstractModel):
     @api.model
     def _credit_note_created(self, backend, client, refund, reference, payload, common):
         document = self._create(client, payload, reference)
-        problem = self._refund_difference(refund, document)
+        problem = self._refund_difference(refund, document, "draft")
         if problem:  # this attempt created it: deleted again, as an order's document is
             client.delete(f"{DRAFTS}/{document['Id']}")
             refund.accounting_state = "error"
@@ -60,31 +60,31 @@ class ShopSyncEaccountingCreditNoteExporter(models.AbstractModel):
                 backend, "credit_note_export", "error", reason=_("Totals differ: credit note deleted"),
                 external_id=f"draft:{document['Id']}", request=payload, response=document,
                 message=_("%s The credit note draft created by this attempt was deleted again.", problem), **common)
-        return self._credit_note_bound(backend, refund, document, reference, payload, common)
+        return self._credit_note_bound(backend, refund, document, "draft", reference, payload, common)
 
     @api.model
-    def _refund_difference(self, refund, document):
+    def _refund_difference(self, refund, document, kind):
         """Why the credit note does not credit what the shop refunded (its gross and VAT, negative),
         or None."""
         return self.env["shop.sync.eaccounting.document.exporter"]._totals_difference(
-            refund.sale_order_id.currency_id, document, "draft", -refund.amount_total, -refund.amount_tax)
+            refund.sale_order_id.currency_id, document, kind, -refund.amount_total, -refund.amount_tax)
 
     @api.model
-    def _credit_note_bound(self, backend, refund, document, reference, payload, common):
-        """Bind the credit note; one whose totals differ (an earlier attempt made it: never deleted)
-        is bound in error."""
-        self.env["shop.sync.binding"]._bind(backend, refund, f"draft:{document['Id']}", reference)
-        problem = self._refund_difference(refund, document)
-        refund.accounting_state = "error" if problem else "draft"
+    def _credit_note_bound(self, backend, refund, document, kind, reference, payload, common):
+        """Bind the credit note (a draft, or the invoice it was converted into: ``kind``); one whose
+        totals differ (an earlier attempt made it: never deleted) is bound in error."""
+        self.env["shop.sync.binding"]._bind(backend, refund, f"{kind}:{document['Id']}", reference)
+        problem = self._refund_difference(refund, document, kind)
+        refund.accounting_state = "error" if problem else "booked" if kind == "invoice" else "draft"
         if problem:
             return self.env["shop.sync.log"]._record(
                 backend, "credit_note_export", "error", reason=_("Totals differ"),
-                external_id=f"draft:{document['Id']}", response=document, message=_(
+                external_id=f"{kind}:{document['Id']}", response=document, message=_(
                     "%s The credit note draft was created by an earlier attempt: it is bound, not deleted; check it "
                     "in eAccounting.", problem), **common)
-        gross, vat, _roundings = self.env["shop.sync.eaccounting.document.exporter"]._amounts(document, "draft")
+        gross, vat, _roundings = self.env["shop.sync.eaccounting.document.exporter"]._amounts(document, kind)
         return self.env["shop.sync.log"]._record(
-            backend, "credit_note_export", "done", external_id=f"draft:{document['Id']}", request=payload, message=_(
+            backend, "credit_note_export", "done", external_id=f"{kind}:{document['Id']}", request=payload, message=_(
                 "Credit note draft for refund %(refund)s: %(gross)s %(currency)s gross, %(vat)s VAT.",
                 refund=refund.external_id, gross=gross, vat=vat, currency=refund.sale_order_id.currency_id.name),
             **common)
@@ -109,21 +109,43 @@ class ShopSyncEaccountingCreditNoteExporter(models.AbstractModel):
     @api.model
     def _reverse(self, backend, client, sale, kind, remote_id, reference, common):
         """Delete the order's draft or order (and its refunds' credit note drafts) when this hub
-        created them, or credit what is left of an invoice."""
+        created them, or credit what is left of an invoice: also of one the draft became in
+        eAccounting (converted there: the bound draft is gone, an invoice carries its reference)."""
+        Documents = self.env["shop.sync.eaccounting.document.exporter"]
+        if kind == "draft" and client.get_or_none(f"{DRAFTS}/{remote_id}") is None:
+            invoice, found = Documents._find(client, "draft", reference)
+            if found == "invoice":
+                Documents._bind(backend, sale, "invoice", invoice, reference)
+                kind, remote_id = "invoice", invoice["Id"]
         if kind == "invoice":
             return self._credit_invoice(backend, client, sale, remote_id, common)
         return self._delete(backend, client, sale, kind, remote_id, reference, common)
 
     @api.model
     def _delete(self, backend, client, sale, kind, document_id, reference, common):
+        """Every document is read and checked before anything is deleted: one not stamped by this
+        hub, or a credit note converted into an invoice in eAccounting (booked: deleting the order's
+        draft would leave it crediting nothing), refuses the cancellation as a whole."""
+        Documents = self.env["shop.sync.eaccounting.document.exporter"]
         credit_notes = self._credit_note_bindings(backend, sale)
         targets = [(DOCUMENTS[kind][0], document_id, reference, None)] + [
             (DRAFTS, bound.external_id.split(":", 1)[1], bound.external_ref, bound) for bound in credit_notes]
+        found = []
         for collection, remote_id, stamp, bound in targets:
             document = client.get_or_none(f"{collection}/{remote_id}")
-            if document and self.env["shop.sync.eaccounting.document.exporter"]._stamp(document) != stamp:
+            if document and Documents._stamp(document) != stamp:
                 raise UserError(_("Document %(id)s in eAccounting is not the one this hub created (its reference is "
                                   "not %(stamp)s): it is not deleted.", id=remote_id, stamp=stamp))
+            if document is None and bound:
+                invoice, converted = Documents._find(client, "draft", stamp)
+                if converted == "invoice":
+                    raise UserError(_(
+                        "The credit note of refund %(refund)s was converted into invoice %(number)s in eAccounting: "
+                        "the order's %(document)s is kept (deleting it would leave that credit invoice crediting "
+                        "nothing); reverse the order in eAccounting by hand.", refund=bound._record().external_id,
+                        number=invoice.get("InvoiceNumber") or invoice["Id"], document=Documents._label(kind).lower()))
+            found.append((collection, remote_id, document, bound))
+        for collection, remote_id, document, bound in found:
             if document:
                 client.delete(f"{collection}/{remote_id}")
             if bound:
@@ -133,8 +155,7 @@ class ShopSyncEaccountingCreditNoteExporter(models.AbstractModel):
         return self.env["shop.sync.log"]._record(
             backend, "invoice_export", "done", reason=_("Order cancelled"), external_id=f"{kind}:{document_id}",
             message=_("The order was cancelled: its %(document)s (and %(count)s credit note drafts) deleted in "
-                      "eAccounting.", document=self.env["shop.sync.eaccounting.document.exporter"]._label(kind).lower(),
-                      count=len(credit_notes)), **common)
+                      "eAccounting.", document=Documents._label(kind).lower(), count=len(credit_notes)), **common)
 
     @api.model
     def _credit_invoice(self, backend, client, sale, invoice_id, common):

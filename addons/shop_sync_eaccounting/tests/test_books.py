@@ -131,6 +131,46 @@ class TestCreditNoteBooks(AccountingRefunds, EAccountingCase):
             trap.perform_enqueued_jobs()
         self.assertEqual(refund.accounting_state, "cancelled")
 
+    def convert_in_eaccounting(self, draft_id):
+        """A user converts the draft in eAccounting itself: the hub's binding still names the draft."""
+        return self.accounting._accounting_client().post(f"customerinvoicedrafts/{draft_id}/convert", {})
+
+    def test_cancelled_order_whose_draft_was_converted_in_eaccounting_gets_a_credit_note(self):
+        sale = self.invoiced(8109)
+        [draft] = self.sim.drafts.values()
+        invoice = self.convert_in_eaccounting(draft["Id"])
+        log = self.env["shop.sync.eaccounting.credit.note.exporter"]._cancel(self.accounting, sale)
+        self.assertEqual(log.state, "done", log.message)
+        [credit] = self.credit_notes()
+        self.assertEqual(credit["TotalAmount"], -sale.amount_total, "the booked invoice nets to zero")
+        self.assertIn(str(invoice["Id"]), log.message)
+        self.assertEqual(sale.accounting_state, "cancelled")
+
+    def test_cancel_keeps_the_draft_when_a_refunds_credit_note_was_converted(self):
+        sale = self.invoiced(8110)
+        refund = self.refund(sale, "R1", "49", [("shipping", "", "0", "49")])
+        self.assertEqual(self.credit(refund).state, "done")
+        [credit] = self.credit_notes()
+        self.convert_in_eaccounting(credit["Id"])
+        log = self.env["shop.sync.eaccounting.credit.note.exporter"]._cancel(self.accounting, sale)
+        self.assertEqual(log.state, "error", log.message)
+        self.assertIn("converted into invoice", log.message)
+        self.assertEqual(len(self.sim.drafts), 1, "the order's draft is kept")
+        self.assertEqual(refund.accounting_state, "draft")
+
+    def test_a_credit_note_converted_in_eaccounting_is_found_as_the_invoice(self):
+        sale = self.invoiced(8111, currency="EUR", country="DE", email="buyer8111@example.com",
+                             lines=[("product", "Mug", "MUG-1", "1", "120", "19")])
+        refund = self.refund(sale, "R1", "60", [("product", "MUG-1", "0", "60")])
+        self.assertEqual(self.credit(refund).state, "done")
+        [credit] = self.credit_notes()
+        invoice = self.convert_in_eaccounting(credit["Id"])
+        self.env["shop.sync.binding"]._for_record(self.accounting, refund).unlink()  # e.g. a lost commit
+        log = self.credit(refund)
+        self.assertEqual(log.state, "done", log.message)
+        self.assertEqual(log.external_id, f"invoice:{invoice['Id']}")
+        self.assertEqual(refund.accounting_state, "booked")
+
 
 @tagged("post_install", "-at_install", "shop_sync")
 class TestDocumentBooks(EAccountingCase):
