@@ -75,6 +75,8 @@ class ShopSyncBackend(models.Model):
             for binding in bindings:
                 kind, document_id = binding.external_id.split(":", 1)
                 document = client.get_or_none(f"{DOCUMENTS[kind][0]}/{document_id}")
+                if document is None and kind == "draft":  # converted in eAccounting itself: its invoice
+                    document, kind = Documents._find(client, "draft", binding.external_ref)
                 if document is None:
                     continue
                 gross, vat, _roundings = Documents._amounts(document, kind)

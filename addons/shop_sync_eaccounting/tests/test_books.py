@@ -171,6 +171,13 @@ class TestCreditNoteBooks(AccountingRefunds, EAccountingCase):
         self.assertEqual(log.external_id, f"invoice:{invoice['Id']}")
         self.assertEqual(refund.accounting_state, "booked")
 
+    def test_reconciliation_reads_the_invoice_a_draft_became_in_eaccounting(self):
+        sale = self.invoiced(8112)
+        [draft] = self.sim.drafts.values()
+        self.convert_in_eaccounting(draft["Id"])
+        status = sale._shop_sync_accounting_status()[sale.id]
+        self.assertEqual((status.get("gross"), status.get("vat")), (sale.amount_total, sale.amount_tax))
+
 
 @tagged("post_install", "-at_install", "shop_sync")
 class TestDocumentBooks(EAccountingCase):
