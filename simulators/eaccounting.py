@@ -75,6 +75,15 @@ Business rules (each names its source):
   included, amount x rate / (1 + rate)), rounded to the cent; ``TotalAmount`` includes VAT,
   ``TotalVatAmount`` is the sum of the rows' VAT, ``TotalRoundings`` is 0; base-currency totals use
   :data:`CURRENCY_RATES`.  Totals are computed, never taken from the request.
+* Currencies (swagger): a draft is in its customer's currency (``InvoiceCurrencyCode`` "Read-only";
+  ``CustomerApi.CurrencyCode`` "Default value: Currency of the user company"), its ``TotalAmount`` in
+  that currency beside ``TotalAmountBaseCurrency``; a customer invoice has ``TotalAmount`` /
+  ``TotalVatAmount`` beside ``TotalAmountInvoiceCurrency`` / ``TotalVatAmountInvoiceCurrency``, so
+  the former are in the company's currency (SEK) and the latter in the invoice's.
+* Reverse charge to a business in another EU country needs the customer's ``VatNumber`` (the swagger
+  has no rule; the EU VAT Directive 2006/112/EC art. 138 exempts the supply only to a buyer
+  identified for VAT, and art. 226(4) puts the buyer's VAT number on the invoice): without one the
+  draft is refused (4002), not booked at 0 %.
 * Credit invoices: ``IsCreditInvoice`` drafts have negative totals (swagger,
   ``CustomerInvoiceDraftValidationApi``: "Should be negative when credit invoice"), so their rows
   carry negative quantities; a credit draft with a positive total, or an invoice draft with a

@@ -382,6 +382,16 @@ def test_convert_checks_the_given_totals_and_makes_an_invoice(app, url, api):
     assert listed["Data"][0]["Id"] == invoice["Id"]
 
 
+def test_an_invoice_keeps_the_company_currency_beside_the_invoice_currency(app, url, api):
+    body = draft_body(app, customer="3", country="DE", private=False, rows=[("MUGG-01", 2, 10.0)],
+                      OurReference="SHOPSYNC:1:1001")
+    draft = api.post(f"{url}/v2/customerinvoicedrafts", json=body).json()
+    invoice = api.post(f"{url}/v2/customerinvoicedrafts/{draft['Id']}/convert", json={}).json()
+    assert (invoice["CurrencyCode"], invoice["TotalAmountInvoiceCurrency"], invoice["TotalAmount"]) == ("EUR", 20.0,
+                                                                                                          224.0)
+    assert invoice["OurReference"] == draft["OurReference"]
+
+
 def test_invoices_modified_since(app, url, api, clock):
     first = api.post(f"{url}/v2/customerinvoicedrafts", json=draft_body(app)).json()
     api.post(f"{url}/v2/customerinvoicedrafts/{first['Id']}/convert", json={})
