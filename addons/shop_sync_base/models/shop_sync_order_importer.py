@@ -140,8 +140,14 @@ class ShopSyncOrderImporter(models.AbstractModel):
         (then a person must take the goods back first), and let accounting reverse its document."""
         Log = self.env["shop.sync.log"]
         if sale.state == "cancel":
-            return Log._record(backend, "order_import", "skipped", reason=_("Order already cancelled"), record=sale,
-                               message=_("%s is cancelled already.", sale.name), **common)
+            if not sale.accounting_backend_id:
+                return Log._record(backend, "order_import", "skipped", reason=_("Order already cancelled"),
+                                   record=sale, message=_("%s is cancelled already.", sale.name), **common)
+            # cancelled in Odoo alone, its accounting document stayed: the shop's cancellation reverses it now
+            sale._shop_sync_accounting_cancel()
+            return Log._record(backend, "order_import", "done", reason=_("Order cancelled"), record=sale, message=_(
+                "The shop cancelled order %(number)s; %(name)s was cancelled in Odoo already: its accounting document "
+                "is reversed now.", number=order.number, name=sale.name), **common)
         delivered = sale.order_line.filtered(lambda line: line.qty_delivered)
         if delivered:
             return Log._record(backend, "order_import", "error", reason=_("Cancelled order was delivered"), record=sale,

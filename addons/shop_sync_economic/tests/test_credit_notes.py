@@ -150,6 +150,26 @@ class TestCancellation(EconomicCase):
         self.assertEqual((sale.economic_invoice_state, refund.economic_credit_note_state), ("cancelled", "cancelled"))
         self.assertFalse(self.env["shop.sync.binding"]._for_record(self.accounting, sale))
 
+    def test_order_cancelled_in_odoo_first_is_reversed_when_the_shop_cancels_it(self):
+        # a user cancels the sale order in Odoo (the README asks to cancel in the shop), then the shop cancels it:
+        # the draft must go all the same, or the books keep a sale nobody made
+        sale = self.import_order(3105, ORDER)
+        self.export(sale)
+        self.assertEqual(len(self.sim.drafts), 1)
+        sale.with_context(disable_cancel_warning=True).action_cancel()
+        self.assertEqual(sale.state, "cancel")
+        with trap_jobs() as trap:
+            shop_order = records.Order(
+                external_id="o3105", number="3105", state="cancelled", created_at=datetime(2026, 1, 5, tzinfo=UTC),
+                currency="DKK", total=Decimal(250), customer=None, billing=None, shipping=None)
+            log = self.env["shop.sync.order.importer"]._import(self.shop, shop_order)
+            self.assertEqual((log.state, log.reason), ("done", "Order cancelled"), log.message)
+            self.assertIn("cancelled in Odoo already", log.message)
+            trap.assert_jobs_count(1, only=self.accounting._economic_cancel_invoice)
+            trap.perform_enqueued_jobs()
+        self.assertFalse(self.sim.drafts, "the invoice draft is deleted")
+        self.assertEqual(sale.economic_invoice_state, "cancelled")
+
     def test_a_draft_not_created_by_us_is_never_deleted(self):
         sale = self.import_order(3102, ORDER)
         self.export(sale)
