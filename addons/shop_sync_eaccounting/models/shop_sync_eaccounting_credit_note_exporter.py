@@ -56,10 +56,13 @@ class ShopSyncEaccountingCreditNoteExporter(models.AbstractModel):
         if problem:  # this attempt created it: deleted again, as an order's document is
             client.delete(f"{DRAFTS}/{document['Id']}")
             refund.accounting_state = "error"
+            note = self.env["shop.sync.eaccounting.document.exporter"]._price_setting_changed(
+                backend, payload.get("CustomerIsPrivatePerson"), document)
             return self.env["shop.sync.log"]._record(
                 backend, "credit_note_export", "error", reason=_("Totals differ: credit note deleted"),
                 external_id=f"draft:{document['Id']}", request=payload, response=document,
-                message=_("%s The credit note draft created by this attempt was deleted again.", problem), **common)
+                message=_("%(problem)s The credit note draft created by this attempt was deleted again.%(note)s",
+                          problem=problem, note=note), **common)
         return self._credit_note_bound(backend, refund, document, "draft", reference, payload, common)
 
     @api.model
@@ -176,7 +179,8 @@ class ShopSyncEaccountingCreditNoteExporter(models.AbstractModel):
             if problem:
                 client.delete(f"{DRAFTS}/{document['Id']}")
                 raise UserError(_("%(problem)s The credit note draft reversing invoice %(invoice)s was deleted "
-                                  "again.", problem=problem, invoice=invoice_id))
+                                  "again.%(note)s", problem=problem, invoice=invoice_id,
+                                  note=Documents._price_setting_changed(backend, plan["private"], document)))
         sale._shop_sync_accounting_result("cancelled")
         return Log._record(backend, "credit_note_export", "done", reason=_("Order cancelled"),
                            external_id=f"draft:{document['Id']}", message=_(

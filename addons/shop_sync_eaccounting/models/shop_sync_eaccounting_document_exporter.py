@@ -64,8 +64,9 @@ class ShopSyncEaccountingDocumentExporter(models.AbstractModel):
             sale._shop_sync_accounting_result("error")
             return Log._record(backend, "invoice_export", "error", reason=_("Totals differ: document deleted"),
                                external_id=f"{kind}:{created['Id']}", request=payload, response=created,
-                               message=_("%s The document created by this attempt was deleted again.", problem),
-                               **common)
+                               message=_("%(problem)s The document created by this attempt was deleted again.%(note)s",
+                                         problem=problem, note=self._price_setting_changed(
+                                             backend, plan["private"], created)), **common)
         self._bind(backend, sale, kind, created, reference)
         gross, vat, _roundings = self._amounts(created, kind)
         return Log._record(backend, "invoice_export", "done", external_id=f"{kind}:{created['Id']}",
@@ -73,6 +74,24 @@ class ShopSyncEaccountingDocumentExporter(models.AbstractModel):
                            message=_("%(document)s created: %(gross)s %(currency)s gross, %(vat)s VAT.",
                                      document=self._label(kind), gross=gross, vat=vat,
                                      currency=sale.currency_id.name), **common)
+
+    @api.model
+    def _price_setting_changed(self, backend, private, document):
+        """A note when ``document`` (a private person's draft) shows that eAccounting's company
+        setting 'Show prices excl. VAT for private individuals' changed since the values were loaded
+        (its ``IncludesVat`` "is set upon creation depending whether [it] is marked", swagger): the
+        backend takes the new setting, so the Retry sends the unit prices as eAccounting reads them.
+        Else an empty string."""
+        if not private or "IncludesVat" not in document:
+            return ""
+        excluded = not document["IncludesVat"]
+        if excluded == backend.eacc_private_prices_exclude_vat:
+            return ""
+        backend.eacc_private_prices_exclude_vat = excluded
+        return " " + (_("eAccounting's setting 'Show prices excl. VAT for private individuals' is now on: the backend "
+                        "takes it, Retry sends the document again.") if excluded else
+                      _("eAccounting's setting 'Show prices excl. VAT for private individuals' is now off: the backend "
+                        "takes it, Retry sends the document again."))
 
     @api.model
     def _export_failed(self, backend, sale, exc, payload, common):

@@ -32,6 +32,37 @@ class TestCreditNoteBooks(AccountingRefunds, EAccountingCase):
         [credit] = self.credit_notes()
         self.assertEqual((credit["TotalAmount"], credit["TotalVatAmount"]), (-refund.amount_total, -refund.amount_tax))
 
+    def test_partial_and_shipping_refunds_per_destination(self):
+        cases = (  # number, country, currency, company, VAT number, lines, refunds (amount, lines)
+            (8121, "DE", "EUR", "", "", [("product", "Mug", "MUG-1", "3", "11.90", "19"),
+                                         ("product", "Cook book", "BOOK-1", "1", "21.40", "7"),
+                                         ("shipping", "DHL", "", "1", "4.90", "19")],
+             [("11.90", [("product", "MUG-1", "1", "11.90")]), ("4.90", [("shipping", "", "0", "4.90")]),
+              ("5.35", [])]),
+            (8122, "DE", "EUR", "Kaffeehaus GmbH", "DE123456788", [
+                ("product", "Mug", "MUG-1", "2", "10", "0"), ("shipping", "DHL", "", "1", "5", "0")],
+             [("10", [("product", "MUG-1", "1", "10")])]),
+            (8123, "SE", "SEK", "Lagom Kaffe AB", "SE556677889901", [
+                ("product", "Mug", "MUG-1", "3", "33.33", "25"), ("shipping", "PostNord", "", "1", "49", "25")],
+             [("33.33", [("product", "MUG-1", "1", "33.33")]), ("49", [("shipping", "", "0", "49")])]),
+            (8124, "NO", "NOK", "", "", [("product", "Mug", "MUG-1", "1", "150", "0")], [("75", [])]),
+        )
+        for number, country, currency, company, vat, lines, refunds in cases:
+            with self.subTest(country=country, company=company):
+                sale = self.invoiced(number, lines, country=country, currency=currency, company=company, vat=vat,
+                                     email=f"buyer{number}@example.com")
+                for index, (amount, refund_lines) in enumerate(refunds, start=1):
+                    refund = self.refund(sale, f"R{number}-{index}", amount, refund_lines)
+                    log = self.credit(refund)
+                    self.assertEqual(log.state, "done", log.message)
+                    credit = self.sim.drafts[log.external_id.split(":", 1)[1]]
+                    rounding = sum(row["UnitPrice"] * row["Quantity"] for row in credit["Rows"]
+                                   if row["ArticleNumber"] == "SHOPSYNC-ROUNDING")
+                    self.assertEqual(credit["TotalAmount"], -refund.amount_total)
+                    self.assertEqual(round(credit["TotalVatAmount"] + rounding, 2), -refund.amount_tax)
+                    self.assertEqual(credit["InvoiceCurrencyCode"], currency)
+        self.assert_requests_valid()
+
     def test_credit_note_booking_other_totals_is_deleted_and_an_error(self):
         """eAccounting's 'Show prices excl. VAT for private individuals' was switched on after the
         values were loaded: it reads the credit note's gross unit prices as net."""
@@ -44,6 +75,13 @@ class TestCreditNoteBooks(AccountingRefunds, EAccountingCase):
         self.assertEqual(refund.accounting_state, "error")
         self.assertFalse(self.credit_notes(), "the credit note this attempt created is deleted again")
         self.assertFalse(self.env["shop.sync.binding"]._for_record(self.accounting, refund))
+        # the draft's IncludesVat told the new setting: the Retry sends net prices
+        self.assertIn("is now on", log.message)
+        self.assertTrue(self.accounting.eacc_private_prices_exclude_vat)
+        log = self.credit(refund)
+        self.assertEqual(log.state, "done", log.message)
+        [credit] = self.credit_notes()
+        self.assertEqual((credit["TotalAmount"], credit["TotalVatAmount"]), (-174.0, -34.8))
 
     def test_credit_note_an_earlier_attempt_made_with_other_totals_is_bound_and_an_error(self):
         sale = self.invoiced(8103)
@@ -183,6 +221,21 @@ class TestCreditNoteBooks(AccountingRefunds, EAccountingCase):
 class TestDocumentBooks(EAccountingCase):
     """Per destination and line kind, the draft eAccounting computes (per the swagger: the rows'
     codings, the country, the private/business flag, IncludesVat) books the shop's gross and VAT."""
+
+    def test_a_changed_price_setting_is_taken_from_the_deleted_draft_and_the_retry_books(self):
+        """'Show prices excl. VAT for private individuals' switched on in eAccounting after the values
+        were loaded: the first draft (gross prices read as net) is deleted, the second books."""
+        self.sim.company["ShowPricesExclVatPC"] = True
+        sale = self.import_order(8321)
+        log = self.export(sale)
+        self.assertEqual(log.state, "error", log.message)
+        self.assertIn("is now on", log.message)
+        self.assertFalse(self.sim.drafts)
+        log = self.export(sale)
+        self.assertEqual(log.state, "done", log.message)
+        [draft] = self.sim.drafts.values()
+        self.assertFalse(draft["IncludesVat"])
+        self.assertEqual((draft["TotalAmount"], draft["TotalVatAmount"]), (sale.amount_total, sale.amount_tax))
 
     def test_every_destination_books_the_shops_gross_vat_and_date(self):
         cases = (  # number, country, currency, company, VAT number, lines, VAT eAccounting computes
