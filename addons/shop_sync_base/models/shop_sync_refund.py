@@ -32,6 +32,19 @@ class ShopSyncRefund(models.Model):
     _external_unique = models.Constraint(
         "UNIQUE(backend_id, external_id)", "This shop refund is recorded already.")
 
+    def _shop_sync_accounting_date(self):
+        """The date the refund's credit note must carry: the day the shop refunded, in the company's
+        time zone (as an order's accounting date), never before the order's.  A credit note dated
+        the order's day would reduce the VAT of a period that may be declared already; the reduction
+        belongs to the period of the refund (EU VAT Directive 2006/112/EC art. 90 and 185)."""
+        self.ensure_one()
+        sale = self.sale_order_id
+        order_date = sale._shop_sync_accounting_date()
+        if not self.date:
+            return order_date
+        tz = self.company_id._shop_sync_tz()
+        return max(order_date, fields.Datetime.context_timestamp(self.with_context(tz=tz), self.date).date())
+
     def _shop_sync_return_stock(self):
         """The shop restocked the refunded items: return what of them was delivered (a validated
         return of the delivery); returns a sentence for the log."""

@@ -47,7 +47,7 @@ class ShopSyncEaccountingCreditNoteExporter(models.AbstractModel):
         Documents = self.env["shop.sync.eaccounting.document.exporter"]
         sale = refund.sale_order_id
         plan = Documents._plan(backend, sale, self._refund_entries(refund, -1), gross=-refund.amount_total)
-        return Documents._payload(backend, client, sale, reference, "draft", plan, credit=True)
+        return Documents._payload(backend, client, sale, reference, "draft", plan, credit=True, refund=refund)
 
     @api.model
     def _credit_note_created(self, backend, client, refund, reference, payload, common):

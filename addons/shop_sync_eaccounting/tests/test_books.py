@@ -63,6 +63,18 @@ class TestCreditNoteBooks(AccountingRefunds, EAccountingCase):
                     self.assertEqual(credit["InvoiceCurrencyCode"], currency)
         self.assert_requests_valid()
 
+    def test_credit_note_is_dated_the_refunds_day_in_the_companys_time_zone(self):
+        """The order of 5 January refunded on 8 January (09:00 UTC) and on 31 January at 23:30 UTC
+        (1 February in Stockholm): the VAT is reduced in the refund's period, not the order's."""
+        sale = self.invoiced(8125)
+        refund = self.refund(sale, "R1", "49", [("shipping", "", "0", "49")])
+        later = self.refund(sale, "R2", "125", [("product", "MUG-1", "1", "125")])
+        later.sudo().date = datetime(2026, 1, 31, 23, 30)
+        for each, day in ((refund, "2026-01-08"), (later, "2026-02-01")):
+            log = self.credit(each)
+            self.assertEqual(log.state, "done", log.message)
+            self.assertEqual(self.sim.drafts[log.external_id.split(":", 1)[1]]["InvoiceDate"][:10], day)
+
     def test_credit_note_booking_other_totals_is_deleted_and_an_error(self):
         """eAccounting's 'Show prices excl. VAT for private individuals' was switched on after the
         values were loaded: it reads the credit note's gross unit prices as net."""
