@@ -170,12 +170,13 @@ class ShopSyncAccountingCreditNoteExporter(models.AbstractModel):
         binding = Binding._for_record(backend, refund)
         if binding:
             return self._already_sent(backend, "credit_note_export", binding, common)
-        if sale.state == "cancel":
-            # the order's cancellation reverses all of it that was not credited: this refund too
+        if sale.accounting_state == "cancelled":
+            # the order's cancellation reversed all of it that was not credited: this refund too (an order
+            # cancelled in Odoo alone keeps its document, and its refunds get their credit notes)
             refund.accounting_state = "cancelled"
             return Log._record(backend, "credit_note_export", "skipped", reason=_("Order cancelled"), message=_(
                 "Order %(order)s was cancelled before refund %(refund)s had its credit note: the cancellation "
-                "reverses what is left of the order in %(system)s, this refund included.",
+                "reversed what was left of the order in %(system)s, this refund included.",
                 order=self._order_number(sale), refund=refund.external_id, system=self._accounting_system), **common)
         order_document = Binding._for_record(backend, sale)
         if not order_document:

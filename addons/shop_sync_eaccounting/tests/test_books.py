@@ -138,6 +138,18 @@ class TestCreditNoteBooks(AccountingRefunds, EAccountingCase):
         self.assertEqual(sum(credit["TotalAmount"] for credit in self.credit_notes()), -sale.amount_total,
                          "the order nets to zero")
 
+    def test_a_refund_of_an_order_cancelled_in_odoo_alone_is_credited(self):
+        """Cancelled in Odoo alone, the order keeps its document in eAccounting: its refund is credited."""
+        sale = self.invoiced(8113)
+        refund = self.refund(sale, "R1", "49", [("shipping", "", "0", "49")])
+        self.sim.faults.add("error", status=503, path="/v2/customerinvoicedrafts", method="POST", count=2)
+        self.credit(refund)
+        sale._action_cancel()
+        log = self.credit(refund)
+        self.assertEqual(log.state, "done", log.message)
+        self.assertEqual(refund.accounting_state, "draft")
+        self.assertEqual(len(self.credit_notes()), 1)
+
     def test_a_refund_waiting_when_its_draft_is_deleted_is_closed(self):
         sale = self.invoiced(8106)
         refund = self.refund(sale, "R1", "49", [("shipping", "", "0", "49")])
