@@ -30,17 +30,14 @@ class SaleOrder(models.Model):
             draft_id = binding.external_id.split(":", 1)[1]
             try:
                 client = backend._eacc_client()
-                rounding = float(Documents._rounding_amount(client.get(f"{DOCUMENTS['draft'][0]}/{draft_id}")))
-                try:
-                    invoice = client.post(f"{DOCUMENTS['draft'][0]}/{draft_id}/convert", {
-                        "TotalAmountInvoiceCurrency": sale.amount_total,
-                        "TotalVatAmountInvoiceCurrency": sale.amount_tax - rounding})
-                except RemoteError as exc:
-                    # lost answer: the draft may be an invoice now; look for it by our reference
-                    found, kind = Documents._find(client, "draft", reference) if exc.uncertain else (None, None)
+                draft = client.get_or_none(f"{DOCUMENTS['draft'][0]}/{draft_id}")
+                if draft is None:  # converted in eAccounting itself: its invoice carries our reference
+                    invoice, kind = Documents._find(client, "draft", reference)
                     if kind != "invoice":
-                        raise
-                    invoice = found
+                        raise UserError(_("Customer invoice draft %s is gone from eAccounting and no invoice carries "
+                                          "its reference.", draft_id))
+                else:
+                    invoice = self._eacc_convert_draft(client, sale, draft, reference)
             except (RemoteError, UserError) as exc:
                 logs |= Log._record(backend, "invoice_export", "error", reason=_("Draft not converted"),
                                     message=str(exc), response=getattr(exc, "body", None),
@@ -56,6 +53,22 @@ class SaleOrder(models.Model):
             return self.env["shop.sync.backend"]._notify(
                 _("Not converted: %s", "; ".join(errors.mapped("message"))), "danger")
         return self.env["shop.sync.backend"]._notify(_("Converted into invoices in eAccounting."), "success")
+
+
+    def _eacc_convert_draft(self, client, sale, draft, reference):
+        """Convert ``draft`` naming the shop's totals; a lost answer is looked up by ``reference``."""
+        Documents = self.env["shop.sync.eaccounting.document.exporter"].sudo()
+        rounding = float(Documents._rounding_amount(draft))
+        try:
+            return client.post(f"{DOCUMENTS['draft'][0]}/{draft['Id']}/convert", {
+                "TotalAmountInvoiceCurrency": sale.amount_total,
+                "TotalVatAmountInvoiceCurrency": sale.amount_tax - rounding})
+        except RemoteError as exc:
+            # lost answer: the draft may be an invoice now; look for it by our reference
+            found, kind = Documents._find(client, "draft", reference) if exc.uncertain else (None, None)
+            if kind != "invoice":
+                raise
+            return found
 
 
 class ShopSyncBackend(models.Model):

@@ -208,6 +208,15 @@ class TestCreditNoteBooks(AccountingRefunds, EAccountingCase):
         self.assertIn(str(invoice["Id"]), log.message)
         self.assertEqual(sale.accounting_state, "cancelled")
 
+    def test_convert_binds_the_invoice_a_draft_became_in_eaccounting(self):
+        sale = self.invoiced(8114)
+        [draft] = self.sim.drafts.values()
+        invoice = self.convert_in_eaccounting(draft["Id"])
+        result = sale.action_eacc_convert()
+        self.assertEqual(result["params"]["type"], "success", result["params"]["message"])
+        self.assertEqual((sale.accounting_state, sale.accounting_document), ("booked", f"invoice:{invoice['Id']}"))
+        self.assertEqual(len(self.sim.invoices), 1)
+
     def test_cancel_keeps_the_draft_when_a_refunds_credit_note_was_converted(self):
         sale = self.invoiced(8110)
         refund = self.refund(sale, "R1", "49", [("shipping", "", "0", "49")])
