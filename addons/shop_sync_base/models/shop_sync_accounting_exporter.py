@@ -265,8 +265,10 @@ class ShopSyncAccountingCreditNoteExporter(models.AbstractModel):
 
     @api.model
     def _credited_refunds(self, sale):
-        """The refunds of ``sale`` that have their credit note (the rest is reversed with the order)."""
-        return sale.shop_refund_ids.filtered(lambda refund: refund.accounting_state in ("draft", "booked"))
+        """The refunds of ``sale`` that have their credit note in its accounting backend: bound (also one
+        bound in error, whose credit note exists all the same); the rest is reversed with the order."""
+        bindings = self._credit_note_bindings(sale.accounting_backend_id, sale)
+        return self.env["shop.sync.refund"].browse(bindings.mapped("res_id"))
 
     @api.model
     def _credit_note_bindings(self, backend, sale):

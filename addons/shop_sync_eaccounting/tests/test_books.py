@@ -110,6 +110,24 @@ class TestCreditNoteBooks(AccountingRefunds, EAccountingCase):
         self.assertEqual(len(self.credit_notes()), 1, "never deleted: an earlier attempt made it")
         self.assertTrue(self.env["shop.sync.binding"]._for_record(self.accounting, refund))
 
+    def test_cancellation_leaves_out_a_refund_credited_in_error(self):
+        """A refund whose credit note exists but was bound in error (its totals are checked by hand)
+        is credited already: the cancellation credits only the rest."""
+        sale = self.invoiced(8115)
+        sale.action_eacc_convert()
+        refund = self.refund(sale, "R1", "49", [("shipping", "", "0", "49")])
+        Credits = self.env["shop.sync.eaccounting.credit.note.exporter"]
+        client = self.accounting._accounting_client()
+        payload = Credits._credit_note_payload(self.accounting, client, refund, Credits._refund_reference(refund), None)
+        payload["Rows"][0]["UnitPrice"] = 50.0  # an earlier attempt's credit note a cent per VAT off
+        client.post("customerinvoicedrafts", payload)
+        self.assertEqual(self.credit(refund).state, "error")
+        self.assertEqual(refund.accounting_state, "error")
+        log = Credits._cancel(self.accounting, sale)
+        self.assertEqual(log.state, "done", log.message)
+        cancel = next(credit for credit in self.credit_notes() if credit["OurReference"].endswith(":CANCEL"))
+        self.assertEqual(cancel["TotalAmount"], -(sale.amount_total - refund.amount_total))
+
     def test_cancellation_credit_note_booking_other_totals_is_deleted_and_an_error(self):
         sale = self.invoiced(8104)
         sale.action_eacc_convert()
