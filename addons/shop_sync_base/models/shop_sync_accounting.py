@@ -219,7 +219,9 @@ class ShopSyncRefund(models.Model):
 
     accounting_state = fields.Selection(
         ACCOUNTING_STATES[:4] + [("cancelled", "Cancelled with the order")], "Credit note", readonly=True,
-        copy=False, index=True, help="Waiting: the credit note waits for the order's document or is retried.")
+        copy=False, index=True, help="Waiting: the credit note waits for the order's document or is retried. "
+                                     "Cancelled with the order: the order's reversal deleted its credit note, or "
+                                     "credits the refund with the rest of the order.")
 
 
 class SaleOrder(models.Model):

@@ -170,7 +170,7 @@ class ShopSyncAccountingCreditNoteExporter(models.AbstractModel):
         binding = Binding._for_record(backend, refund)
         if binding:
             return self._already_sent(backend, "credit_note_export", binding, common)
-        if sale.accounting_state == "cancelled":
+        if refund.accounting_state == "cancelled" or sale.accounting_state == "cancelled":
             # the order's cancellation reversed all of it that was not credited: this refund too (an order
             # cancelled in Odoo alone keeps its document, and its refunds get their credit notes)
             refund.accounting_state = "cancelled"
@@ -234,8 +234,10 @@ class ShopSyncAccountingCreditNoteExporter(models.AbstractModel):
                 kind, remote_id = self._cancel_find(backend, client, sale, reference)
                 if not kind:
                     sale._shop_sync_accounting_result("cancelled")
+                    self._refunds_without_credit_note(backend, sale).accounting_state = "cancelled"
                     return Log._record(backend, "invoice_export", "done", reason=_("Order cancelled"),
                                        message=self._nothing_to_reverse(), **common)
+            self._absorb_refunds(backend, client, sale)
             return self._reverse(backend, client, sale, kind, remote_id, reference, common)
         except RemoteError as exc:
             backend._shop_sync_retry_later("invoice_export", exc, reason=_("Cancellation not applied (will retry)"),
@@ -247,6 +249,28 @@ class ShopSyncAccountingCreditNoteExporter(models.AbstractModel):
                                message=str(exc), **common)
 
     @api.model
+    def _refunds_without_credit_note(self, backend, sale):
+        """The refunds of ``sale`` with no credit note bound in ``backend`` (reversed with it or not yet)."""
+        bound = set(self._credit_note_bindings(backend, sale).mapped("res_id"))
+        return sale.shop_refund_ids.filtered(lambda refund: refund.id not in bound)
+
+    @api.model
+    def _absorb_refunds(self, backend, client, sale):
+        """The refunds of the cancelled order without a credit note bound (waiting, retried, in error,
+        or closed by their job after the cancellation) are reversed with the order, never on their own
+        as well (the order would be credited more than it was invoiced): a credit note an earlier
+        attempt created for one (its answer or commit lost) is found by its reference and bound first
+        (deleted or subtracted with the other credit notes by ``_reverse``); the others are marked
+        'cancelled', so their credit note job creates nothing."""
+        Binding = self.env["shop.sync.binding"]
+        for refund in self._refunds_without_credit_note(backend, sale):
+            reference = self._refund_reference(refund)
+            Binding._lock(backend, "shop.sync.refund", reference)
+            if not Binding._for_record(backend, refund) and not self._credit_note_found(
+                    backend, client, refund, reference, {"ref": self._order_number(sale), "record": refund}):
+                refund.accounting_state = "cancelled"
+
+    @api.model
     def _lock_cancel(self, backend, sale):
         """Serialise the credit note reversing ``sale``'s invoice; return its reference."""
         reference = CANCEL_REFERENCE.format(backend=sale.shop_sync_backend_id.id, number=self._order_number(sale))
@@ -256,7 +280,7 @@ class ShopSyncAccountingCreditNoteExporter(models.AbstractModel):
     @api.model
     def _cancel_entries(self, sale):
         """(plan entries, gross) of the credit note reversing what is left of ``sale``'s invoice: every
-        order line credited, the refunds credited already added back."""
+        order line credited, the refunds with a credit note added back."""
         credited = self._credited_refunds(sale)
         entries = self._order_entries(sale, -1)
         for refund in credited:

@@ -52,17 +52,21 @@ class ShopSyncEconomicCreditNoteExporter(models.AbstractModel):
     @api.model
     def _credit_note_created(self, backend, client, refund, reference, payload, common):
         Log = self.env["shop.sync.log"]
-        draft = self.env["shop.sync.economic.invoice.exporter"]._create(client, payload, reference)
+        Invoices = self.env["shop.sync.economic.invoice.exporter"]
+        draft = Invoices._full(client, Invoices._create(client, payload, reference), "draft")
         number = draft["draftInvoiceNumber"]
         self._bind(backend, refund, "draft", number, reference)
-        if refund.sale_order_id.currency_id.compare_amounts(-draft.get("netAmount", 0.0), refund.amount_untaxed):
+        # the refund's gross and VAT to the cent (a rounding line moves cents from VAT to net, as on invoices)
+        problem = Invoices._difference(backend, refund.sale_order_id, draft,
+                                       (-refund.amount_total, -refund.amount_tax))
+        if problem:
             # bound all the same: deleting could remove a document someone already looks at
             refund.accounting_state = "error"
             return Log._record(backend, "credit_note_export", "error", reason=_("Totals differ"),
                                external_id=f"draft:{number}", request=payload, response=draft, message=_(
-                                   "Credit note draft %(number)s nets %(remote)s, the refund %(odoo)s: check it in "
-                                   "e-conomic.", number=number, remote=draft.get("netAmount"),
-                                   odoo=-refund.amount_untaxed), **common)
+                                   "Credit note draft %(number)s does not credit refund %(refund)s: %(problem)s "
+                                   "Check it in e-conomic.", number=number, refund=refund.external_id,
+                                   problem=problem), **common)
         return Log._record(backend, "credit_note_export", "done", external_id=f"draft:{number}", request=payload,
                            message=_("Credit note draft %(number)s created for refund %(refund)s: %(net)s net, "
                                      "%(gross)s %(currency)s gross.", number=number, refund=refund.external_id,

@@ -275,23 +275,25 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
         return {key: value for key, value in values.items() if value}
 
     @api.model
-    def _difference(self, backend, sale, document):
+    def _difference(self, backend, sale, document, totals=None):
         """Why e-conomic's invoice does not book what the shop charged, or None: the gross must be the
         order's total and the VAT its tax, exactly to the cent, in every VAT zone; a rounding line
-        (without VAT) is the one documented exception, its amount moved from net to VAT."""
+        (without VAT) is the one documented exception, its amount moved from net to VAT.  ``totals``:
+        the (gross, VAT) to book instead of the order's (a credit note's, negative)."""
         currency = sale.currency_id
+        total, tax = totals or (sale.amount_total, sale.amount_tax)
         if document.get("currency") and document["currency"] != currency.name:
             return _("e-conomic has the invoice in %(remote)s, Odoo in %(odoo)s.", remote=document["currency"],
                      odoo=currency.name)
         rounding = self._rounding_amount(document)
         gross = document.get("grossAmount", 0.0)
-        if currency.compare_amounts(gross, sale.amount_total):
+        if currency.compare_amounts(gross, total):
             return _("Gross totals differ: e-conomic %(remote)s, Odoo %(odoo)s %(currency)s.", remote=gross,
-                     odoo=sale.amount_total, currency=currency.name)
+                     odoo=total, currency=currency.name)
         vat = document.get("vatAmount", 0.0)
-        if currency.compare_amounts(vat + rounding, sale.amount_tax):
+        if currency.compare_amounts(vat + rounding, tax):
             return _("VAT differs: e-conomic %(remote)s (rounding line %(rounding)s), Odoo %(odoo)s %(currency)s.",
-                     remote=vat, rounding=rounding, odoo=sale.amount_tax, currency=currency.name)
+                     remote=vat, rounding=rounding, odoo=tax, currency=currency.name)
         return None
 
     @staticmethod

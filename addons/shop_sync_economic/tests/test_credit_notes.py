@@ -62,6 +62,19 @@ class TestCreditNotes(AccountingRefunds, EconomicCase):
         self.assertEqual((credit["currency"], credit["netAmount"], credit["vatAmount"], credit["grossAmount"]),
                          ("EUR", -invoice["netAmount"] / 2, -invoice["vatAmount"] / 2, -119.0))
 
+    def test_credit_note_of_an_amount_without_lines_books_its_gross_and_vat_to_the_cent(self):
+        """A goodwill refund of 10.07 (no lines) at 25 %: 8.06 net + 2.01 VAT; e-conomic's VAT on 8.06 is
+        2.02, so a rounding line of 0.01 makes the gross exact, as on invoices: a good credit note."""
+        sale = self.invoiced(3008)
+        refund = self.refund(sale, "R1", "10.07")
+        self.assertEqual((refund.amount_untaxed, refund.amount_tax), (8.06, 2.01))
+        log = self.export_credit_note(refund)
+        self.assertEqual(log.state, "done", log.message)
+        self.assertEqual(refund.economic_credit_note_state, "draft")
+        credit = self.sim.drafts[refund.economic_credit_note_number]
+        rounding = sum(line["totalNetAmount"] for line in credit["lines"] if line["product"]["productNumber"] != "MUG-1")
+        self.assertEqual((credit["grossAmount"], round(credit["vatAmount"] + rounding, 2)), (-10.07, -2.01))
+
     def test_export_twice_creates_one_credit_note(self):
         sale = self.invoiced(3003)
         refund = self.refund(sale, "R1", "20")
@@ -129,6 +142,13 @@ class TestCancellation(EconomicCase):
 
     def cancel(self, sale):
         return self.env["shop.sync.economic.credit.note.exporter"]._cancel(self.accounting, sale)
+
+    def books(self, sale):
+        """The order's net in e-conomic: the gross of its invoice plus its credit notes (negative)."""
+        stamp = f"SHOPSYNC:{self.shop.id}:{sale.shop_order_number}"
+        return round(sum(document["grossAmount"] for document in [*self.sim.drafts.values(), *self.sim.booked.values()]
+                         if (document.get("references") or {}).get("other", "").partition(":R")[0].removesuffix(
+                             ":CANCEL") == stamp), 2)
 
     def test_cancellation_through_the_order_import_deletes_our_drafts(self):
         sale = self.import_order(3101, ORDER)
@@ -215,6 +235,48 @@ class TestCancellation(EconomicCase):
                                  f"SHOPSYNC:{self.shop.id}:{number}:CANCEL")
                 self.assertEqual(len(self.journal("POST", "/invoices/drafts")), 1, "looked up, not sent again")
                 self.assertEqual(self.cancel(sale).state, "skipped")
+
+    def test_refund_without_its_credit_note_yet_is_reversed_with_the_cancelled_order(self):
+        """The refund's credit note job had not run (or waits for a retry) when the shop cancelled the
+        order: the cancellation credits the whole booked invoice and the refund's job, run late, adds
+        nothing, so the order nets to zero instead of being credited 300 for 250 invoiced."""
+        sale = self.import_order(3105, ORDER)
+        self.export(sale)
+        sale.action_economic_book()
+        refund = TestCreditNotes.refund(self, sale, "R1", "50", [("shipping", "", "0", "50")])
+        self.assertEqual(refund.economic_credit_note_state, "pending")
+        sale._action_cancel()
+        log = self.cancel(sale)
+        self.assertEqual(log.state, "done", log.message)
+        self.assertEqual(self.sim.drafts[sale.economic_cancel_credit_note_number]["grossAmount"], -250.0)
+        self.assertEqual(refund.economic_credit_note_state, "cancelled")
+        late = TestCreditNotes.export_credit_note(self, refund)
+        self.assertEqual((late.state, late.reason), ("skipped", "Order cancelled"))
+        self.assertEqual(self.accounting._accounting_export_pending(), 0)
+        self.assertEqual(self.books(sale), 0.0, "invoiced 250 - credited 250 == paid 250 - given back 250")
+
+    def test_credit_note_an_earlier_attempt_created_is_reversed_with_the_cancelled_order(self):
+        """A refund's credit note was created in e-conomic but its answer or commit was lost: the
+        cancellation finds it by its reference, then deletes it with the draft invoice or subtracts
+        it from the credit of the booked invoice."""
+        Exporter = type(self.env["shop.sync.economic.credit.note.exporter"])
+        for number, booked in ((3106, True), (3107, False)):
+            with self.subTest(booked=booked):
+                sale = self.import_order(number, ORDER)
+                self.export(sale)
+                if booked:
+                    sale.action_economic_book()
+                refund = TestCreditNotes.refund(self, sale, f"R{number}", "50", [("shipping", "", "0", "50")])
+                with patch.object(Exporter, "_bind", side_effect=RuntimeError("worker killed")), \
+                        self.assertRaises(RuntimeError), self.env.cr.savepoint():
+                    TestCreditNotes.export_credit_note(self, refund)
+                self.assertEqual(self.books(sale), 200.0, "e-conomic has the credit note, Odoo does not know it")
+                sale._action_cancel()
+                log = self.cancel(sale)
+                self.assertEqual(log.state, "done", log.message)
+                self.assertEqual(self.books(sale), 0.0)
+                self.assertEqual(TestCreditNotes.export_credit_note(self, refund).state, "skipped")
+                self.assertEqual(self.books(sale), 0.0)
 
     def test_order_cancelled_before_its_invoice_needs_nothing_in_economic(self):
         sale = self.import_order(3104, ORDER)
