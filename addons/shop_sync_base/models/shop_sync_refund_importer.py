@@ -18,7 +18,9 @@ class ShopSyncRefundImporter(models.AbstractModel):
     webhook and a poll carrying the same refund record it once (and the unique shop refund id makes
     it structural).  Decisions: the order must be imported and not cancelled; each refund line must
     match an order line; quantities and the refunded total may not exceed the order; amounts are
-    split into net and tax with the order line's own taxes; restocked items delivered are returned.
+    split into net and tax with the order line's own taxes; what the lines leave of the refund's
+    amount is a line of its own (positive: given without lines; negative: kept by the shop);
+    restocked items delivered are returned.
     """
 
     _name = "shop.sync.refund.importer"
@@ -100,12 +102,15 @@ class ShopSyncRefundImporter(models.AbstractModel):
             lines.append(self._line_values(sale_line, line.kind, line.name or sale_line.name, line.quantity,
                                            line.amount))
         rest = refund.amount - gross_lines
-        if currency.compare_amounts(float(rest), 0) < 0:
-            raise UserError(_("The lines of refund %(refund)s add up to %(lines)s, more than the refund's %(amount)s.",
-                              refund=refund.external_id, lines=gross_lines, amount=refund.amount))
-        if not currency.is_zero(float(rest)):
+        if currency.compare_amounts(float(rest), 0) > 0:  # given back on top of the lines, or without lines
             carrier = max(order_lines, key=lambda l: (l.shop_line_kind in (False, "product"), l.price_total))
             lines.append(self._line_values(carrier, "amount", refund.reason or _("Refund without lines"), 0, rest))
+        elif currency.compare_amounts(float(rest), 0) < 0:
+            # the shop kept part of what the lines give back (a restocking fee, a discrepancy in its favour):
+            # a negative line taxed as the refunded line it is taken from, so the refund is what the buyer got
+            carrier = max(lines, key=lambda values: values["price_total"])
+            lines.append(self._line_values(self.env["sale.order.line"].browse(carrier["sale_line_id"]), "amount",
+                                           refund.reason or _("Kept by the shop (e.g. a restocking fee)"), 0, rest))
         totals = {name: currency.round(sum(values[name] for values in lines))
                   for name in ("price_subtotal", "price_tax", "price_total")}
         return {

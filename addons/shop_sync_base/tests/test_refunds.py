@@ -57,6 +57,22 @@ class TestRefunds(ShopSyncCase):
         self.assertEqual(sale.shop_refunded_amount, 170.0)
         self.assertEqual(set(self.refund_logs(2002).mapped("state")), {"done"})
 
+    def test_refund_smaller_than_its_lines_keeps_the_restocking_fee_on_the_refunded_line(self):
+        """The buyer returns a mug of 100 and the shop keeps 10 (a restocking fee, Shopify's order
+        adjustment in the merchant's favour): the refund is 90, its lines 100 and -10 with the mug's VAT."""
+        lines = [MUGS, SHIPPING]
+        self.import_order(order_payload(2007, lines=lines))
+        self.import_order(order_payload(2007, lines=lines, refunds=[
+            {"id": "R1", "amount": "90.00", "lines": [{"line": "L1", "qty": "1", "amount": "100.00"}]}]))
+        self.assertEqual(self.refund_logs(2007).state, "done", self.refund_logs(2007).message)
+        sale = self.sale_for(2007)
+        refund = sale.shop_refund_ids
+        self.assertEqual((refund.amount_total, refund.amount_untaxed, refund.amount_tax), (90.0, 72.0, 18.0))
+        fee = refund.line_ids.filtered(lambda line: line.kind == "amount")
+        self.assertEqual((fee.price_total, fee.price_tax, fee.quantity), (-10.0, -2.0, 0))
+        self.assertEqual(fee.sale_line_id, refund.line_ids.filtered(lambda line: line.kind == "product").sale_line_id)
+        self.assertEqual(sale.shop_refunded_amount, 90.0)
+
     def test_same_refund_by_webhook_and_poll_is_recorded_once(self):
         payload = order_payload(2003, lines=[MUGS], refunds=[
             {"id": "R1", "amount": "100.00", "lines": [{"line": "L1", "qty": "1", "amount": "100.00"}]}])
