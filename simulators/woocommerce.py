@@ -11,12 +11,14 @@ State is kept as wire-shaped dicts (what ``GET`` returns, minus ``_links``) in `
 ``products``, ``variations``, ``customers`` and ``registered_webhooks``, each keyed by id.  Products,
 variations, orders and refunds share one id sequence (WordPress posts), as in WooCommerce.
 
-Refunds (``/orders/<id>/refunds``, shapes from the OpenAPI file's ``shop_order_refund``): the order
-lists each as ``{id, reason, total}`` (negative, newest first); the refund resource has its
-``amount``, ``reason``, dates and ``line_items`` whose quantities and amounts are negative, each
-pointing at the order's item in meta ``_refunded_item_id``.  Shipping and fee items may be refunded
-through ``line_items`` (WooCommerce's ``wc_create_refund`` takes any item), but the resource lists only
-product line items, so such a refund reads as an amount without lines.  ``api_restock`` (default true)
+Refunds (``/orders/<id>/refunds``, shapes from the OpenAPI file's ``shop_order_refund`` and, for what
+that 2021 file leaves out, WooCommerce's source: ``WC_REST_Order_Refunds_V2_Controller::
+get_formatted_item_data`` lists ``line_items``, ``shipping_lines``, ``tax_lines`` and ``fee_lines``): the
+order lists each as ``{id, reason, total}`` (negative, newest first); the refund resource has its
+``amount``, ``reason``, dates and its items, whose quantities and amounts are negative, each pointing
+at the order's item in meta ``_refunded_item_id``.  Product, shipping and fee items are refunded through
+the request's ``line_items`` (``wc_create_refund`` takes any of them); a refund without items is an
+amount only, and ``amount`` need not be the items' sum.  ``api_restock`` (default true)
 puts the refunded quantities back in stock and counts them on the order item
 (``_restock_refunded_items``).  A refund above what is left answers 500 "Invalid refund amount." as
 WooCommerce does; the refund that leaves nothing makes the order ``refunded``, and ``order.updated``
@@ -768,40 +770,65 @@ class WooCommerceSimulator(SimulatorApp):
 
     def _create_refund(self, order, amount, items, reason, restock, adjust_stock=True):
         """Store a refund of ``amount`` with ``items`` (id, quantity, refund_total, refund_tax), as
-        ``wc_create_refund`` does: unknown items are ignored; refunded product items are restocked
-        (``adjust_stock`` false: counted on the item only, for seeded history)."""
+        ``wc_create_refund`` does (woocommerce/woocommerce ``includes/wc-order-functions.php``): the
+        order's product, fee and shipping items may be refunded, each copied as a negative item with
+        meta ``_refunded_item_id`` (a quantity only on product items), unknown items and items
+        refunding nothing are ignored, ``amount`` is kept as given (it need not be the items' sum);
+        refunded product items are restocked (``adjust_stock`` false: counted on the item only, for
+        seeded history)."""
         refunded = -sum((Decimal(refund["total"]) for refund in order["refunds"]), Decimal(0))
         remaining = Decimal(order["total"]) - refunded
         if amount > remaining:
             raise WooError("woocommerce_rest_cannot_create_order_refund", "Invalid refund amount.", 500)
         moment = self._now()
         refund = {"id": self._next_id("post"), "amount": _money(amount), "reason": reason, "refunded_by": 1,
-                  "refunded_payment": False, "meta_data": [], "line_items": []}
+                  "refunded_payment": False, "meta_data": [], "line_items": [], "shipping_lines": [],
+                  "tax_lines": [], "fee_lines": []}
         self._set_date(refund, "date_created", moment)
-        known = {item["id"]: item for item in order["line_items"]}
+        known = {item["id"]: (key, item)
+                 for key in ("line_items", "shipping_lines", "fee_lines") for item in order[key]}
         for posted in items:
-            item = known.get(posted["id"])
-            if item is None:
+            key, item = known.get(posted["id"], (None, None))
+            quantity, net, tax_total = posted["quantity"], posted["refund_total"], posted["refund_tax"]
+            if item is None or not (quantity or net or tax_total):
                 continue
-            quantity = posted["quantity"]
-            tax_total = posted["refund_tax"]
-            refund["line_items"].append({
-                "id": self._next_id("item"), "name": item["name"], "product_id": item["product_id"],
-                "variation_id": item["variation_id"], "quantity": -quantity, "tax_class": item["tax_class"],
-                "subtotal": _money(-posted["refund_total"]), "subtotal_tax": _money(-tax_total),
-                "total": _money(-posted["refund_total"]), "total_tax": _money(-tax_total),
-                "taxes": [{"id": tax["id"], "total": _money(-tax_total), "subtotal": _money(-tax_total)}
-                          for tax in item["taxes"][:1]],
-                "meta_data": [{"id": self._next_id("meta"), "key": REFUND_META, "value": str(item["id"])}],
-                "sku": item["sku"], "price": float(-posted["refund_total"] / quantity) if quantity else 0.0,
-            })
-            if restock and quantity:
+            refund[key].append(self._refund_item(key, item, quantity, net, tax_total))
+            if key == "line_items" and restock and quantity:
                 self._restock_item(item, quantity, adjust_stock)
+        refund["tax_lines"] = self._refund_tax_lines(order, refund)
         self.refunds.setdefault(order["id"], {})[refund["id"]] = refund
         order["refunds"].insert(0, {"id": refund["id"], "reason": reason, "total": _money(-amount)})
         if amount == remaining and order["status"] != "refunded":
             order["status"] = "refunded"
         return refund
+
+    def _refund_item(self, key, item, quantity, net, tax_total):
+        """The refund's copy of an order item, amounts negative (``get_order_item_data`` of the refunds
+        controller: product items with quantity, SKU and price; shipping and fee items as on the order)."""
+        taxes = [{"id": tax["id"], "total": _money(-tax_total), "subtotal": _money(-tax_total)}
+                 for tax in item["taxes"][:1]]
+        refunded = {"total": _money(-net), "total_tax": _money(-tax_total), "taxes": taxes,
+                    "meta_data": [{"id": self._next_id("meta"), "key": REFUND_META, "value": str(item["id"])}]}
+        if key == "shipping_lines":
+            return {"id": self._next_id("item"), "method_title": item["method_title"], "method_id": item["method_id"],
+                    **refunded}
+        if key == "fee_lines":
+            return {"id": self._next_id("item"), "name": item["name"], "tax_class": item["tax_class"],
+                    "tax_status": item["tax_status"], **refunded}
+        return {"id": self._next_id("item"), "name": item["name"], "product_id": item["product_id"],
+                "variation_id": item["variation_id"], "quantity": -quantity, "tax_class": item["tax_class"],
+                "subtotal": _money(-net), "subtotal_tax": _money(-tax_total), **refunded,
+                "sku": item["sku"], "price": float(-net / quantity) if quantity else 0.0}
+
+    def _refund_tax_lines(self, order, refund):
+        """The refund's tax lines (``WC_Abstract_Order::update_taxes`` on the refund): the order's rate
+        with the refunded item and shipping taxes, negative."""
+        shipping_tax = sum((Decimal(item["total_tax"]) for item in refund["shipping_lines"]), Decimal(0))
+        cart_tax = sum((Decimal(item["total_tax"]) for key in ("line_items", "fee_lines") for item in refund[key]),
+                       Decimal(0))
+        return [{**{name: line[name] for name in ("rate_code", "rate_id", "label", "compound", "rate_percent")},
+                 "id": self._next_id("item"), "tax_total": _money(cart_tax), "shipping_tax_total": _money(shipping_tax),
+                 "meta_data": []} for line in order["tax_lines"] if cart_tax or shipping_tax]
 
     def _restock_item(self, item, quantity, adjust_stock):
         record = self.variations.get(item["variation_id"]) or self.products.get(item["product_id"])

@@ -556,6 +556,34 @@ def test_refund_endpoint_restocks_refuses_too_much_and_fires_order_updated(shop,
     assert requests.get(f"{api}/orders/{order['id']}", auth=AUTH, timeout=5).json()["status"] == "refunded"
 
 
+def test_refund_of_shipping_and_a_deduction_lists_the_shipping_item_and_keeps_the_amount(shop, api):
+    """WooCommerce's refunds controller lists the refunded shipping (and fee) items beside the product
+    items, each pointing at its order item, with the refund's tax lines; the amount is as given."""
+    order = next(o for o in get_all(f"{api}/orders", status="processing")
+                 if o["shipping_lines"] and Decimal(o["shipping_lines"][0]["total"]) and not o["refunds"])
+    shipping = order["shipping_lines"][0]
+    rate_id = shipping["taxes"][0]["id"] if shipping["taxes"] else 0
+    answer = requests.post(f"{api}/orders/{order['id']}/refunds", auth=AUTH, timeout=5, json={
+        "amount": "1.00", "reason": "Late", "api_restock": False, "line_items": [
+            {"id": shipping["id"], "refund_total": shipping["total"],
+             "refund_tax": [{"id": rate_id, "refund_total": shipping["total_tax"]}]}]})
+    assert answer.status_code == 201, answer.text
+    refund = answer.json()
+    assert refund["amount"] == "1.00", "the amount is kept as given, not the items' sum"
+    assert (refund["line_items"], refund["fee_lines"]) == ([], [])
+    [line] = refund["shipping_lines"]
+    assert (line["method_id"], line["total"], line["total_tax"]) == (
+        shipping["method_id"], f"-{shipping['total']}", f"-{shipping['total_tax']}" if Decimal(shipping["total_tax"])
+        else "0.00")
+    assert "quantity" not in line
+    assert [m["value"] for m in line["meta_data"] if m["key"] == "_refunded_item_id"] == [str(shipping["id"])]
+    if Decimal(shipping["total_tax"]):
+        [tax] = refund["tax_lines"]
+        assert (tax["tax_total"], tax["shipping_tax_total"]) == ("0.00", f"-{shipping['total_tax']}")
+    listed = requests.get(f"{api}/orders/{order['id']}/refunds/{refund['id']}", auth=AUTH, timeout=5).json()
+    assert listed["shipping_lines"] == refund["shipping_lines"]
+
+
 class ImageHost:
     """A web server holding one PNG and an HTML page, as a merchant's image host."""
 

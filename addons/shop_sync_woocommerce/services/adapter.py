@@ -21,9 +21,10 @@ VAT is the backend's copy of WooCommerce's "prices entered with tax" (``Product.
 
 Refunds.  An order lists its refunds as ``{id, reason, total}``; their lines come from
 ``/orders/<id>/refunds`` (embedded under ``shop_sync_refunds`` when the order is fetched, so the
-inbox keeps them).  A refund line points at the order item in meta ``_refunded_item_id``; its gross
-amount is ``-(total + total_tax)``.  The resource lists product lines only: a refund of shipping or
-fees, or of an amount, is what ``amount`` has beyond its lines.  WooCommerce keeps no restock flag per
+inbox keeps them).  A refund's ``line_items``, ``shipping_lines`` and ``fee_lines`` (WooCommerce's
+refunds controller lists all three) point at the order item in meta ``_refunded_item_id``; a line's
+gross amount is ``-(total + total_tax)``.  What ``amount`` has beyond its lines was refunded without
+lines (below them: kept by the shop, e.g. a restocking fee).  WooCommerce keeps no restock flag per
 refund: a refund counts as restocked when an item it refunds has ``_restock_refunded_items``.
 ``cancelled`` is the state that cancels an imported order.
 

@@ -69,12 +69,13 @@ def _refunds(payload):
     result = []
     for refund in payload.get(REFUNDS_KEY) or []:
         lines = []
-        for item in refund.get("line_items") or []:
-            meta = {entry.get("key"): entry.get("value") for entry in item.get("meta_data") or []}
-            lines.append(records.RefundLine(
-                kind="product", amount=-(_amount(item.get("total")) + _amount(item.get("total_tax"))),
-                quantity=-_amount(item.get("quantity")), line_external_id=str(meta.get(REFUNDED_ITEM_META) or ""),
-                sku=item.get("sku") or "", name=item.get("name") or ""))
+        for key, kind in (("line_items", "product"), ("shipping_lines", "shipping"), ("fee_lines", "fee")):
+            for item in refund.get(key) or []:
+                meta = {entry.get("key"): entry.get("value") for entry in item.get("meta_data") or []}
+                lines.append(records.RefundLine(
+                    kind=kind, amount=-(_amount(item.get("total")) + _amount(item.get("total_tax"))),
+                    quantity=-_amount(item.get("quantity")), line_external_id=str(meta.get(REFUNDED_ITEM_META) or ""),
+                    sku=item.get("sku") or "", name=item.get("name") or item.get("method_title") or ""))
         result.append(records.Refund(
             external_id=str(refund["id"]), created_at=_gmt(refund, "date_created"),
             amount=_amount(refund.get("amount")), lines=lines,

@@ -34,9 +34,12 @@ class TestWooCommerceRefunds(WooCommerceCase):
                 self.assertEqual((line.kind, line.quantity, line.sale_line_id.product_id.default_code),
                                  ("product", quantity, sku))
                 self.assertTrue(refund.restock)
-            else:
+            else:  # the shipping (WooCommerce lists the refunded shipping item) and a goodwill amount
                 expected = seed_order.shipping_amount + seed_refund.amount
-                self.assertEqual(refund.line_ids.mapped("kind"), ["amount"])
+                self.assertEqual(refund.line_ids.mapped("kind"), ["shipping"] * seed_refund.shipping + ["amount"])
+                shipping = refund.line_ids.filtered(lambda line: line.kind == "shipping")
+                self.assertEqual(shipping.sale_line_id.shop_line_kind or False, seed_refund.shipping and "shipping")
+                self.assertAlmostEqual(sum(shipping.mapped("price_total")), float(seed_order.shipping_amount))
                 self.assertAlmostEqual(refund.amount_total, float(expected))
                 self.assertFalse(refund.restock)
         self.assertFalse(self.logs("refund_import", state="error"))
@@ -60,6 +63,29 @@ class TestWooCommerceRefunds(WooCommerceCase):
         self.assertEqual(refund.line_ids.sale_line_id.shop_line_external_id, str(item["id"]))
         self.assertAlmostEqual(refund.amount_total, float(gross.quantize(Decimal("0.01"))))
         self.assertEqual(len(self.logs("refund_import", external_id=str(refund_id))), 1)
+
+    def test_refund_of_the_shipping_and_a_restocking_fee_keeps_their_own_lines(self):
+        """A refund of an item and the shipping less a restocking fee of 5 (WooCommerce keeps the
+        refund's amount as the admin typed it): the shipping is credited on the shipping line, the fee
+        is a negative line, and the refund is what the buyer got."""
+        self.backend._poll_orders()
+        seed_order = next(order for order in CATALOGUE.orders
+                          if order.state == "paid" and not order.refunds and order.shipping_amount)
+        sale = self.sale(seed_order.number)
+        order = next(o for o in self.shop.orders.values() if o["number"] == seed_order.number)
+        item, shipping = order["line_items"][0], order["shipping_lines"][0]
+        unit = ((Decimal(item["total"]) + Decimal(item["total_tax"])) / item["quantity"]).quantize(Decimal("0.01"))
+        freight = Decimal(shipping["total"]) + Decimal(shipping["total_tax"])
+        refund_id = self.shop.refund_order(seed_order.number, unit + freight - 5,
+                                           [(item["id"], 1, unit), (shipping["id"], 0, freight)], reason="Returned")
+        self.backend.orders_synced_until = False
+        self.backend._poll_orders()
+        refund = sale.shop_refund_ids
+        self.assertEqual(refund.external_id, str(refund_id), self.logs("refund_import").mapped("message"))
+        self.assertEqual([(line.kind, line.price_total) for line in refund.line_ids],
+                         [("product", float(unit)), ("shipping", float(freight)), ("amount", -5.0)])
+        self.assertEqual(refund.line_ids[1].sale_line_id.shop_line_external_id, str(shipping["id"]))
+        self.assertAlmostEqual(refund.amount_total, float(unit + freight - 5))
 
     def test_refund_of_an_order_never_imported_is_skipped(self):
         self.backend._poll_orders()
