@@ -190,7 +190,11 @@ class RestPayloads:
                                      if line["id"] == item["line_id"]),
             } for item in refund["lines"]],
             "refund_shipping_lines": [{"id": item["legacy_id"]} for item in refund["shipping"]],
-            "transactions": [], "order_adjustments": [],
+            "transactions": [], "order_adjustments": [{
+                "id": item["legacy_id"], "order_id": order["legacy_id"], "refund_id": refund["legacy_id"],
+                "amount": format_money(shop_amount(item["amount"], order)), "tax_amount": "0.00",
+                "kind": "refund_discrepancy", "reason": item["reason"].replace("_", " ").capitalize(),
+            } for item in refund.get("adjustments") or []],
         }
 
     def payload(self, topic, subject):

@@ -27,7 +27,8 @@ real Shopify ids do.  Timestamps are aware UTC datetimes, money is ``Decimal``.
                    discount_amount, gateway, tags, note, note_attributes [{name, value}],
                    inventory_effect (None/committed/fulfilled), refunds [{id, legacy_id, created_at,
                    note, lines [{id, legacy_id, line_id, quantity, restock_type}], shipping [{id,
-                   legacy_id, shipping_line_id}], amount (gross refunded, lines + shipping + the rest)}]
+                   legacy_id, shipping_line_id}], adjustments [{id, legacy_id, amount, reason}],
+                   amount (gross refunded, lines + shipping - the adjustments)}]
 ``webhook_subscriptions`` id, legacy_id, topic (enum name), callback_url, format, include_fields,
                    filter, created_at, updated_at
 ``collections``    id, legacy_id, title, handle, rules (None: a custom collection, its products in
@@ -466,7 +467,14 @@ class ShopState:
         """Refund ``lines`` ``[(line item gid, quantity)]`` at their discounted gross unit price, the
         shipping when ``shipping``, plus ``extra`` without lines (a refund transaction), as the admin's
         refund page does; the financial status becomes PARTIALLY_REFUNDED or REFUNDED.  Fires
-        refunds/create and orders/updated."""
+        refunds/create and orders/updated.
+
+        ``extra`` is what the refund's transactions differ from what its lines and shipping come to;
+        Shopify records it as an order adjustment ("accounts for the difference between a calculated
+        and actual refund amount", Admin schema 2025-01 ``OrderAdjustment``) of the calculated minus the
+        actual amount (``Order.refundDiscrepancySet``: "a positive value indicates a difference in the
+        merchant's favor"): a negative ``extra``, e.g. a restocking fee, is an adjustment of reason
+        RESTOCK, a positive one of reason REFUND_DISCREPANCY; no tax (``taxAmountSet`` 0)."""
         items = {line["id"]: line for line in order["line_items"]}
         amount = extra
         refund_lines = []
@@ -481,10 +489,15 @@ class ShopState:
             amount += line["price"]
             gid, legacy_id = self.new_id("RefundShippingLine")
             shipping_lines.append({"id": gid, "legacy_id": legacy_id, "shipping_line_id": line["id"]})
+        adjustments = []
+        if extra:
+            gid, legacy_id = self.new_id("OrderAdjustment")
+            adjustments.append({"id": gid, "legacy_id": legacy_id, "amount": -extra,
+                                "reason": "RESTOCK" if extra < 0 else "REFUND_DISCREPANCY"})
         gid, legacy_id = self.new_id("Refund")
         refund = {"id": gid, "legacy_id": legacy_id, "created_at": self.now() if live else order["updated_at"],
                   "note": note or None, "lines": refund_lines, "shipping": shipping_lines,
-                  "amount": amount.quantize(Decimal("0.01"))}
+                  "adjustments": adjustments, "amount": amount.quantize(Decimal("0.01"))}
         order["refunds"].append(refund)
         totals = order_totals(order)
         order["financial_status"] = "REFUNDED" if totals["refunded"] >= totals["total"] else "PARTIALLY_REFUNDED"

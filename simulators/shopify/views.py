@@ -170,6 +170,8 @@ class GraphViews:
                                                  for line in shipping_lines
                                                  if line["id"] in {s["shipping_line_id"] for s in refund["shipping"]}),
                                                 Decimal(0))),
+            "refundDiscrepancySet": bag(sum((item["amount"] for refund in order["refunds"]
+                                             for item in refund.get("adjustments") or []), Decimal(0))),
             "refunds": lambda info, first=None: [self.refund(refund, order) for refund in order["refunds"]][:first],
             "paymentGatewayNames": [order["gateway"]], "tags": order["tags"], "note": order["note"],
             "customAttributes": [{"key": attribute["name"], "value": attribute["value"]}
@@ -195,6 +197,10 @@ class GraphViews:
                     "lineItem": self.line_item(line, order, self._discount_application(order)),
                     "priceSet": bag(line["unit_price"]), "subtotalSet": bag(gross), "totalTaxSet": bag(tax)}
 
+        def order_adjustment(item):
+            return {"__typename": "OrderAdjustment", "id": item["id"], "reason": item["reason"],
+                    "amountSet": bag(item["amount"]), "taxAmountSet": bag(Decimal(0))}
+
         def refund_shipping_line(item):
             line = shipping_lines[item["shipping_line_id"]]
             return {"__typename": "RefundShippingLine", "id": item["id"],
@@ -207,6 +213,7 @@ class GraphViews:
             "totalRefundedSet": bag(refund["amount"]), "duties": [], "staffMember": None, "return": None,
             "refundLineItems": _nested(refund["lines"], refund_line),
             "refundShippingLines": _nested(refund["shipping"], refund_shipping_line),
+            "orderAdjustments": _nested(refund.get("adjustments") or [], order_adjustment),
         }
 
     @staticmethod

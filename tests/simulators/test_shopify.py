@@ -588,6 +588,28 @@ def test_refunds_are_on_the_order_and_fire_refunds_create(server, app, catalogue
     assert order["refunds"][0]["refundLineItems"]["nodes"][0]["restockType"] == "RETURN"
 
 
+def test_refund_amount_apart_from_its_lines_is_an_order_adjustment(server, app, catalogue):
+    """A restocking fee kept (refund below its lines) and a goodwill amount on top are order adjustments
+    of the calculated minus the actual amount; the order's refund discrepancy adds them up."""
+    seed_order = next(order for order in catalogue.orders if order.state == "paid" and not order.refunds)
+    app.refund_order(seed_order.number, [(seed_order.lines[0].sku, 1)], amount=-5, note="Restocking fee")
+    app.refund_order(seed_order.number, amount=3, note="Goodwill")
+    query = """query($id: ID!) { order(id: $id) { refundDiscrepancySet { presentmentMoney { amount } }
+        refunds { totalRefundedSet { presentmentMoney { amount } }
+          refundLineItems(first: 5) { nodes { subtotalSet { presentmentMoney { amount } } } }
+          orderAdjustments(first: 5) { nodes { reason amountSet { presentmentMoney { amount } }
+            taxAmountSet { presentmentMoney { amount } } } } } } }"""
+    order = gql(server, query, {"id": app.state.order_by_reference(seed_order.number)["id"]})["data"]["order"]
+    fee, goodwill = order["refunds"]
+    [line] = fee["refundLineItems"]["nodes"]
+    amount = lambda money: Decimal(money["presentmentMoney"]["amount"])  # noqa: E731
+    assert amount(fee["totalRefundedSet"]) == amount(line["subtotalSet"]) - 5
+    assert [(item["reason"], amount(item["amountSet"]), amount(item["taxAmountSet"]))
+            for refund in (fee, goodwill) for item in refund["orderAdjustments"]["nodes"]] == [
+        ("RESTOCK", Decimal(5), Decimal(0)), ("REFUND_DISCREPANCY", Decimal(-3), Decimal(0))]
+    assert (amount(goodwill["totalRefundedSet"]), amount(order["refundDiscrepancySet"])) == (Decimal(3), Decimal(2))
+
+
 class ImageHost:
     name = "image-host"
 

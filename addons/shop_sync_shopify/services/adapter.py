@@ -22,7 +22,9 @@ Choices worth knowing:
   ``totalRefundedSet``, so the order query keeps its cost.  A refund line's gross is its
   ``subtotalSet`` (plus ``totalTaxSet`` when prices exclude tax), a shipping refund's its
   ``subtotalAmountSet`` (plus ``taxAmountSet``); what lines leave of ``totalRefundedSet`` was refunded
-  without lines.  Restocked: a line's ``restockType`` is RETURN, CANCEL or LEGACY_RESTOCK.  A
+  without lines, and what they exceed it by the shop kept (Shopify's order adjustments: a refund
+  discrepancy, a restocking fee).  Every refund is read (``Order.refunds`` is a list ``first``
+  truncates).  Restocked: a line's ``restockType`` is RETURN, CANCEL or LEGACY_RESTOCK.  A
   ``refunds/create`` webhook names the order (``order_id``), which is read again.  ``CANCELLED``
   cancels an imported order.
 * Categories: Odoo's product category is a *custom collection* (the grouping a merchant fills by

@@ -11,7 +11,6 @@ API_VERSION = "2025-01"
 ORDER_PAGE_SIZE = 6  # an order with ten lines costs ~140 points
 ORDER_LINES_PAGE_SIZE = 10
 MORE_LINES_PAGE_SIZE = 80
-REFUNDS_PAGE_SIZE = 10
 REFUND_LINES_PAGE_SIZE = 30
 PRODUCT_PAGE_SIZE = 10
 PRODUCT_VARIANTS_PAGE_SIZE = 15
@@ -133,11 +132,13 @@ query Order($id: ID!) {{
 {_ORDER}
 """
 
-# read only for an order with a refunded amount (the order query stays cheap)
+# read only for an order with a refunded amount (the order query stays cheap); ``Order.refunds`` is a
+# list, not a connection: ``first`` would "truncate the array" (Admin schema 2025-01) with no page to
+# follow, so every refund is read
 ORDER_REFUNDS_QUERY = f"""
 query OrderRefunds($id: ID!) {{
   order(id: $id) {{
-    refunds(first: {REFUNDS_PAGE_SIZE}) {{
+    refunds {{
       id createdAt note
       totalRefundedSet {{ {_MONEY} }}
       refundLineItems(first: {REFUND_LINES_PAGE_SIZE}) {{

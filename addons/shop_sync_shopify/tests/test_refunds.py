@@ -59,6 +59,38 @@ class TestShopifyRefunds(ShopifyCase):
         self.assertAlmostEqual(line.price_total, float(seed_order.lines[0].unit_price))
         self.assertEqual(len(self.logs("refund_import", external_id=refund_id)), 1)
 
+    def test_every_refund_of_an_order_is_recorded_past_ten(self):
+        """``Order.refunds`` is a list that ``first`` truncates: an eleventh refund was never read, so
+        never credited."""
+        self.poll()
+        seed_order = next(order for order in self.catalogue.orders if order.state == "paid" and not order.refunds)
+        name = f"#{seed_order.number}"
+        for number in range(11):
+            self.clock.now += 60
+            self.sim.refund_order(name, amount=1, note=f"Goodwill {number}")
+        self.clock.now += 60
+        self.poll()
+        sale = self.sale_for(name)
+        self.assertEqual(len(sale.shop_refund_ids), 11, self.logs("refund_import").mapped("message"))
+        self.assertAlmostEqual(sale.shop_refunded_amount, 11.0)
+
+    def test_refund_with_a_restocking_fee_is_recorded_as_given(self):
+        """An item refunded less a restocking fee of 5 (an order adjustment in the merchant's favour):
+        the refund is the transactions' total, its fee a negative line with the item's VAT."""
+        self.poll()
+        seed_order = next(order for order in self.catalogue.orders if order.state == "paid" and not order.refunds)
+        name = f"#{seed_order.number}"
+        self.sim.refund_order(name, [(seed_order.lines[0].sku, 1)], amount=-5, note="Restocking fee")
+        self.clock.now += 60
+        self.poll()
+        refund = self.sale_for(name).shop_refund_ids
+        self.assertEqual(len(refund), 1, self.logs("refund_import").mapped("message"))
+        unit = float(seed_order.lines[0].unit_price)
+        self.assertEqual([(line.kind, line.price_total) for line in refund.line_ids],
+                         [("product", unit), ("amount", -5.0)])
+        self.assertEqual(refund.line_ids[1].sale_line_id, refund.line_ids[0].sale_line_id)
+        self.assertAlmostEqual(refund.amount_total, unit - 5)
+
     def test_order_cancelled_after_import_cancels_the_sale_order(self):
         self.poll()
         seed_order = next(order for order in self.catalogue.orders if order.state == "paid" and not order.refunds)
