@@ -83,6 +83,13 @@ class SaleOrder(models.Model):
         same transaction: accounting connectors queue its credit note.  The base does nothing."""
         return True
 
+    def _shop_sync_cancelled_by_shop(self):
+        """Whether the shop cancelled this order (its state is one marked Cancels), not Odoo alone: the
+        shop's cancellation reverses the order's accounting document, Odoo's alone keeps it."""
+        self.ensure_one()
+        return self.state == "cancel" and self.shop_order_state in self.shop_sync_backend_id.order_state_ids.filtered(
+            "cancels_order").mapped("code")
+
     def _shop_sync_accounting_cancel(self):
         """Hook called once the shop's cancellation cancelled this order: accounting connectors remove
         the draft they created or credit the booked invoice.  The base does nothing."""

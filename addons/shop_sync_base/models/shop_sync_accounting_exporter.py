@@ -170,15 +170,21 @@ class ShopSyncAccountingCreditNoteExporter(models.AbstractModel):
         binding = Binding._for_record(backend, refund)
         if binding:
             return self._already_sent(backend, "credit_note_export", binding, common)
-        if refund.accounting_state == "cancelled" or sale.accounting_state == "cancelled":
-            # the order's cancellation reversed all of it that was not credited: this refund too (an order
-            # cancelled in Odoo alone keeps its document, and its refunds get their credit notes)
+        if refund.accounting_state == "cancelled" or sale._shop_sync_cancelled_by_shop() or (
+                sale.state == "cancel" and self._order_reversed(sale)):
+            # the order's reversal credits all of it that has no credit note: this refund too (an order
+            # cancelled in Odoo alone keeps its document, so its refunds are credited)
             refund.accounting_state = "cancelled"
             return Log._record(backend, "credit_note_export", "skipped", reason=_("Order cancelled"), message=_(
                 "Order %(order)s was cancelled before refund %(refund)s had its credit note: the cancellation "
                 "reversed what was left of the order in %(system)s, this refund included.",
                 order=self._order_number(sale), refund=refund.external_id, system=self._accounting_system), **common)
         order_document = Binding._for_record(backend, sale)
+        if not order_document and sale.state == "cancel":  # never invoiced, and never will be
+            refund.accounting_state = "cancelled"
+            return Log._record(backend, "credit_note_export", "skipped", reason=_("Order cancelled"), message=_(
+                "Order %(order)s was cancelled before it had a document: refund %(refund)s has nothing to credit.",
+                order=self._order_number(sale), refund=refund.external_id), **common)
         if not order_document:
             refund.accounting_state = "pending"
             reason, message = self._waiting_for_document(sale, refund)
@@ -234,7 +240,6 @@ class ShopSyncAccountingCreditNoteExporter(models.AbstractModel):
                 kind, remote_id = self._cancel_find(backend, client, sale, reference)
                 if not kind:
                     sale._shop_sync_accounting_result("cancelled")
-                    self._refunds_without_credit_note(backend, sale).accounting_state = "cancelled"
                     return Log._record(backend, "invoice_export", "done", reason=_("Order cancelled"),
                                        message=self._nothing_to_reverse(), **common)
             self._absorb_refunds(backend, client, sale)
@@ -259,16 +264,22 @@ class ShopSyncAccountingCreditNoteExporter(models.AbstractModel):
         """The refunds of the cancelled order without a credit note bound (waiting, retried, in error,
         or closed by their job after the cancellation) are reversed with the order, never on their own
         as well (the order would be credited more than it was invoiced): a credit note an earlier
-        attempt created for one (its answer or commit lost) is found by its reference and bound first
-        (deleted or subtracted with the other credit notes by ``_reverse``); the others are marked
-        'cancelled', so their credit note job creates nothing."""
+        attempt created for one (its answer or commit lost) is found by its reference and bound first,
+        so ``_reverse`` deletes it or subtracts it with the other credit notes; the others' credit
+        note job creates nothing once the order is reversed (``_export``)."""
         Binding = self.env["shop.sync.binding"]
         for refund in self._refunds_without_credit_note(backend, sale):
             reference = self._refund_reference(refund)
             Binding._lock(backend, "shop.sync.refund", reference)
-            if not Binding._for_record(backend, refund) and not self._credit_note_found(
-                    backend, client, refund, reference, {"ref": self._order_number(sale), "record": refund}):
-                refund.accounting_state = "cancelled"
+            if not Binding._for_record(backend, refund):
+                self._credit_note_found(backend, client, refund, reference,
+                                        {"ref": self._order_number(sale), "record": refund})
+
+    @api.model
+    def _order_reversed(self, sale):
+        """Whether the cancellation reversed ``sale``'s document (connectors that keep another state
+        after crediting it add their own sign)."""
+        return sale.accounting_state == "cancelled"
 
     @api.model
     def _lock_cancel(self, backend, sale):

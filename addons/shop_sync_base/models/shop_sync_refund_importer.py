@@ -16,7 +16,8 @@ class ShopSyncRefundImporter(models.AbstractModel):
 
     Called by the order importer for the refunds of an order payload, under the order's lock, so a
     webhook and a poll carrying the same refund record it once (and the unique shop refund id makes
-    it structural).  Decisions: the order must be imported and not cancelled; each refund line must
+    it structural).  Decisions: the order must be imported and not cancelled by the shop (an order
+    cancelled in Odoo alone keeps its accounting document, so its refunds count); each refund line must
     match an order line; quantities and the refunded total may not exceed the order; amounts are
     split into net and tax with the order line's own taxes; what the lines leave of the refund's
     amount is a line of its own (positive: given without lines; negative: kept by the shop);
@@ -46,10 +47,12 @@ class ShopSyncRefundImporter(models.AbstractModel):
             return Log._record(backend, "refund_import", "skipped", reason=_("Order not imported"), message=_(
                 "Refund %(refund)s of order %(number)s: the order was never imported (see its order import log), "
                 "so there is nothing to refund in Odoo.", refund=refund.external_id, number=order.number), **common)
-        if sale.state == "cancel":
+        if sale._shop_sync_cancelled_by_shop():
+            # its reversal credits the order; cancelled in Odoo alone, the order's document stands, so
+            # the shop's refund is recorded and credited as any other
             return Log._record(backend, "refund_import", "skipped", reason=_("Order cancelled"), record=sale, message=_(
-                "Refund %(refund)s of order %(number)s: %(name)s is cancelled, its cancellation reversed it in "
-                "the books already.", refund=refund.external_id, number=order.number, name=sale.name), **common)
+                "Refund %(refund)s of order %(number)s: the shop cancelled %(name)s, its cancellation reverses it "
+                "in the books.", refund=refund.external_id, number=order.number, name=sale.name), **common)
         try:
             with self.env.cr.savepoint():
                 record = self.env["shop.sync.refund"].sudo().create(self._values(backend, sale, order, refund))

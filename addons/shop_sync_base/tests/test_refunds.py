@@ -178,6 +178,23 @@ class TestCancellation(ShopSyncCase):
         self.assertEqual(sale.state, "sale")
         self.assertEqual(self.cancelled, [])
 
+    def test_refund_of_an_order_cancelled_by_the_shop_is_skipped_of_one_cancelled_in_odoo_alone_recorded(self):
+        """The shop's cancellation reverses the order in the books, so a refund after it adds nothing;
+        an order cancelled in Odoo alone keeps its accounting document, so the shop's refund counts."""
+        refund = {"id": "R1", "amount": "50.00", "reason": "Goodwill"}
+        self.import_order(order_payload(2104))
+        self.import_order(order_payload(2104, state="cancelled"))
+        log = self.import_order(order_payload(2104, state="cancelled", refunds=[refund]))
+        skipped = self.env["shop.sync.log"].search([("flow", "=", "refund_import"), ("external_ref", "=", "2104")])
+        self.assertEqual((skipped.state, skipped.reason), ("skipped", "Order cancelled"), log.message)
+        self.assertFalse(self.sale_for(2104).shop_refund_ids)
+        self.import_order(order_payload(2105))
+        sale = self.sale_for(2105)
+        sale._action_cancel()
+        self.import_order(order_payload(2105, refunds=[{**refund, "id": "R2"}]))
+        self.assertEqual(sale.shop_refund_ids.mapped("amount_total"), [50.0])
+        self.assertEqual(self.cancelled, [self.sale_for(2104).id])
+
     def test_state_not_marked_as_cancelling_changes_nothing(self):
         self.import_order(order_payload(2103))
         self.import_order(order_payload(2103, state="pending"))

@@ -94,6 +94,10 @@ class ShopSyncEconomicCreditNoteExporter(models.AbstractModel):
         return kind, number
 
     @api.model
+    def _order_reversed(self, sale):
+        return super()._order_reversed(sale) or bool(sale.economic_cancel_credit_note_number)
+
+    @api.model
     def _reverse(self, backend, client, sale, kind, remote_id, reference, common):
         """Delete the order's draft (and its refunds' draft credit notes) when this hub created them,
         or credit what is left of a booked invoice."""

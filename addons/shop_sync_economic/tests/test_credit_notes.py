@@ -249,9 +249,9 @@ class TestCancellation(EconomicCase):
         log = self.cancel(sale)
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(self.sim.drafts[sale.economic_cancel_credit_note_number]["grossAmount"], -250.0)
-        self.assertEqual(refund.economic_credit_note_state, "cancelled")
         late = TestCreditNotes.export_credit_note(self, refund)
         self.assertEqual((late.state, late.reason), ("skipped", "Order cancelled"))
+        self.assertEqual(refund.economic_credit_note_state, "cancelled")
         self.assertEqual(self.accounting._accounting_export_pending(), 0)
         self.assertEqual(self.books(sale), 0.0, "invoiced 250 - credited 250 == paid 250 - given back 250")
 
@@ -277,6 +277,25 @@ class TestCancellation(EconomicCase):
                 self.assertEqual(self.books(sale), 0.0)
                 self.assertEqual(TestCreditNotes.export_credit_note(self, refund).state, "skipped")
                 self.assertEqual(self.books(sale), 0.0)
+
+    def test_refund_of_an_order_cancelled_in_odoo_alone_is_credited_against_its_invoice(self):
+        """Cancelled in Odoo alone, the order keeps its invoice (the shop holds the money): the shop's
+        later refund gets its credit note; never invoiced, the refund has nothing to credit."""
+        sale = self.import_order(3108, ORDER)
+        self.export(sale)
+        sale.action_economic_book()
+        sale._action_cancel()
+        refund = TestCreditNotes.refund(self, sale, "R3108", "50", [("shipping", "", "0", "50")])
+        log = TestCreditNotes.export_credit_note(self, refund)
+        self.assertEqual(log.state, "done", log.message)
+        self.assertEqual(self.books(sale), 200.0, "paid 250 - refunded 50")
+        never_invoiced = self.import_order(3109, ORDER)
+        never_invoiced._action_cancel()
+        refund = TestCreditNotes.refund(self, never_invoiced, "R3109", "50", [("shipping", "", "0", "50")])
+        log = TestCreditNotes.export_credit_note(self, refund)
+        self.assertEqual((log.state, log.reason, refund.economic_credit_note_state),
+                         ("skipped", "Order cancelled", "cancelled"))
+        self.assertEqual(self.books(never_invoiced), 0.0)
 
     def test_order_cancelled_before_its_invoice_needs_nothing_in_economic(self):
         sale = self.import_order(3104, ORDER)
