@@ -8,6 +8,7 @@ from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.shop_sync_base.services import records
 from odoo.addons.shop_sync_base.tests.accounting_common import AccountingRefunds
 from odoo.addons.shop_sync_base.tests.common import AFTER_WRITE_FAULTS
+from odoo.addons.shop_sync_economic.models.shop_sync_economic_invoice_exporter import ROUNDING_PRODUCT
 
 from simulators.seed import configure_economic_vat
 
@@ -72,7 +73,8 @@ class TestCreditNotes(AccountingRefunds, EconomicCase):
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(refund.economic_credit_note_state, "draft")
         credit = self.sim.drafts[refund.economic_credit_note_number]
-        rounding = sum(line["totalNetAmount"] for line in credit["lines"] if line["product"]["productNumber"] != "MUG-1")
+        rounding = sum(line["totalNetAmount"] for line in credit["lines"]
+                       if line["product"]["productNumber"] == ROUNDING_PRODUCT)
         self.assertEqual((credit["grossAmount"], round(credit["vatAmount"] + rounding, 2)), (-10.07, -2.01))
 
     def test_export_twice_creates_one_credit_note(self):
@@ -143,12 +145,22 @@ class TestCancellation(EconomicCase):
     def cancel(self, sale):
         return self.env["shop.sync.economic.credit.note.exporter"]._cancel(self.accounting, sale)
 
-    def books(self, sale):
-        """The order's net in e-conomic: the gross of its invoice plus its credit notes (negative)."""
+    def documents(self, sale):
+        """The order's invoice and credit notes in e-conomic (drafts and booked)."""
         stamp = f"SHOPSYNC:{self.shop.id}:{sale.shop_order_number}"
-        return round(sum(document["grossAmount"] for document in [*self.sim.drafts.values(), *self.sim.booked.values()]
-                         if (document.get("references") or {}).get("other", "").partition(":R")[0].removesuffix(
-                             ":CANCEL") == stamp), 2)
+        return [document for document in [*self.sim.drafts.values(), *self.sim.booked.values()]
+                if (document.get("references") or {}).get("other", "").partition(":R")[0].removesuffix(
+                    ":CANCEL") == stamp]
+
+    def books(self, sale):
+        """The order's gross in e-conomic: its invoice plus its credit notes (negative)."""
+        return round(sum(document["grossAmount"] for document in self.documents(sale)), 2)
+
+    def booked_vat(self, sale):
+        """The order's VAT in e-conomic, rounding lines (without VAT, the shop's VAT cents) included."""
+        return round(sum(document["vatAmount"] + sum(
+            line["totalNetAmount"] for line in document.get("lines") or []
+            if line["product"]["productNumber"] == ROUNDING_PRODUCT) for document in self.documents(sale)), 2)
 
     def test_cancellation_through_the_order_import_deletes_our_drafts(self):
         sale = self.import_order(3101, ORDER)
@@ -235,6 +247,34 @@ class TestCancellation(EconomicCase):
                                  f"SHOPSYNC:{self.shop.id}:{number}:CANCEL")
                 self.assertEqual(len(self.journal("POST", "/invoices/drafts")), 1, "looked up, not sent again")
                 self.assertEqual(self.cancel(sale).state, "skipped")
+
+    def test_books_keep_what_the_buyer_paid_less_what_the_shop_gave_back(self):
+        """Invariant, after every step: invoice gross + credit notes' gross == paid - refunded, and
+        their VAT == the order's tax - the refunds' tax, to the cent.  Refunds of a line less a
+        restocking fee, of the shipping, of a goodwill amount; then the shop cancels the order (booked
+        invoice: credited for the rest; draft: deleted with its credit notes)."""
+        for number, booked in ((3120, True), (3121, False)):
+            with self.subTest(booked=booked):
+                sale = self.import_order(number, ORDER)
+                self.export(sale)
+                if booked:
+                    sale.action_economic_book()
+                refunded = tax = 0.0
+                for refund_id, amount, lines in ((f"A{number}", "90", [("product", "MUG-1", "1", "100")]),
+                                                 (f"B{number}", "50", [("shipping", "", "0", "50")]),
+                                                 (f"C{number}", "10.07", [])):
+                    refund = TestCreditNotes.refund(self, sale, refund_id, amount, lines)
+                    log = TestCreditNotes.export_credit_note(self, refund)
+                    self.assertEqual(log.state, "done", log.message)
+                    refunded, tax = refunded + refund.amount_total, tax + refund.amount_tax
+                    self.assertEqual((self.books(sale), self.booked_vat(sale)),
+                                     (round(250 - refunded, 2), round(50 - tax, 2)), refund_id)
+                self.assertEqual((refunded, round(tax, 2)), (150.07, 30.01))
+                sale._action_cancel()
+                log = self.cancel(sale)
+                self.assertEqual(log.state, "done", log.message)
+                self.assertEqual((self.books(sale), self.booked_vat(sale)), (0.0, 0.0), "the order nets to zero")
+                self.assertEqual(bool(self.documents(sale)), booked, "drafts are deleted, a booked invoice credited")
 
     def test_refund_without_its_credit_note_yet_is_reversed_with_the_cancelled_order(self):
         """The refund's credit note job had not run (or waits for a retry) when the shop cancelled the
