@@ -20,7 +20,8 @@ class ShopSyncRefundImporter(models.AbstractModel):
     cancelled in Odoo alone keeps its accounting document, so its refunds count); each refund line must
     match an order line; quantities and the refunded total may not exceed the order; amounts are
     split into net and tax with the order line's own taxes; what the lines leave of the refund's
-    amount is a line of its own (positive: given without lines; negative: kept by the shop);
+    amount was given without lines (spread over what is left of the order lines) or, negative, kept
+    by the shop (a line taken from the largest refunded line);
     restocked items delivered are returned.
     """
 
@@ -106,8 +107,7 @@ class ShopSyncRefundImporter(models.AbstractModel):
                                            line.amount))
         rest = refund.amount - gross_lines
         if currency.compare_amounts(float(rest), 0) > 0:  # given back on top of the lines, or without lines
-            carrier = max(order_lines, key=lambda l: (l.shop_line_kind in (False, "product"), l.price_total))
-            lines.append(self._line_values(carrier, "amount", refund.reason or _("Refund without lines"), 0, rest))
+            lines += self._spread_values(order_lines, refunded, lines, rest, refund.reason or _("Refund without lines"))
         elif currency.compare_amounts(float(rest), 0) < 0:
             # the shop kept part of what the lines give back (a restocking fee, a discrepancy in its favour):
             # a negative line taxed as the refunded line it is taken from, so the refund is what the buyer got
@@ -123,6 +123,29 @@ class ShopSyncRefundImporter(models.AbstractModel):
             "amount_untaxed": totals["price_subtotal"], "amount_tax": totals["price_tax"],
             "amount_total": totals["price_total"], "line_ids": [Command.create(values) for values in lines],
         }
+
+    @api.model
+    def _spread_values(self, order_lines, refunded, lines, rest, name):
+        """Lines of an amount given back without items: ``rest`` spread over the order lines in proportion
+        to what is left of each (its gross less what refunds gave back on it, ``lines`` included), so a
+        refund of what is left (WooCommerce's ``refunded`` status, a Shopify refund of the rest) credits
+        each line, and each VAT rate, what is left of it; one rate at 25 % and another at 0 % are not
+        credited all at the largest line's rate."""
+        currency = order_lines.currency_id[:1]
+        left = {}
+        for sale_line in order_lines:
+            given = sum(refunded.line_ids.filtered(lambda l, s=sale_line: l.sale_line_id == s).mapped("price_total"))
+            given += sum(values["price_total"] for values in lines if values["sale_line_id"] == sale_line.id)
+            if not currency.is_zero(sale_line.price_total - given):
+                left[sale_line] = Decimal(str(currency.round(sale_line.price_total - given)))
+        total = sum(left.values(), Decimal(0))
+        if total <= 0:  # nothing left on the lines (e.g. cents of rounding): the largest product line carries it
+            carrier = max(order_lines, key=lambda l: (l.shop_line_kind in (False, "product"), l.price_total))
+            return [self._line_values(carrier, "amount", name, 0, rest)]
+        shares = {sale_line: (rest * amount / total).quantize(Decimal("0.01")) for sale_line, amount in left.items()}
+        largest = max(shares, key=lambda sale_line: abs(left[sale_line]))
+        shares[largest] += rest - sum(shares.values(), Decimal(0))  # the cents of rounding
+        return [self._line_values(sale_line, "amount", name, 0, share) for sale_line, share in shares.items() if share]
 
     @api.model
     def _order_line(self, order_lines, line, order):

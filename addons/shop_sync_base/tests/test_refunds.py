@@ -57,6 +57,23 @@ class TestRefunds(ShopSyncCase):
         self.assertEqual(sale.shop_refunded_amount, 170.0)
         self.assertEqual(set(self.refund_logs(2002).mapped("state")), {"done"})
 
+    def test_amount_without_lines_is_spread_over_what_is_left_of_each_line_and_rate(self):
+        """WooCommerce refunds the rest of an order as an amount without items (status ``refunded``): a
+        mug at 25 % and shipping at 0 % are given back each with its own VAT, not all at 25 %."""
+        lines = [{**MUGS, "qty": "1", "price": "125.00"}, {**SHIPPING, "price": "40.00", "rate": "0"}]
+        self.import_order(order_payload(2009, lines=lines))
+        sale = self.sale_for(2009)
+        self.assertEqual((sale.amount_total, sale.amount_tax), (165.0, 25.0))
+        self.import_order(order_payload(2009, lines=lines, refunds=[
+            {"id": "R1", "amount": "20.00", "lines": [{"kind": "shipping", "line": "S1", "amount": "20.00"}]},
+            {"id": "R2", "amount": "145.00", "reason": "Refunded"}]))
+        refund = sale.shop_refund_ids.filtered(lambda r: r.external_id == "R2")
+        self.assertEqual([(line.kind, line.sale_line_id.shop_line_kind, line.price_total, line.price_tax)
+                          for line in refund.line_ids],
+                         [("amount", "product", 125.0, 25.0), ("amount", "shipping", 20.0, 0.0)])
+        self.assertEqual((refund.amount_total, refund.amount_tax), (145.0, 25.0))
+        self.assertEqual(sum(sale.shop_refund_ids.mapped("amount_tax")), sale.amount_tax, "all of the order's VAT")
+
     def test_refund_smaller_than_its_lines_keeps_the_restocking_fee_on_the_refunded_line(self):
         """The buyer returns a mug of 100 and the shop keeps 10 (a restocking fee, Shopify's order
         adjustment in the merchant's favour): the refund is 90, its lines 100 and -10 with the mug's VAT."""

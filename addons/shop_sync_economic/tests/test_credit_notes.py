@@ -66,7 +66,7 @@ class TestCreditNotes(AccountingRefunds, EconomicCase):
     def test_credit_note_of_an_amount_without_lines_books_its_gross_and_vat_to_the_cent(self):
         """A goodwill refund of 10.07 (no lines) at 25 %: 8.06 net + 2.01 VAT; e-conomic's VAT on 8.06 is
         2.02, so a rounding line of 0.01 makes the gross exact, as on invoices: a good credit note."""
-        sale = self.invoiced(3008)
+        sale = self.invoiced(3008, [("product", "Mug", "MUG-1", "2", "100", "25")])
         refund = self.refund(sale, "R1", "10.07")
         self.assertEqual((refund.amount_untaxed, refund.amount_tax), (8.06, 2.01))
         log = self.export_credit_note(refund)
