@@ -685,6 +685,8 @@ class GraphViews:
         return {
             "orders": listing_resolver("orders"), "ordersCount": counter("orders"),
             "order": by_id(state.orders, self.order),
+            "refund": lambda info, id: next((self.refund(refund, order) for order in state.orders.values()
+                                             for refund in order["refunds"] if refund["id"] == id), None),
             "customers": listing_resolver("customers"), "customersCount": counter("customers"),
             "customer": by_id(state.customers, self.customer),
             "products": listing_resolver("products"), "productsCount": counter("products"),

@@ -24,9 +24,9 @@ Choices worth knowing:
   ``subtotalAmountSet`` (plus ``taxAmountSet``); what lines leave of ``totalRefundedSet`` was refunded
   without lines, and what they exceed it by the shop kept (Shopify's order adjustments: a refund
   discrepancy, a restocking fee).  Every refund is read (``Order.refunds`` is a list ``first``
-  truncates).  Restocked: a line's ``restockType`` is RETURN, CANCEL or LEGACY_RESTOCK.  A
-  ``refunds/create`` webhook names the order (``order_id``), which is read again.  ``CANCELLED``
-  cancels an imported order.
+  truncates), and every line of one (``REFUND_LINE_ITEMS_QUERY`` after the first page).  Restocked:
+  a line's ``restockType`` is RETURN, CANCEL or LEGACY_RESTOCK.  A ``refunds/create`` webhook names
+  the order (``order_id``), which is read again.  ``CANCELLED`` cancels an imported order.
 * Categories: Odoo's product category is a *custom collection* (the grouping a merchant fills by
   hand and shows in the store's navigation, as WooCommerce and CCV categories are).  Import: the
   custom collection titled like the product type (the one an export added the product to), else
@@ -157,6 +157,13 @@ class ShopifyAdapter(ShopifyStockMixin, ShopifyProductExportMixin, ShopAdapter):
         """The order node with its refunds, read only when the order has a refunded amount."""
         if "refunds" not in node and _money(node.get("totalRefundedSet") or {"presentmentMoney": {"amount": 0}}):
             node["refunds"] = self.client.execute(queries.ORDER_REFUNDS_QUERY, {"id": node["id"]})["order"]["refunds"]
+            for refund in node["refunds"]:  # every line: one left out would be credited as an amount
+                connection = refund["refundLineItems"]
+                if connection["pageInfo"]["hasNextPage"]:
+                    connection["nodes"] = connection["nodes"] + list(self.client.paginate(
+                        queries.REFUND_LINE_ITEMS_QUERY, {"id": refund["id"]}, ("refund", "refundLineItems"),
+                        queries.MORE_REFUND_LINES_PAGE_SIZE, after=connection["pageInfo"]["endCursor"]))
+                    connection["pageInfo"] = {"hasNextPage": False, "endCursor": None}
         return node
 
     def _with_all_lines(self, node):

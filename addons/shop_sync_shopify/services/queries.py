@@ -12,6 +12,7 @@ ORDER_PAGE_SIZE = 6  # an order with ten lines costs ~140 points
 ORDER_LINES_PAGE_SIZE = 10
 MORE_LINES_PAGE_SIZE = 80
 REFUND_LINES_PAGE_SIZE = 30
+MORE_REFUND_LINES_PAGE_SIZE = 100
 PRODUCT_PAGE_SIZE = 10
 PRODUCT_VARIANTS_PAGE_SIZE = 15
 PRODUCT_COLLECTIONS_PAGE_SIZE = 5  # the custom collections read with a product (its category: adapter.py)
@@ -132,9 +133,19 @@ query Order($id: ID!) {{
 {_ORDER}
 """
 
+_REFUND_LINE_ITEM = f"""
+fragment RefundLineItemFields on RefundLineItem {{
+  quantity restockType
+  lineItem {{ id sku name }}
+  subtotalSet {{ {_MONEY} }}
+  totalTaxSet {{ {_MONEY} }}
+}}
+"""
+
 # read only for an order with a refunded amount (the order query stays cheap); ``Order.refunds`` is a
 # list, not a connection: ``first`` would "truncate the array" (Admin schema 2025-01) with no page to
-# follow, so every refund is read
+# follow, so every refund is read; the lines of a refund with more than a page are read on
+# (``REFUND_LINE_ITEMS_QUERY``)
 ORDER_REFUNDS_QUERY = f"""
 query OrderRefunds($id: ID!) {{
   order(id: $id) {{
@@ -142,12 +153,8 @@ query OrderRefunds($id: ID!) {{
       id createdAt note
       totalRefundedSet {{ {_MONEY} }}
       refundLineItems(first: {REFUND_LINES_PAGE_SIZE}) {{
-        nodes {{
-          quantity restockType
-          lineItem {{ id sku name }}
-          subtotalSet {{ {_MONEY} }}
-          totalTaxSet {{ {_MONEY} }}
-        }}
+        nodes {{ ...RefundLineItemFields }}
+        pageInfo {{ hasNextPage endCursor }}
       }}
       refundShippingLines(first: 5) {{
         nodes {{
@@ -159,6 +166,19 @@ query OrderRefunds($id: ID!) {{
     }}
   }}
 }}
+{_REFUND_LINE_ITEM}
+"""
+
+REFUND_LINE_ITEMS_QUERY = f"""
+query RefundLineItems($id: ID!, $first: Int!, $after: String) {{
+  refund(id: $id) {{
+    refundLineItems(first: $first, after: $after) {{
+      nodes {{ ...RefundLineItemFields }}
+      pageInfo {{ hasNextPage endCursor }}
+    }}
+  }}
+}}
+{_REFUND_LINE_ITEM}
 """
 
 ORDER_LINE_ITEMS_QUERY = f"""

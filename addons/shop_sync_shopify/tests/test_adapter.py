@@ -111,6 +111,20 @@ def test_long_orders_are_read_completely(adapter, sim, catalogue):
     assert gross(order) == order.total == seed.total
 
 
+def test_long_refunds_are_read_completely(adapter, sim, catalogue):
+    """A refund of more lines than the first page: the rest is read from the refund, not left to be
+    credited as an amount without lines."""
+    skus = [variant.sku for product in catalogue.products for variant in product.variants or [product]]
+    skus = skus[:queries.REFUND_LINES_PAGE_SIZE + 3]
+    seed = dataclasses.replace(catalogue.orders[1], number="5002", discount_amount=Decimal(0), refunds=[], lines=[
+        dataclasses.replace(catalogue.orders[1].lines[0], sku=sku, quantity=1) for sku in skus])
+    gid = sim.add_order(seed)
+    sim.refund_order(gid, [(sku, 1) for sku in skus], note="Returned")
+    [refund] = adapter.parse_order(adapter.fetch_order(gid)).refunds
+    assert [line.sku for line in refund.lines] == skus
+    assert sum(line.amount for line in refund.lines) == refund.amount
+
+
 def test_webhook_payload_is_refetched_through_graphql(adapter, sim):
     gid = next(iter(sim.orders))
     rest = sim.rest.order(sim.orders[gid])

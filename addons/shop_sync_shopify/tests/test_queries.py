@@ -16,6 +16,7 @@ DOCUMENTS = {name: value for name, value in vars(queries).items()
 PAGE_SIZES = {
     "ORDERS_QUERY": queries.ORDER_PAGE_SIZE, "ORDER_LINE_ITEMS_QUERY": queries.MORE_LINES_PAGE_SIZE,
     "PRODUCTS_QUERY": queries.PRODUCT_PAGE_SIZE, "PRODUCT_VARIANTS_QUERY": queries.MORE_VARIANTS_PAGE_SIZE,
+    "REFUND_LINE_ITEMS_QUERY": queries.MORE_REFUND_LINES_PAGE_SIZE,
     "WEBHOOK_SUBSCRIPTIONS_QUERY": queries.WEBHOOK_PAGE_SIZE, "CUSTOM_COLLECTIONS_QUERY": queries.COLLECTIONS_PAGE_SIZE,
 }
 INPUTS = {
@@ -32,7 +33,7 @@ INPUTS = {
 
 
 def test_the_module_holds_every_document():
-    assert len(DOCUMENTS) == 28, sorted(DOCUMENTS)
+    assert len(DOCUMENTS) == 29, sorted(DOCUMENTS)
 
 
 @pytest.mark.parametrize("name", sorted(DOCUMENTS))
