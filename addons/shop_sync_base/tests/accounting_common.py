@@ -13,14 +13,14 @@ class AccountingRefunds:
 
     ORDER = ()
 
-    def refund(self, sale, refund_id, amount, lines=()):
+    def refund(self, sale, refund_id, amount, lines=(), created_at=datetime(2026, 1, 8, 9, 0, tzinfo=UTC)):
         """Record a shop refund on ``sale`` through the hub's refund pipeline; returns the refund."""
         order = records.Order(
             external_id=f"o{sale.shop_order_number}", number=sale.shop_order_number, state="paid",
             created_at=datetime(2026, 1, 5, 10, 0, tzinfo=UTC), currency=sale.currency_id.name,
             total=Decimal(str(sale.amount_total)), customer=None, billing=None, shipping=None,
             refunds=[records.Refund(external_id=refund_id,
-                                    created_at=datetime(2026, 1, 8, 9, 0, tzinfo=UTC), amount=Decimal(amount),
+                                    created_at=created_at, amount=Decimal(amount),
                                     lines=[records.RefundLine(kind=kind, sku=sku, quantity=Decimal(qty),
                                                               amount=Decimal(gross))
                                            for kind, sku, qty, gross in lines])])

@@ -47,7 +47,8 @@ class ShopSyncEconomicCreditNoteExporter(models.AbstractModel):
         heading = _("Credit note: refund %(refund)s of order %(order)s (invoice %(invoice)s)",
                     refund=refund.external_id, order=self._order_number(sale), invoice=order_document.external_id)
         plan = Invoices._draft_plan(backend, sale, self._refund_entries(refund, -1), gross=-refund.amount_total)
-        return Invoices._payload(backend, client, sale, reference, plan=plan, heading=heading)
+        return Invoices._payload(backend, client, sale, reference, plan=plan, heading=heading,
+                                 date=refund._shop_sync_accounting_date())
 
     @api.model
     def _credit_note_created(self, backend, client, refund, reference, payload, common):

@@ -141,18 +141,18 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
 
     # -- payload ----------------------------------------------------------------------------------
     @api.model
-    def _payload(self, backend, client, sale, reference, plan=None, heading=None):
+    def _payload(self, backend, client, sale, reference, plan=None, heading=None, date=None):
         """The draft invoice document.  Its VAT is planned first (nothing is created in e-conomic when
         a destination has no mapping); then customer and products are created in e-conomic.  A credit
-        note passes its own ``plan`` (see ``_draft_plan``) and keeps the order's customer, VAT zone,
-        layout and terms."""
+        note passes its own ``plan`` (see ``_draft_plan``) and ``date`` (its refund's day), and keeps the
+        order's customer, VAT zone, layout and terms."""
         plan = plan or self._draft_plan(backend, sale)
         invoice_partner = sale.partner_invoice_id
         commercial = invoice_partner.commercial_partner_id
         country = sale.partner_shipping_id.country_id or invoice_partner.country_id
         customer = self.env["shop.sync.economic.customer.exporter"]._customer_for_invoice(backend, client, sale)
         terms, terms_type = backend._economic_payment_terms(sale.shop_payment_method)
-        issue_date = fields.Date.to_string(sale._shop_sync_accounting_date())
+        issue_date = fields.Date.to_string(date or sale._shop_sync_accounting_date())
         recipient = {"name": (commercial.name or invoice_partner.name or "?")[:250],
                      "vatZone": {"vatZoneNumber": plan["zone"]}}
         recipient.update(self._address(invoice_partner, 250, 250, 50))

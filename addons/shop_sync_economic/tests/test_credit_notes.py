@@ -121,6 +121,15 @@ class TestCreditNotes(AccountingRefunds, EconomicCase):
         self.assertEqual(len(self.sim.drafts), 2)
         self.assertEqual(len(self.journal("POST", "/invoices/drafts")), 2)
 
+    def test_credit_note_is_dated_the_refunds_day_in_the_companys_time_zone(self):
+        # the VAT given back belongs to the refund's period, not to the order's (maybe declared already):
+        # 23:30 UTC on 31 January is 1 February in Copenhagen
+        sale = self.invoiced(3007)
+        self.assertEqual(self.sim.drafts[sale.economic_draft_number]["date"], "2026-01-05")
+        refund = self.refund(sale, "R1", "50", created_at=datetime(2026, 1, 31, 23, 30, tzinfo=UTC))
+        self.assertEqual(self.export_credit_note(refund).state, "done")
+        self.assertEqual(self.sim.drafts[refund.economic_credit_note_number]["date"], "2026-02-01")
+
     def test_refund_before_the_invoice_is_queued_with_the_invoice(self):
         sale = self.import_order(3006, ORDER)
         refund = self.refund(sale, "R1", "50")
