@@ -158,23 +158,22 @@ class ShopifyAdapter(ShopifyStockMixin, ShopifyProductExportMixin, ShopAdapter):
         if "refunds" not in node and _money(node.get("totalRefundedSet") or {"presentmentMoney": {"amount": 0}}):
             node["refunds"] = self.client.execute(queries.ORDER_REFUNDS_QUERY, {"id": node["id"]})["order"]["refunds"]
             for refund in node["refunds"]:  # every line: one left out would be credited as an amount
-                connection = refund["refundLineItems"]
-                if connection["pageInfo"]["hasNextPage"]:
-                    connection["nodes"] = connection["nodes"] + list(self.client.paginate(
-                        queries.REFUND_LINE_ITEMS_QUERY, {"id": refund["id"]}, ("refund", "refundLineItems"),
-                        queries.MORE_REFUND_LINES_PAGE_SIZE, after=connection["pageInfo"]["endCursor"]))
-                    connection["pageInfo"] = {"hasNextPage": False, "endCursor": None}
+                self._read_rest(refund["refundLineItems"], queries.REFUND_LINE_ITEMS_QUERY, {"id": refund["id"]},
+                                ("refund", "refundLineItems"), queries.MORE_REFUND_LINES_PAGE_SIZE)
         return node
 
     def _with_all_lines(self, node):
         """The order node with every line item (the list query reads the first page only)."""
-        connection = node["lineItems"]
+        self._read_rest(node["lineItems"], queries.ORDER_LINE_ITEMS_QUERY, {"id": node["id"]}, ("order", "lineItems"),
+                        queries.MORE_LINES_PAGE_SIZE)
+        return node
+
+    def _read_rest(self, connection, query, variables, path, page_size):
+        """Add the pages after the first to a ``connection`` read by a query of its parent."""
         if connection["pageInfo"]["hasNextPage"]:
             connection["nodes"] = connection["nodes"] + list(self.client.paginate(
-                queries.ORDER_LINE_ITEMS_QUERY, {"id": node["id"]}, ("order", "lineItems"),
-                queries.MORE_LINES_PAGE_SIZE, after=connection["pageInfo"]["endCursor"]))
+                query, variables, path, page_size, after=connection["pageInfo"]["endCursor"]))
             connection["pageInfo"] = {"hasNextPage": False, "endCursor": None}
-        return node
 
     def parse_order(self, payload):
         if "refund_line_items" in payload and payload.get("order_id"):  # a refunds/create webhook: its order
