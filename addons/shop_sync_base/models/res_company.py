@@ -1,6 +1,6 @@
 import logging
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pytz
 
@@ -62,6 +62,19 @@ class ResCompany(models.Model):
         order placed at 00:30 on 1 July would otherwise be booked in June (UTC)."""
         self.ensure_one()
         return self.partner_id.tz or self._shop_sync_country_tz() or "UTC"
+
+    def _shop_sync_zone(self):
+        """``_shop_sync_tz`` as a ``ZoneInfo`` (UTC for a name this Python does not know)."""
+        try:
+            return ZoneInfo(self._shop_sync_tz())
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
+
+    def _shop_sync_day(self, moment):
+        """The company's accounting day of ``moment`` (aware, or naive UTC as Odoo stores date-times): the
+        one place that turns a shop's or Odoo's time into the day of the books."""
+        self.ensure_one()
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(self._shop_sync_zone()).date()
 
     def _shop_sync_country_tz(self):
         """The time zone of the company's country when all of the country's zones keep the same time, else False."""

@@ -110,8 +110,7 @@ class SaleOrder(models.Model):
         self.ensure_one()
         if self.shop_accounting_date:
             return self.shop_accounting_date
-        tz = self.company_id._shop_sync_tz()
-        return fields.Datetime.context_timestamp(self.with_context(tz=tz), self.date_order).date()
+        return self.company_id._shop_sync_day(self.date_order)
 
     def _shop_sync_vat_treatment(self):
         """``(treatment, country)``: how accounting must book this sale's VAT (see ``VAT_TREATMENTS``).

@@ -1,7 +1,6 @@
 import logging
 from datetime import UTC
 from decimal import Decimal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from psycopg2 import errors as pg_errors
 
@@ -386,12 +385,7 @@ class ShopSyncOrderImporter(models.AbstractModel):
         says so and the shop sent one, as a date in the company's time zone (``res.company._shop_sync_tz``) - the
         VAT period is the company's, not the server's, the importing user's or the buyer's."""
         moment = order.paid_at if backend.accounting_date_source == "paid" and order.paid_at else order.created_at
-        name = backend.company_id._shop_sync_tz()
-        try:
-            zone = ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            zone = UTC
-        return moment.astimezone(zone).date()
+        return backend.company_id._shop_sync_day(moment)
 
     @api.model
     def _pricelist(self, company, currency, batch=None):

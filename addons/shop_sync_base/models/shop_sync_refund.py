@@ -42,8 +42,7 @@ class ShopSyncRefund(models.Model):
         order_date = sale._shop_sync_accounting_date()
         if not self.date:
             return order_date
-        tz = self.company_id._shop_sync_tz()
-        return max(order_date, fields.Datetime.context_timestamp(self.with_context(tz=tz), self.date).date())
+        return max(order_date, self.company_id._shop_sync_day(self.date))
 
     def _shop_sync_return_stock(self):
         """The shop restocked the refunded items: return what of them was delivered (a validated

@@ -1,6 +1,5 @@
 from collections import defaultdict
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -63,7 +62,7 @@ class ShopSyncReconciliation(models.TransientModel):
         self.ensure_one()
         self.backend_id._check_access_company()
         # the days of the books (the accounting dates), whoever compares: not the user's time zone
-        tz = ZoneInfo(self.backend_id.company_id._shop_sync_tz())
+        tz = self.backend_id.company_id._shop_sync_zone()
         start = datetime.combine(self.date_from, time.min, tz).astimezone(UTC)
         end = datetime.combine(self.date_to + timedelta(days=1), time.min, tz).astimezone(UTC)
         # read every side as superuser (a Shop Sync User may have no access to sale orders), only
