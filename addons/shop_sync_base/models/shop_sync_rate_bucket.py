@@ -1,7 +1,8 @@
 import time
 
 from odoo import api, fields, models
-from odoo.sql_db import Cursor
+
+from ..services.locks import read_committed
 
 # One grant: the bucket refills at ``rate`` up to ``burst`` since the last grant, then ``cost`` is
 # taken when the caller's wait (the debt left, at ``rate``) is at most ``max_wait``; otherwise the
@@ -57,10 +58,7 @@ class ShopSyncRateBucket(models.Model):
         params = {"backend": backend_id, "key": key, "rate": float(rate), "burst": burst, "cost": float(cost),
                   "max_wait": float(max_wait), "now": time.time() if now is None else now}
         with self.env.registry.cursor() as cr:
-            if isinstance(cr, Cursor):
-                # a real connection: wait for a concurrent grant and read it (READ COMMITTED), instead of
-                # the serialisation failure Odoo's REPEATABLE READ would raise on the row
-                cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            read_committed(cr)  # a concurrent grant is waited for and read
             cr.execute(_GRANT, params)
             row = cr.fetchone()
             if row is None:

@@ -4,6 +4,7 @@ import logging
 
 from psycopg2 import errors as pg_errors
 
+from odoo.sql_db import Cursor
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
@@ -30,3 +31,12 @@ def lock_free_rows(cr, table, ids):
             except pg_errors.SerializationFailure:
                 _logger.info("%s %s was processed meanwhile by another transaction", table, row_id)
         return locked
+
+
+def read_committed(cr):
+    """Make ``cr``'s new transaction READ COMMITTED, for a row lock that waits for a concurrent
+    writer and then reads what it committed: under Odoo's REPEATABLE READ that lock fails instead
+    (a serialization failure).  Only on a connection of its own: a test cursor shares the test's
+    transaction, whose level is set."""
+    if isinstance(cr, Cursor):
+        cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")

@@ -1,14 +1,12 @@
 import secrets
 from datetime import timedelta
 
-from psycopg2 import errors as pg_errors
-
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
 
 from odoo.addons.shop_sync_base.models.shop_sync_accounting import accounting_flows
 from odoo.addons.shop_sync_base.services.http import RemoteError
+from odoo.addons.shop_sync_base.services.locks import read_committed
 
 from ..services.client import IDENTITY_URL, AuthorisationError, EAccountingClient, Token, VismaIdentity, authorise_url
 
@@ -19,8 +17,6 @@ EACC_REQUESTS_PER_MINUTE = 600  # developer.vismaonline.com, "Rate Limits"
 EACC_BURST = 30  # with it 9.5 requests a second: exact in the rate's four decimals
 # longer than the identity client's timeout (30 s): a refresh "sent" longer ago got no answer
 EACC_REFRESH_UNDER_WAY = timedelta(minutes=2)
-# workers that may change the token row between a worker's snapshot and its lock, one after the other
-EACC_TOKEN_LOCK_ATTEMPTS = 3
 FIELD_MAPPING = (
     ("customers.Name / EmailAddress / Telephone", "Customer name / e-mail / phone",
      "Matched by e-mail and currency; written per the customer export rules"),
@@ -217,7 +213,8 @@ class ShopSyncBackend(models.Model):
         retried like any remote failure, and a refusal after it names the lost answer."""
         with self.env.registry.cursor() as cr:
             env = self.env(cr=cr, su=True)
-            self._eacc_lock_token(cr, record)
+            read_committed(cr)  # a worker that waited for another's refresh reads it
+            cr.execute(f"SELECT id FROM {env[TOKEN]._table} WHERE id = %s FOR UPDATE", [record.id])
             locked = env[TOKEN].browse(record.id)
             if locked.refresh_token != current.refresh_token or (
                     not force and not Token(locked.access_token, None, locked.expires_at).expiring()):
@@ -253,21 +250,6 @@ class ShopSyncBackend(models.Model):
             locked.write({"access_token": token.access_token, "refresh_token": token.refresh_token,
                           "expires_at": token.expires_at, "refresh_state": False, "refresh_sent_at": False})
             return token.access_token
-
-    @api.model
-    def _eacc_lock_token(self, cr, record):
-        """Lock ``record``'s row in ``cr``'s transaction, as it is now.  A worker that waited for
-        another's refresh fails to lock the row under REPEATABLE READ (it changed after this
-        transaction's snapshot, taken by the lock's own statement): a new transaction sees that refresh."""
-        query = SQL("SELECT id FROM %s WHERE id = %s FOR UPDATE", SQL.identifier(record._table), record.id)
-        for attempt in range(EACC_TOKEN_LOCK_ATTEMPTS):
-            try:
-                cr.execute(query, log_exceptions=False)
-                return
-            except pg_errors.SerializationFailure:
-                if attempt == EACC_TOKEN_LOCK_ATTEMPTS - 1:
-                    raise  # queue_job retries the job on a concurrency error
-                cr.rollback()
 
     def _eacc_refresh_refused(self, locked, exc, unknown_since):
         """Visma refused the refresh token: the backend waits to be authorised again, its flows stop.
