@@ -7,15 +7,22 @@ error log and the record's accounting state) and the references stamped on the d
 the README section "Accounting contract: what an accounting addon implements".
 """
 
+from psycopg2 import errors as pg_errors
+
 from odoo import _, api, models
 from odoo.exceptions import UserError, ValidationError
 
+from odoo.addons.queue_job.exception import RetryableJobError
+
 from ..services.amounts import balance_nets
 from ..services.http import RemoteError
+from ..services.locks import claim_row
 
 ORDER_REFERENCE = "SHOPSYNC:{backend}:{number}"
 CREDIT_REFERENCE = "SHOPSYNC:{backend}:{number}:R{refund}"
 CANCEL_REFERENCE = "SHOPSYNC:{backend}:{number}:CANCEL"
+# seconds a job waits before reading an order again that another accounting job held or changed meanwhile
+ORDER_BUSY_RETRY = 10
 
 
 class ShopSyncAccountingExporter(models.AbstractModel):
@@ -38,11 +45,34 @@ class ShopSyncAccountingExporter(models.AbstractModel):
 
     @api.model
     def _lock_order(self, backend, sale):
-        """Serialise work on ``sale``'s document; return (reference, its binding, common log values)."""
+        """Serialise work on ``sale``'s document (``_claim_order``); return (reference, its binding, common
+        log values)."""
+        self._claim_order(sale)
         reference = self._reference(sale)
-        self.env["shop.sync.binding"]._lock(backend, "sale.order", reference)
         binding = self.env["shop.sync.binding"]._for_record(backend, sale)
         return reference, binding, {"ref": self._order_number(sale), "record": sale}
+
+    @api.model
+    def _claim_order(self, sale):
+        """One accounting job of ``sale`` at a time (its document, its refunds' credit notes, its
+        reversal), deciding on what the others committed: each takes the order first, before it reads
+        what it decides on (``claim_row``: the order's row locked and given a new version).  Odoo's
+        REPEATABLE READ keeps the snapshot a job took when it started, so a job finding the order held
+        by another, or changed since its snapshot, would act on stale data (a refund's credit note
+        beside the cancellation's credit of the whole order): it is postponed instead and reads again
+        (``RetryableJobError``, not counted as a try); outside a job the PostgreSQL error propagates
+        (Odoo replays the request).  An order waiting for its confirmation has nothing in accounting
+        yet and is the confirmation job's to lock (``_shop_sync_lock_to_confirm``)."""
+        if sale.shop_sync_to_confirm:
+            return
+        try:
+            claim_row(self.env.cr, sale._table, sale.id)
+        except (pg_errors.LockNotAvailable, pg_errors.SerializationFailure) as exc:
+            if not self.env["shop.sync.event"]._current_job():
+                raise
+            raise RetryableJobError(_(
+                "Order %s: another accounting job works on it or changed it since this job read it; read again "
+                "later.", self._order_number(sale)), seconds=ORDER_BUSY_RETRY, ignore_retry=True) from exc
 
     @api.model
     def _order_entries(self, sale, sign=1):
@@ -162,9 +192,9 @@ class ShopSyncAccountingCreditNoteExporter(models.AbstractModel):
     @api.model
     def _export(self, backend, refund):
         sale = refund.sale_order_id
+        self._claim_order(sale)  # the order's cancellation or another refund's credit note may be at work
         reference = self._refund_reference(refund)
         Binding = self.env["shop.sync.binding"]
-        Binding._lock(backend, "shop.sync.refund", reference)
         Log = self.env["shop.sync.log"]
         common = {"ref": self._order_number(sale), "record": refund}
         binding = Binding._for_record(backend, refund)
@@ -266,14 +296,11 @@ class ShopSyncAccountingCreditNoteExporter(models.AbstractModel):
         as well (the order would be credited more than it was invoiced): a credit note an earlier
         attempt created for one (its answer or commit lost) is found by its reference and bound first,
         so ``_reverse`` deletes it or subtracts it with the other credit notes; the others' credit
-        note job creates nothing once the order is reversed (``_export``)."""
-        Binding = self.env["shop.sync.binding"]
+        note job creates nothing once the order is reversed (``_export``).  No credit note job of the
+        order runs meanwhile (``_claim_order``)."""
         for refund in self._refunds_without_credit_note(backend, sale):
-            reference = self._refund_reference(refund)
-            Binding._lock(backend, "shop.sync.refund", reference)
-            if not Binding._for_record(backend, refund):
-                self._credit_note_found(backend, client, refund, reference,
-                                        {"ref": self._order_number(sale), "record": refund})
+            self._credit_note_found(backend, client, refund, self._refund_reference(refund),
+                                    {"ref": self._order_number(sale), "record": refund})
 
     @api.model
     def _order_reversed(self, sale):
@@ -282,11 +309,10 @@ class ShopSyncAccountingCreditNoteExporter(models.AbstractModel):
         return sale.accounting_state == "cancelled"
 
     @api.model
-    def _lock_cancel(self, backend, sale):
-        """Serialise the credit note reversing ``sale``'s invoice; return its reference."""
-        reference = CANCEL_REFERENCE.format(backend=sale.shop_sync_backend_id.id, number=self._order_number(sale))
-        self.env["shop.sync.binding"]._lock(backend, "sale.order", reference)
-        return reference
+    def _cancel_reference(self, sale):
+        """The reference stamped on the credit note reversing ``sale``'s invoice and looked up before
+        creating it (the cancellation job holds the order: ``_claim_order``)."""
+        return CANCEL_REFERENCE.format(backend=sale.shop_sync_backend_id.id, number=self._order_number(sale))
 
     @api.model
     def _cancel_entries(self, sale):

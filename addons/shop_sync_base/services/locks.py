@@ -1,4 +1,4 @@
-"""Rows a job takes for itself, leaving those a concurrent job holds to it."""
+"""Rows a job takes for itself, leaving those a concurrent job holds to it (or retrying later)."""
 
 import logging
 
@@ -40,3 +40,16 @@ def read_committed(cr):
     transaction, whose level is set."""
     if isinstance(cr, Cursor):
         cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+
+
+def claim_row(cr, table, row_id):
+    """Lock row ``row_id`` of ``table`` for this transaction until it ends (FOR NO KEY UPDATE NOWAIT) and give
+    it a new version (an UPDATE that changes no value), so that another transaction whose snapshot does not
+    see this one's commit cannot lock the row any more: under REPEATABLE READ its lock fails instead of
+    letting it act on what it read before.  Raises ``LockNotAvailable`` when another transaction holds the
+    row, ``SerializationFailure`` when it changed since this transaction's snapshot; the transaction stays
+    usable either way."""
+    with cr.savepoint(flush=False):
+        cr.execute(SQL("SELECT id FROM %s WHERE id = %s FOR NO KEY UPDATE NOWAIT", SQL.identifier(table), row_id),
+                   log_exceptions=False)
+        cr.execute(SQL("UPDATE %s SET id = id WHERE id = %s", SQL.identifier(table), row_id))

@@ -166,7 +166,7 @@ class ShopSyncEaccountingCreditNoteExporter(models.AbstractModel):
         whose totals differ from that is deleted again (a UserError: the cancellation is not applied)."""
         Log = self.env["shop.sync.log"]
         Documents = self.env["shop.sync.eaccounting.document.exporter"]
-        reference = self._lock_cancel(backend, sale)
+        reference = self._cancel_reference(sale)
         document, _kind = Documents._find(client, "draft", reference, invoices=False)
         if not document:
             entries, gross = self._cancel_entries(sale)

@@ -78,6 +78,10 @@ class EAccountingCase(TransactionCase):
         self.sim.reset()
         self.sim.faults.clear()
         self.sleeps.clear()
+        self.prepare_accounting()
+
+    def prepare_accounting(self):
+        """The backend authorised and its values loaded (the simulator was reset)."""
         self.authorise()
         self.accounting.action_eacc_load_options()
 

@@ -5,7 +5,8 @@ the reconciliation reading the documents back."""
 from odoo.tests import tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
-from odoo.addons.shop_sync_base.tests.accounting_common import AccountingRefunds
+from odoo.addons.shop_sync_base.tests.accounting_common import AccountingConcurrency, AccountingRefunds
+from odoo.addons.shop_sync_base.tests.transactions import CommittedTransactions
 
 from .common import EAccountingCase
 
@@ -69,3 +70,27 @@ class TestCreditNotes(AccountingRefunds, EAccountingCase):
         status = sale._shop_sync_accounting_status()[sale.id]
         self.assertEqual((status["gross"], status["vat"], str(status["date"])), (299.0, 59.8, "2026-01-05"))
         self.assertTrue(status["invoice"].startswith("draft:"))
+
+
+@tagged("post_install", "-at_install", "shop_sync")
+class TestRefundAndCancellationJobsAtOnce(CommittedTransactions, AccountingConcurrency, EAccountingCase):
+    """A refund's credit note job and the order's cancellation job in two workers' transactions: the
+    invoice is credited once (see ``AccountingConcurrency``)."""
+
+    ORDER = ORDER
+    CREDIT_NOTE_JOB, CANCEL_JOB = "_eacc_export_credit_note", "_eacc_cancel_document"
+
+    def prepare_accounting(self):
+        with self.committed():  # the workers' transactions read the token and the values
+            return super().prepare_accounting()
+
+    def finish(self, sale):
+        sale.action_eacc_convert()
+
+    def books(self, sale):
+        """The gross of the order's invoice and credit notes in eAccounting (drafts and invoices)."""
+        stamp = f"SHOPSYNC:{self.shop.id}:{sale.shop_order_number}"
+        return round(sum(document["TotalAmount"] for document in [*self.sim.drafts.values(),
+                                                                   *self.sim.invoices.values()]
+                         if (document.get("OurReference") or "").partition(":R")[0].removesuffix(":CANCEL") == stamp),
+                     2)

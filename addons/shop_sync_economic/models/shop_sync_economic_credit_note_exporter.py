@@ -138,7 +138,7 @@ class ShopSyncEconomicCreditNoteExporter(models.AbstractModel):
         """A credit note for the booked invoice minus the refunds credited already."""
         Log = self.env["shop.sync.log"]
         Invoices = self.env["shop.sync.economic.invoice.exporter"]
-        reference = self._lock_cancel(backend, sale)
+        reference = self._cancel_reference(sale)
         if sale.economic_cancel_credit_note_number:
             return Log._record(backend, "invoice_export", "skipped", reason=_("Already credited"), message=_(
                 "Credit note %s already reverses the booked invoice.", sale.economic_cancel_credit_note_number),

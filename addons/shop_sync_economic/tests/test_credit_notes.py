@@ -6,8 +6,9 @@ from odoo.tests import tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.shop_sync_base.services import records
-from odoo.addons.shop_sync_base.tests.accounting_common import AccountingRefunds
+from odoo.addons.shop_sync_base.tests.accounting_common import AccountingConcurrency, AccountingRefunds
 from odoo.addons.shop_sync_base.tests.common import AFTER_WRITE_FAULTS
+from odoo.addons.shop_sync_base.tests.transactions import CommittedTransactions
 from odoo.addons.shop_sync_economic.models.shop_sync_economic_invoice_exporter import ROUNDING_PRODUCT
 
 from simulators.seed import configure_economic_vat
@@ -353,3 +354,16 @@ class TestCancellation(EconomicCase):
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(sale.economic_invoice_state, "cancelled")
         self.assertFalse(self.sim.drafts)
+
+
+@tagged("post_install", "-at_install", "shop_sync")
+class TestRefundAndCancellationJobsAtOnce(CommittedTransactions, AccountingConcurrency, EconomicCase):
+    """A refund's credit note job and the order's cancellation job in two workers' transactions: the
+    booked invoice is credited once (see ``AccountingConcurrency``)."""
+
+    ORDER = ORDER
+    CREDIT_NOTE_JOB, CANCEL_JOB = "_economic_export_credit_note", "_economic_cancel_invoice"
+    documents, books = TestCancellation.documents, TestCancellation.books
+
+    def finish(self, sale):
+        sale.action_economic_book()
