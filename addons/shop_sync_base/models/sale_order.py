@@ -28,6 +28,10 @@ class SaleOrder(models.Model):
     shop_sync_to_confirm = fields.Boolean(
         "Waiting for confirmation", readonly=True, copy=False, index=True,
         help="Imported from the shop as a quotation; the backend's confirmation job confirms it shortly.")
+    shop_cancelled_at = fields.Datetime(
+        "Cancelled by the shop", readonly=True, copy=False,
+        help="When the shop cancelled the order (as the shop says, else when Odoo learnt it): the credit note "
+             "reversing its accounting document is dated that day, in the company's time zone.")
     shop_refund_ids = fields.One2many("shop.sync.refund", "sale_order_id", "Shop refunds", readonly=True)
     shop_refund_count = fields.Integer("Refunds", compute="_compute_shop_refunded")
     shop_refunded_amount = fields.Monetary("Refunded by the shop", compute="_compute_shop_refunded",
@@ -38,7 +42,8 @@ class SaleOrder(models.Model):
         """The shop binding and the accounting state of an order (see ``shop.sync.protected.fields``)."""
         return super()._shop_sync_protected_fields() | {
             "shop_sync_backend_id", "shop_order_number", "shop_order_state", "shop_payment_method",
-            "shop_accounting_date", "shop_sync_to_confirm", "accounting_state", "accounting_document"}
+            "shop_accounting_date", "shop_sync_to_confirm", "shop_cancelled_at", "accounting_state",
+            "accounting_document"}
 
     def _prepare_confirmation_values(self):
         """Shop orders keep the shop's order date when confirmed: Odoo would stamp the confirmation time
@@ -111,6 +116,16 @@ class SaleOrder(models.Model):
         if self.shop_accounting_date:
             return self.shop_accounting_date
         return self.company_id._shop_sync_day(self.date_order)
+
+    def _shop_sync_cancel_accounting_date(self):
+        """The date the credit note reversing the order's accounting document must carry: the day the
+        shop cancelled it, in the company's time zone, never before the order's (as a refund's: the VAT
+        given back belongs to the period of the cancellation, EU VAT Directive 2006/112/EC art. 90 and
+        185; the order's date would change a period that may be declared already).  An order cancelled
+        before that moment was kept (an older version of this hub): the day it is reversed."""
+        self.ensure_one()
+        return max(self._shop_sync_accounting_date(),
+                   self.company_id._shop_sync_day(self.shop_cancelled_at or fields.Datetime.now()))
 
     def _shop_sync_vat_treatment(self):
         """``(treatment, country)``: how accounting must book this sale's VAT (see ``VAT_TREATMENTS``).

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from psycopg2 import errors as pg_errors
 
-from odoo import Command, _, api, models, tools
+from odoo import Command, _, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
@@ -136,8 +136,11 @@ class ShopSyncOrderImporter(models.AbstractModel):
     @api.model
     def _cancel(self, backend, sale, order, common):
         """The shop cancelled an imported order: cancel the sale order unless something was delivered
-        (then a person must take the goods back first), and let accounting reverse its document."""
+        (then a person must take the goods back first), and let accounting reverse its document.  When
+        the shop cancelled it is kept (the shop's time, else now: when Odoo learnt it), the day its
+        accounting document is reversed."""
         Log = self.env["shop.sync.log"]
+        sale.shop_cancelled_at = naive_utc(order.cancelled_at) if order.cancelled_at else fields.Datetime.now()
         if sale.state == "cancel":
             if not sale.accounting_backend_id:
                 return Log._record(backend, "order_import", "skipped", reason=_("Order already cancelled"),

@@ -127,6 +127,7 @@ class Order:
     payment_method: str = ""
     paid_at: datetime | None = None  # when the shop recorded the payment (aware); None: not paid or not told
     updated_at: datetime | None = None  # the shop's last change: the version; an older one is skipped
+    cancelled_at: datetime | None = None  # when the shop cancelled the order (aware); None: not cancelled or not told
     note: str = ""
     refunds: list = field(default_factory=list)  # records.Refund, every refund the shop has for the order
 

@@ -31,6 +31,17 @@ class AccountingRefunds:
         self.assertEqual(log.state, "done", log.message)
         return sale.shop_refund_ids.filtered(lambda r: r.external_id == refund_id)
 
+    def import_cancellation(self, sale, cancelled_at=None):
+        """The shop's cancellation of ``sale`` (at ``cancelled_at``, aware; None: the shop does not say)
+        through the hub's order importer, into the state ``cancelled`` (one marked Cancels)."""
+        log = self.env["shop.sync.order.importer"]._import(self.shop, records.Order(
+            external_id=f"o{sale.shop_order_number}", number=sale.shop_order_number, state="cancelled",
+            created_at=datetime(2026, 1, 5, 10, 0, tzinfo=UTC), currency=sale.currency_id.name,
+            total=Decimal(str(sale.amount_total)), customer=None, billing=None, shipping=None,
+            cancelled_at=cancelled_at))
+        self.assertEqual((log.state, log.reason), ("done", "Order cancelled"), log.message)
+        return log
+
     def invoiced(self, number, lines=None, **kwargs):
         """An imported order (``ORDER`` unless ``lines``) whose document is exported."""
         sale = self.import_order(number, self.ORDER if lines is None else lines, **kwargs)
@@ -67,11 +78,7 @@ class AccountingConcurrency(AccountingRefunds):
     def shop_cancels(self, sale):
         """The shop's cancellation imported and committed (its cancellation job queued, not run)."""
         with self.committed(sale) as (sale,):
-            log = self.env["shop.sync.order.importer"]._import(self.shop, records.Order(
-                external_id=f"o{sale.shop_order_number}", number=sale.shop_order_number, state="cancelled",
-                created_at=datetime(2026, 1, 5, 10, 0, tzinfo=UTC), currency=sale.currency_id.name,
-                total=Decimal(str(sale.amount_total)), customer=None, billing=None, shipping=None))
-            self.assertEqual((log.state, log.reason), ("done", "Order cancelled"), log.message)
+            self.import_cancellation(sale)
 
     def now(self, record):
         """``record`` as committed now (on a transaction of its own)."""

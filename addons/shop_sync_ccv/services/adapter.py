@@ -180,7 +180,7 @@ class CcvAdapter(CcvStockMixin, CcvProductExportMixin, ShopAdapter):
         return records.Order(
             external_id=str(payload["id"]),
             number=str(payload.get("ordernumber_full") or payload.get("ordernumber") or payload["id"]),
-            state=str(payload["status"]),
+            state=str(payload["status"]),  # no date of the status change in CCV's order: cancelled_at unknown
             created_at=_timestamp(payload["create_date"]),
             currency=payload.get("currency") or "",
             total=_decimal(payload.get("total_price")),

@@ -47,7 +47,8 @@ class ShopSyncEaccountingCreditNoteExporter(models.AbstractModel):
         Documents = self.env["shop.sync.eaccounting.document.exporter"]
         sale = refund.sale_order_id
         plan = Documents._plan(backend, sale, self._refund_entries(refund, -1), gross=-refund.amount_total)
-        return Documents._payload(backend, client, sale, reference, "draft", plan, credit=True, refund=refund)
+        return Documents._payload(backend, client, sale, reference, "draft", plan, credit=True,
+                                  date=refund._shop_sync_accounting_date())
 
     @api.model
     def _credit_note_created(self, backend, client, refund, reference, payload, common):
@@ -171,8 +172,9 @@ class ShopSyncEaccountingCreditNoteExporter(models.AbstractModel):
         if not document:
             entries, gross = self._cancel_entries(sale)
             plan = Documents._plan(backend, sale, entries, gross=gross)
-            document = self._create(client, Documents._payload(backend, client, sale, reference, "draft", plan,
-                                                               credit=True), reference)
+            document = self._create(client, Documents._payload(
+                backend, client, sale, reference, "draft", plan, credit=True,
+                date=sale._shop_sync_cancel_accounting_date()), reference)
             credited = self._credited_refunds(sale)
             problem = Documents._totals_difference(sale.currency_id, document, "draft", gross,
                                                    -(sale.amount_tax - sum(credited.mapped("amount_tax"))))

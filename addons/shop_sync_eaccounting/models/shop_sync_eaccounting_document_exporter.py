@@ -113,7 +113,7 @@ class ShopSyncEaccountingDocumentExporter(models.AbstractModel):
         drafts) the invoice it was converted to.  Quotes are read by ``sale``'s date (every quote
         draft without one) and matched by their reference row."""
         if kind == "quote":
-            date = sale and self._date(sale)
+            date = sale and self._date(sale._shop_sync_accounting_date())
             quotes = client.iterate(DOCUMENTS["quote"][0], filter=f"QuoteDate eq {date}Z" if date else None)
             return next(((quote, "quote") for quote in quotes if self._stamp(quote) == reference), (None, None))
         kinds = (kind, "invoice") if kind == "draft" and invoices else (kind,)
@@ -133,10 +133,9 @@ class ShopSyncEaccountingDocumentExporter(models.AbstractModel):
         return rows[0].get("Text") if rows and not rows[0].get("ArticleId") else None
 
     @api.model
-    def _date(self, record):
-        """The document date of ``record`` (a sale order, or a refund for its credit note) as
-        eAccounting writes date-times."""
-        return f"{fields.Date.to_string(record._shop_sync_accounting_date())}T00:00:00"
+    def _date(self, day):
+        """The document date ``day`` as eAccounting writes date-times."""
+        return f"{fields.Date.to_string(day)}T00:00:00"
 
     @api.model
     def _adopt(self, backend, sale, document, kind, reference, common):
@@ -262,10 +261,10 @@ class ShopSyncEaccountingDocumentExporter(models.AbstractModel):
 
     # -- payload ----------------------------------------------------------------------------------
     @api.model
-    def _payload(self, backend, client, sale, reference, kind, plan, credit=False, refund=None):
+    def _payload(self, backend, client, sale, reference, kind, plan, credit=False, date=None):
         """The document (draft or order) of ``plan``: the customer and articles are created in
-        eAccounting as needed (after the plan: nothing is created for an order it refuses); a
-        ``refund``'s credit note is dated the refund's day."""
+        eAccounting as needed (after the plan: nothing is created for an order it refuses); dated
+        ``date`` (a credit note's: its refund's or the cancellation's day), else the order's."""
         customer = self.env["shop.sync.eaccounting.customer.exporter"]._customer_for_sale(backend, client, sale)
         if customer.get("CurrencyCode") and customer["CurrencyCode"] != sale.currency_id.name:
             raise UserError(_("eAccounting customer %(number)s keeps %(remote)s, the order is in %(currency)s: a "
@@ -273,7 +272,7 @@ class ShopSyncEaccountingDocumentExporter(models.AbstractModel):
                               remote=customer["CurrencyCode"], currency=sale.currency_id.name))
         invoice_partner, shipping = sale.partner_invoice_id, sale.partner_shipping_id
         commercial = invoice_partner.commercial_partner_id
-        date = self._date(refund or sale)
+        date = self._date(date or sale._shop_sync_accounting_date())
         if kind == "quote":
             return self._quote_payload(backend, client, customer, reference, date, plan)
         references = 50 if kind == "order" else 100

@@ -1,6 +1,7 @@
 """Shop refunds as eAccounting credit invoice drafts, exactly once; a cancelled order's draft deleted;
 the reconciliation reading the documents back."""
 
+from datetime import UTC, datetime
 
 from odoo.tests import tagged
 
@@ -64,6 +65,21 @@ class TestCreditNotes(AccountingRefunds, EAccountingCase):
         self.assertTrue(credit["IsCreditInvoice"])
         self.assertEqual(credit["TotalAmount"], -sale.amount_total)
         self.assert_requests_valid()
+
+    def test_credit_note_of_a_cancelled_invoice_is_dated_the_day_the_shop_cancelled(self):
+        """The shop cancels at 23:30 UTC on 31 January: 1 February in the company's time zone (Stockholm,
+        as Copenhagen), the day of the credit note; the order's date (5 January) would change a VAT
+        period that may be declared already."""
+        self.env["shop.sync.order.state"].create({"backend_id": self.shop.id, "code": "cancelled",
+                                                  "name": "Cancelled", "cancels_order": True})
+        sale = self.invoiced(8006)
+        sale.action_eacc_convert()
+        with trap_jobs() as trap:
+            self.import_cancellation(sale, datetime(2026, 1, 31, 23, 30, tzinfo=UTC))
+            trap.perform_enqueued_jobs()
+        [credit] = [draft for draft in self.sim.drafts.values() if draft["IsCreditInvoice"]]
+        self.assertEqual((credit["InvoiceDate"][:10], credit["TotalAmount"]), ("2026-02-01", -sale.amount_total))
+        self.assertEqual(sale.shop_cancelled_at, datetime(2026, 1, 31, 23, 30))
 
     def test_reconciliation_reads_the_documents(self):
         sale = self.invoiced(8005)

@@ -149,7 +149,7 @@ class ShopSyncEconomicCreditNoteExporter(models.AbstractModel):
             payload = Invoices._payload(backend, client, sale, reference, plan=Invoices._draft_plan(
                 backend, sale, entries, gross=gross), heading=_(
                 "Credit note: order %(order)s cancelled (invoice %(number)s)",
-                order=self._order_number(sale), number=number))
+                order=self._order_number(sale), number=number), date=sale._shop_sync_cancel_accounting_date())
             document, kind = Invoices._create(client, payload, reference), "draft"
         credit_number = document["draftInvoiceNumber" if kind == "draft" else "bookedInvoiceNumber"]
         sale.write({"economic_cancel_credit_note_number": credit_number})

@@ -144,8 +144,8 @@ class ShopSyncEconomicInvoiceExporter(models.AbstractModel):
     def _payload(self, backend, client, sale, reference, plan=None, heading=None, date=None):
         """The draft invoice document.  Its VAT is planned first (nothing is created in e-conomic when
         a destination has no mapping); then customer and products are created in e-conomic.  A credit
-        note passes its own ``plan`` (see ``_draft_plan``) and ``date`` (its refund's day), and keeps the
-        order's customer, VAT zone, layout and terms."""
+        note passes its own ``plan`` (see ``_draft_plan``) and ``date`` (its refund's or the cancellation's
+        day), and keeps the order's customer, VAT zone, layout and terms."""
         plan = plan or self._draft_plan(backend, sale)
         invoice_partner = sale.partner_invoice_id
         commercial = invoice_partner.commercial_partner_id

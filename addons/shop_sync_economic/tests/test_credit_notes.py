@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from unittest.mock import patch
 
-from odoo.tests import tagged
+from odoo.tests import freeze_time, tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.shop_sync_base.services import records
@@ -237,6 +237,24 @@ class TestCancellation(EconomicCase):
         self.assertEqual(booked["grossAmount"] + credited, 0.0, "the order nets to zero")
         self.assertEqual(self.cancel(sale).state, "skipped")
         self.assertEqual(len(self.sim.drafts), 2)
+
+    def test_credit_note_of_a_cancelled_booked_invoice_is_dated_the_day_the_shop_cancelled(self):
+        """The shop cancels at 23:30 UTC on 31 January: 1 February in Denmark, the day of the credit note
+        (the order's date, 5 January, would change a VAT period that may be declared already).  A shop
+        that does not say when: the day Odoo learnt it, not the day the job ran."""
+        for number, cancelled_at, learnt, day in (
+                (3132, datetime(2026, 1, 31, 23, 30, tzinfo=UTC), "2026-03-05 12:00:00", "2026-02-01"),
+                (3133, None, "2026-03-01 23:30:00", "2026-03-02")):
+            with self.subTest(cancelled_at=cancelled_at):
+                sale = self.import_order(number, ORDER)
+                self.export(sale)
+                sale.action_economic_book()
+                with trap_jobs() as trap:
+                    with freeze_time(learnt):
+                        AccountingRefunds.import_cancellation(self, sale, cancelled_at)
+                    trap.perform_enqueued_jobs()
+                credit = self.sim.drafts[sale.economic_cancel_credit_note_number]
+                self.assertEqual((credit["date"], credit["grossAmount"]), (day, -250.0))
 
     def test_credit_note_of_a_cancelled_booked_invoice_is_created_once_under_faults(self):
         for number, fault in enumerate(AFTER_WRITE_FAULTS, start=3111):

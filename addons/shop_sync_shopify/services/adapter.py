@@ -188,7 +188,8 @@ class ShopifyAdapter(ShopifyStockMixin, ShopifyProductExportMixin, ShopAdapter):
         attributes = {(item["key"] or "").lower(): item["value"] for item in node.get("customAttributes") or []}
         return records.Order(
             external_id=node["id"], number=node["name"], state=state, created_at=_datetime(node["createdAt"]),
-            updated_at=_datetime(node["updatedAt"]), currency=currency,
+            updated_at=_datetime(node["updatedAt"]), cancelled_at=_datetime(node.get("cancelledAt")),
+            currency=currency,
             total=_money(node["totalPriceSet"]),
             tax_total=_money(node["totalTaxSet"]) if node.get("totalTaxSet") else None,
             customer=records.Customer(

@@ -1,5 +1,7 @@
 """Shopify refunds (``Order.refunds``, read when the order has a refunded amount) and cancellations."""
 
+from datetime import UTC, datetime
+
 from odoo.tests import freeze_time, tagged
 
 from odoo.addons.shop_sync_shopify.tests.common import START, ShopifyCase
@@ -97,11 +99,14 @@ class TestShopifyRefunds(ShopifyCase):
         self.poll()
         seed_order = next(order for order in self.catalogue.orders if order.state == "paid" and not order.refunds)
         name = f"#{seed_order.number}"
+        self.clock.now += 3600  # the shop cancels an hour after the moment Odoo polls at (frozen at START)
+        cancelled_at = datetime.fromtimestamp(int(self.clock.now), UTC).replace(tzinfo=None)
         self.sim.set_order_state(name, "cancelled")
         self.clock.now += 60
         self.poll()
         sale = self.sale_for(name)
         self.assertEqual((sale.state, sale.shop_order_state), ("cancel", "CANCELLED"))
+        self.assertEqual(sale.shop_cancelled_at, cancelled_at, "Order.cancelledAt, not when it was read")
         self.assertEqual(self.logs("order_import", external_ref=name, reason="Order cancelled").state, "done")
 
 

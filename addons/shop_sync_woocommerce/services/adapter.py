@@ -26,7 +26,10 @@ refunds controller lists all three) point at the order item in meta ``_refunded_
 gross amount is ``-(total + total_tax)``.  What ``amount`` has beyond its lines was refunded without
 lines (below them: kept by the shop, e.g. a restocking fee).  WooCommerce keeps no restock flag per
 refund: a refund counts as restocked when an item it refunds has ``_restock_refunded_items``.
-``cancelled`` is the state that cancels an imported order.
+``cancelled`` is the state that cancels an imported order.  WooCommerce keeps no cancellation time (an
+order has ``date_created``, ``date_modified``, ``date_paid`` and ``date_completed``): a cancelled
+order's ``date_modified_gmt`` (the save that carried the status, unless it was edited again before
+Odoo read it) is when the shop cancelled it.
 
 Variants.  A simple product is one variant with the product's SKU and id; a variation's id is
 ``"<product id>/<variation id>"`` so stock can be written through the parent's variations batch
@@ -170,6 +173,8 @@ class WooCommerceAdapter(WooCommerceStockMixin, WooCommerceProductExportMixin, S
             external_id=str(payload["id"]), number=str(payload.get("number") or payload["id"]),
             state=payload.get("status") or "", created_at=_gmt(payload, "date_created"),
             updated_at=_gmt(payload, "date_modified"), currency=payload.get("currency") or "",
+            # no cancellation time in WooCommerce's order (see the module docstring): the last save's
+            cancelled_at=_gmt(payload, "date_modified") if payload.get("status") == "cancelled" else None,
             total=_amount(payload.get("total")),
             tax_total=_amount(payload["total_tax"]) if payload.get("total_tax") is not None else None,
             customer=records.Customer(

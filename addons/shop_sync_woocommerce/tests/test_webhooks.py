@@ -1,6 +1,6 @@
 import dataclasses
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from unittest.mock import patch
 
 from odoo import fields
@@ -117,13 +117,15 @@ class TestWooCommerceWebhooks(WooCommerceHttpCase):
         self.shop.update_product(product["id"], regular_price="111.00")
         clock[0] += 60
         self.shop.set_order_status("9002", "cancelled")
+        cancelled_at = datetime.fromtimestamp(int(clock[0]), UTC).replace(tzinfo=None)
         self.shop.update_product(product["id"], regular_price="122.00")
         self.held.reverse()  # the newest changes arrive first
         self.deliver()
         for event in self.events(topic="order.updated").sorted("id") | self.events(object="product").sorted("id"):
             event._process()  # in the order of arrival
-        self.assertEqual(self.sales().filtered(lambda sale: sale.shop_order_number == "9002").shop_order_state,
-                         "cancelled")
+        sale = self.sales().filtered(lambda sale: sale.shop_order_number == "9002")
+        self.assertEqual(sale.shop_order_state, "cancelled")
+        self.assertEqual(sale.shop_cancelled_at, cancelled_at, "the cancelling save's date_modified_gmt")
         self.assertEqual(template.list_price, 122)
         self.assertEqual(self.events(topic="order.updated").sorted("id").mapped("message"),
                          ["Order cancelled", "Older than the version already imported"])
