@@ -31,6 +31,9 @@ class ShopAdapter:
     TAX_ROUNDING = None
     #: when the data of the last ``fetch_all_products`` walk was taken, if earlier than the walk
     fetched_as_of = None
+    #: where an interrupted ``fetch_orders`` walk continues (an opaque value, e.g. the shop's cursor after
+    #: the last page whose orders were all yielded); None: the adapter cannot continue one
+    resume_point = None
 
     def __init__(self, backend_config):
         """``backend_config``: a dict of the backend's connection settings (url, credentials...)."""
@@ -61,7 +64,9 @@ class ShopAdapter:
 
     # -- orders -------------------------------------------------------------------------------
     def fetch_orders(self, updated_since):
-        """Yield raw order payloads changed since ``updated_since`` (aware datetime or None)."""
+        """Yield raw order payloads changed since ``updated_since`` (aware datetime or None).  An
+        adapter that sets ``resume_point`` also takes ``resume_from``, one of its resume points of an
+        interrupted walk with the same ``updated_since``: it continues after it."""
         raise NotImplementedError
 
     def fetch_order(self, external_id):

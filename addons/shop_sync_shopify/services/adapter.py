@@ -144,9 +144,15 @@ class ShopifyAdapter(ShopifyStockMixin, ShopifyProductExportMixin, ShopAdapter):
         return _gid(payload, "Product"), _product_ref(payload)
 
     # -- orders -------------------------------------------------------------------------------
-    def fetch_orders(self, updated_since):
+    def fetch_orders(self, updated_since, resume_from=None):
+        """The orders changed since ``updated_since``, page after page; ``resume_point`` is the cursor
+        after the last page whose orders were all yielded (a walk the cost bucket interrupts continues
+        there)."""
         variables = {"query": f"updated_at:>'{_iso(updated_since)}'" if updated_since else None}
-        for node in self.client.paginate(queries.ORDERS_QUERY, variables, ("orders",), queries.ORDER_PAGE_SIZE):
+        self.resume_point = resume_from
+        for node in self.client.paginate(queries.ORDERS_QUERY, variables, ("orders",), queries.ORDER_PAGE_SIZE,
+                                         after=resume_from,
+                                         page_done=lambda cursor: setattr(self, "resume_point", cursor)):
             yield self._with_refunds(self._with_all_lines(node))
 
     def fetch_order(self, external_id):

@@ -101,9 +101,10 @@ class ShopifyClient:
             self._wait(self._throttle_delay(cost))
         raise RemoteError(_throttled_message(cost), status=200, retryable=True)
 
-    def paginate(self, query, variables, path, page_size, after=None):
+    def paginate(self, query, variables, path, page_size, after=None, page_done=None):
         """Yield the nodes of the connection at ``path`` (keys into ``data``), page after page,
-        starting after the cursor ``after``; the document takes ``$first`` and ``$after``."""
+        starting after the cursor ``after``; the document takes ``$first`` and ``$after``.
+        ``page_done(cursor)`` is called once every node of a page was taken."""
         if not 0 < page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page size must be 1..{MAX_PAGE_SIZE}")
         while True:
@@ -113,6 +114,8 @@ class ShopifyClient:
                 return
             yield from connection.get("nodes") or []
             page = connection.get("pageInfo") or {}
+            if page_done and page.get("endCursor"):
+                page_done(page["endCursor"])
             if not page.get("hasNextPage"):
                 return
             after = page["endCursor"]

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from odoo.tests import freeze_time, tagged
 
+from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.shop_sync_base.tests.common import (
     ESCAPED_DESCRIPTION, assert_destination_tax, export_described_product)
 from odoo.addons.shop_sync_shopify.services import queries
@@ -121,6 +122,36 @@ class TestOrderPoll(ShopifyCase):
         self.assertFalse(sale.partner_id.is_company)
         self.assertEqual(sale.pricelist_id.currency_id.name, seed.currency)
         self.assertEqual(sale.partner_id.country_id.code, seed.customer.address.country)
+
+    @freeze_time(START)
+    def test_a_poll_longer_than_the_cost_bucket_allows_continues_after_the_pages_it_read(self):
+        """Shopify's cost bucket lets the poll read a few pages, then asks for a longer wait than a
+        worker sleeps.  The orders read are kept and the poll continues after them once the bucket
+        refilled, until the last page; the watermark then moves to the first walk's start.  Started
+        again instead, every poll stopped at the same page: the orders after it never came."""
+        # a bucket refilling slowly, half used by other apps of the shop: a page of orders (840 points asked)
+        # soon needs a wait longer than a worker sleeps
+        self.sim.bucket.restore_rate = 10
+        self.sim.bucket.spend(self.sim.bucket.available() - 1000)
+        expected = {order["id"] for order in self.sim.state.orders.values()}
+        polls = []
+        while len(polls) < 6 and not self.logs("order_import", reason="Poll"):
+            with trap_jobs() as trap:
+                self.backend.with_context(queue_job__no_delay=False)._poll_orders()
+            continuation = [job for job in trap.enqueued_jobs if job.method_name == "_poll_orders"]
+            polls.append(len(continuation))
+            # the continuation's wait (the bucket's refill), else queue_job's retry after a few seconds
+            self.clock.advance(continuation[0].eta if continuation else 10)
+        stored = set(self.env["shop.sync.event"].search([("backend_id", "=", self.backend.id),
+                                                         ("object", "=", "order")]).mapped("external_id"))
+        self.assertEqual(stored, expected, f"every order of the shop reached the inbox ({len(polls)} polls)")
+        self.assertGreater(len(polls), 1, "the bucket interrupted the first walk")
+        paused = self.logs("order_import", reason="Poll paused")
+        self.assertEqual(len(paused), len(polls) - 1)
+        self.assertIn("The poll continues after the last page stored", paused[0].message)
+        self.assertFalse(self.logs("order_import", state="error"), "pacing is not a failure")
+        self.assertFalse(self.backend.orders_poll_resume)
+        self.assertEqual(self.backend.orders_synced_until, START.replace(tzinfo=None), "as of the first walk's start")
 
     def test_polling_again_creates_no_duplicates_and_logs_state_changes(self):
         with freeze_time(START):
