@@ -8,10 +8,10 @@ class TestCcvReconciliation(CcvCase):
     """The reconciliation reads the CCV orders (and their rows) of the period; the shop is only read."""
 
     def test_polled_shop_reconciles(self):
-        self.env.user.tz = "UTC"
         self.import_products()
         self.backend._poll_orders()
-        days = sorted(order.created_at.date() for order in self.catalogue.orders)
+        # the wizard's days are the company's accounting days (res.company._shop_sync_day)
+        days = sorted(self.backend.company_id._shop_sync_day(order.created_at) for order in self.catalogue.orders)
         self.app.journal.clear()
         wizard = self.env["shop.sync.reconciliation"].create(
             {"backend_id": self.backend.id, "date_from": days[0], "date_to": days[-1]})

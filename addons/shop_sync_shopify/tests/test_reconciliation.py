@@ -16,9 +16,9 @@ class TestShopifyReconciliation(ShopifyCase):
 
     @freeze_time(START)
     def test_polled_shop_reconciles_to_the_cent(self):
-        self.env.user.tz = "UTC"
         self.backend._poll_orders()
-        days = sorted(order.created_at.date() for order in self.catalogue.orders)
+        # the wizard's days are the company's accounting days (res.company._shop_sync_day)
+        days = sorted(self.backend.company_id._shop_sync_day(order.created_at) for order in self.catalogue.orders)
         wizard = self.env["shop.sync.reconciliation"].create(
             {"backend_id": self.backend.id, "date_from": days[0], "date_to": days[-1]})
         wizard.action_compare()

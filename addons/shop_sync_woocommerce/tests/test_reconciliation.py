@@ -1,5 +1,5 @@
 from collections import Counter
-
+from datetime import datetime
 
 from odoo.tests import tagged
 
@@ -17,14 +17,11 @@ class TestWooCommerceReconciliation(WooCommerceCase):
         super().setUpClass()
         cls.backend._import_products(full=True)
 
-    def setUp(self):
-        super().setUp()
-        self.env.user.tz = "UTC"
-
     def test_polled_shop_reconciles(self):
         self.backend._poll_orders()
         self.shop.journal.clear()
-        days = sorted(order.created_at.date() for order in CATALOGUE.orders)
+        # the wizard's days are the company's accounting days (res.company._shop_sync_day)
+        days = sorted(self.backend.company_id._shop_sync_day(order.created_at) for order in CATALOGUE.orders)
         wizard = self.env["shop.sync.reconciliation"].create(
             {"backend_id": self.backend.id, "date_from": days[0], "date_to": days[-1]})
         wizard.action_compare()
@@ -34,7 +31,8 @@ class TestWooCommerceReconciliation(WooCommerceCase):
         self.assertEqual(sum(wizard.day_ids.mapped("odoo_count")), len(self.sales()))
         totals = Counter()
         for order in orders:
-            totals[order["date_created_gmt"][:10], order["currency"]] += float(order["total"])
+            day = self.backend.company_id._shop_sync_day(datetime.fromisoformat(order["date_created_gmt"]))
+            totals[str(day), order["currency"]] += float(order["total"])
         self.assertEqual({(str(day.date), day.currency): round(day.shop_total, 2) for day in wizard.day_ids},
                          {key: round(total, 2) for key, total in totals.items()})
         skipped = [order["number"] for order in orders if order["status"] not in ALLOWED]
