@@ -180,18 +180,40 @@ class GraphViews:
         }
 
     def refund(self, refund, order):
-        """A refund: line amounts are VAT-inclusive like the order's (``taxesIncluded``), their tax beside."""
+        """A refund: line amounts are VAT-inclusive like the order's (``taxesIncluded``), their tax beside
+        (Admin schema 2025-01: ``RefundLineItem.totalTaxSet`` "The total tax charged on a refunded line
+        item", ``RefundShippingLine.taxAmountSet`` "The tax amount of the refund shipping line").  The
+        schema does not say how Shopify rounds it; here the tax of the first ``n`` units of a line
+        refunded is the tax inside their gross, rounded once, and a refund line gives back what that
+        adds to the line's refunds before it, so the refund that leaves nothing of a line gives back
+        the rest of its tax and the refunds never give back more tax than the order charged (2 of 3
+        units at 99.99 incl. 25 %: 40.00, then 19.99 of the line's 59.99; a split of the gross in the
+        line's proportion makes 39.99)."""
         items = {line["id"]: line for line in order["line_items"]}
         shipping_lines = {line["id"]: line for line in order["shipping_lines"]}
+        before = {}  # line id -> units refunded by the refunds (and refund lines) before this refund line
+        for earlier in order["refunds"][:order["refunds"].index(refund)]:
+            for item in earlier["lines"]:
+                before[item["line_id"]] = before.get(item["line_id"], 0) + item["quantity"]
 
         def bag(amount):
             return self.money_bag(amount, order)
+
+        def tax_of_units(line, units):
+            """The tax of the first ``units`` refunded of ``line``: all of its tax once all are."""
+            if units >= line["quantity"]:
+                return line_tax(line)
+            gross = ((line_total(line) - line["discount"]) * units / line["quantity"]).quantize(Decimal("0.01"))
+            return included_tax(gross, line["tax_rate"]) if line["tax_rate"] and line["taxable"] else Decimal(0)
 
         def refund_line(item):
             line = items[item["line_id"]]
             gross = ((line_total(line) - line["discount"]) * item["quantity"] / line["quantity"]).quantize(
                 Decimal("0.01"))
-            tax = included_tax(gross, line["tax_rate"]) if line["tax_rate"] else Decimal(0)
+            earlier = before.get(item["line_id"], 0) + sum(
+                other["quantity"] for other in refund["lines"][:refund["lines"].index(item)]
+                if other["line_id"] == item["line_id"])
+            tax = tax_of_units(line, earlier + item["quantity"]) - tax_of_units(line, earlier)
             return {"__typename": "RefundLineItem", "id": item["id"], "quantity": item["quantity"],
                     "restockType": item["restock_type"], "restocked": item["restock_type"] != "NO_RESTOCK",
                     "lineItem": self.line_item(line, order, self._discount_application(order)),

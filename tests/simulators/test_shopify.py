@@ -1,6 +1,7 @@
 """Shopify Admin GraphQL simulator, exercised over real HTTP like a connector would."""
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -608,6 +609,26 @@ def test_refund_amount_apart_from_its_lines_is_an_order_adjustment(server, app, 
             for refund in (fee, goodwill) for item in refund["orderAdjustments"]["nodes"]] == [
         ("RESTOCK", Decimal(5), Decimal(0)), ("REFUND_DISCREPANCY", Decimal(-3), Decimal(0))]
     assert (amount(goodwill["totalRefundedSet"]), amount(order["refundDiscrepancySet"])) == (Decimal(3), Decimal(2))
+
+
+def test_refund_line_tax_adds_up_to_the_lines_tax(server, app, catalogue):
+    """``RefundLineItem.totalTaxSet``: the tax inside the refunded units' gross, rounded once (2 of 3
+    units at 99.01 incl. 19 %: 31.62, where the line's 47.42 in proportion is 31.61); the refund that
+    leaves nothing of the line gives back the rest of its tax (15.80), never more than it charged."""
+    seed = next(order for order in catalogue.orders if order.state == "paid" and order.tax_rate == 19)
+    line = dataclasses.replace(seed.lines[0], quantity=3, unit_price=Decimal("99.01"), tax_rate=Decimal(19))
+    gid = app.add_order(dataclasses.replace(seed, number="9301", lines=[line], fee_amount=Decimal(0),
+                                            discount_amount=Decimal(0), refunds=[]))
+    app.refund_order("9301", [(line.sku, 2)])
+    app.refund_order("9301", [(line.sku, 1)])
+    query = """query($id: ID!) { order(id: $id) { lineItems(first: 5) { nodes { taxLines {
+        priceSet { presentmentMoney { amount } } } } }
+        refunds { refundLineItems(first: 5) { nodes { quantity totalTaxSet { presentmentMoney { amount } } } } } } }"""
+    order = gql(server, query, {"id": gid})["data"]["order"]
+    [[tax_line]] = [item["taxLines"] for item in order["lineItems"]["nodes"]]
+    assert tax_line["priceSet"]["presentmentMoney"]["amount"] == "47.42"
+    assert [(item["quantity"], item["totalTaxSet"]["presentmentMoney"]["amount"]) for refund in order["refunds"]
+            for item in refund["refundLineItems"]["nodes"]] == [(2, "31.62"), (1, "15.8")]
 
 
 class ImageHost:

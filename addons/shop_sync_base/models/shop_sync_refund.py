@@ -4,8 +4,9 @@ from odoo import _, fields, models
 class ShopSyncRefund(models.Model):
     """A refund the shop gave on an imported order, recorded once per shop refund id.
 
-    Amounts are split into net and tax with the order lines' own taxes (the VAT treatment of the
-    original order), so accounting can credit exactly what the shop gave back.
+    A line's tax is the tax the shop gave back on it when the shop's API says (Shopify, WooCommerce),
+    else its amount is split into net and tax with the order line's own taxes (the VAT treatment of
+    the original order), so accounting credits exactly what the shop gave back, VAT to the cent.
     """
 
     _name = "shop.sync.refund"

@@ -18,8 +18,9 @@ class ShopSyncRefundImporter(models.AbstractModel):
     webhook and a poll carrying the same refund record it once (and the unique shop refund id makes
     it structural).  Decisions: the order must be imported and not cancelled by the shop (an order
     cancelled in Odoo alone keeps its accounting document, so its refunds count); each refund line must
-    match an order line; quantities and the refunded total may not exceed the order; amounts are
-    split into net and tax with the order line's own taxes; what the lines leave of the refund's
+    match an order line; quantities and the refunded total may not exceed the order; a line's tax is
+    the shop's when it says (to the cent), else its amount is split into net and tax with the order
+    line's own taxes; what the lines leave of the refund's
     amount was given without lines (spread over what is left of the order lines) or, negative, kept
     by the shop (a line taken from the largest refunded line);
     restocked items delivered are returned.
@@ -103,8 +104,8 @@ class ShopSyncRefundImporter(models.AbstractModel):
                     "refund (%(left)s).", refund=refund.external_id, qty=line.quantity, name=sale_line.name,
                     number=order.number, left=sale_line.product_uom_qty - before))
             gross_lines += line.amount
-            lines.append(self._line_values(sale_line, line.kind, line.name or sale_line.name, line.quantity,
-                                           line.amount))
+            values = self._line_values(sale_line, line.kind, line.name or sale_line.name, line.quantity, line.amount)
+            lines.append(values if line.tax is None else self._with_shop_tax(values, line, refund, order))
         rest = refund.amount - gross_lines
         if currency.compare_amounts(float(rest), 0) > 0:  # given back on top of the lines, or without lines
             lines += self._spread_values(order_lines, refunded, lines, rest, refund.reason or _("Refund without lines"))
@@ -123,6 +124,23 @@ class ShopSyncRefundImporter(models.AbstractModel):
             "amount_untaxed": totals["price_subtotal"], "amount_tax": totals["price_tax"],
             "amount_total": totals["price_total"], "line_ids": [Command.create(values) for values in lines],
         }
+
+    @api.model
+    def _with_shop_tax(self, values, line, refund, order):
+        """``values`` of a refund line carrying the tax the shop gave back on it (``line.tax``), so the
+        credit note books the VAT the shop refunded to the cent: a split of the gross in the proportion
+        of the order line rounds differently (e.g. the shop's tax of 2 of 3 units at 99.99 incl. 25 %
+        is 40.00, the split's 39.99).  A tax further from the split than rounding explains (a cent per
+        unit) does not fit the order line's VAT treatment: a UserError names both."""
+        currency = self.env["sale.order.line"].browse(values["sale_line_id"]).currency_id
+        tax = currency.round(float(line.tax))
+        allowed = 0.01 * max(1.0, abs(float(line.quantity)))
+        if currency.compare_amounts(abs(tax - values["price_tax"]), allowed) > 0:
+            raise UserError(_(
+                "Refund %(refund)s of order %(number)s gives back %(tax)s tax on '%(line)s' (%(gross)s gross); "
+                "the VAT of its order line makes %(split)s.", refund=refund.external_id, number=order.number,
+                tax=tax, line=values["name"], gross=values["price_total"], split=values["price_tax"]))
+        return dict(values, price_subtotal=currency.round(values["price_total"] - tax), price_tax=tax)
 
     @api.model
     def _spread_values(self, order_lines, refunded, lines, rest, name):

@@ -82,7 +82,9 @@ REFUND_LINE_KINDS = ("product", "shipping", "fee")
 class RefundLine:
     """One refunded order line: ``amount`` is the gross amount given back (tax included), positive;
     ``quantity`` the items refunded (0 for an amount on a line without items, e.g. shipping).  The
-    order line is found by ``line_external_id`` (the shop's line id), else by ``sku``."""
+    order line is found by ``line_external_id`` (the shop's line id), else by ``sku``.  ``tax``: the
+    tax inside ``amount`` as the shop computed it, when its API says (its rounding may differ from
+    a split of ``amount`` in the proportion of the order line by a cent); None: the base splits."""
 
     kind: str
     amount: Decimal
@@ -90,6 +92,7 @@ class RefundLine:
     line_external_id: str = ""
     sku: str = ""
     name: str = ""
+    tax: Decimal | None = None
 
     def __post_init__(self):
         if self.kind not in REFUND_LINE_KINDS:

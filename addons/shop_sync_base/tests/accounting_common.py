@@ -17,7 +17,8 @@ class AccountingRefunds:
     ORDER = ()
 
     def refund(self, sale, refund_id, amount, lines=(), created_at=datetime(2026, 1, 8, 9, 0, tzinfo=UTC)):
-        """Record a shop refund on ``sale`` through the hub's refund pipeline; returns the refund."""
+        """Record a shop refund on ``sale`` through the hub's refund pipeline; returns the refund.
+        ``lines``: ``(kind, sku, quantity, gross[, the shop's tax])``."""
         order = records.Order(
             external_id=f"o{sale.shop_order_number}", number=sale.shop_order_number, state="paid",
             created_at=datetime(2026, 1, 5, 10, 0, tzinfo=UTC), currency=sale.currency_id.name,
@@ -25,8 +26,9 @@ class AccountingRefunds:
             refunds=[records.Refund(external_id=refund_id,
                                     created_at=created_at, amount=Decimal(amount),
                                     lines=[records.RefundLine(kind=kind, sku=sku, quantity=Decimal(qty),
-                                                              amount=Decimal(gross))
-                                           for kind, sku, qty, gross in lines])])
+                                                              amount=Decimal(gross),
+                                                              tax=Decimal(tax[0]) if tax else None)
+                                           for kind, sku, qty, gross, *tax in lines])])
         log, = self.env["shop.sync.refund.importer"]._import_refunds(self.shop, order, sale)
         self.assertEqual(log.state, "done", log.message)
         return sale.shop_refund_ids.filtered(lambda r: r.external_id == refund_id)

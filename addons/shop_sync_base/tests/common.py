@@ -80,7 +80,7 @@ class MemoryShopAdapter(ShopAdapter):
                 reason=refund.get("reason", ""),
                 lines=[records.RefundLine(kind=line.get("kind", "product"), amount=Decimal(line["amount"]),
                                           quantity=Decimal(line.get("qty", "0")), line_external_id=line.get("line", ""),
-                                          sku=line.get("sku", ""))
+                                          sku=line.get("sku", ""), tax=line.get("tax") and Decimal(line["tax"]))
                        for line in refund.get("lines", [])])
                 for refund in payload.get("refunds", [])],
         )

@@ -128,6 +128,37 @@ class TestRefunds(ShopSyncCase):
         self.assertIn("more than order 2006 has left to refund", log.message)
         self.assertFalse(self.sale_for(2006).shop_refund_ids)
 
+    def test_refund_lines_carry_the_tax_the_shop_gave_back(self):
+        """2 of 3 mugs at 99.01 incl. 25 % (the line's VAT 59.41) refunded with the shop's 39.60 tax: the
+        refund keeps it (a split of 198.02 in the proportion of the line makes 39.61), so its credit
+        note gives back the VAT the shop did; the rest of the line's VAT goes with the last unit."""
+        lines = [{**MUGS, "qty": "3", "price": "99.01"}]
+        refunds = [{"id": "R1", "amount": "198.02", "lines": [{"line": "L1", "qty": "2", "amount": "198.02",
+                                                                "tax": "39.60"}]}]
+        self.import_order(order_payload(2010, lines=lines))
+        sale = self.sale_for(2010)
+        self.assertEqual(sale.amount_tax, 59.41)
+        self.import_order(order_payload(2010, lines=lines, refunds=refunds))
+        refund = sale.shop_refund_ids
+        self.assertEqual((refund.amount_total, refund.amount_untaxed, refund.amount_tax), (198.02, 158.42, 39.6))
+        self.assertEqual((refund.line_ids.price_subtotal, refund.line_ids.price_tax), (158.42, 39.6))
+        refunds.append({"id": "R2", "amount": "99.01", "lines": [{"line": "L1", "qty": "1", "amount": "99.01",
+                                                                   "tax": "19.81"}]})
+        self.import_order(order_payload(2010, lines=lines, refunds=refunds))
+        self.assertEqual(round(sum(sale.shop_refund_ids.mapped("amount_tax")), 2), sale.amount_tax)
+        self.assertEqual(set(self.refund_logs(2010).mapped("state")), {"done"})
+
+    def test_refund_tax_that_does_not_fit_the_order_line_is_an_error(self):
+        """A shop's refund tax further from the order line's VAT than rounding (a cent per unit) is
+        refused with both figures, not booked with a rounding line carrying the difference."""
+        self.import_order(order_payload(2011, lines=[MUGS], refunds=[
+            {"id": "R1", "amount": "100.00",
+             "lines": [{"line": "L1", "qty": "1", "amount": "100.00", "tax": "9.09"}]}]))
+        log = self.refund_logs(2011)
+        self.assertEqual((log.state, log.reason), ("error", "Refund not imported"))
+        self.assertIn("gives back 9.09 tax on 'Mug' (100.0 gross); the VAT of its order line makes 20.0", log.message)
+        self.assertFalse(self.sale_for(2011).shop_refund_ids)
+
     def test_refund_of_an_unknown_line_is_an_error(self):
         self.import_order(order_payload(2007, lines=[MUGS], refunds=[
             {"id": "R1", "amount": "100.00", "lines": [{"line": "L9", "qty": "1", "amount": "100.00"}]}]))

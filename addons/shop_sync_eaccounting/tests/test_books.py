@@ -8,6 +8,7 @@ from odoo.tests import tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.shop_sync_base.tests.accounting_common import AccountingRefunds
+from odoo.addons.shop_sync_base.tests.common import AFTER_WRITE_FAULTS
 
 from .common import EAccountingCase
 
@@ -31,6 +32,30 @@ class TestCreditNoteBooks(AccountingRefunds, EAccountingCase):
         self.assertEqual(log.state, "done", log.message)
         [credit] = self.credit_notes()
         self.assertEqual((credit["TotalAmount"], credit["TotalVatAmount"]), (-refund.amount_total, -refund.amount_tax))
+
+    def test_credit_notes_book_the_vat_the_shop_gave_back_to_the_cent(self):
+        """3 mugs at 99.01 incl. 25 % (59.41 VAT) refunded 2 then 1 with the tax the shop states (39.60,
+        then the 19.81 left; split in the proportion of the order line they were 39.61 and 19.80): each
+        credit note, created once under a fault that applies its POST and then fails, books the shop's
+        VAT (rounding row included), and the order's VAT in the books ends at zero."""
+        sale = self.invoiced(8126, [("product", "Mug", "MUG-1", "3", "99.01", "25")])
+        vat = []
+        for (refund_id, amount, tax), fault in zip((("T1", "198.02", "39.60"), ("T2", "99.01", "19.81")),
+                                                   AFTER_WRITE_FAULTS, strict=True):
+            quantity = str(round(float(amount) / 99.01))
+            refund = self.refund(sale, refund_id, amount, [("product", "MUG-1", quantity, amount, tax)])
+            self.sim.faults.add(**fault, path="/v2/customerinvoicedrafts", method="POST")
+            log = self.credit(refund)
+            self.assertFalse(self.sim.faults.faults, "the fault was applied")
+            self.assertEqual(log.state, "done", log.message)
+            credit = self.sim.drafts[log.external_id.split(":", 1)[1]]
+            rounding = sum(row["UnitPrice"] * row["Quantity"] for row in credit["Rows"]
+                           if row["ArticleNumber"] == "SHOPSYNC-ROUNDING")
+            self.assertEqual((credit["TotalAmount"], round(credit["TotalVatAmount"] + rounding, 2)),
+                             (-float(amount), -float(tax)))
+            vat.append(-round(credit["TotalVatAmount"] + rounding, 2))
+        self.assertEqual(len(self.credit_notes()), 2, "one credit note per refund")
+        self.assertEqual(round(sale.amount_tax - sum(vat), 2), 0.0, "all the VAT given back, no more")
 
     def test_partial_and_shipping_refunds_per_destination(self):
         cases = (  # number, country, currency, company, VAT number, lines, refunds (amount, lines)

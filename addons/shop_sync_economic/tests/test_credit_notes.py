@@ -304,6 +304,36 @@ class TestCancellation(EconomicCase):
                 self.assertEqual((self.books(sale), self.booked_vat(sale)), (0.0, 0.0), "the order nets to zero")
                 self.assertEqual(bool(self.documents(sale)), booked, "drafts are deleted, a booked invoice credited")
 
+    def test_credit_notes_book_the_vat_the_shop_gave_back_to_the_cent(self):
+        """3 mugs at 99.01 incl. 25 % (59.41 VAT), refunded 2 then 1 with the tax the shop states
+        (39.60, then the 19.81 left): split in the proportion of the order line they were 39.61 and
+        19.80.  Each credit note's VAT (rounding line included) is the shop's, created once under a
+        fault that applies its POST and then fails, and after every refund the books keep what the
+        buyer paid less what the shop gave back, VAT included."""
+        sale = self.import_order(3122, [("product", "Mug", "MUG-1", "3", "99.01", "25")])
+        self.assertEqual(self.export(sale).state, "done")
+        self.assertEqual(sale.amount_tax, 59.41)
+        refunded = tax = 0.0
+        for (refund_id, amount, lines), fault in zip((("T1", "198.02", [("product", "MUG-1", "2", "198.02", "39.60")]),
+                                                      ("T2", "99.01", [("product", "MUG-1", "1", "99.01", "19.81")])),
+                                                     AFTER_WRITE_FAULTS, strict=True):
+            refund = TestCreditNotes.refund(self, sale, refund_id, amount, lines)
+            self.assertEqual(refund.amount_tax, float(lines[0][4]))
+            self.sim.faults.add(**fault, path="/invoices/drafts", method="POST")
+            log = TestCreditNotes.export_credit_note(self, refund)
+            self.assertFalse(self.sim.faults.faults, "the fault was applied")
+            self.assertEqual(log.state, "done", log.message)
+            credit = self.sim.drafts[refund.economic_credit_note_number]
+            rounding = sum(line["totalNetAmount"] for line in credit["lines"]
+                           if line["product"]["productNumber"] == ROUNDING_PRODUCT)
+            self.assertEqual((credit["grossAmount"], round(credit["vatAmount"] + rounding, 2)),
+                             (-float(amount), -float(lines[0][4])))
+            refunded, tax = refunded + refund.amount_total, tax + refund.amount_tax
+            self.assertEqual((self.books(sale), self.booked_vat(sale)),
+                             (round(297.03 - refunded, 2), round(59.41 - tax, 2)), refund_id)
+        self.assertEqual((self.books(sale), self.booked_vat(sale)), (0.0, 0.0), "all given back, VAT included")
+        self.assertEqual(len(self.documents(sale)), 3, "one invoice, one credit note per refund")
+
     def test_refund_without_its_credit_note_yet_is_reversed_with_the_cancelled_order(self):
         """The refund's credit note job had not run (or waits for a retry) when the shop cancelled the
         order: the cancellation credits the whole booked invoice and the refund's job, run late, adds

@@ -21,12 +21,14 @@ Choices worth knowing:
 * Refunds: ``Order.refunds`` is read (``ORDER_REFUNDS_QUERY``) only for an order with a
   ``totalRefundedSet``, so the order query keeps its cost.  A refund line's gross is its
   ``subtotalSet`` (plus ``totalTaxSet`` when prices exclude tax), a shipping refund's its
-  ``subtotalAmountSet`` (plus ``taxAmountSet``); what lines leave of ``totalRefundedSet`` was refunded
-  without lines, and what they exceed it by the shop kept (Shopify's order adjustments: a refund
-  discrepancy, a restocking fee).  Every refund is read (``Order.refunds`` is a list ``first``
-  truncates), and every line of one (``REFUND_LINE_ITEMS_QUERY`` after the first page).  Restocked:
-  a line's ``restockType`` is RETURN, CANCEL or LEGACY_RESTOCK.  A ``refunds/create`` webhook names
-  the order (``order_id``), which is read again.  ``CANCELLED`` cancels an imported order.
+  ``subtotalAmountSet`` (plus ``taxAmountSet``), and those taxes are the lines' tax (Shopify rounds
+  them its own way: the base books them, not a split of the gross); what lines leave of
+  ``totalRefundedSet`` was refunded without lines, and what they exceed it by the shop kept
+  (Shopify's order adjustments: a refund discrepancy, a restocking fee).  Every refund is read
+  (``Order.refunds`` is a list ``first`` truncates), and every line of one
+  (``REFUND_LINE_ITEMS_QUERY`` after the first page).  Restocked: a line's ``restockType`` is
+  RETURN, CANCEL or LEGACY_RESTOCK.  A ``refunds/create`` webhook names the order (``order_id``),
+  which is read again.  ``CANCELLED`` cancels an imported order.
 * Categories: Odoo's product category is a *custom collection* (the grouping a merchant fills by
   hand and shows in the store's navigation, as WooCommerce and CCV categories are).  Import: the
   custom collection titled like the product type (the one an export added the product to), else

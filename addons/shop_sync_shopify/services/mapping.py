@@ -55,20 +55,21 @@ def _order_lines(node):
 
 
 def _refunds(node):
-    """Refunds as records: a line's gross is its subtotal (plus its tax when prices exclude tax); what
-    the lines and shipping lines leave of ``totalRefundedSet`` was refunded without lines."""
+    """Refunds as records: a line's gross is its subtotal (plus its tax when prices exclude tax), its
+    tax Shopify's (``RefundLineItem.totalTaxSet``, ``RefundShippingLine.taxAmountSet``); what the lines
+    and shipping lines leave of ``totalRefundedSet`` was refunded without lines."""
     taxed = not node["taxesIncluded"]
     result = []
     for refund in node.get("refunds") or []:
         lines = [records.RefundLine(
             kind="product", quantity=Decimal(item["quantity"]), name=(item.get("lineItem") or {}).get("name") or "",
             amount=_money(item["subtotalSet"]) + (_money(item["totalTaxSet"]) if taxed else 0),
-            line_external_id=(item.get("lineItem") or {}).get("id") or "",
+            tax=_money(item["totalTaxSet"]), line_external_id=(item.get("lineItem") or {}).get("id") or "",
             sku=(item.get("lineItem") or {}).get("sku") or "") for item in refund["refundLineItems"]["nodes"]]
         lines += [records.RefundLine(
             kind="shipping", name=(item.get("shippingLine") or {}).get("title") or "",
             amount=_money(item["subtotalAmountSet"]) + (_money(item["taxAmountSet"]) if taxed else 0),
-            line_external_id=(item.get("shippingLine") or {}).get("id") or "")
+            tax=_money(item["taxAmountSet"]), line_external_id=(item.get("shippingLine") or {}).get("id") or "")
             for item in refund["refundShippingLines"]["nodes"]]
         result.append(records.Refund(
             external_id=refund["id"], created_at=_datetime(refund["createdAt"]),

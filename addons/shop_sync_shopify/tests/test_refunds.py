@@ -1,10 +1,14 @@
 """Shopify refunds (``Order.refunds``, read when the order has a refunded amount) and cancellations."""
 
+import dataclasses
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from odoo.tests import freeze_time, tagged
 
 from odoo.addons.shop_sync_shopify.tests.common import START, ShopifyCase
+
+from simulators.seed import SeedLine
 
 
 @tagged("post_install", "-at_install", "shop_sync")
@@ -94,6 +98,30 @@ class TestShopifyRefunds(ShopifyCase):
                          [("product", unit), ("amount", -5.0)])
         self.assertEqual(refund.line_ids[1].sale_line_id, refund.line_ids[0].sale_line_id)
         self.assertAlmostEqual(refund.amount_total, unit - 5)
+
+    def test_refund_tax_is_what_shopify_gave_back_not_a_split_of_the_gross(self):
+        """2 of 3 units at 99.01 incl. 19 % (a German buyer, OSS): Shopify gives back 31.62 tax
+        (``totalTaxSet``), the refund of the third the 15.80 left of the line's 47.42; split in the
+        proportion of the order line (249.61 net of 297.03) they were 31.61 and 15.81, a cent off the
+        VAT the shop refunded."""
+        seed = next(order for order in self.catalogue.orders
+                    if order.state == "paid" and order.tax_rate == 19 and not order.customer.company)
+        line = SeedLine(sku=seed.lines[0].sku, name=seed.lines[0].name, quantity=3, unit_price=Decimal("99.01"),
+                        tax_rate=Decimal(19))
+        self.sim.add_order(dataclasses.replace(seed, number="9101", lines=[line], fee_amount=Decimal(0),
+                                               discount_amount=Decimal(0), refunds=[]))
+        self.poll()
+        sale = self.sale_for("#9101")
+        self.assertEqual(sale.amount_tax, 47.42 + round(float(seed.shipping_amount) * 19 / 119, 2), sale.name)
+        for quantity, tax in ((2, 31.62), (1, 15.8)):
+            self.clock.now += 60
+            refund_id = self.sim.refund_order("#9101", [(line.sku, quantity)])
+            self.clock.now += 60
+            self.poll()
+            refund = self.env["shop.sync.refund"].search([("external_id", "=", refund_id)])
+            self.assertEqual((refund.line_ids.quantity, refund.amount_total, refund.amount_tax),
+                             (quantity, round(99.01 * quantity, 2), tax), self.logs("refund_import").mapped("message"))
+        self.assertEqual(round(sum(sale.shop_refund_ids.mapped("amount_tax")), 2), 47.42, "the line's tax, no more")
 
     def test_order_cancelled_after_import_cancels_the_sale_order(self):
         self.poll()
