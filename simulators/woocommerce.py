@@ -539,12 +539,14 @@ class WooCommerceSimulator(SimulatorApp):
 
     def refund_order(self, order_key, amount, line_items=(), reason="", restock=True):
         """Refund as the shop admin does (``POST /orders/<id>/refunds``); fires ``order.updated``.
-        ``line_items``: ``(item id, quantity, gross amount)``; returns the refund id."""
+        ``line_items``: ``(item id, quantity, gross amount[, tax])``: the tax as the admin's refund form
+        sent it (its tax fields can be typed over; the request's ``refund_tax`` is kept as given), else
+        the item's share of the gross; returns the refund id."""
         with self.lock:
             order = self._order_by_key(order_key)
             refund = self._create_refund(order, Decimal(amount), [
-                {"id": item_id, "quantity": quantity, **self._refund_amounts(order, item_id, Decimal(gross))}
-                for item_id, quantity, gross in line_items], reason, restock)
+                {"id": item_id, "quantity": quantity, **self._refund_amounts(order, item_id, Decimal(gross), *tax)}
+                for item_id, quantity, gross, *tax in line_items], reason, restock)
             self._order_saved(order)
             self._deliver_pending_events()
             return refund["id"]
@@ -755,14 +757,16 @@ class WooCommerceSimulator(SimulatorApp):
         self._order_saved(order)
         return self._json(self._refund_body(order, refund, request.host_url), 201)
 
-    def _refund_amounts(self, order, item_id, gross):
-        """``refund_total`` / ``refund_tax`` of a gross amount on an order item, at the item's own rate."""
+    def _refund_amounts(self, order, item_id, gross, refund_tax=None):
+        """``refund_total`` / ``refund_tax`` of a gross amount on an order item: ``refund_tax`` as given,
+        else at the item's own rate."""
         item = self._order_items(order).get(item_id)
         if item is None:
             return {"refund_total": gross, "refund_tax": Decimal(0)}
         net, tax = Decimal(item["total"]), Decimal(item["total_tax"])
-        refund_tax = (gross * tax / (net + tax)).quantize(CENT, ROUND_HALF_UP) if net + tax else Decimal(0)
-        return {"refund_total": gross - refund_tax, "refund_tax": refund_tax}
+        if refund_tax is None:
+            refund_tax = (gross * tax / (net + tax)).quantize(CENT, ROUND_HALF_UP) if net + tax else Decimal(0)
+        return {"refund_total": gross - Decimal(refund_tax), "refund_tax": Decimal(refund_tax)}
 
     @staticmethod
     def _order_items(order):

@@ -23,8 +23,9 @@ Refunds.  An order lists its refunds as ``{id, reason, total}``; their lines com
 ``/orders/<id>/refunds`` (embedded under ``shop_sync_refunds`` when the order is fetched, so the
 inbox keeps them).  A refund's ``line_items``, ``shipping_lines`` and ``fee_lines`` (WooCommerce's
 refunds controller lists all three) point at the order item in meta ``_refunded_item_id``; a line's
-gross amount is ``-(total + total_tax)``.  What ``amount`` has beyond its lines was refunded without
-lines (below them: kept by the shop, e.g. a restocking fee).  WooCommerce keeps no restock flag per
+gross amount is ``-(total + total_tax)`` and its tax ``-total_tax``, as WooCommerce kept it (the
+admin's refund form takes each item's tax as given).  What ``amount`` has beyond its lines was
+refunded without lines (below them: kept by the shop, e.g. a restocking fee).  WooCommerce keeps no restock flag per
 refund: a refund counts as restocked when an item it refunds has ``_restock_refunded_items``.
 ``cancelled`` is the state that cancels an imported order.  WooCommerce keeps no cancellation time (an
 order has ``date_created``, ``date_modified``, ``date_paid`` and ``date_completed``): a cancelled

@@ -74,6 +74,7 @@ def _refunds(payload):
                 meta = {entry.get("key"): entry.get("value") for entry in item.get("meta_data") or []}
                 lines.append(records.RefundLine(
                     kind=kind, amount=-(_amount(item.get("total")) + _amount(item.get("total_tax"))),
+                    tax=-_amount(item.get("total_tax")),
                     quantity=-_amount(item.get("quantity")), line_external_id=str(meta.get(REFUNDED_ITEM_META) or ""),
                     sku=item.get("sku") or "", name=item.get("name") or item.get("method_title") or ""))
         result.append(records.Refund(

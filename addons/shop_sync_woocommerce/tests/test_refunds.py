@@ -1,6 +1,9 @@
+import dataclasses
 from decimal import Decimal
 
 from odoo.tests import tagged
+
+from simulators.seed import SeedLine
 
 from .common import CATALOGUE, WooCommerceCase
 
@@ -88,6 +91,29 @@ class TestWooCommerceRefunds(WooCommerceCase):
                          [("product", float(unit)), ("shipping", float(freight)), ("amount", -5.0)])
         self.assertEqual(refund.line_ids[1].sale_line_id.shop_line_external_id, str(shipping["id"]))
         self.assertAlmostEqual(refund.amount_total, float(unit + freight - 5))
+
+    def test_refund_tax_is_the_refunds_total_tax_not_a_split_of_the_gross(self):
+        """2 of 3 units at 99.01 incl. 19 % (a German buyer, OSS; the line's tax 47.42) refunded with
+        31.62 tax (the admin's refund form takes each item's tax as typed, and WooCommerce keeps it):
+        the refund carries the refund item's ``total_tax``, not 31.61, its gross split in the
+        proportion of the order line."""
+        seed = next(order for order in CATALOGUE.orders
+                    if order.state == "paid" and order.tax_rate == 19 and not order.customer.company)
+        line = SeedLine(sku=seed.lines[0].sku, name=seed.lines[0].name, quantity=3, unit_price=Decimal("99.01"),
+                        tax_rate=Decimal(19))
+        self.shop.add_order(dataclasses.replace(seed, number="9201", lines=[line], fee_amount=Decimal(0),
+                                                discount_amount=Decimal(0), refunds=[]))
+        self.backend._poll_orders()
+        sale = self.sale("9201")
+        mugs = sale.order_line.filtered(lambda l: l.product_id.default_code == line.sku)
+        self.assertAlmostEqual(mugs.price_tax, 47.42)
+        item = next(o for o in self.shop.orders.values() if o["number"] == "9201")["line_items"][0]
+        refund_id = self.shop.refund_order("9201", Decimal("198.02"), [(item["id"], 2, Decimal("198.02"), "31.62")])
+        self.backend.orders_synced_until = False
+        self.backend._poll_orders()
+        refund = sale.shop_refund_ids
+        self.assertEqual(refund.external_id, str(refund_id), self.logs("refund_import").mapped("message"))
+        self.assertEqual((refund.amount_total, refund.amount_tax, refund.amount_untaxed), (198.02, 31.62, 166.4))
 
     def test_refund_of_an_order_never_imported_is_skipped(self):
         self.backend._poll_orders()
