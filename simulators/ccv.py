@@ -43,7 +43,7 @@ the API or the shop-side Python API fire webhooks; ``seed`` does not.
 Amounts are JSON numbers, prices include VAT (``order_row_taxes_included`` true).  Seed states map
 to CCV statuses: pending -> 1 New (unpaid), paid -> 2 In process (paid), shipped -> 5 Sent,
 completed -> 7 Completed, cancelled -> 8 Cancelled (unpaid), refunded -> 8 Cancelled with
-``paid`` true (CCV has no refund status; refunds live in credit invoices).
+``paid`` true (CCV has no refund status; refunds live in credit invoices, below).
 
 Categories and photos (resources outside the shared facts; their fields as the official SDK
 ccvshop/ccvshop-api ``src/Resources`` and the schema-generated client jacobdekeizer/ccvshop-client
@@ -78,12 +78,24 @@ ccvshop/ccvshop-api ``src/Resources`` and the schema-generated client jacobdekei
   served (``/Files/photos/<id>.<file_type>``, no signature needed, like a storefront image); a
   ``source`` that is not base64 is refused with 400.10.
 
-Refunds: CCV's public API offers no refund, return or credit-invoice resource (none in the API docs'
-resource list at demo.ccvshop.nl/API/Docs/ nor among the endpoints of CCV's PHP SDK, ccvshop/ccvshop-api
-``src/Endpoints``: orders, order rows, credit points... but no refunds); a refund made in CCV's back
-office is visible through the API only as the order's status (8 Cancelled) and ``is_paid``.  So the
-simulator serves no refunds either, partial refunds of the seed do not exist here, and the hub
-treats status 8 of an imported order as a cancellation.
+Refunds are credit invoices.  CCV's official PHP SDK (ccvshop/ccvshop-api ``src/Endpoints``) has no
+refund or invoice endpoint, but CCV's API docs do, as the client generated from them shows
+(jacobdekeizer/ccvshop-client ``src/Endpoints/InvoicesEndpoint.php``, ``InvoicerowsEndpoint.php``,
+``src/Models/Invoices/Resource/Invoices.php``, ``src/Models/Invoicerows/Resource/Invoicerows.php``,
+``src/Parameters/Invoices/All.php``): ``GET /invoices`` (filters ``invoicenumber``, ``ordernumber``,
+``invoicenumber_full``, ``ordernumber_full``, ``status`` "paid, unpaid, reimbursed",
+``min_create_date``, ``max_create_date``, ``orderby``), ``GET /invoices/{id}`` and
+``GET /invoices/{id}/invoicerows``.  An invoice has ``type`` ("Type defines if it either an debit or
+credit invoice"), ``status`` ("1. paid. 2. unpaid. 3. reimbursed"), ``ordernumber``, ``create_date``,
+``total_price`` / ``total_price_inc_tax`` / ``total_price_exc_tax``, ``total_tax`` ("Total tax amount
+on the invoice"), ``total_shipping``, ``shipping_tax_percentage``, ``order`` (a link) and its rows; a
+row has ``count``, ``price``, ``discount``, ``tax`` (a percentage, no amount), ``total_price`` and
+``orderrow`` (``{"href"}`` of the order row).  ``credit_order`` makes a credit invoice as the back
+office's credit does: chosen order rows (a count of each) and the shipping, at the order's prices.
+Simulator choices (undocumented): the type is ``"credit"``, a credit invoice's amounts are positive,
+its status 3 (reimbursed), its ``total_tax`` the tax inside its rows and shipping rounded once (as the
+order's); crediting changes nothing on the order and fires no webhook; debit invoices are not kept,
+and the seed's refunds are not made as credit invoices (the seeded shop stays as it was).
 """
 
 import base64
@@ -138,7 +150,8 @@ ERROR_CODES = {400: "400.10", 401: "401.10", 404: "404.20", 405: "405.10", 429: 
 
 _FIRST_IDS = {"orders": 50001, "orderrows": 70001, "products": 30001, "combinations": 40001,
               "webhooks": 1, "attributes": 101, "attributevalues": 501, "categories": 801,
-              "producttocategories": 9001, "productphotos": 60001, "brands": 701}
+              "producttocategories": 9001, "productphotos": 60001, "brands": 701, "invoices": 80001,
+              "invoicerows": 85001, "invoicenumber": 1}
 PHOTO_PATH = "/Files/photos"
 _BLANK_ADDRESS = {
     "gender": None, "initials": "", "first_name": "", "last_name": "", "full_name": "", "company": "",
@@ -188,6 +201,10 @@ _MONEY_FIELDS = {"price", "discount", "total_shipping", "paymethod_costs", "extr
 _ORDER_FILTERS = ("ordernumber", "status", "is_paid", "min_create_date", "max_create_date", "is_completed",
                   "paymethod_id", "transaction_id", "orderby")
 _ORDER_SORT_FIELDS = ("id", "ordernumber", "create_date")
+_INVOICE_FILTERS = ("invoicenumber", "ordernumber", "invoicenumber_full", "ordernumber_full", "status",
+                    "min_create_date", "max_create_date", "orderby")
+_INVOICE_SORT_FIELDS = ("id", "invoicenumber", "ordernumber", "create_date")
+INVOICE_STATUSES = {1: "paid", 2: "unpaid", 3: "reimbursed"}
 _PRODUCT_FILTERS = ("productnumber", "eannumber", "productname", "minstock", "maxstock", "active", "orderby",
                     "expand")
 #: product collections served embedded on ``expand`` (see the module docstring)
@@ -350,6 +367,9 @@ class CcvSimulator(SimulatorApp):
         Rule(f"{API_PREFIX}/orders/<int:order_id>/orderrows", methods=["GET"], endpoint="list_order_rows"),
         Rule(f"{API_PREFIX}/orderrows/<int:row_id>", methods=["GET"], endpoint="get_order_row"),
         Rule(f"{API_PREFIX}/orderrows/<int:row_id>", methods=["PATCH"], endpoint="update_order_row"),
+        Rule(f"{API_PREFIX}/invoices", methods=["GET"], endpoint="list_invoices"),
+        Rule(f"{API_PREFIX}/invoices/<int:invoice_id>", methods=["GET"], endpoint="get_invoice"),
+        Rule(f"{API_PREFIX}/invoices/<int:invoice_id>/invoicerows", methods=["GET"], endpoint="list_invoice_rows"),
         Rule(f"{API_PREFIX}/products", methods=["GET"], endpoint="list_products"),
         Rule(f"{API_PREFIX}/products", methods=["POST"], endpoint="create_product"),
         Rule(f"{API_PREFIX}/products/<int:product_id>", methods=["GET"], endpoint="get_product"),
@@ -403,6 +423,8 @@ class CcvSimulator(SimulatorApp):
         with self.lock:
             self.orders = {}
             self.orderrows = {}
+            self.invoices = {}  # credit invoices; their order's id under "_order_id" (not rendered)
+            self.invoicerows = {}
             self.products = {}
             self.combinations = {}
             self.webhook_subscriptions = {}
@@ -423,6 +445,7 @@ class CcvSimulator(SimulatorApp):
             return {
                 "orders": list(self.orders.values()),
                 "orderrows": list(self.orderrows.values()),
+                "invoices": list(self.invoices.values()),
                 "products": list(self.products.values()),
                 "combinations": list(self.combinations.values()),
                 "webhooks": list(self.webhook_subscriptions.values()),
@@ -505,6 +528,42 @@ class CcvSimulator(SimulatorApp):
             order = self._create_seed_order(seed_order)
             self._notify_order("orders.created", order)
             return order["id"]
+
+    def credit_order(self, order_ref, rows=(), shipping=False):
+        """A credit invoice of the order (id, else ordernumber), as the back office makes one:
+        ``rows`` ``[(sku, count)]`` of its order rows at their prices, and the shipping when
+        ``shipping``; returns the invoice id."""
+        with self.lock:
+            order = self._order_by_ref(order_ref)
+            by_sku = {row["sub_sku_number"] or row["product_number"]: row for row in self._rows_of(order["id"])}
+            invoice = {
+                "id": self._next_id("invoices"), "invoicenumber_prefix": None, "create_date": _format_timestamp(
+                    self.clock()), "status": 3, "status_name": INVOICE_STATUSES[3], "type": "credit",
+                "ordernumber_prefix": order["ordernumber_prefix"], "ordernumber": order["ordernumber"],
+                "ordernumber_full": order["ordernumber_full"], "taxes_included": True,
+                "invoice_row_taxes_included": True, "shipping_taxes_included": True,
+                "shipping_tax_percentage": order["shipping_tax_percentage"], "currency": order["currency"],
+                "total_shipping": order["total_shipping"] if shipping else 0.0, "total_discounts": 0.0,
+                "paymethod_costs": 0.0, "extra_costs": 0.0, "_order_id": order["id"],
+            }
+            number = self._next_id("invoicenumber")
+            invoice.update(invoicenumber=number, invoicenumber_full=str(number))
+            total = tax = _decimal(invoice["total_shipping"])
+            tax = _tax_included(tax, _decimal(invoice["shipping_tax_percentage"]))
+            for sku, count in rows:
+                row = by_sku[sku]
+                credited = {name: row[name] for name in (
+                    "product_type", "product_id", "product_name", "product_number", "sub_product_number",
+                    "sub_sku_number", "sub_ean_number", "price", "discount", "tax", "selling_price")}
+                credited.update(id=self._next_id("invoicerows"), invoice_id=str(invoice["id"]), count=count,
+                                total_price=_money(_decimal(row["selling_price"]) * count), _orderrow_id=row["id"])
+                self.invoicerows[credited["id"]] = credited
+                total += _decimal(credited["total_price"])
+                tax += _tax_included(_decimal(credited["total_price"]), _decimal(credited["tax"]))
+            invoice.update(total_price=_money(total), total_price_inc_tax=_money(total), total_tax=_money(tax),
+                           total_price_exc_tax=_money(total - _decimal(_money(tax))))
+            self.invoices[invoice["id"]] = invoice
+            return invoice["id"]
 
     def set_order_status(self, order_ref, status):
         """Set the status of an order (id, else ordernumber) to a CCV status int or a neutral
@@ -919,6 +978,19 @@ class CcvSimulator(SimulatorApp):
         return {"href": href, **order, "orderrows": {"href": f"{href}/orderrows"}}
 
     @staticmethod
+    def _render_invoice(base, invoice):
+        href = f"{base}{API_PREFIX}/invoices/{invoice['id']}"
+        fields = {name: value for name, value in invoice.items() if not name.startswith("_")}
+        return {"href": href, **fields, "order": f"{base}{API_PREFIX}/orders/{invoice['_order_id']}",
+                "invoicerows": {"href": f"{href}/invoicerows"}}
+
+    @staticmethod
+    def _render_invoicerow(base, row):
+        fields = {name: value for name, value in row.items() if not name.startswith("_")}
+        return {"href": f"{base}{API_PREFIX}/invoicerows/{row['id']}", **fields,
+                "orderrow": {"href": f"{base}{API_PREFIX}/orderrows/{row['_orderrow_id']}"}}
+
+    @staticmethod
     def _render_orderrow(base, row):
         product_href = f"{base}{API_PREFIX}/products/{row['product_id']}" if row["product_id"] else None
         return {"href": f"{base}{API_PREFIX}/orderrows/{row['id']}", **row, "product_href": product_href,
@@ -1047,6 +1119,41 @@ class CcvSimulator(SimulatorApp):
                 "to": order["customer"]["email"], "order": order["id"], "status": ORDER_STATUSES[order["status"]],
                 "track_and_trace_code": order["track_and_trace_code"], "note": note})
         return Response(status=204)
+
+    # -- invoices --------------------------------------------------------------------------------
+    def on_list_invoices(self, request):
+        query = self._query(request, _INVOICE_FILTERS)
+        invoices = list(self.invoices.values())
+        for name in ("invoicenumber", "ordernumber"):
+            if name in query:
+                number = _parse_int(query[name], name)
+                invoices = [invoice for invoice in invoices if invoice[name] == number]
+        for name in ("invoicenumber_full", "ordernumber_full"):
+            if name in query:
+                invoices = [invoice for invoice in invoices if invoice[name] == query[name]]
+        if "status" in query:
+            if query["status"] not in INVOICE_STATUSES.values():
+                raise BadRequest(f"status must be one of {', '.join(INVOICE_STATUSES.values())}")
+            invoices = [invoice for invoice in invoices if INVOICE_STATUSES[invoice["status"]] == query["status"]]
+        if "min_create_date" in query:
+            bound = _parse_date_bound(query["min_create_date"], "min_create_date", upper=False)
+            invoices = [invoice for invoice in invoices if _parse_timestamp(invoice["create_date"]) >= bound]
+        if "max_create_date" in query:
+            bound = _parse_date_bound(query["max_create_date"], "max_create_date", upper=True)
+            invoices = [invoice for invoice in invoices if _parse_timestamp(invoice["create_date"]) <= bound]
+        return self._collection(request, _sorted(invoices, query.get("orderby"), _INVOICE_SORT_FIELDS),
+                                self._render_invoice)
+
+    def on_get_invoice(self, request, invoice_id):
+        invoice = self._record(self.invoices, invoice_id, "Invoice")
+        return self.json_response(self._render_invoice(self._base_url(request), invoice))
+
+    def on_list_invoice_rows(self, request, invoice_id):
+        self._query(request, ())
+        self._record(self.invoices, invoice_id, "Invoice")
+        rows = sorted((row for row in self.invoicerows.values() if row["invoice_id"] == str(invoice_id)),
+                      key=lambda row: row["id"])
+        return self._collection(request, rows, self._render_invoicerow)
 
     # -- order rows ------------------------------------------------------------------------------
     def on_list_order_rows(self, request, order_id):

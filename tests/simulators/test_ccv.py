@@ -250,6 +250,31 @@ def test_orderrows_add_up_to_order_totals(shop, catalogue):
         assert total == Decimal(str(order["total_price"])) == seed_totals[order["ordernumber"]]
 
 
+def test_credit_invoice_of_rows_and_shipping_is_listed_with_its_rows(shop, catalogue):
+    """``credit_order`` makes a credit invoice (type credit, status 3 reimbursed) of order rows at their
+    price and the shipping; ``GET /invoices`` filters by ordernumber and status, its rows link their
+    order rows, and its ``total_tax`` is the tax inside rows and shipping rounded once."""
+    app, client = shop
+    seed = next(order for order in catalogue.orders if order.shipping_amount and order.lines[0].quantity > 1)
+    order = next(o for o in app.orders.values() if str(o["ordernumber"]) == seed.number)
+    invoice_id = app.credit_order(seed.number, [(seed.lines[0].sku, 1)], shipping=True)
+    [invoice] = client.walk(f"{API_PREFIX}/invoices?ordernumber={seed.number}&status=reimbursed")
+    assert (invoice["id"], invoice["type"], invoice["status"], invoice["ordernumber"]) == (
+        invoice_id, "credit", 3, order["ordernumber"])
+    assert invoice["order"].endswith(f"{API_PREFIX}/orders/{order['id']}")
+    assert client.walk(f"{API_PREFIX}/invoices?ordernumber={seed.number}&status=paid") == []
+    [row] = client.walk(f"{API_PREFIX}/invoices/{invoice_id}/invoicerows")
+    ordered = next(r for r in app.orderrows.values() if r["order_id"] == order["id"]
+                   and (r["sub_sku_number"] or r["product_number"]) == seed.lines[0].sku)
+    assert (row["count"], row["total_price"], row["tax"]) == (1, ordered["selling_price"], ordered["tax"])
+    assert row["orderrow"]["href"].endswith(f"{API_PREFIX}/orderrows/{ordered['id']}")
+    gross = Decimal(str(ordered["selling_price"])) + seed.shipping_amount
+    rate = Decimal(str(ordered["tax"]))
+    assert Decimal(str(invoice["total_price"])) == gross
+    assert Decimal(str(invoice["total_tax"])) == (gross * rate / (100 + rate)).quantize(Decimal("0.01"))
+    assert client.get(f"{API_PREFIX}/invoices?status=refunded").status_code == 400
+
+
 def test_patch_order_status_and_paid(shop):
     app, client = shop
     order_id = next(o["id"] for o in app.orders.values() if o["status"] == 1)

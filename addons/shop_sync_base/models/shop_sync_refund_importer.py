@@ -20,7 +20,8 @@ class ShopSyncRefundImporter(models.AbstractModel):
     cancelled in Odoo alone keeps its accounting document, so its refunds count); each refund line must
     match an order line; quantities and the refunded total may not exceed the order; a line's tax is
     the shop's when it says (to the cent), else its amount is split into net and tax with the order
-    line's own taxes; what the lines leave of the refund's
+    line's own taxes (then adjusted by the cents to the refund's total tax, when the shop states only
+    that); what the lines leave of the refund's
     amount was given without lines (spread over what is left of the order lines) or, negative, kept
     by the shop (a line taken from the largest refunded line);
     restocked items delivered are returned.
@@ -115,6 +116,8 @@ class ShopSyncRefundImporter(models.AbstractModel):
             carrier = max(lines, key=lambda values: values["price_total"])
             lines.append(self._line_values(self.env["sale.order.line"].browse(carrier["sale_line_id"]), "amount",
                                            refund.reason or _("Kept by the shop (e.g. a restocking fee)"), 0, rest))
+        if refund.tax is not None:
+            self._with_refund_tax(lines, refund, order)
         totals = {name: currency.round(sum(values[name] for values in lines))
                   for name in ("price_subtotal", "price_tax", "price_total")}
         return {
@@ -141,6 +144,27 @@ class ShopSyncRefundImporter(models.AbstractModel):
                 "the VAT of its order line makes %(split)s.", refund=refund.external_id, number=order.number,
                 tax=tax, line=values["name"], gross=values["price_total"], split=values["price_tax"]))
         return dict(values, price_subtotal=currency.round(values["price_total"] - tax), price_tax=tax)
+
+    @api.model
+    def _with_refund_tax(self, lines, refund, order):
+        """Make ``lines`` carry the refund's total tax as the shop states it (``refund.tax``, e.g. CCV's
+        credit invoice, which gives no tax per row): the cents by which their taxes miss it go to
+        the largest taxed line.  More than rounding explains (a cent per unit) is a UserError."""
+        currency = self.env["sale.order.line"].browse(lines[0]["sale_line_id"]).currency_id if lines else None
+        if not currency:
+            return
+        tax = currency.round(float(refund.tax))
+        difference = currency.round(tax - sum(values["price_tax"] for values in lines))
+        allowed = 0.01 * sum(max(1.0, abs(values["quantity"])) for values in lines)
+        if currency.compare_amounts(abs(difference), allowed) > 0:
+            raise UserError(_(
+                "Refund %(refund)s of order %(number)s gives back %(tax)s tax; the VAT of the order lines it "
+                "refunds makes %(split)s.", refund=refund.external_id, number=order.number, tax=tax,
+                split=currency.round(tax - difference)))
+        if not currency.is_zero(difference):
+            carrier = max(lines, key=lambda values: (bool(values["price_tax"]), abs(values["price_total"])))
+            carrier["price_tax"] = currency.round(carrier["price_tax"] + difference)
+            carrier["price_subtotal"] = currency.round(carrier["price_total"] - carrier["price_tax"])
 
     @api.model
     def _spread_values(self, order_lines, refunded, lines, rest, name):

@@ -103,7 +103,8 @@ class RefundLine:
 class Refund:
     """A refund of an order as the shop recorded it.  ``amount`` is the gross total given back;
     what the lines do not account for is an amount refunded without lines.  ``restock``: the shop
-    put the refunded items back in stock."""
+    put the refunded items back in stock.  ``tax``: the refund's total tax as the shop computed it,
+    when its API states the total but not each line's (CCV's credit invoice); None: not stated."""
 
     external_id: str
     created_at: datetime
@@ -111,6 +112,7 @@ class Refund:
     lines: list = field(default_factory=list)
     restock: bool = False
     reason: str = ""
+    tax: Decimal | None = None
 
 
 @dataclass

@@ -77,7 +77,7 @@ class MemoryShopAdapter(ShopAdapter):
             refunds=[records.Refund(
                 external_id=refund["id"], amount=Decimal(refund["amount"]),
                 created_at=_datetime(payload["updated_at"]), restock=refund.get("restock", False),
-                reason=refund.get("reason", ""),
+                reason=refund.get("reason", ""), tax=refund.get("tax") and Decimal(refund["tax"]),
                 lines=[records.RefundLine(kind=line.get("kind", "product"), amount=Decimal(line["amount"]),
                                           quantity=Decimal(line.get("qty", "0")), line_external_id=line.get("line", ""),
                                           sku=line.get("sku", ""), tax=line.get("tax") and Decimal(line["tax"]))

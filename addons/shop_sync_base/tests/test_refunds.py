@@ -148,6 +148,24 @@ class TestRefunds(ShopSyncCase):
         self.assertEqual(round(sum(sale.shop_refund_ids.mapped("amount_tax")), 2), sale.amount_tax)
         self.assertEqual(set(self.refund_logs(2010).mapped("state")), {"done"})
 
+    def test_refund_with_only_its_total_tax_carries_it_on_its_largest_taxed_line(self):
+        """CCV's credit invoice states its total tax, not each row's: 2 of 3 mugs at 99.01 incl. 25 % and
+        the shipping at 0 %, 39.60 tax in all (split in the proportion of the lines: 39.61); the cent
+        goes to the mugs, so the refund's tax is the shop's."""
+        lines = [{**MUGS, "qty": "3", "price": "99.01"}, {**SHIPPING, "rate": "0"}]
+        self.import_order(order_payload(2012, lines=lines, refunds=[
+            {"id": "R1", "amount": "248.02", "tax": "39.60", "lines": [
+                {"line": "L1", "qty": "2", "amount": "198.02"}, {"kind": "shipping", "line": "S1", "amount": "50.00"}]},
+            {"id": "R2", "amount": "99.01", "tax": "25", "lines": [{"line": "L1", "qty": "1", "amount": "99.01"}]}]))
+        refunds = self.sale_for(2012).shop_refund_ids
+        first = refunds.filtered(lambda r: r.external_id == "R1")
+        self.assertEqual((first.amount_total, first.amount_tax), (248.02, 39.6))
+        self.assertEqual([(line.kind, line.price_subtotal, line.price_tax) for line in first.line_ids],
+                         [("product", 158.42, 39.6), ("shipping", 50.0, 0.0)])
+        log = self.refund_logs(2012).filtered(lambda l: l.external_id == "R2")
+        self.assertEqual((log.state, log.reason), ("error", "Refund not imported"))
+        self.assertIn("gives back 25.0 tax; the VAT of the order lines it refunds makes 19.8", log.message)
+
     def test_refund_tax_that_does_not_fit_the_order_line_is_an_error(self):
         """A shop's refund tax further from the order line's VAT than rounding (a cent per unit) is
         refused with both figures, not booked with a rounding line carrying the difference."""

@@ -18,6 +18,15 @@ Orders
     A polled order has no rows: ``parse_order`` fetches ``/orders/{id}/orderrows``; a webhook
     body is only a notification (``{id, href, ...}``), so the full order is fetched first.
 
+    Refunds are CCV's credit invoices (``GET /invoices``, ``type`` credit; the resource is in CCV's
+    API docs, not in its PHP SDK): a poll reads the invoices created in its window once (and the
+    rows of each credit invoice), a fetched order its own (``ordernumber`` filter), and embeds them
+    in the order's payload (``shop_sync_credit_invoices``), so a new credit invoice changes the
+    payload the inbox compares and reaches the refund import; crediting an order changes nothing
+    else on it.  A credit invoice's rows point at their order rows; its tax is its ``total_tax``
+    (CCV gives rows a rate, not a tax amount).  A credit invoice made after the look-back window of
+    its order is not seen by polling (as a late status change) until the order is read again.
+
     CCV orders carry no modification date (only ``create_date``), so ``Order.updated_at`` stays
     None and the hub cannot tell an older version from a newer one; a webhook notification reads
     the order as it is when processed, so late deliveries bring the current state.  Products carry
@@ -89,6 +98,8 @@ from .constants import (
     CANCEL_STATUSES,
     COMBINATION_PATH,
     COMPLETED,
+    CREDIT_INVOICES_KEY,
+    CREDIT_TYPE,
     DEFAULT_ALLOWED_STATUSES,
     DEFAULT_VAT_RATE,
     DELIVERED,
@@ -102,7 +113,7 @@ from .constants import (
     WEBHOOK_EVENTS,
 )
 from .export import CcvProductExportMixin
-from .mapping import _address, _cost_lines, _customer, _decimal, _row_line, _timestamp
+from .mapping import _address, _cost_lines, _credit_invoice_refunds, _customer, _decimal, _row_line, _timestamp
 from .stock import CcvStockMixin
 
 
@@ -154,19 +165,37 @@ class CcvAdapter(CcvStockMixin, CcvProductExportMixin, ShopAdapter):
 
     # -- orders -------------------------------------------------------------------------------
     def fetch_orders(self, updated_since):
-        """Orders created since ``updated_since`` minus the look-back (all without it), by id."""
+        """Orders created since ``updated_since`` minus the look-back (all without it), by id, each
+        with its credit invoices (those created in the same window: made after their order)."""
         params = {"orderby": "id"}
         if updated_since:
             since = updated_since.astimezone(UTC) - self.lookback
             params["min_create_date"] = since.strftime("%Y-%m-%dT%H:%M:%SZ")
-        return self.client.collection("/orders", params)
+        credits = self._credit_invoices({key: value for key, value in params.items() if key != "orderby"})
+        for order in self.client.collection("/orders", params):
+            yield {**order, CREDIT_INVOICES_KEY: credits.get(order.get("ordernumber"), [])}
 
     def fetch_order(self, external_id):
-        return self.client.get(f"/orders/{int(external_id)}")
+        order = self.client.get(f"/orders/{int(external_id)}")
+        credits = self._credit_invoices({"ordernumber": order["ordernumber"]}) if order.get("ordernumber") else {}
+        return {**order, CREDIT_INVOICES_KEY: credits.get(order.get("ordernumber"), [])}
+
+    def _credit_invoices(self, params):
+        """``{ordernumber: [credit invoice with its rows embedded]}`` of the invoices ``params`` select."""
+        credits = {}
+        for invoice in self.client.collection("/invoices", params):
+            if invoice.get("type") == CREDIT_TYPE:
+                rows = list(self.client.collection(f"/invoices/{int(invoice['id'])}/invoicerows"))
+                credits.setdefault(invoice.get("ordernumber"), []).append({**invoice, "invoicerows": {"items": rows}})
+        return credits
 
     def parse_order(self, payload):
         if not isinstance(payload.get("customer"), dict):  # a webhook notification
             payload = self.fetch_order(payload["id"])
+        credits = payload.get(CREDIT_INVOICES_KEY)
+        if credits is None:  # a payload stored before credit invoices were read with it
+            number = payload.get("ordernumber")
+            credits = self._credit_invoices({"ordernumber": number}).get(number, []) if number else []
         rows = (payload.get("orderrows") or {}).get("items")
         if rows is None:
             rows = list(self.client.collection(f"/orders/{int(payload['id'])}/orderrows"))
@@ -190,6 +219,7 @@ class CcvAdapter(CcvStockMixin, CcvProductExportMixin, ShopAdapter):
             lines=[_row_line(row) for row in rows] + _cost_lines(payload, rows_gross),
             prices_include_tax=bool(rows_gross),
             payment_method=payload.get("paymethod") or "",
+            refunds=_credit_invoice_refunds(credits),
         )
 
     # -- products -----------------------------------------------------------------------------

@@ -3,6 +3,9 @@
 from decimal import Decimal
 
 LOOKBACK_DAYS = 30
+# an order's credit invoices (CCV's refunds), embedded in its payload by the adapter so the inbox sees a new one
+CREDIT_INVOICES_KEY = "shop_sync_credit_invoices"
+CREDIT_TYPE = "credit"  # an invoice's ``type``: "either an debit or credit invoice"
 DEFAULT_VAT_RATE = Decimal("21")
 #: CCV order statuses (``status`` 1..14)
 ORDER_STATUSES = [

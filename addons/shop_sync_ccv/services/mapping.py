@@ -84,3 +84,27 @@ def _cost_lines(order, rows_gross):
                               tax_rate=rate, code=code)
             for kind, value, code, name in candidates if _decimal(value)]
 
+
+
+def _credit_invoice_refunds(invoices):
+    """CCV credit invoices (each with its rows under ``invoicerows.items``) as refunds: a row refunds
+    its order row (``orderrow`` link) by ``count`` for ``total_price``, the invoice's
+    ``total_shipping`` the shipping; what they leave of ``total_price`` was refunded without lines.
+    CCV states a row's VAT rate, not its tax: the refund's tax is the invoice's ``total_tax``.
+    Amounts are taken without their sign (CCV does not document a credit invoice's)."""
+    result = []
+    for invoice in invoices:
+        lines = [records.RefundLine(
+            kind="product", quantity=abs(_decimal(row.get("count"))), amount=abs(_decimal(row.get("total_price"))),
+            line_external_id=((row.get("orderrow") or {}).get("href") or "").rstrip("/").rpartition("/")[2],
+            sku=row.get("sub_sku_number") or row.get("product_number") or "", name=row.get("product_name") or "")
+            for row in (invoice.get("invoicerows") or {}).get("items") or []]
+        if _decimal(invoice.get("total_shipping")):
+            lines.append(records.RefundLine(kind="shipping", amount=abs(_decimal(invoice["total_shipping"])),
+                                            name="Shipping"))
+        result.append(records.Refund(
+            external_id=f"invoices/{invoice['id']}", created_at=_timestamp(invoice.get("create_date")),
+            amount=abs(_decimal(invoice.get("total_price"))), lines=lines,
+            tax=abs(_decimal(invoice["total_tax"])) if invoice.get("total_tax") is not None else None,
+            reason=f"Credit invoice {invoice.get('invoicenumber_full') or invoice.get('invoicenumber') or ''}".strip()))
+    return result

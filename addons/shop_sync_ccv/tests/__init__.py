@@ -11,3 +11,4 @@ from . import test_webhook_health
 from . import test_webhooks
 from . import test_catalogue
 from . import test_export_requests
+from . import test_refunds
