@@ -9,6 +9,8 @@ try:  # the WooCommerce connector is another addon: this test runs when it is in
 except ImportError:  # pragma: no cover - the addon is not on the addons path
     WooCommerceMixin = object
 
+from odoo.addons.shop_sync_economic.models.shop_sync_economic_invoice_exporter import ROUNDING_PRODUCT
+
 from simulators.common import SimulatorServer
 from simulators.economic import AGREEMENT_GRANT_TOKEN, APP_SECRET_TOKEN, EconomicSimulator
 from simulators.seed import configure_economic_vat
@@ -61,7 +63,9 @@ class TestWooCommerceBooks(WooCommerceMixin, TransactionCase):
         item = order["line_items"][0]
         gross = ((Decimal(item["subtotal"]) + Decimal(item["subtotal_tax"])) / item["quantity"]).quantize(
             Decimal("0.01"))
-        self.shop.refund_order(refunded.shop_order_number, gross, [(item["id"], 1, gross)], reason="Return")
+        # its tax as typed in the admin's refund form, a cent above the item's share of the gross
+        tax = self.shop._refund_amounts(order, item["id"], gross)["refund_tax"] + Decimal("0.01")
+        self.shop.refund_order(refunded.shop_order_number, gross, [(item["id"], 1, gross, tax)], reason="Return")
         self.shop.set_order_status(cancelled.shop_order_number, "cancelled")
         self.backend._poll_orders()
         self.assertEqual(cancelled.state, "cancel")
@@ -81,3 +85,15 @@ class TestWooCommerceBooks(WooCommerceMixin, TransactionCase):
             self.assertEqual(len(documents), 1 + len(refunds), sale.shop_order_number)
             self.assertAlmostEqual(float(shop_kept), sale.amount_total - sum(refunds.mapped("amount_total")), 2)
             self.assertEqual(gross, shop_kept, f"{sale.shop_order_number}: invoice - credit notes")
+            # the VAT too: the order's tax less the refunds', and a refund of items gives back their tax as
+            # WooCommerce kept it (an amount without items has no tax there: it is taxed as the order lines)
+            vat = sum(Decimal(str(document["vatAmount"])) + sum(
+                Decimal(str(line["totalNetAmount"])) for line in document.get("lines") or []
+                if line["product"]["productNumber"] == ROUNDING_PRODUCT) for document in documents)
+            self.assertEqual(vat, Decimal(str(shop_order["total_tax"])) - Decimal(str(round(
+                sum(refunds.mapped("amount_tax")), 2))), f"{sale.shop_order_number}: VAT of invoice - credit notes")
+            for refund in refunds.filtered(lambda r: "amount" not in r.line_ids.mapped("kind")):
+                shop_refund = self.shop.refunds[shop_order["id"]][int(refund.external_id)]
+                self.assertEqual(Decimal(str(refund.amount_tax)), -sum(
+                    Decimal(item["total_tax"]) for key in ("line_items", "shipping_lines", "fee_lines")
+                    for item in shop_refund[key]), refund.external_id)
