@@ -1,6 +1,7 @@
 import logging
 import secrets
 from datetime import UTC, timedelta
+from functools import partial
 
 from markupsafe import Markup
 
@@ -16,8 +17,10 @@ _logger = logging.getLogger(__name__)
 
 USER = "shop_sync_base.group_shop_sync_user"
 MANAGER = "shop_sync_base.group_shop_sync_manager"
-# seconds before an interrupted order poll continues when the shop named no wait (a 5xx, no answer)
+# seconds before an interrupted poll continues when the shop named no wait (a 5xx, no answer)
 POLL_RESUME_DELAY = 60
+# the polls that continue where the shop interrupted them: object -> (resume field, poll flow)
+RESUMABLE_POLLS = {"order": ("orders_poll_resume", "orders_poll"), "product": ("products_poll_resume", "products_poll")}
 
 
 class ShopSyncBackend(models.Model):
@@ -80,6 +83,9 @@ class ShopSyncBackend(models.Model):
         help="Where an order poll interrupted by the shop (e.g. its rate limit) continues: the shop's cursor "
              "after the last page it stored, with that walk's period; cleared when the walk ends.")
     products_synced_until = fields.Datetime("Products polled until", copy=False)
+    products_poll_resume = fields.Json(
+        copy=False, readonly=True,
+        help="Where a product poll interrupted by the shop continues (as for orders).")
 
     # orders
     order_state_ids = fields.One2many("shop.sync.order.state", "backend_id", "Order states", copy=True)
@@ -483,30 +489,34 @@ class ShopSyncBackend(models.Model):
         and queue its processing; then move the watermark.  A walk the shop interrupts after
         complete pages continues after them (``_poll_paused``)."""
         self.ensure_one()
-        resume = self.orders_poll_resume or {}
-        after = {"resume_from": resume["after"]} if resume else {}
-        return self._poll("order", "orders_synced_until", lambda adapter, since: adapter.fetch_orders(since, **after),
-                          "order_import", resume=resume)
+        return self._poll("order", "orders_synced_until",
+                          lambda adapter, since, **resume: adapter.fetch_orders(since, **resume), "order_import",
+                          resumable=RESUMABLE_POLLS["order"])
 
     def _import_products(self, full=False):
-        """Job: like ``_poll_orders`` for products; ``full`` ignores the watermark."""
+        """Job: like ``_poll_orders`` for products; ``full`` ignores the watermark (and reads
+        everything in one walk: a shop with a bulk export gives it at once)."""
         self.ensure_one()
+        if full:
+            return self._poll("product", "products_synced_until",
+                              lambda adapter, since: adapter.fetch_all_products(), "product_import")
         return self._poll("product", "products_synced_until",
-                          lambda adapter, since: (adapter.fetch_all_products() if full
-                                                  else adapter.fetch_products(since)),
-                          "product_import")
+                          lambda adapter, since, **resume: adapter.fetch_products(since, **resume), "product_import",
+                          resumable=RESUMABLE_POLLS["product"])
 
-    def _poll(self, object_name, watermark_field, fetch, flow, resume=None):
+    def _poll(self, object_name, watermark_field, fetch, flow, resumable=None):
         """Store what ``fetch`` yields in the inbox, queue it, then move the watermark to the walk's
         start.  A request that fails, or an answer the adapter cannot walk (HTML instead of JSON, a page
-        without its keys), fails the poll: logged, the watermark stays so the next run asks again; an
-        order walk keeps the complete pages it stored (``_poll_paused``), and ``resume`` (its
-        ``orders_poll_resume``) continues it with its own period.  A record that cannot be
+        without its keys), fails the poll: logged, the watermark stays so the next run asks again.  A
+        ``resumable`` walk (``(resume field, poll flow)``) keeps the pages it stored (``_poll_paused``),
+        and one kept in its resume field is continued with its own period.  A record that cannot be
         identified is kept in error by ``_store`` (its own log); the others go on."""
-        resumable = resume is not None
+        resume_field = resumable and resumable[0]
+        resume = (resume_field and self[resume_field]) or {}
         if resume:
             since = resume["since"] and fields.Datetime.to_datetime(resume["since"])
             started = fields.Datetime.to_datetime(resume["started"])
+            fetch = partial(fetch, resume_from=resume["after"])
         else:
             watermark = self[watermark_field]
             since = watermark - timedelta(minutes=self.poll_overlap) if watermark else None
@@ -522,9 +532,10 @@ class ShopSyncBackend(models.Model):
             raise retryable_job_error(exc, ignore_retry=True) from exc
         except RemoteError as exc:
             if resumable and adapter.resume_point and adapter.resume_point != resume.get("after"):
-                return self._poll_paused(flow, exc, since, started, adapter.resume_point, events, fetched)
+                return self._poll_paused(resumable, flow, exc, (since, started, adapter.resume_point), events,
+                                         fetched)
             if resume and not (exc.retryable or exc.uncertain):  # e.g. a cursor the shop no longer knows
-                self.orders_poll_resume = False  # the next poll starts again
+                self[resume_field] = False  # the next poll starts again
             self._shop_sync_retry_later(flow, exc, reason=_("Polling failed"), message=str(exc))
             # keep what was stored; the watermark stays so the next run asks again
             self.env["shop.sync.log"]._record(self, flow, "error", reason=_("Polling failed"), message=str(exc),
@@ -541,30 +552,33 @@ class ShopSyncBackend(models.Model):
         if adapter.fetched_as_of:  # a bulk export is as of when it was taken, before this run
             started = min(started, adapter.fetched_as_of.astimezone(UTC).replace(tzinfo=None))
         self[watermark_field] = started
-        if resumable:
-            self.orders_poll_resume = False
+        if resume:
+            self[resume_field] = False
         message = _("%(fetched)s fetched, %(new)s new or changed.", fetched=fetched, new=len(events) - unreadable)
         if unreadable:
             message += " " + _("%s not understood (each has its error log).", unreadable)
         self.env["shop.sync.log"]._record(self, flow, "done", reason=_("Poll"), message=message)
         return len(events)
 
-    def _poll_paused(self, flow, exc, since, started, resume_point, events, fetched):
-        """An order walk the shop interrupted (``RemoteError`` ``exc``) after pages it had not stored
-        before: what they held is kept and queued, and the next poll continues after them
-        (``resume_point``, the adapter's cursor) with the same period, moving the watermark to this
-        walk's start when it ends.  Started again instead, a walk longer than the shop's rate limit
-        allows in one go would stop at the same page every time and never reach the orders after it.
-        A retryable failure (429, a 5xx, no answer) queues that poll after the shop's wait; otherwise
-        the next run does.  A failure before any new page follows the retry rule (``_poll``)."""
-        self.orders_poll_resume = {"since": since and fields.Datetime.to_string(since),
-                                   "started": fields.Datetime.to_string(started), "after": resume_point}
+    def _poll_paused(self, resumable, flow, exc, walk, events, fetched):
+        """A walk the shop interrupted (``RemoteError`` ``exc``) after pages it had not stored before:
+        what they held is kept and queued, and ``walk`` (its period's start, its own start and the
+        adapter's ``resume_point`` after those pages) is kept in the resume field of ``resumable``, so
+        the next poll continues after them with the same period and moves the watermark to this walk's
+        start when it ends.  Started again instead, a walk longer than the shop's rate limit allows in
+        one go would stop at the same page every time and never reach the records after it.  A
+        retryable failure (429, a 5xx, no answer) queues that poll (``resumable``'s flow) after the
+        shop's wait; otherwise the next run continues.  A failure before any new page follows the retry
+        rule (``_poll``)."""
+        (resume_field, poll_flow), (since, started, resume_point) = resumable, walk
+        self[resume_field] = {"since": since and fields.Datetime.to_string(since),
+                              "started": fields.Datetime.to_string(started), "after": resume_point}
         unreadable = events._poll_enqueue()
         message = _("%(fetched)s fetched, %(new)s new or changed, then: %(error)s", fetched=fetched,
                     new=len(events) - unreadable, error=exc)
         if exc.retryable or exc.uncertain:
             delay = exc.retry_after or POLL_RESUME_DELAY
-            self._shop_sync_enqueue("orders_poll", eta=delay)
+            self._shop_sync_enqueue(poll_flow, eta=delay)
             return self.env["shop.sync.log"]._record(
                 self, flow, "skipped", reason=_("Poll paused"), response=exc.body, message=message + " " + _(
                     "The poll continues after the last page stored in %s s.", round(delay)))

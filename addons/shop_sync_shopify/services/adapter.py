@@ -147,15 +147,20 @@ class ShopifyAdapter(ShopifyStockMixin, ShopifyProductExportMixin, ShopAdapter):
 
     # -- orders -------------------------------------------------------------------------------
     def fetch_orders(self, updated_since, resume_from=None):
-        """The orders changed since ``updated_since``, page after page; ``resume_point`` is the cursor
-        after the last page whose orders were all yielded (a walk the cost bucket interrupts continues
-        there)."""
-        variables = {"query": f"updated_at:>'{_iso(updated_since)}'" if updated_since else None}
-        self.resume_point = resume_from
-        for node in self.client.paginate(queries.ORDERS_QUERY, variables, ("orders",), queries.ORDER_PAGE_SIZE,
-                                         after=resume_from,
-                                         page_done=lambda cursor: setattr(self, "resume_point", cursor)):
+        """The orders changed since ``updated_since``, page after page (``_resumable``)."""
+        for node in self._resumable(queries.ORDERS_QUERY, updated_since, ("orders",), queries.ORDER_PAGE_SIZE,
+                                    resume_from):
             yield self._with_refunds(self._with_all_lines(node))
+
+    def _resumable(self, query, updated_since, path, page_size, resume_from):
+        """The nodes of ``query`` changed since ``updated_since``, after the cursor ``resume_from``;
+        ``resume_point`` is the cursor after the last page whose nodes were all taken (a walk the cost
+        bucket interrupts continues there; ``PageInfo.endCursor`` is "the cursor corresponding to the
+        last node", so the same query resumes after that node; one Shopify refuses starts a new walk)."""
+        self.resume_point = resume_from
+        variables = {"query": f"updated_at:>'{_iso(updated_since)}'" if updated_since else None}
+        return self.client.paginate(query, variables, path, page_size, after=resume_from,
+                                    page_done=lambda cursor: setattr(self, "resume_point", cursor))
 
     def fetch_order(self, external_id):
         node = self.client.execute(queries.ORDER_QUERY, {"id": external_id}).get("order")
@@ -217,10 +222,10 @@ class ShopifyAdapter(ShopifyStockMixin, ShopifyProductExportMixin, ShopAdapter):
         )
 
     # -- products -----------------------------------------------------------------------------
-    def fetch_products(self, updated_since=None):
-        variables = {"query": f"updated_at:>'{_iso(updated_since)}'" if updated_since else None}
-        for node in self.client.paginate(queries.PRODUCTS_QUERY, variables, ("products",),
-                                         queries.PRODUCT_PAGE_SIZE):
+    def fetch_products(self, updated_since=None, resume_from=None):
+        """The products changed since ``updated_since`` (all without it), page after page (``_resumable``)."""
+        for node in self._resumable(queries.PRODUCTS_QUERY, updated_since, ("products",), queries.PRODUCT_PAGE_SIZE,
+                                    resume_from):
             yield self._with_all_variants(node)
 
     def fetch_all_products(self):

@@ -15,6 +15,8 @@ from simulators.shopify.pricing import order_totals
 from simulators.shopify.state import GATEWAYS
 
 ALLOWED = ("paid", "shipped", "completed")  # seed states whose Shopify code is PAID
+# points left in the bucket for a product poll: the first page of products (its requested cost) and little more
+PRODUCT_PAGE_BUDGET = 1000
 
 
 @tagged("post_install", "-at_install", "shop_sync")
@@ -221,6 +223,28 @@ class TestProducts(ShopifyCase):
         self.assertEqual(template.name, "Enriched in Odoo", "names are not updated by default")
         self.assertEqual(template.list_price, float(seed.price + 10))
         self.assertEqual(self.variant(seed.sku).barcode, "5701234567890")
+
+    @freeze_time(START)
+    def test_a_product_poll_the_cost_bucket_interrupts_continues_after_the_pages_it_read(self):
+        """As an order poll (TestOrderPoll): the products of the pages read are kept, the next poll
+        continues after them."""
+        self.sim.bucket.restore_rate = 10  # refilling slowly: the second page waits longer than a worker sleeps
+        self.sim.bucket.spend(self.sim.bucket.available() - PRODUCT_PAGE_BUDGET)
+        polls = []
+        while len(polls) < 4 and not self.logs("product_import", reason="Poll"):
+            with trap_jobs() as trap:
+                self.backend.with_context(queue_job__no_delay=False)._import_products()
+            continuation = [job for job in trap.enqueued_jobs if job.method_name == "_import_products"]
+            polls.append(len(continuation))
+            self.clock.advance(continuation[0].eta if continuation else 10)
+        stored = self.env["shop.sync.event"].search([("backend_id", "=", self.backend.id), ("object", "=", "product")])
+        self.assertEqual(len(set(stored.mapped("external_id"))), len(self.catalogue.products),
+                         "every product of the shop reached the inbox")
+        self.assertEqual(polls, [1, 0], "paused once, then continued to the last page")
+        self.assertEqual(len(self.logs("product_import", reason="Poll paused")), 1)
+        self.assertFalse(self.logs("product_import", state="error"))
+        self.assertFalse(self.backend.products_poll_resume)
+        self.assertEqual(self.backend.products_synced_until, START.replace(tzinfo=None))
 
     def test_variant_without_sku_is_logged(self):
         seed = next(product for product in self.catalogue.products if len(product.variants) >= 2)
