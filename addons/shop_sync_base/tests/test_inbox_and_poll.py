@@ -59,6 +59,35 @@ class TestInboxAndPoll(ShopSyncCase):
         self.assertIn("503", log.message)
         self.assertEqual(len(self.sale_for(7)), 1, "what was fetched before the failure is kept")
 
+    def test_a_continuation_the_shop_refuses_is_dropped_and_the_next_poll_starts_again(self):
+        """A poll interrupted earlier continues at the shop's resume point; the shop refuses it (a
+        4xx, e.g. a cursor it no longer knows): an error log, the resume point is dropped and the
+        watermark stays, so the next poll walks the changes since the watermark from the start."""
+        calls = []
+
+        def fetch_orders(since, resume_from=None):
+            calls.append((since, resume_from))
+            if resume_from:
+                raise RemoteError("Invalid cursor", status=400, body='{"errors": "invalid cursor"}')
+            yield order_payload(31)
+
+        self.adapter.fetch_orders = fetch_orders
+        self.backend.write({"orders_synced_until": "2026-01-05 12:00:00", "poll_overlap": 10, "orders_poll_resume": {
+            "since": "2026-01-05 11:50:00", "started": "2026-01-05 12:30:00", "after": "cursor-3"}})
+        with freeze_time("2026-01-05 13:00:00"):
+            self.assertFalse(self.backend._poll_orders())
+        self.assertEqual(calls, [(datetime(2026, 1, 5, 11, 50, tzinfo=UTC), "cursor-3")])
+        self.assertFalse(self.backend.orders_poll_resume)
+        self.assertEqual(self.backend.orders_synced_until, datetime(2026, 1, 5, 12, 0), "the watermark stays")
+        log = self.env["shop.sync.log"].search([("backend_id", "=", self.backend.id), ("state", "=", "error")])
+        self.assertEqual(log.reason, "Polling failed")
+        self.assertIn("Invalid cursor", log.message)
+        with freeze_time("2026-01-05 13:05:00"):
+            self.assertEqual(self.backend._poll_orders(), 1)
+        self.assertEqual(calls[1], (datetime(2026, 1, 5, 11, 50, tzinfo=UTC), None), "from the start")
+        self.assertEqual(self.backend.orders_synced_until, datetime(2026, 1, 5, 13, 5))
+        self.assertEqual(len(self.sale_for(31)), 1)
+
     def test_a_record_that_cannot_be_identified_is_kept_in_error_and_the_others_go_on(self):
         unidentified = {"number": "13", "state": "paid", "updated_at": "2026-01-05T10:00:00+00:00"}  # no id
         self.adapter.orders = {"bad": unidentified, "o14": order_payload(14)}
