@@ -10,8 +10,9 @@ from unittest.mock import patch
 from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.sql_db import Cursor
-from odoo.tests import TransactionCase
+from odoo.tests import TransactionCase, freeze_time
 
+from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.shop_sync_base.services import records
 from odoo.addons.shop_sync_base.services.adapter import ShopAdapter, WebhookRejected
 from odoo.addons.shop_sync_base.services.http import RemoteError
@@ -354,3 +355,27 @@ def deliver(sale, quantities=None, carrier="", tracking="", url=""):
     picking.write({"shop_carrier": carrier, "shop_tracking_number": tracking, "shop_tracking_url": url})
     picking.with_context(skip_backorder=True, skip_sms=True).button_validate()
     return picking
+
+
+def poll_orders_until_done(backend, clock, after_poll=lambda polls: None, most=8):
+    """Run the order poll of ``backend``, then each continuation it queues once the shop's wait is over
+    on the simulator's ``clock`` (a ``ManualClock``; Odoo's time follows it), or queue_job's retry a few
+    seconds later when it queued none, until a poll ends (its 'Poll' log) or ``most`` polls ran; the
+    import jobs are queued, not run.  ``after_poll(polls)`` runs between polls.  Returns the number
+    of continuations each poll queued."""
+    polls = []
+    Log = backend.env["shop.sync.log"]
+    while len(polls) < most and not Log.search_count([("backend_id", "=", backend.id), ("reason", "=", "Poll")]):
+        with freeze_time(datetime.fromtimestamp(clock.now, UTC)), trap_jobs() as trap:
+            backend.with_context(queue_job__no_delay=False)._poll_orders()
+        continuation = [job for job in trap.enqueued_jobs if job.method_name == "_poll_orders"]
+        polls.append(len(continuation))
+        after_poll(len(polls))
+        clock.advance(continuation[0].eta if continuation else 10)
+    return polls
+
+
+def stored_orders(backend):
+    """External ids of the orders in ``backend``'s inbox."""
+    return set(backend.env["shop.sync.event"].search([("backend_id", "=", backend.id),
+                                                      ("object", "=", "order")]).mapped("external_id"))

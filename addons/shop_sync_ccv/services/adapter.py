@@ -91,6 +91,7 @@ from urllib.parse import urlsplit
 from odoo.addons.shop_sync_base.services import records
 from odoo.addons.shop_sync_base.services.adapter import ShopAdapter, WebhookRejected
 from odoo.addons.shop_sync_base.services.http import create_once
+from odoo.addons.shop_sync_base.services.paging import page_resume_point, resume_position
 from odoo.addons.shop_sync_base.services.signatures import hmac_hex, same
 
 from .client import CcvClient
@@ -164,16 +165,36 @@ class CcvAdapter(CcvStockMixin, CcvProductExportMixin, ShopAdapter):
         return str(payload["id"]), payload.get("productnumber") or payload.get("name")
 
     # -- orders -------------------------------------------------------------------------------
-    def fetch_orders(self, updated_since):
-        """Orders created since ``updated_since`` minus the look-back (all without it), by id, each
-        with its credit invoices (those created in the same window: made after their order)."""
+    def fetch_orders(self, updated_since, resume_from=None):
+        """Orders created since ``updated_since`` minus the look-back (all without it), by ascending
+        id, page after page (``start``/``size``: CCV has no cursor and no id filter), each with its
+        credit invoices (those created in the same window: made after their order).
+        ``resume_point`` (``paging.page_resume_point``) is the position after the last page whose
+        orders were all yielded, with the highest id read; a walk CCV's per-minute limit interrupts
+        continues there (``paging.resume_position``).  With the same ``min_create_date``, an order
+        read stays in the collection (its creation date does not change) unless the shop deletes
+        it: then the unread ones move forward, and ``resume_position`` steps back a page.  New
+        orders come last (ids ascend with creation)."""
         params = {"orderby": "id"}
         if updated_since:
             since = updated_since.astimezone(UTC) - self.lookback
             params["min_create_date"] = since.strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.resume_point = resume_from
         credits = self._credit_invoices({key: value for key, value in params.items() if key != "orderby"})
-        for order in self.client.collection("/orders", params):
+        start = resume_position(resume_from, self.client.page_size,
+                                lambda position: self._order_id_at(params, position)) if resume_from else 0
+
+        def page_done(read, orders):
+            self.resume_point = page_resume_point(self.resume_point, read, orders)
+
+        for order in self.client.collection("/orders", params, start=start, page_done=page_done):
             yield {**order, CREDIT_INVOICES_KEY: credits.get(order.get("ordernumber"), [])}
+
+    def _order_id_at(self, params, position):
+        """The id of the order at ``position`` (0-based) of the collection ``params`` select, None
+        past its end: a page of one order."""
+        orders = self.client.get("/orders", params={**params, "start": position, "size": 1}).get("items")
+        return orders[0]["id"] if orders else None
 
     def fetch_order(self, external_id):
         order = self.client.get(f"/orders/{int(external_id)}")

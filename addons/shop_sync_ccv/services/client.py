@@ -89,16 +89,23 @@ class CcvClient:
         """The hub's PATCHes set absolute values (fields, stock levels): repeating one is harmless."""
         return self.request("PATCH", path, json_body=body, repeatable=True)
 
-    def collection(self, path, params=None):
-        """Yield every item of a collection, page by page (``start``/``size``), following ``next``
-        until it is null.  ``next`` links are only followed on the shop's own host."""
-        yield from self.items_from(self.get(path, params={**(params or {}), "start": 0, "size": self.page_size}))
+    def collection(self, path, params=None, start=0, page_done=None):
+        """Yield every item of a collection from position ``start`` (0-based), page by page
+        (``start``/``size``), following ``next`` until it is null.  ``next`` links are only followed
+        on the shop's own host.  ``page_done(read, items)`` is called once every item of a page was
+        taken, ``read`` being the position after that page."""
+        page = self.get(path, params={**(params or {}), "start": start, "size": self.page_size})
+        yield from self.items_from(page, page_done, read=start)
 
-    def items_from(self, page):
+    def items_from(self, page, page_done=None, read=0):
         """Yield the items of the collection page ``page`` (e.g. one embedded by ``expand``) and of
-        the pages its ``next`` links lead to."""
+        the pages its ``next`` links lead to; ``read``: the position of the page's first item."""
         while True:
-            yield from page.get("items") or []
+            items = page.get("items") or []
+            yield from items
+            read += len(items)
+            if page_done and items:
+                page_done(read, items)
             next_link = page.get("next")
             if not next_link:
                 return

@@ -1,8 +1,11 @@
+from datetime import UTC, datetime
 from decimal import Decimal
+from unittest.mock import patch
 
 from odoo.tests import tagged
 
-from odoo.addons.shop_sync_base.tests.common import assert_destination_tax
+from odoo.addons.shop_sync_base.tests.common import assert_destination_tax, poll_orders_until_done, stored_orders
+from simulators.common import ManualClock
 
 from .common import ALLOWED_SEED_STATES, CcvCase
 
@@ -152,3 +155,41 @@ class TestCcvOrders(CcvCase):
         self.assertEqual(order.shipping, order.billing)
         self.assertEqual(order.billing.street, "Mugvej 3")
         self.assertEqual(order.lines, [])
+
+
+@tagged("post_install", "-at_install", "shop_sync")
+class TestCcvOrderPollResume(CcvCase):
+    """A poll CCV's per-minute limit interrupts (a wait longer than a worker sleeps) continues after
+    the pages it read: pages of 3 orders (12 seeded: 4 pages), 2 GET /orders a minute, on a clock
+    that moves only between polls, from the start of a minute (the shop's windows are whole minutes)."""
+
+    def setUp(self):
+        super().setUp()
+        self.start = datetime.now(UTC).replace(second=0, microsecond=0)
+        self.clock = ManualClock(self.start)
+        self.startPatcher(patch.multiple(self.app, clock=self.clock, get_limit=2))
+        get_adapter = type(self.backend)._get_adapter
+
+        def small_pages(backend):
+            adapter = get_adapter(backend)
+            adapter.client.page_size = 3
+            return adapter
+
+        self.startPatcher(patch.object(type(self.backend), "_get_adapter", small_pages))
+
+    def test_a_poll_longer_than_the_rate_limit_allows_continues_after_the_pages_it_read(self):
+        """Started again from its first page instead, every poll stopped at the same page and the
+        orders after it never reached Odoo."""
+        expected = {str(order_id) for order_id in self.app.orders}
+        polls = poll_orders_until_done(self.backend, self.clock)
+        self.assertEqual(stored_orders(self.backend), expected, f"every order reached the inbox ({len(polls)} polls)")
+        self.assertGreater(len(polls), 1, "the rate limit interrupted the first walk")
+        paused = self.logs("order_import", reason="Poll paused")
+        self.assertEqual(len(paused), len(polls) - 1)
+        self.assertEqual(paused.mapped("state"), ["skipped"] * len(paused))
+        self.assertIn("429.10", paused[-1].message)
+        self.assertIn("The poll continues after the last page stored in 60 s", paused[-1].message)
+        self.assertFalse(self.logs("order_import", state="error"), "pacing is not a failure")
+        self.assertFalse(self.backend.orders_poll_resume)
+        self.assertEqual(self.backend.orders_synced_until, self.start.replace(tzinfo=None),
+                         "as of the first walk's start")

@@ -46,6 +46,7 @@ from decimal import Decimal
 from odoo.addons.shop_sync_base.services import records
 from odoo.addons.shop_sync_base.services.adapter import ShopAdapter, WebhookRejected
 from odoo.addons.shop_sync_base.services.http import RemoteError, create_once
+from odoo.addons.shop_sync_base.services.paging import page_resume_point, resume_position
 from odoo.addons.shop_sync_base.services.signatures import hmac_base64, same
 
 from .client import WooClient
@@ -125,12 +126,34 @@ class WooCommerceAdapter(WooCommerceStockMixin, WooCommerceProductExportMixin, S
         return str(payload["id"]), payload.get("sku") or payload.get("name") or ""
 
     # -- orders -------------------------------------------------------------------------------
-    def fetch_orders(self, updated_since):
+    def fetch_orders(self, updated_since, resume_from=None):
+        """The orders modified after ``updated_since`` in the importable statuses, by ascending id,
+        page after page (``page``/``per_page``: WooCommerce has no cursor and no id filter).
+        ``resume_point`` (``paging.page_resume_point``) is the position after the last page whose
+        orders were all yielded, with the highest id read; a walk the shop's rate limit interrupts
+        continues there (``paging.resume_position``).  With the same filter, an order read stays
+        in it (saving it again only moves ``date_modified`` later) unless it leaves the shop's
+        statuses (trashed, deleted): then the unread ones move forward, and ``resume_position``
+        steps back a page.  New orders come last (ids ascend); an order that joins the filter
+        among those read (changed since) comes again with the next poll."""
         params = {"status": ",".join(code for code, _label in ORDER_STATES), "orderby": "id", "order": "asc"}
         if updated_since:
             params.update(modified_after=_wire_date(updated_since), dates_are_gmt="true")
-        for order in self.client.paginate("orders", params):
+        self.resume_point = resume_from
+        start = resume_position(resume_from, self.client.page_size,
+                                lambda position: self._order_id_at(params, position)) if resume_from else 0
+
+        def page_done(read, orders):
+            self.resume_point = page_resume_point(self.resume_point, read, orders)
+
+        for order in self.client.paginate("orders", params, start=start, page_done=page_done):
             yield self._with_refunds(order)
+
+    def _order_id_at(self, params, position):
+        """The id of the order at ``position`` (0-based) of the collection ``params`` select, None
+        past its end: a page of one order."""
+        orders = self.client.get("orders", {**params, "per_page": 1, "page": position + 1, "_fields": "id"})
+        return orders[0]["id"] if orders else None
 
     def fetch_order(self, external_id):
         return self._with_refunds(self.client.get(f"orders/{external_id}"))

@@ -71,10 +71,12 @@ class WooClient:
         response = self.http.get(path, params={**(params or {}), "per_page": 1, "_fields": "id"})
         return int(response.headers.get("X-WP-Total") or 0)
 
-    def paginate(self, path, params=None):
-        """Yield every record of a collection, page after page."""
+    def paginate(self, path, params=None, start=0, page_done=None):
+        """Yield every record of a collection, page after page, from the page holding position
+        ``start`` (0-based).  ``page_done(read, records)`` is called once every record of a page
+        was taken, ``read`` being the position after that page."""
         params = {**(params or {}), "per_page": self.page_size}
-        page = 1
+        page = start // self.page_size + 1
         response = self.http.get(path, params={**params, "page": page})
         while True:
             records = self.http.json(response)
@@ -83,6 +85,8 @@ class WooClient:
                                   "of a list of records.", status=response.status_code,
                                   body=self.http.excerpt(response.text))
             yield from records
+            if page_done and records:
+                page_done((page - 1) * self.page_size + len(records), records)
             next_url = response.links.get("next", {}).get("url")
             if not records or page >= int(response.headers.get("X-WP-TotalPages") or 0):
                 return

@@ -1,3 +1,4 @@
+from datetime import UTC, datetime
 from decimal import Decimal
 from unittest.mock import patch
 
@@ -5,7 +6,8 @@ from odoo.tests import tagged
 
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.shop_sync_base.services.http import HttpClient
-from odoo.addons.shop_sync_base.tests.common import assert_destination_tax
+from odoo.addons.shop_sync_base.tests.common import assert_destination_tax, poll_orders_until_done, stored_orders
+from simulators.common import ManualClock
 from simulators.seed import EU, generate
 from simulators.woocommerce import STATE_TO_STATUS
 
@@ -205,3 +207,60 @@ class TestWooCommerceOrders(WooCommerceCase):
 
     def _woo(self, sale):
         return next(order for order in self.shop.orders.values() if order["number"] == sale.shop_order_number)
+
+
+@tagged("post_install", "-at_install", "shop_sync")
+class TestWooCommerceOrderPollResume(WooCommerceCase):
+    """A poll the shop's rate limit interrupts (a wait longer than a worker sleeps) continues after
+    the pages it read.  Pages of 5 orders (24 seeded: 5 pages), 5 requests a minute (a page and the
+    refunds of its orders are up to 4), on a clock that moves only between polls."""
+
+    def setUp(self):
+        super().setUp()
+        self.start = datetime.now(UTC).replace(microsecond=0)
+        self.clock = ManualClock(self.start)
+        self.startPatcher(patch.multiple(self.shop, clock=self.clock, requests_per_minute=5))
+        get_adapter = type(self.backend)._get_adapter
+
+        def small_pages(backend):
+            adapter = get_adapter(backend)
+            adapter.client.page_size = 5
+            return adapter
+
+        self.startPatcher(patch.object(type(self.backend), "_get_adapter", small_pages))
+
+    def test_a_poll_longer_than_the_rate_limit_allows_continues_after_the_pages_it_read(self):
+        """Started again from its first page instead, every poll stopped at the same page and the
+        orders after it never reached Odoo."""
+        expected = {str(order_id) for order_id in self.shop.orders}
+        polls = poll_orders_until_done(self.backend, self.clock)
+        self.assertEqual(stored_orders(self.backend), expected, f"every order reached the inbox ({len(polls)} polls)")
+        self.assertGreater(len(polls), 1, "the rate limit interrupted the first walk")
+        paused = self.logs("order_import", reason="Poll paused")
+        self.assertEqual(len(paused), len(polls) - 1)
+        self.assertEqual(paused.mapped("state"), ["skipped"] * len(paused))
+        self.assertIn("The poll continues after the last page stored in 60 s", paused[-1].message)
+        self.assertFalse(self.logs("order_import", state="error"), "pacing is not a failure")
+        self.assertFalse(self.backend.orders_poll_resume)
+        self.assertEqual(self.backend.orders_synced_until, self.start.replace(tzinfo=None),
+                         "as of the first walk's start")
+
+    def test_an_order_trashed_among_the_pages_read_moves_none_past_the_continuation(self):
+        """While the poll waits after a few pages, the shop trashes an order of the first: the orders
+        after it move a place forward, the first one not read yet onto the last page read.
+        Continued at the same page, the walk would pass over that order; the continuation sees that
+        the order before its place is no longer the last one read and steps back a page."""
+        ids = sorted(self.shop.orders)
+        expected = {str(order_id) for order_id in ids}
+
+        def trash_one_of_the_first_page(polls):
+            if polls == 2:
+                last_read = ids.index(self.backend.orders_poll_resume["after"]["last_id"])
+                self.assertGreaterEqual(last_read, 9, "two pages read at least")
+                self.assertNotIn(str(ids[last_read + 1]), stored_orders(self.backend), "the next one not yet")
+                self.shop.set_order_status(ids[2], "trash")
+
+        polls = poll_orders_until_done(self.backend, self.clock, trash_one_of_the_first_page)
+        self.assertEqual(stored_orders(self.backend), expected, f"every order reached the inbox ({len(polls)} polls)")
+        self.assertFalse(self.logs("order_import", state="error"))
+        self.assertEqual(self.backend.orders_synced_until, self.start.replace(tzinfo=None))
