@@ -128,10 +128,16 @@ def refund_and_cancel_after_import(shop):
     shop_id = {sale: env["shop.sync.binding"]._for_record(shop, sale).external_id for sale in (refunded, cancelled)}
     order = client.get(f"orders/{shop_id[refunded]}")
     item = order["line_items"][0]
-    unit = round((float(item["subtotal"]) + float(item["subtotal_tax"])) / item["quantity"], 2)
-    client.post(f"orders/{order['id']}/refunds", {"amount": f"{unit:.2f}", "reason": "Demo: returned item",
+    # one unit, its net and its tax per rate after discounts, as WooCommerce's refund form fills them in
+    # (refund_total is the item's total excluding tax)
+    net = round(float(item["total"]) / item["quantity"], 2)
+    taxes = [{"id": tax["id"], "refund_total": f"{round(float(tax['total']) / item['quantity'], 2):.2f}"}
+             for tax in item.get("taxes") or []]
+    amount = net + sum(float(tax["refund_total"]) for tax in taxes)
+    client.post(f"orders/{order['id']}/refunds", {"amount": f"{amount:.2f}", "reason": "Demo: returned item",
                                                   "line_items": [{"id": item["id"], "quantity": 1,
-                                                                  "refund_total": f"{unit:.2f}"}]})
+                                                                  "refund_total": f"{net:.2f}",
+                                                                  "refund_tax": taxes}]})
     client.put(f"orders/{shop_id[cancelled]}", {"status": "cancelled"})
     inline._poll_orders()
     print(f"{shop.name}: order {refunded.shop_order_number} partly refunded, {cancelled.shop_order_number} cancelled "

@@ -1,4 +1,5 @@
 import logging
+import math
 import secrets
 from datetime import UTC, timedelta
 from functools import partial
@@ -577,11 +578,11 @@ class ShopSyncBackend(models.Model):
         message = _("%(fetched)s fetched, %(new)s new or changed, then: %(error)s", fetched=fetched,
                     new=len(events) - unreadable, error=exc)
         if exc.retryable or exc.uncertain:
-            delay = exc.retry_after or POLL_RESUME_DELAY
+            delay = math.ceil(exc.retry_after or POLL_RESUME_DELAY)  # queue_job takes whole seconds
             self._shop_sync_enqueue(poll_flow, eta=delay)
             return self.env["shop.sync.log"]._record(
                 self, flow, "skipped", reason=_("Poll paused"), response=exc.body, message=message + " " + _(
-                    "The poll continues after the last page stored in %s s.", round(delay)))
+                    "The poll continues after the last page stored in %s s.", delay))
         return self.env["shop.sync.log"]._record(
             self, flow, "error", reason=_("Polling failed"), response=exc.body, message=message + " " + _(
                 "The next poll continues after the last page stored."))

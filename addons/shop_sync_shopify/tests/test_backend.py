@@ -5,7 +5,6 @@ from datetime import timedelta
 
 from odoo.tests import freeze_time, tagged
 
-from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.shop_sync_base.tests.common import (
     ESCAPED_DESCRIPTION, assert_destination_tax, export_described_product)
 from odoo.addons.shop_sync_shopify.services import queries
@@ -136,14 +135,7 @@ class TestOrderPoll(ShopifyCase):
         self.sim.bucket.restore_rate = 10
         self.sim.bucket.spend(self.sim.bucket.available() - 1000)
         expected = {order["id"] for order in self.sim.state.orders.values()}
-        polls = []
-        while len(polls) < 6 and not self.logs("order_import", reason="Poll"):
-            with trap_jobs() as trap:
-                self.backend.with_context(queue_job__no_delay=False)._poll_orders()
-            continuation = [job for job in trap.enqueued_jobs if job.method_name == "_poll_orders"]
-            polls.append(len(continuation))
-            # the continuation's wait (the bucket's refill), else queue_job's retry after a few seconds
-            self.clock.advance(continuation[0].eta if continuation else 10)
+        polls = self.poll_until_the_walk_ends("_poll_orders", "order_import", attempts=6)
         stored = set(self.env["shop.sync.event"].search([("backend_id", "=", self.backend.id),
                                                          ("object", "=", "order")]).mapped("external_id"))
         self.assertEqual(stored, expected, f"every order of the shop reached the inbox ({len(polls)} polls)")
@@ -230,17 +222,11 @@ class TestProducts(ShopifyCase):
         continues after them."""
         self.sim.bucket.restore_rate = 10  # refilling slowly: the second page waits longer than a worker sleeps
         self.sim.bucket.spend(self.sim.bucket.available() - PRODUCT_PAGE_BUDGET)
-        polls = []
-        while len(polls) < 4 and not self.logs("product_import", reason="Poll"):
-            with trap_jobs() as trap:
-                self.backend.with_context(queue_job__no_delay=False)._import_products()
-            continuation = [job for job in trap.enqueued_jobs if job.method_name == "_import_products"]
-            polls.append(len(continuation))
-            self.clock.advance(continuation[0].eta if continuation else 10)
+        polls = self.poll_until_the_walk_ends("_import_products", "product_import", attempts=4)
         stored = self.env["shop.sync.event"].search([("backend_id", "=", self.backend.id), ("object", "=", "product")])
         self.assertEqual(len(set(stored.mapped("external_id"))), len(self.catalogue.products),
                          "every product of the shop reached the inbox")
-        self.assertEqual(polls, [1, 0], "paused once, then continued to the last page")
+        self.assertEqual([bool(wait) for wait in polls], [True, False], "paused once, then continued to the end")
         self.assertEqual(len(self.logs("product_import", reason="Poll paused")), 1)
         self.assertFalse(self.logs("product_import", state="error"))
         self.assertFalse(self.backend.products_poll_resume)
