@@ -7,12 +7,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from unittest.mock import patch
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError
 from odoo.sql_db import Cursor
 from odoo.tests import TransactionCase, freeze_time
 
-from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.shop_sync_base.services import records
 from odoo.addons.shop_sync_base.services.adapter import ShopAdapter, WebhookRejected
 from odoo.addons.shop_sync_base.services.http import RemoteError
@@ -357,22 +356,25 @@ def deliver(sale, quantities=None, carrier="", tracking="", url=""):
     return picking
 
 
-def poll_orders_until_done(backend, clock, after_poll=lambda polls: None, most=8):
-    """Run the order poll of ``backend``, then each continuation it queues once the shop's wait is over
-    on the simulator's ``clock`` (a ``ManualClock``; Odoo's time follows it), or queue_job's retry a few
-    seconds later when it queued none, until a poll ends (its 'Poll' log) or ``most`` polls ran; the
-    import jobs are queued, not run.  ``after_poll(polls)`` runs between polls.  Returns the number
-    of continuations each poll queued."""
-    polls = []
-    Log = backend.env["shop.sync.log"]
-    while len(polls) < most and not Log.search_count([("backend_id", "=", backend.id), ("reason", "=", "Poll")]):
-        with freeze_time(datetime.fromtimestamp(clock.now, UTC)), trap_jobs() as trap:
-            backend.with_context(queue_job__no_delay=False)._poll_orders()
-        continuation = [job for job in trap.enqueued_jobs if job.method_name == "_poll_orders"]
-        polls.append(len(continuation))
-        after_poll(len(polls))
-        clock.advance(continuation[0].eta if continuation else 10)
-    return polls
+def poll_until_the_walk_ends(backend, clock, method="_poll_orders", flow="order_import", after_poll=None, most=8):
+    """Run the poll job ``method`` of ``backend`` as queue_job would, again and again, until its walk
+    ends (its 'Poll' log) or ``most`` polls ran: the continuation a paused poll queues (the stored
+    queue.job) is taken off the queue and the simulator's ``clock`` (a ``ManualClock``; Odoo's time
+    follows it) moved by its wait, else by queue_job's retry a few seconds later.  The import jobs are
+    queued, not run.  ``after_poll(polls)`` runs between polls.  Returns each poll's continuation wait
+    in seconds (0: none queued)."""
+    Job, Log, waits = backend.env["queue.job"], backend.env["shop.sync.log"], []
+    while len(waits) < most and not Log.search_count([("backend_id", "=", backend.id), ("flow", "=", flow),
+                                                      ("reason", "=", "Poll")]):
+        with freeze_time(datetime.fromtimestamp(clock.now, UTC)):
+            getattr(backend.with_context(queue_job__no_delay=False), method)()
+            continuation = Job.search([("method_name", "=", method), ("state", "=", "pending")])
+            waits.append(continuation and (continuation.eta - fields.Datetime.now()).total_seconds())
+        continuation.unlink()
+        if after_poll:
+            after_poll(len(waits))
+        clock.advance(waits[-1] or 10)
+    return waits
 
 
 def stored_orders(backend):

@@ -4,7 +4,7 @@ from unittest.mock import patch
 
 from odoo.tests import tagged
 
-from odoo.addons.shop_sync_base.tests.common import assert_destination_tax, poll_orders_until_done, stored_orders
+from odoo.addons.shop_sync_base.tests.common import assert_destination_tax, poll_until_the_walk_ends, stored_orders
 from simulators.common import ManualClock
 
 from .common import ALLOWED_SEED_STATES, CcvCase
@@ -181,7 +181,7 @@ class TestCcvOrderPollResume(CcvCase):
         """Started again from its first page instead, every poll stopped at the same page and the
         orders after it never reached Odoo."""
         expected = {str(order_id) for order_id in self.app.orders}
-        polls = poll_orders_until_done(self.backend, self.clock)
+        polls = poll_until_the_walk_ends(self.backend, self.clock)
         self.assertEqual(stored_orders(self.backend), expected, f"every order reached the inbox ({len(polls)} polls)")
         self.assertGreater(len(polls), 1, "the rate limit interrupted the first walk")
         paused = self.logs("order_import", reason="Poll paused")

@@ -3,7 +3,6 @@
 from datetime import UTC, datetime
 from unittest.mock import patch
 
-from odoo import fields
 from odoo.tests import TransactionCase
 
 from odoo.addons.shop_sync_shopify.services.adapter import ShopifyAdapter
@@ -65,21 +64,6 @@ class ShopifyCase(TransactionCase):
         domain = [("backend_id", "=", self.backend.id)] + ([("flow", "=", flow)] if flow else [])
         domain += [(name, "=", value) for name, value in values.items()]
         return self.env["shop.sync.log"].search(domain)
-
-    def poll_until_the_walk_ends(self, method, flow, attempts):
-        """Run the poll job ``method`` again and again, as queue_job would, until its walk ends (its
-        'Poll' log) or ``attempts`` ran: the continuation a paused poll queues (a stored queue.job) is
-        taken off the queue and the clock moved by its wait, else by 10 s (a retry).  Returns each
-        poll's continuation wait in seconds (0: none queued)."""
-        Job, waits = self.env["queue.job"], []
-        backend = self.backend.with_context(queue_job__no_delay=False)
-        while len(waits) < attempts and not self.logs(flow, reason="Poll"):
-            getattr(backend, method)()
-            continuation = Job.search([("method_name", "=", method), ("state", "=", "pending")])
-            waits.append(continuation and (continuation.eta - fields.Datetime.now()).total_seconds())
-            continuation.unlink()
-            self.clock.advance(waits[-1] or 10)
-        return waits
 
     def sale_for(self, name):
         return self.env["sale.order"].search([("shop_sync_backend_id", "=", self.backend.id),

@@ -6,7 +6,7 @@ from datetime import timedelta
 from odoo.tests import freeze_time, tagged
 
 from odoo.addons.shop_sync_base.tests.common import (
-    ESCAPED_DESCRIPTION, assert_destination_tax, export_described_product)
+    ESCAPED_DESCRIPTION, assert_destination_tax, export_described_product, poll_until_the_walk_ends)
 from odoo.addons.shop_sync_shopify.services import queries
 from odoo.addons.shop_sync_shopify.tests.common import START, ShopifyCase
 from simulators.shopify import ACCESS_TOKEN
@@ -135,7 +135,7 @@ class TestOrderPoll(ShopifyCase):
         self.sim.bucket.restore_rate = 10
         self.sim.bucket.spend(self.sim.bucket.available() - 1000)
         expected = {order["id"] for order in self.sim.state.orders.values()}
-        polls = self.poll_until_the_walk_ends("_poll_orders", "order_import", attempts=6)
+        polls = poll_until_the_walk_ends(self.backend, self.clock, most=6)
         stored = set(self.env["shop.sync.event"].search([("backend_id", "=", self.backend.id),
                                                          ("object", "=", "order")]).mapped("external_id"))
         self.assertEqual(stored, expected, f"every order of the shop reached the inbox ({len(polls)} polls)")
@@ -222,7 +222,7 @@ class TestProducts(ShopifyCase):
         continues after them."""
         self.sim.bucket.restore_rate = 10  # refilling slowly: the second page waits longer than a worker sleeps
         self.sim.bucket.spend(self.sim.bucket.available() - PRODUCT_PAGE_BUDGET)
-        polls = self.poll_until_the_walk_ends("_import_products", "product_import", attempts=4)
+        polls = poll_until_the_walk_ends(self.backend, self.clock, "_import_products", "product_import", most=4)
         stored = self.env["shop.sync.event"].search([("backend_id", "=", self.backend.id), ("object", "=", "product")])
         self.assertEqual(len(set(stored.mapped("external_id"))), len(self.catalogue.products),
                          "every product of the shop reached the inbox")

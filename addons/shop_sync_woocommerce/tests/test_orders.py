@@ -6,7 +6,7 @@ from odoo.tests import tagged
 
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.shop_sync_base.services.http import HttpClient
-from odoo.addons.shop_sync_base.tests.common import assert_destination_tax, poll_orders_until_done, stored_orders
+from odoo.addons.shop_sync_base.tests.common import assert_destination_tax, poll_until_the_walk_ends, stored_orders
 from simulators.common import ManualClock
 from simulators.seed import EU, generate
 from simulators.woocommerce import STATE_TO_STATUS
@@ -233,7 +233,7 @@ class TestWooCommerceOrderPollResume(WooCommerceCase):
         """Started again from its first page instead, every poll stopped at the same page and the
         orders after it never reached Odoo."""
         expected = {str(order_id) for order_id in self.shop.orders}
-        polls = poll_orders_until_done(self.backend, self.clock)
+        polls = poll_until_the_walk_ends(self.backend, self.clock)
         self.assertEqual(stored_orders(self.backend), expected, f"every order reached the inbox ({len(polls)} polls)")
         self.assertGreater(len(polls), 1, "the rate limit interrupted the first walk")
         paused = self.logs("order_import", reason="Poll paused")
@@ -260,7 +260,7 @@ class TestWooCommerceOrderPollResume(WooCommerceCase):
                 self.assertNotIn(str(ids[last_read + 1]), stored_orders(self.backend), "the next one not yet")
                 self.shop.set_order_status(ids[2], "trash")
 
-        polls = poll_orders_until_done(self.backend, self.clock, trash_one_of_the_first_page)
+        polls = poll_until_the_walk_ends(self.backend, self.clock, after_poll=trash_one_of_the_first_page)
         self.assertEqual(stored_orders(self.backend), expected, f"every order reached the inbox ({len(polls)} polls)")
         self.assertFalse(self.logs("order_import", state="error"))
         self.assertEqual(self.backend.orders_synced_until, self.start.replace(tzinfo=None))
