@@ -377,6 +377,26 @@ def poll_until_the_walk_ends(backend, clock, method="_poll_orders", flow="order_
     return waits
 
 
+def assert_walk_continued(case, backend, polls, expected, start, flow="order_import", object_name="order"):
+    """What a walk the shop interrupted leaves once ``poll_until_the_walk_ends`` ran it to the end
+    (``polls``): every record of ``expected`` (external ids) in the inbox, one 'Poll paused' log
+    (skipped: pacing is not a failure) per interrupted poll and no error, nothing left to continue,
+    and the watermark at the first walk's ``start``."""
+    stored = set(backend.env["shop.sync.event"].search([("backend_id", "=", backend.id),
+                                                        ("object", "=", object_name)]).mapped("external_id"))
+    case.assertEqual(stored, expected, f"every record of the shop reached the inbox ({len(polls)} polls)")
+    case.assertGreater(len(polls), 1, "the shop interrupted the first walk")
+    logs = backend.env["shop.sync.log"].search([("backend_id", "=", backend.id), ("flow", "=", flow)])
+    paused = logs.filtered(lambda log: log.reason == "Poll paused")
+    case.assertEqual((len(paused), set(paused.mapped("state"))), (len(polls) - 1, {"skipped"}))
+    case.assertIn("The poll continues after the last page stored in", paused[-1].message)
+    case.assertFalse(logs.filtered(lambda log: log.state == "error"), "pacing is not a failure")
+    watermark, resume = {"order": ("orders_synced_until", "orders_poll_resume"),
+                         "product": ("products_synced_until", "products_poll_resume")}[object_name]
+    case.assertFalse(backend[resume])
+    case.assertEqual(backend[watermark], start.replace(tzinfo=None), "as of the first walk's start")
+
+
 def stored_orders(backend):
     """External ids of the orders in ``backend``'s inbox."""
     return set(backend.env["shop.sync.event"].search([("backend_id", "=", backend.id),

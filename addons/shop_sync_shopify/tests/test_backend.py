@@ -6,7 +6,8 @@ from datetime import timedelta
 from odoo.tests import freeze_time, tagged
 
 from odoo.addons.shop_sync_base.tests.common import (
-    ESCAPED_DESCRIPTION, assert_destination_tax, export_described_product, poll_until_the_walk_ends)
+    ESCAPED_DESCRIPTION, assert_destination_tax, assert_walk_continued, export_described_product,
+    poll_until_the_walk_ends)
 from odoo.addons.shop_sync_shopify.services import queries
 from odoo.addons.shop_sync_shopify.tests.common import START, ShopifyCase
 from simulators.shopify import ACCESS_TOKEN
@@ -136,16 +137,7 @@ class TestOrderPoll(ShopifyCase):
         self.sim.bucket.spend(self.sim.bucket.available() - 1000)
         expected = {order["id"] for order in self.sim.state.orders.values()}
         polls = poll_until_the_walk_ends(self.backend, self.clock, most=6)
-        stored = set(self.env["shop.sync.event"].search([("backend_id", "=", self.backend.id),
-                                                         ("object", "=", "order")]).mapped("external_id"))
-        self.assertEqual(stored, expected, f"every order of the shop reached the inbox ({len(polls)} polls)")
-        self.assertGreater(len(polls), 1, "the bucket interrupted the first walk")
-        paused = self.logs("order_import", reason="Poll paused")
-        self.assertEqual(len(paused), len(polls) - 1)
-        self.assertIn("The poll continues after the last page stored", paused[0].message)
-        self.assertFalse(self.logs("order_import", state="error"), "pacing is not a failure")
-        self.assertFalse(self.backend.orders_poll_resume)
-        self.assertEqual(self.backend.orders_synced_until, START.replace(tzinfo=None), "as of the first walk's start")
+        assert_walk_continued(self, self.backend, polls, expected, START)
 
     def test_polling_again_creates_no_duplicates_and_logs_state_changes(self):
         with freeze_time(START):
@@ -222,15 +214,10 @@ class TestProducts(ShopifyCase):
         continues after them."""
         self.sim.bucket.restore_rate = 10  # refilling slowly: the second page waits longer than a worker sleeps
         self.sim.bucket.spend(self.sim.bucket.available() - PRODUCT_PAGE_BUDGET)
+        expected = {product["id"] for product in self.sim.state.products.values()}
         polls = poll_until_the_walk_ends(self.backend, self.clock, "_import_products", "product_import", most=4)
-        stored = self.env["shop.sync.event"].search([("backend_id", "=", self.backend.id), ("object", "=", "product")])
-        self.assertEqual(len(set(stored.mapped("external_id"))), len(self.catalogue.products),
-                         "every product of the shop reached the inbox")
+        assert_walk_continued(self, self.backend, polls, expected, START, "product_import", "product")
         self.assertEqual([bool(wait) for wait in polls], [True, False], "paused once, then continued to the end")
-        self.assertEqual(len(self.logs("product_import", reason="Poll paused")), 1)
-        self.assertFalse(self.logs("product_import", state="error"))
-        self.assertFalse(self.backend.products_poll_resume)
-        self.assertEqual(self.backend.products_synced_until, START.replace(tzinfo=None))
 
     def test_variant_without_sku_is_logged(self):
         seed = next(product for product in self.catalogue.products if len(product.variants) >= 2)
