@@ -174,7 +174,10 @@ class CcvAdapter(CcvStockMixin, CcvProductExportMixin, ShopAdapter):
         continues there (``paging.resume_position``).  With the same ``min_create_date``, an order
         read stays in the collection (its creation date does not change) unless the shop deletes
         it: then the unread ones move forward, and ``resume_position`` steps back a page.  New
-        orders come last (ids ascend with creation)."""
+        orders come last (ids ascend with creation).  The credit invoices come without their rows
+        (``parse_order`` reads them): a poll reads the window's credit invoices in one list whatever
+        their number, not a request per invoice at every poll, which CCV's per-minute limit would stop
+        before the first page of orders once a shop has many."""
         params = {"orderby": "id"}
         if updated_since:
             since = updated_since.astimezone(UTC) - self.lookback
@@ -202,13 +205,20 @@ class CcvAdapter(CcvStockMixin, CcvProductExportMixin, ShopAdapter):
         return {**order, CREDIT_INVOICES_KEY: credits.get(order.get("ordernumber"), [])}
 
     def _credit_invoices(self, params):
-        """``{ordernumber: [credit invoice with its rows embedded]}`` of the invoices ``params`` select."""
+        """``{ordernumber: [credit invoice]}`` of the invoices ``params`` select (their rows not read)."""
         credits = {}
         for invoice in self.client.collection("/invoices", params):
             if invoice.get("type") == CREDIT_TYPE:
-                rows = list(self.client.collection(f"/invoices/{int(invoice['id'])}/invoicerows"))
-                credits.setdefault(invoice.get("ordernumber"), []).append({**invoice, "invoicerows": {"items": rows}})
+                credits.setdefault(invoice.get("ordernumber"), []).append(invoice)
         return credits
+
+    def _with_rows(self, invoice):
+        """A credit invoice with its rows under ``invoicerows.items`` (the list gives a link there; a
+        payload stored before carries them already)."""
+        if "items" in (invoice.get("invoicerows") or {}):
+            return invoice
+        return {**invoice, "invoicerows": {"items": list(self.client.collection(
+            f"/invoices/{int(invoice['id'])}/invoicerows"))}}
 
     def parse_order(self, payload):
         if not isinstance(payload.get("customer"), dict):  # a webhook notification
@@ -240,7 +250,7 @@ class CcvAdapter(CcvStockMixin, CcvProductExportMixin, ShopAdapter):
             lines=[_row_line(row) for row in rows] + _cost_lines(payload, rows_gross),
             prices_include_tax=bool(rows_gross),
             payment_method=payload.get("paymethod") or "",
-            refunds=_credit_invoice_refunds(credits),
+            refunds=_credit_invoice_refunds([self._with_rows(invoice) for invoice in credits]),
         )
 
     # -- products -----------------------------------------------------------------------------

@@ -39,6 +39,26 @@ class TestCcvRefunds(CcvCase):
         self.assertEqual(refund.line_ids[1].sale_line_id.shop_line_kind, "shipping")
         self.assertEqual(len(self.logs("refund_import", external_id=f"invoices/{invoice_id}")), 1)
 
+    def test_a_poll_reads_the_rows_of_a_credit_invoice_only_for_the_order_it_imports(self):
+        """The window's credit invoices come in one list; an invoice's rows are read when its order is
+        imported (a new credit invoice changes the order's payload), not again at every poll: a request
+        per credit invoice of the look-back window at every poll would use up CCV's per-minute limit
+        before the first page of orders once a shop has many."""
+        seeds = [order for order in self.catalogue.orders if order.state in ALLOWED_SEED_STATES][:2]
+        self.backend._poll_orders()
+        for seed in seeds:
+            self.app.credit_order(seed.number, [(seed.lines[0].sku, 1)])
+        self.app.journal.clear()
+        self.backend._poll_orders()
+        refunds = self.sale_for(seeds[0].number).shop_refund_ids | self.sale_for(seeds[1].number).shop_refund_ids
+        self.assertEqual(len(refunds), 2, self.logs("refund_import").mapped("message"))
+        self.assertEqual(len([entry for entry in self.app.journal if "/invoicerows" in entry[1]]), 2,
+                         "the rows of each new credit invoice, once")
+        self.app.journal.clear()
+        self.backend._poll_orders()
+        invoice_requests = [path for _method, path, _status in self.app.journal if "/invoices" in path]
+        self.assertEqual(len(invoice_requests), 1, f"one list of the window's invoices, no rows: {invoice_requests}")
+
     def test_credit_invoice_tax_is_the_invoices_not_a_split_of_its_rows(self):
         """2 of 3 units at 99.01 incl. 25 %: the credit invoice's total_tax is 39.60 (CCV gives its rows a
         rate, not a tax); split in the proportion of the order line (237.62 net of 297.03) it is 39.61."""
