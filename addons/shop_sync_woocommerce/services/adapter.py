@@ -137,23 +137,29 @@ class WooCommerceAdapter(WooCommerceStockMixin, WooCommerceProductExportMixin, S
         steps back a page.  New orders come last (ids ascend); an order that joins the filter
         among those read (changed since) comes again with the next poll."""
         params = {"status": ",".join(code for code, _label in ORDER_STATES), "orderby": "id", "order": "asc"}
-        if updated_since:
-            params.update(modified_after=_wire_date(updated_since), dates_are_gmt="true")
-        self.resume_point = resume_from
-        start = resume_position(resume_from, self.client.page_size,
-                                lambda position: self._order_id_at(params, position)) if resume_from else 0
-
-        def page_done(read, orders):
-            self.resume_point = page_resume_point(self.resume_point, read, orders)
-
-        for order in self.client.paginate("orders", params, start=start, page_done=page_done):
+        for order in self._resumable("orders", params, updated_since, resume_from):
             yield self._with_refunds(order)
 
-    def _order_id_at(self, params, position):
-        """The id of the order at ``position`` (0-based) of the collection ``params`` select, None
-        past its end: a page of one order."""
-        orders = self.client.get("orders", {**params, "per_page": 1, "page": position + 1, "_fields": "id"})
-        return orders[0]["id"] if orders else None
+    def _resumable(self, path, params, updated_since, resume_from):
+        """The records of collection ``path`` (``params``: sorted by ascending id) modified after
+        ``updated_since``, from where the walk of ``resume_from`` stopped; ``resume_point`` follows
+        each complete page (see ``fetch_orders`` for why no record is passed over)."""
+        if updated_since:
+            params = {**params, "modified_after": _wire_date(updated_since), "dates_are_gmt": "true"}
+        self.resume_point = resume_from
+        start = resume_position(resume_from, self.client.page_size,
+                                lambda position: self._id_at(path, params, position)) if resume_from else 0
+
+        def page_done(read, records):
+            self.resume_point = page_resume_point(self.resume_point, read, records)
+
+        return self.client.paginate(path, params, start=start, page_done=page_done)
+
+    def _id_at(self, path, params, position):
+        """The id of the record at ``position`` (0-based) of the collection ``params`` select, None
+        past its end: a page of one record."""
+        records = self.client.get(path, {**params, "per_page": 1, "page": position + 1, "_fields": "id"})
+        return records[0]["id"] if records else None
 
     def fetch_order(self, external_id):
         return self._with_refunds(self.client.get(f"orders/{external_id}"))
@@ -213,11 +219,11 @@ class WooCommerceAdapter(WooCommerceStockMixin, WooCommerceProductExportMixin, S
         )
 
     # -- products -----------------------------------------------------------------------------
-    def fetch_products(self, updated_since=None):
-        params = {"orderby": "id", "order": "asc"}
-        if updated_since:
-            params.update(modified_after=_wire_date(updated_since), dates_are_gmt="true")
-        for product in self.client.paginate("products", params):
+    def fetch_products(self, updated_since=None, resume_from=None):
+        """The products modified after ``updated_since`` (all without it), by ascending id, page after
+        page; a walk the shop's rate limit interrupts continues as an order walk does
+        (``_resumable``: a product read stays in the filter unless trashed or deleted)."""
+        for product in self._resumable("products", {"orderby": "id", "order": "asc"}, updated_since, resume_from):
             if product.get("type") in IMPORTED_TYPES:
                 yield self._with_variations(product)
 
