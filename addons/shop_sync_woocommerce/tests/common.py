@@ -1,8 +1,11 @@
 """A WooCommerce backend talking to the wc/v3 simulator served on a local port."""
 
+from datetime import UTC, datetime
+from unittest.mock import patch
+
 from odoo.tests import HttpCase, TransactionCase
 
-from simulators.common import SimulatorServer
+from simulators.common import ManualClock, SimulatorServer
 from simulators.seed import COUNTRIES, generate, prepare_odoo_company
 from simulators.woocommerce import CONSUMER_KEY, CONSUMER_SECRET, WooCommerceSimulator
 
@@ -75,3 +78,22 @@ class WooCommerceCase(WooCommerceMixin, TransactionCase):
 
 class WooCommerceHttpCase(WooCommerceMixin, HttpCase):
     pass
+
+
+class RateLimitedWalkCase(WooCommerceCase):
+    """The shop on a clock that moves only between polls, allowing 5 requests a minute, read in
+    pages of 5: a walk its rate limit interrupts (a wait longer than a worker sleeps)."""
+
+    def setUp(self):
+        super().setUp()
+        self.start = datetime.now(UTC).replace(microsecond=0)
+        self.clock = ManualClock(self.start)
+        self.startPatcher(patch.multiple(self.shop, clock=self.clock, requests_per_minute=5))
+        get_adapter = type(self.backend)._get_adapter
+
+        def small_pages(backend):
+            adapter = get_adapter(backend)
+            adapter.client.page_size = 5
+            return adapter
+
+        self.startPatcher(patch.object(type(self.backend), "_get_adapter", small_pages))

@@ -1,4 +1,3 @@
-from datetime import UTC, datetime
 from decimal import Decimal
 from unittest.mock import patch
 
@@ -8,11 +7,10 @@ from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.shop_sync_base.services.http import HttpClient
 from odoo.addons.shop_sync_base.tests.common import (
     assert_destination_tax, assert_walk_continued, poll_until_the_walk_ends, stored_orders)
-from simulators.common import ManualClock
 from simulators.seed import EU, generate
 from simulators.woocommerce import STATE_TO_STATUS
 
-from .common import CATALOGUE, WooCommerceCase
+from .common import CATALOGUE, RateLimitedWalkCase, WooCommerceCase
 
 ALLOWED = ("processing", "completed")
 
@@ -211,24 +209,10 @@ class TestWooCommerceOrders(WooCommerceCase):
 
 
 @tagged("post_install", "-at_install", "shop_sync")
-class TestWooCommerceOrderPollResume(WooCommerceCase):
+class TestWooCommerceOrderPollResume(RateLimitedWalkCase):
     """A poll the shop's rate limit interrupts (a wait longer than a worker sleeps) continues after
     the pages it read.  Pages of 5 orders (24 seeded: 5 pages), 5 requests a minute (a page and the
     refunds of its orders are up to 4), on a clock that moves only between polls."""
-
-    def setUp(self):
-        super().setUp()
-        self.start = datetime.now(UTC).replace(microsecond=0)
-        self.clock = ManualClock(self.start)
-        self.startPatcher(patch.multiple(self.shop, clock=self.clock, requests_per_minute=5))
-        get_adapter = type(self.backend)._get_adapter
-
-        def small_pages(backend):
-            adapter = get_adapter(backend)
-            adapter.client.page_size = 5
-            return adapter
-
-        self.startPatcher(patch.object(type(self.backend), "_get_adapter", small_pages))
 
     def test_a_poll_longer_than_the_rate_limit_allows_continues_after_the_pages_it_read(self):
         """Started again from its first page instead, every poll stopped at the same page and the

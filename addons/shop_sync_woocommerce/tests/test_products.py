@@ -1,14 +1,11 @@
-from datetime import UTC, datetime
-from unittest.mock import patch
 
 from odoo import Command
 from odoo.tests import tagged
 
 from odoo.addons.shop_sync_base.tests.common import (
     ESCAPED_DESCRIPTION, assert_walk_continued, export_described_product, poll_until_the_walk_ends)
-from simulators.common import ManualClock
 
-from .common import CATALOGUE, WooCommerceCase
+from .common import CATALOGUE, RateLimitedWalkCase, WooCommerceCase
 
 
 @tagged("post_install", "-at_install", "shop_sync")
@@ -166,24 +163,10 @@ class TestWooCommerceStockAndExport(WooCommerceCase):
 
 
 @tagged("post_install", "-at_install", "shop_sync")
-class TestWooCommerceProductPollResume(WooCommerceCase):
+class TestWooCommerceProductPollResume(RateLimitedWalkCase):
     """A product poll the shop's rate limit interrupts continues after the pages it read, as an order
     poll does (TestWooCommerceOrderPollResume): pages of 5 products, 5 requests a minute (a page and
     the variations of its variable products), on a clock that moves only between polls."""
-
-    def setUp(self):
-        super().setUp()
-        self.start = datetime.now(UTC).replace(microsecond=0)
-        self.clock = ManualClock(self.start)
-        self.startPatcher(patch.multiple(self.shop, clock=self.clock, requests_per_minute=5))
-        get_adapter = type(self.backend)._get_adapter
-
-        def small_pages(backend):
-            adapter = get_adapter(backend)
-            adapter.client.page_size = 5
-            return adapter
-
-        self.startPatcher(patch.object(type(self.backend), "_get_adapter", small_pages))
 
     def test_a_product_poll_longer_than_the_rate_limit_allows_continues_after_the_pages_it_read(self):
         """Started again from its first page instead, every poll stopped at the same page and the
