@@ -31,8 +31,8 @@ class ShopAdapter:
     TAX_ROUNDING = None
     #: when the data of the last ``fetch_all_products`` walk was taken, if earlier than the walk
     fetched_as_of = None
-    #: where an interrupted ``fetch_orders`` walk continues (an opaque value, e.g. the shop's cursor after
-    #: the last page whose orders were all yielded); None: the adapter cannot continue one
+    #: where an interrupted ``fetch_orders`` or ``fetch_products`` walk continues (an opaque value, e.g. the
+    #: shop's cursor after the last page whose records were all yielded); None: the adapter cannot continue one
     resume_point = None
 
     def __init__(self, backend_config):
@@ -80,7 +80,8 @@ class ShopAdapter:
 
     # -- products -----------------------------------------------------------------------------
     def fetch_products(self, updated_since=None):
-        """Yield raw product payloads (all when ``updated_since`` is None)."""
+        """Yield raw product payloads (all when ``updated_since`` is None); ``resume_from`` as for
+        ``fetch_orders``, for an adapter that sets ``resume_point`` while walking them."""
         raise NotImplementedError
 
     def fetch_all_products(self):

@@ -6,6 +6,7 @@ order deleted in the shop) move the unread ones forward, so starting again at th
 would pass over them.  The resume point therefore keeps both the position after the last complete
 page (``read``) and the highest id read (``last_id``), and :func:`resume_position` checks, with one
 record's request, that the record just before ``read`` is still one that was read.
+:func:`resumable_walk` runs a client's paging that way for an adapter.
 """
 
 
@@ -34,3 +35,17 @@ def resume_position(resume_from, page_size, id_at):
             return position
         position = max(0, position - page_size)
     return 0
+
+
+def resumable_walk(adapter, resume_from, page_size, id_at, walk):
+    """What ``walk(start, page_done)`` yields (a client's paging from position ``start``, calling
+    ``page_done(read, records)`` after each complete page), continuing the walk of ``resume_from``
+    (:func:`resume_position` with ``id_at``; from the first record without it), while
+    ``adapter.resume_point`` follows the last complete page (:func:`page_resume_point`)."""
+    adapter.resume_point = resume_from
+    start = resume_position(resume_from, page_size, id_at) if resume_from else 0
+
+    def page_done(read, records):
+        adapter.resume_point = page_resume_point(adapter.resume_point, read, records)
+
+    return walk(start, page_done)

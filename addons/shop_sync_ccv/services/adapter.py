@@ -19,9 +19,9 @@ Orders
     body is only a notification (``{id, href, ...}``), so the full order is fetched first.
 
     Refunds are CCV's credit invoices (``GET /invoices``, ``type`` credit; the resource is in CCV's
-    API docs, not in its PHP SDK): a poll reads the invoices created in its window once (and the
-    rows of each credit invoice), a fetched order its own (``ordernumber`` filter), and embeds them
-    in the order's payload (``shop_sync_credit_invoices``), so a new credit invoice changes the
+    API docs, not in its PHP SDK): a poll reads the invoices created in its window in one list, a
+    fetched order its own (``ordernumber`` filter), and embeds them (without their rows, which
+    ``parse_order`` reads) in the order's payload (``shop_sync_credit_invoices``), so a new credit invoice changes the
     payload the inbox compares and reaches the refund import; crediting an order changes nothing
     else on it.  A credit invoice's rows point at their order rows; its tax is its ``total_tax``
     (CCV gives rows a rate, not a tax amount).  A credit invoice made after the look-back window of
@@ -91,7 +91,7 @@ from urllib.parse import urlsplit
 from odoo.addons.shop_sync_base.services import records
 from odoo.addons.shop_sync_base.services.adapter import ShopAdapter, WebhookRejected
 from odoo.addons.shop_sync_base.services.http import create_once
-from odoo.addons.shop_sync_base.services.paging import page_resume_point, resume_position
+from odoo.addons.shop_sync_base.services.paging import resumable_walk
 from odoo.addons.shop_sync_base.services.signatures import hmac_hex, same
 
 from .client import CcvClient
@@ -182,15 +182,12 @@ class CcvAdapter(CcvStockMixin, CcvProductExportMixin, ShopAdapter):
         if updated_since:
             since = updated_since.astimezone(UTC) - self.lookback
             params["min_create_date"] = since.strftime("%Y-%m-%dT%H:%M:%SZ")
-        self.resume_point = resume_from
+        orders = resumable_walk(self, resume_from, self.client.page_size,
+                                lambda position: self._order_id_at(params, position),
+                                lambda start, page_done: self.client.collection("/orders", params, start=start,
+                                                                                page_done=page_done))
         credits = self._credit_invoices({key: value for key, value in params.items() if key != "orderby"})
-        start = resume_position(resume_from, self.client.page_size,
-                                lambda position: self._order_id_at(params, position)) if resume_from else 0
-
-        def page_done(read, orders):
-            self.resume_point = page_resume_point(self.resume_point, read, orders)
-
-        for order in self.client.collection("/orders", params, start=start, page_done=page_done):
+        for order in orders:
             yield {**order, CREDIT_INVOICES_KEY: credits.get(order.get("ordernumber"), [])}
 
     def _order_id_at(self, params, position):

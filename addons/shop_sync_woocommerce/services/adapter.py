@@ -46,7 +46,7 @@ from decimal import Decimal
 from odoo.addons.shop_sync_base.services import records
 from odoo.addons.shop_sync_base.services.adapter import ShopAdapter, WebhookRejected
 from odoo.addons.shop_sync_base.services.http import RemoteError, create_once
-from odoo.addons.shop_sync_base.services.paging import page_resume_point, resume_position
+from odoo.addons.shop_sync_base.services.paging import resumable_walk
 from odoo.addons.shop_sync_base.services.signatures import hmac_base64, same
 
 from .client import WooClient
@@ -146,14 +146,10 @@ class WooCommerceAdapter(WooCommerceStockMixin, WooCommerceProductExportMixin, S
         each complete page (see ``fetch_orders`` for why no record is passed over)."""
         if updated_since:
             params = {**params, "modified_after": _wire_date(updated_since), "dates_are_gmt": "true"}
-        self.resume_point = resume_from
-        start = resume_position(resume_from, self.client.page_size,
-                                lambda position: self._id_at(path, params, position)) if resume_from else 0
-
-        def page_done(read, records):
-            self.resume_point = page_resume_point(self.resume_point, read, records)
-
-        return self.client.paginate(path, params, start=start, page_done=page_done)
+        return resumable_walk(self, resume_from, self.client.page_size,
+                              lambda position: self._id_at(path, params, position),
+                              lambda start, page_done: self.client.paginate(path, params, start=start,
+                                                                            page_done=page_done))
 
     def _id_at(self, path, params, position):
         """The id of the record at ``position`` (0-based) of the collection ``params`` select, None
