@@ -492,7 +492,7 @@ class ShopSyncBackend(models.Model):
         self.ensure_one()
         return self._poll("order", "orders_synced_until",
                           lambda adapter, since, **resume: adapter.fetch_orders(since, **resume), "order_import",
-                          resumable=RESUMABLE_POLLS["order"])
+                          resumable=True)
 
     def _import_products(self, full=False):
         """Job: like ``_poll_orders`` for products; ``full`` ignores the watermark (and reads
@@ -503,16 +503,16 @@ class ShopSyncBackend(models.Model):
                               lambda adapter, since: adapter.fetch_all_products(), "product_import")
         return self._poll("product", "products_synced_until",
                           lambda adapter, since, **resume: adapter.fetch_products(since, **resume), "product_import",
-                          resumable=RESUMABLE_POLLS["product"])
+                          resumable=True)
 
-    def _poll(self, object_name, watermark_field, fetch, flow, resumable=None):
+    def _poll(self, object_name, watermark_field, fetch, flow, resumable=False):
         """Store what ``fetch`` yields in the inbox, queue it, then move the watermark to the walk's
         start.  A request that fails, or an answer the adapter cannot walk (HTML instead of JSON, a page
         without its keys), fails the poll: logged, the watermark stays so the next run asks again.  A
-        ``resumable`` walk (``(resume field, poll flow)``) keeps the pages it stored (``_poll_paused``),
-        and one kept in its resume field is continued with its own period.  A record that cannot be
+        ``resumable`` walk keeps the pages it stored (``_poll_paused``), and one kept in its resume field
+        (``RESUMABLE_POLLS``) is continued with its own period.  A record that cannot be
         identified is kept in error by ``_store`` (its own log); the others go on."""
-        resume_field = resumable and resumable[0]
+        resume_field = resumable and RESUMABLE_POLLS[object_name][0]
         resume = (resume_field and self[resume_field]) or {}
         if resume:
             since = resume["since"] and fields.Datetime.to_datetime(resume["since"])
@@ -533,7 +533,7 @@ class ShopSyncBackend(models.Model):
             raise retryable_job_error(exc, ignore_retry=True) from exc
         except RemoteError as exc:
             if resumable and adapter.resume_point and adapter.resume_point != resume.get("after"):
-                return self._poll_paused(resumable, flow, exc, (since, started, adapter.resume_point), events,
+                return self._poll_paused(object_name, flow, exc, (since, started, adapter.resume_point), events,
                                          fetched)
             if resume and not (exc.retryable or exc.uncertain):  # e.g. a cursor the shop no longer knows
                 self[resume_field] = False  # the next poll starts again
@@ -561,17 +561,17 @@ class ShopSyncBackend(models.Model):
         self.env["shop.sync.log"]._record(self, flow, "done", reason=_("Poll"), message=message)
         return len(events)
 
-    def _poll_paused(self, resumable, flow, exc, walk, events, fetched):
+    def _poll_paused(self, object_name, flow, exc, walk, events, fetched):
         """A walk the shop interrupted (``RemoteError`` ``exc``) after pages it had not stored before:
         what they held is kept and queued, and ``walk`` (its period's start, its own start and the
-        adapter's ``resume_point`` after those pages) is kept in the resume field of ``resumable``, so
+        adapter's ``resume_point`` after those pages) is kept in ``object_name``'s resume field, so
         the next poll continues after them with the same period and moves the watermark to this walk's
         start when it ends.  Started again instead, a walk longer than the shop's rate limit allows in
         one go would stop at the same page every time and never reach the records after it.  A
-        retryable failure (429, a 5xx, no answer) queues that poll (``resumable``'s flow) after the
+        retryable failure (429, a 5xx, no answer) queues that poll (its flow) after the
         shop's wait; otherwise the next run continues.  A failure before any new page follows the retry
         rule (``_poll``)."""
-        (resume_field, poll_flow), (since, started, resume_point) = resumable, walk
+        (resume_field, poll_flow), (since, started, resume_point) = RESUMABLE_POLLS[object_name], walk
         self[resume_field] = {"since": since and fields.Datetime.to_string(since),
                               "started": fields.Datetime.to_string(started), "after": resume_point}
         unreadable = events._poll_enqueue()
